@@ -1,0 +1,56 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type { Logger } from 'pino';
+
+/**
+ * One JSON logger per app (pino). Components take child loggers ({component}) so every
+ * line says where it came from. `destination` lets the CLI send logs to stderr.
+ */
+export function createLogger(app: string, options: { level?: string; destination?: number | NodeJS.WritableStream } & Pick<LoggerOptions, 'redact'> = {}): Logger {
+  const opts: LoggerOptions = {
+    name: app,
+    level: options.level ?? 'info',
+    redact: options.redact ?? { paths: ['password', '*.password', 'sasl', '*.sasl'], censor: '***' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    base: { app, pid: process.pid },
+  };
+  const dest = options.destination;
+  if (dest === undefined) return pino(opts);
+  if (typeof dest === 'number') return pino(opts, pino.destination({ fd: dest, sync: true }));
+  return pino(opts, dest);
+}
+
+/**
+ * The metrics registry of one app (prom-client). Names are prefixed `headstream_`; every
+ * series carries an `app` label so one Prometheus can scrape all apps.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  constructor(readonly app: string, options: { defaultMetrics?: boolean } = {}) {
+    this.registry.setDefaultLabels({ app });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'headstream_' });
+  }
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name: `headstream_${name}`, help, labelNames, registers: [this.registry] });
+  }
+
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name: `headstream_${name}`, help, labelNames, registers: [this.registry] });
+  }
+
+  histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram({ name: `headstream_${name}`, help, buckets, labelNames, registers: [this.registry] });
+  }
+
+  /** Prometheus text exposition, for GET /metrics. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
