@@ -2,11 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages from source (the "source" export condition), so they
 // need no build; the CLI tests spawn the built binary, which `npm test` builds first.
-const conditions = ['source', 'node', 'import', 'default'];
+const conditions = ['source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions } },
   test: {
     reporters: process.env.CI ? ['default'] : ['default'],
     projects: [

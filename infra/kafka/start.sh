@@ -40,16 +40,21 @@ is_our_kafka() { # pid -> is it a live kafka.Kafka JVM?
   [[ -n "${1:-}" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka '
 }
 
+mkdir -p "$STATE_DIR"
+# Serialise concurrent start.sh/stop.sh calls for the same port.
+if command -v flock >/dev/null; then
+  exec 9>"${STATE_DIR}/kafka-${PORT}.lock"
+  flock -w $((START_TIMEOUT + 300)) 9 || { log "could not lock ${STATE_DIR}/kafka-${PORT}.lock"; exit 1; }
+fi
+
 if kafka_answers; then
   log "a Kafka broker already answers on ${HOST}:${PORT}; nothing to do"
   echo "${HOST}:${PORT}"
   exit 0
 fi
 
-mkdir -p "$STATE_DIR"
-
-# A pid file from an earlier run: still starting, or stale?
-if [[ -f "$PID_FILE" ]]; then
+# Files from an earlier run: a broker still starting, or stale state?
+if [[ -f "$PID_FILE" || -f "$DIR_FILE" ]]; then
   old_pid="$(cat "$PID_FILE" 2>/dev/null || true)"
   if is_our_kafka "$old_pid"; then
     log "broker pid ${old_pid} (from ${PID_FILE}) is running but not answering yet; waiting for it"
@@ -155,7 +160,7 @@ EOF
   # shellcheck disable=SC2086  # HEAP_OPTS is a list of JVM flags
   setsid nohup java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     "${JAVA_COMMON[@]}" kafka.Kafka "${DATA_ROOT}/server.properties" \
-    >"${DATA_ROOT}/logs/kafkaServer.out" 2>&1 </dev/null &
+    >"${DATA_ROOT}/logs/kafkaServer.out" 2>&1 </dev/null 9>&- &
   echo $! >"$PID_FILE"
   log "started Kafka ${KAFKA_VERSION} (pid $(cat "$PID_FILE")), logs in ${DATA_ROOT}/logs/"
 fi
@@ -167,14 +172,22 @@ deadline=$((SECONDS + START_TIMEOUT))
 until kafka_answers; do
   if ! kill -0 "$pid" 2>/dev/null || (( SECONDS >= deadline )); then
     if kill -0 "$pid" 2>/dev/null; then
-      log "broker did not answer on ${HOST}:${PORT} within ${START_TIMEOUT}s"
+      log "broker did not answer on ${HOST}:${PORT} within ${START_TIMEOUT}s; stopping it"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL "$pid" 2>/dev/null || true
     else
       log "broker process ${pid} exited"
     fi
-    for f in "${DATA_ROOT}/logs/kafkaServer.out" "${DATA_ROOT}/logs/server.log"; do
-      [[ -s "$f" ]] && { log "--- tail of $f"; tail -n 40 "$f" >&2; }
-    done
-    log "state kept for inspection; run $(dirname "${BASH_SOURCE[0]}")/stop.sh to clean up"
+    out="${DATA_ROOT}/logs/kafkaServer.out" srv="${DATA_ROOT}/logs/server.log"
+    if [[ -s "$out" ]]; then log "--- tail of $out"; tail -n 20 "$out" >&2; fi
+    if [[ -s "$srv" ]]; then
+      log "--- ERROR/FATAL lines of $srv (last 20)"
+      grep -E '^\[[^]]*\] (ERROR|FATAL)' "$srv" | tail -n 20 >&2 || true
+      log "--- tail of $srv"
+      tail -n 30 "$srv" >&2
+    fi
+    log "state kept for inspection; clean up with: HS_KAFKA_PORT=${PORT} HS_KAFKA_STATE_DIR=${STATE_DIR} bash ${SCRIPT_DIR}/stop.sh"
     exit 1
   fi
   sleep 0.5

@@ -15,6 +15,11 @@ is_our_kafka() { # pid -> is it a live kafka.Kafka JVM?
   [[ -n "${1:-}" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka '
 }
 
+if [[ -d "$STATE_DIR" ]] && command -v flock >/dev/null; then
+  exec 9>"${STATE_DIR}/kafka-${PORT}.lock"
+  flock -w 120 9 || { log "could not lock ${STATE_DIR}/kafka-${PORT}.lock"; exit 1; }
+fi
+
 if [[ ! -f "$PID_FILE" && ! -f "$DIR_FILE" ]]; then
   log "no broker started by start.sh on port ${PORT} (no ${PID_FILE}); nothing to stop"
   exit 0
@@ -45,5 +50,4 @@ if [[ -n "$data_root" && -f "${data_root}/.headstream-kafka" ]]; then
   log "removed ${data_root}"
 fi
 rm -f -- "$PID_FILE" "$DIR_FILE"
-rmdir -- "$STATE_DIR" 2>/dev/null || true
 log "stopped"

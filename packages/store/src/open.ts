@@ -1,0 +1,22 @@
+import { connectPostgres } from './postgres.js';
+import { openPglite } from './pglite.js';
+import type { SqlClient } from './sql-client.js';
+
+export interface DatabaseOptions {
+  /** postgres:// URL; unset = embedded PGlite. */
+  url?: string;
+  schema?: string;
+  /** PGlite data directory when embedded; unset = in memory. */
+  dataDir?: string;
+  applicationName?: string;
+}
+
+/** The configured PostgreSQL, or the embedded one when no URL is given. */
+export function openDatabase(options: DatabaseOptions): Promise<SqlClient> {
+  if (options.url === undefined) return openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  return connectPostgres({
+    url: options.url,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
+  });
+}

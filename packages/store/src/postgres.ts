@@ -1,0 +1,80 @@
+import pg from 'pg';
+import { quoteIdent, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
+
+export interface PostgresOptions {
+  url: string;
+  /** Schema for unqualified names; created if missing. Default: public. */
+  schema?: string;
+  poolSize?: number;
+  applicationName?: string;
+  /** Statement timeout, ms; 0 = none. */
+  statementTimeoutMs?: number;
+}
+
+// int8 (counts, ids) and numeric as JS numbers: ids and counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+class PostgresClient implements SqlClient {
+  readonly kind = 'postgres' as const;
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly schema: string,
+  ) {}
+
+  async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    const result = await this.pool.query(text, params as unknown[]);
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const conn = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await conn.query('BEGIN');
+      const tx: SqlExecutor = {
+        async query<R>(text: string, params: readonly unknown[] = []) {
+          const result = await conn.query(text, params as unknown[]);
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+        },
+      };
+      const value = await fn(tx);
+      await conn.query('COMMIT');
+      return value;
+    } catch (error) {
+      await conn.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError; // connection is unusable: drop it from the pool
+      });
+      throw error;
+    } finally {
+      conn.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Connects to PostgreSQL and checks the connection with one round trip. */
+export async function connectPostgres(options: PostgresOptions): Promise<SqlClient> {
+  const schema = options.schema ?? 'public';
+  const startup = [`-c search_path=${quoteIdent(schema)},public`];
+  if (options.statementTimeoutMs) startup.push(`-c statement_timeout=${Math.trunc(options.statementTimeoutMs)}`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 4,
+    application_name: options.applicationName ?? 'headstream',
+    options: startup.join(' '),
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its server (restart, failover) must not crash the process.
+  pool.on('error', () => undefined);
+  try {
+    if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    else await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return new PostgresClient(pool, schema);
+}

@@ -1,0 +1,28 @@
+/**
+ * One SQL interface over a real PostgreSQL server (pg) and embedded PGlite, so every
+ * store component runs unchanged against both. Parameters are always bound ($1, $2 …);
+ * no SQL text is ever built from payload strings.
+ */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  readonly kind: 'postgres' | 'pglite';
+  /** Schema that unqualified names resolve to (search_path), e.g. an isolated test schema. */
+  readonly schema: string;
+  /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Quotes an identifier we generated ourselves (schema names); never used on payload strings. */
+export function quoteIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`refusing identifier ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}

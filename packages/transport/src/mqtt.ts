@@ -1,0 +1,62 @@
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+
+export type { MqttClient } from 'mqtt';
+
+export interface MqttConnectionOptions {
+  url: string;
+  clientId?: string;
+  /** false = persistent session: the broker keeps QoS 1 messages while we are away. */
+  clean?: boolean;
+  /** 5 for Mosquitto and other MQTT 5 brokers (default); 4 for 3.1.1-only ones such as aedes. */
+  protocolVersion?: 4 | 5;
+  username?: string;
+  password?: string;
+  /** TLS (mqtts://): CA and client certificate in PEM. */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
+  connectTimeoutMs?: number;
+  /** Reconnect period, ms; 0 disables reconnecting. */
+  reconnectPeriodMs?: number;
+  /** MQTT 5 session expiry, seconds (persistent sessions need it > 0). */
+  sessionExpirySeconds?: number;
+  /**
+   * Message handler attached before connecting: a persistent session's queued messages
+   * arrive right after the CONNACK, before a handler added later could see them.
+   */
+  onMessage?: (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+}
+
+/** Connects an MQTT client; resolves once the broker has acknowledged the connection. */
+export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient> {
+  const protocolVersion = options.protocolVersion ?? 5;
+  const clean = options.clean ?? true;
+  const opts: IClientOptions = {
+    protocolVersion,
+    clean,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
+    ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls ?? {}),
+  };
+  if (protocolVersion === 5 && !clean) opts.properties = { sessionExpiryInterval: options.sessionExpirySeconds ?? 7 * 24 * 3600 };
+  const client = connect(options.url, { ...opts, manualConnect: true });
+  if (options.onMessage) client.on('message', options.onMessage);
+  return new Promise<MqttClient>((resolve, reject) => {
+    const onConnect = () => {
+      client.off('error', onError);
+      resolve(client);
+    };
+    const onError = (error: Error) => {
+      client.off('connect', onConnect);
+      client.end(true);
+      reject(error);
+    };
+    client.once('connect', onConnect);
+    client.once('error', onError);
+    if (opts.reconnectPeriod === 0) {
+      client.once('close', () => onError(new Error(`MQTT connection to ${options.url} closed before CONNACK`)));
+    }
+    client.connect();
+  });
+}

@@ -1,0 +1,113 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { kafkaTopic, parseReadingMessage } from '@headstream/core';
+import { kafkaBrokersOrSkip, uniqueName } from '@headstream/testkit';
+import { createKafkaConnection, type IncomingRecord, type KafkaConnection } from '@headstream/transport';
+
+function collect(target: IncomingRecord[]) {
+  return async (records: IncomingRecord[]) => {
+    target.push(...records);
+  };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Kafka round trip on the real broker', () => {
+  const connections: KafkaConnection[] = [];
+  afterAll(async () => {
+    await Promise.all(connections.map((c) => c.close()));
+  });
+
+  it('produces keyed frames, consumes them in a group, commits offsets, and resumes from them', async (ctx) => {
+    const brokers = kafkaBrokersOrSkip(ctx);
+    const kafka = createKafkaConnection({ brokers, clientId: uniqueName('hs-test') });
+    connections.push(kafka);
+    const topic = kafkaTopic('readings', uniqueName('hstest'));
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([{ name: topic, partitions: 3 }]);
+    await kafka.ensureTopics([{ name: topic, partitions: 3 }]); // idempotent
+    expect(await kafka.listTopics()).toContain(topic);
+
+    const producer = await kafka.producer();
+    const now = Date.now();
+    const sites = ['s0', 's1', 's2', 's3', 's4'];
+    const frames = Array.from({ length: 500 }, (_, i) => {
+      const site = sites[i % sites.length] ?? 's0';
+      return { key: site, value: JSON.stringify({ site, domain: 'city', ts: now - i, values: { seq: i } }) };
+    });
+    await producer.send(topic, frames.slice(0, 250));
+    await producer.send(topic, frames.slice(250), { compression: 'gzip' });
+
+    const received: IncomingRecord[] = [];
+    const consumer = await kafka.consume({ groupId, topics: [topic], onBatch: collect(received) });
+    await until(() => received.length >= 500, '500 records');
+    const seqs = received.map((r) => {
+      const parsed = parseReadingMessage(r.value ?? Buffer.alloc(0));
+      if (!parsed.ok) throw new Error(parsed.detail);
+      const reading = parsed.readings[0];
+      // The key is the site: all of one site's frames share a partition, in order.
+      expect(r.key?.toString()).toBe(reading?.site);
+      return reading?.values.seq;
+    });
+    expect(new Set(seqs).size).toBe(500);
+    const partitionOfSite = new Map<string, Set<number>>();
+    for (const r of received) {
+      const key = r.key?.toString() ?? '';
+      partitionOfSite.set(key, (partitionOfSite.get(key) ?? new Set()).add(r.partition));
+    }
+    expect([...partitionOfSite.values()].every((p) => p.size === 1)).toBe(true);
+
+    // Offsets are committed after each batch: committed == end offsets once all is read.
+    const end = await kafka.endOffsets(topic);
+    let committed = await kafka.committedOffsets(groupId, topic);
+    for (let i = 0; i < 100 && JSON.stringify(committed) !== JSON.stringify(end); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      committed = await kafka.committedOffsets(groupId, topic);
+    }
+    expect(committed).toEqual(end);
+    await consumer.close();
+
+    // A new member of the same group starts from the committed offsets: only new frames.
+    await producer.send(topic, [{ key: 's9', value: JSON.stringify({ site: 's9', domain: 'city', ts: now, values: { seq: 1000 } }) }]);
+    const again: IncomingRecord[] = [];
+    const second = await kafka.consume({ groupId, topics: [topic], onBatch: collect(again) });
+    await until(() => again.length >= 1, 'the new record');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(again.map((r) => r.key?.toString())).toEqual(['s9']);
+    await second.close();
+    await producer.close();
+  });
+
+  it('does not commit a batch whose handler failed: it is delivered again', async (ctx) => {
+    const brokers = kafkaBrokersOrSkip(ctx);
+    const kafka = createKafkaConnection({ brokers, clientId: uniqueName('hs-test') });
+    connections.push(kafka);
+    const topic = uniqueName('hstest-retry');
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([{ name: topic, partitions: 1 }]);
+    const producer = await kafka.producer();
+    await producer.send(topic, [{ key: 'a', value: 'first' }]);
+    await producer.close();
+
+    let attempts = 0;
+    const delivered: string[] = [];
+    const consumer = await kafka.consume({
+      groupId,
+      topics: [topic],
+      onBatch: async (records) => {
+        attempts++;
+        if (attempts === 1) throw new Error('database down');
+        delivered.push(...records.map((r) => r.value?.toString() ?? ''));
+      },
+    });
+    await until(() => delivered.length >= 1, 're-delivery');
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(delivered).toEqual(['first']);
+    await consumer.close();
+  });
+});
