@@ -7,7 +7,7 @@ const conditions = ['source', 'module', 'node', 'development|production'];
 export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     projects: [
       {
         extends: true,

@@ -4,7 +4,7 @@ import { kafkaBrokersOrSkip, uniqueName } from '@headstream/testkit';
 import { createKafkaConnection, type IncomingRecord, type KafkaConnection } from '@headstream/transport';
 
 function collect(target: IncomingRecord[]) {
-  return async (records: IncomingRecord[]) => {
+  return (records: IncomingRecord[]) => {
     target.push(...records);
   };
 }
@@ -99,7 +99,7 @@ describe('Kafka round trip on the real broker', () => {
     const consumer = await kafka.consume({
       groupId,
       topics: [topic],
-      onBatch: async (records) => {
+      onBatch: (records) => {
         attempts++;
         if (attempts === 1) throw new Error('database down');
         delivered.push(...records.map((r) => r.value?.toString() ?? ''));

@@ -139,10 +139,11 @@ function checkFrame(
   if (record.domain !== undefined) {
     const problem = nameProblem(record.domain);
     if (problem) return fail(typeof record.domain === 'string' ? 'bad_name' : 'bad_shape', `domain ${problem}`);
-    if (topicDomain !== undefined && record.domain !== topicDomain) {
-      return fail('bad_shape', `domain "${String(record.domain)}" disagrees with the topic's "${topicDomain}"`);
+    const frameDomain = record.domain as string;
+    if (topicDomain !== undefined && frameDomain !== topicDomain) {
+      return fail('bad_shape', `domain "${frameDomain}" disagrees with the topic's "${topicDomain}"`);
     }
-    domain = record.domain as string;
+    domain = frameDomain;
   }
   if (domain === undefined) return fail('bad_shape', 'missing field "domain" (required when the topic does not carry it)');
 

@@ -82,3 +82,4 @@ export function kafkaBrokersOrSkip(ctx: TestContext): string[] {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
+export { runNodeScript, type ProcessRun } from './run-process.js';

@@ -55,7 +55,7 @@ export interface ConsumeOptions {
    * Handles one batch of one partition. Its offsets are committed only after it resolves,
    * so a crash before that re-delivers the batch (at-least-once; the store de-duplicates).
    */
-  onBatch: (records: IncomingRecord[]) => Promise<void>;
+  onBatch: (records: IncomingRecord[]) => Promise<void> | void;
   onError?: (error: Error) => void;
 }
 
@@ -153,8 +153,9 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
           const records: IncomingRecord[] = batch.messages.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -168,9 +169,9 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
           }));
           await consumeOptions.onBatch(records);
           const last = batch.lastOffset();
-          resolveOffset(last);
+          payload.resolveOffset(last);
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-          await heartbeat();
+          await payload.heartbeat();
         },
       });
       return {

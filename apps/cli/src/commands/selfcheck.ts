@@ -1,0 +1,179 @@
+import { performance } from 'node:perf_hooks';
+import {
+  kafkaTopic,
+  mqttTopic,
+  parseMqttTopic,
+  parseReadingMessage,
+  type CommonConfig,
+  type Logger,
+} from '@headstream/core';
+import { openDatabase } from '@headstream/store';
+import { connectMqtt, createKafkaConnection, startEmbeddedMqttBroker, type IncomingRecord } from '@headstream/transport';
+
+export interface CheckResult {
+  check: string;
+  status: 'ok' | 'failed' | 'skipped';
+  target: string;
+  detail: string;
+  ms: number;
+}
+
+/**
+ * Proves the packages and the configured services work, end to end, without leaving data
+ * behind: a reading frame goes through the parser, a transaction through the database,
+ * a QoS 1 message through the MQTT broker and a record through a Kafka consumer group.
+ */
+export async function selfcheck(config: CommonConfig, log: Logger): Promise<CheckResult[]> {
+  const checks: [string, () => Promise<Omit<CheckResult, 'check' | 'ms'>>][] = [
+    ['contracts', () => checkContracts(config)],
+    ['database', () => checkDatabase(config)],
+    ['mqtt', () => checkMqtt(config)],
+    ['kafka', () => checkKafka(config, log)],
+  ];
+  const results: CheckResult[] = [];
+  for (const [check, run] of checks) {
+    const start = performance.now();
+    try {
+      results.push({ check, ...(await run()), ms: Math.round(performance.now() - start) });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+      results.push({ check, status: 'failed', target: '', detail, ms: Math.round(performance.now() - start) });
+    }
+    log.debug({ result: results.at(-1) }, 'check done');
+  }
+  return results;
+}
+
+function sampleFrame(site: string) {
+  return { site, ts: new Date().toISOString(), values: { flow: 42, pm25: 17.5 } };
+}
+
+function parseOne(payload: Buffer | string, config: CommonConfig, domain?: string) {
+  const result = parseReadingMessage(payload, {
+    ...(domain === undefined ? {} : { domain }),
+    maxPayloadBytes: config.maxPayloadBytes,
+    maxFrames: config.maxFrames,
+    window: { notBeforeMs: config.tsNotBefore, maxFutureMs: config.tsMaxFutureMs },
+  });
+  if (!result.ok) throw new Error(`parser rejected a valid frame: ${result.reason}: ${result.detail}`);
+  return result.readings;
+}
+
+function checkContracts(config: CommonConfig) {
+  const readings = parseOne(JSON.stringify([sampleFrame('selfcheck'), sampleFrame('selfcheck-2')]), config, 'city');
+  const bad = parseReadingMessage(JSON.stringify({ ...sampleFrame('x'), values: { v: 'NaN' } }), { domain: 'city' });
+  if (bad.ok) throw new Error('parser accepted a bad frame');
+  const topic = mqttTopic({ kind: 'readings', domain: 'city', site: 'selfcheck' }, config.topicRoot);
+  if (parseMqttTopic(topic, config.topicRoot)?.kind !== 'readings') throw new Error(`topic ${topic} does not round-trip`);
+  return Promise.resolve({ status: 'ok' as const, target: 'in process', detail: `${readings.length} frames parsed, bad frame rejected (${bad.reason})` });
+}
+
+async function checkDatabase(config: CommonConfig) {
+  const db = await openDatabase({ ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }), applicationName: 'headstream-selfcheck' });
+  try {
+    const version = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
+    const timescale = (await db.query("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).rowCount > 0;
+    // A temporary table dropped at COMMIT: nothing is left behind.
+    const counted = await db.transaction(async (tx) => {
+      await tx.query('CREATE TEMPORARY TABLE hs_selfcheck (time timestamptz NOT NULL, value double precision NOT NULL) ON COMMIT DROP');
+      await tx.query("INSERT INTO hs_selfcheck SELECT now() - g * interval '1 second', g FROM generate_series(1, $1::int) g", [100]);
+      const { rows } = await tx.query<{ n: number; s: number }>('SELECT count(*)::int AS n, sum(value)::float8 AS s FROM hs_selfcheck');
+      return rows[0];
+    });
+    if (counted?.n !== 100 || counted.s !== 5050) throw new Error(`transaction read back ${JSON.stringify(counted)}`);
+    return {
+      status: 'ok' as const,
+      target: db.kind === 'pglite' ? 'embedded PGlite (in memory)' : redactUrl(config.pgUrl ?? ''),
+      detail: `PostgreSQL ${version}, 100 rows written and read in a transaction, TimescaleDB ${timescale ? 'available' : 'not available (plain PostgreSQL path)'}`,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+async function checkMqtt(config: CommonConfig) {
+  const embedded = config.mqttUrl === undefined ? await startEmbeddedMqttBroker() : undefined;
+  const url = embedded?.url ?? config.mqttUrl ?? '';
+  const protocolVersion = embedded ? embedded.protocolVersion : 5;
+  const root = config.topicRoot;
+  const site = `selfcheck-${process.pid}-${Date.now().toString(36)}`;
+  const received: Buffer[] = [];
+  const clientOpts = { url, protocolVersion, reconnectPeriodMs: 0, connectTimeoutMs: 5_000 } as const;
+  const sub = await connectMqtt({ ...clientOpts, clientId: `${site}-sub`, onMessage: (_t, payload) => received.push(payload) });
+  try {
+    const pub = await connectMqtt({ ...clientOpts, clientId: `${site}-pub` });
+    const topic = mqttTopic({ kind: 'readings', domain: 'city', site }, root);
+    await sub.subscribeAsync(topic, { qos: 1 });
+    await pub.publishAsync(topic, JSON.stringify(sampleFrame(site)), { qos: 1 });
+    await pub.endAsync();
+    await waitFor(() => received.length > 0, 5_000, 'the published reading to come back');
+    const readings = parseOne(received[0] ?? '', config, 'city');
+    return {
+      status: 'ok' as const,
+      target: embedded ? `embedded aedes broker (${url})` : redactUrl(url),
+      detail: `QoS 1 publish → subscribe round trip, ${readings.length} reading parsed`,
+    };
+  } finally {
+    await sub.endAsync();
+    await embedded?.close();
+  }
+}
+
+async function checkKafka(config: CommonConfig, log: Logger) {
+  if (config.kafkaBrokers === undefined) return { status: 'skipped' as const, target: '', detail: 'HS_KAFKA_BROKERS is not set' };
+  const kafka = createKafkaConnection({
+    brokers: config.kafkaBrokers,
+    clientId: 'headstream-selfcheck',
+    onLog: (level, message, extra) => log[level](extra, `kafka: ${message}`),
+  });
+  try {
+    const topic = kafkaTopic('readings', `${config.topicRoot}.selfcheck`);
+    await kafka.ensureTopics([{ name: topic, partitions: 1 }]);
+    const producer = await kafka.producer();
+    const site = `selfcheck-${process.pid}-${Date.now().toString(36)}`;
+    await producer.send(topic, [{ key: site, value: JSON.stringify({ ...sampleFrame(site), domain: 'city' }) }]);
+    await producer.close();
+    const got: IncomingRecord[] = [];
+    const groupId = `headstream-selfcheck-${site}`;
+    const consumer = await kafka.consume({
+      groupId,
+      topics: [topic],
+      maxWaitMs: 250,
+      onBatch: (records) => {
+        got.push(...records.filter((r) => r.key?.toString() === site));
+      },
+    });
+    try {
+      await waitFor(() => got.length > 0, 30_000, 'the produced record to be consumed');
+    } finally {
+      await consumer.close();
+    }
+    parseOne(got[0]?.value ?? '', config);
+    const committed = await kafka.committedOffsets(groupId, topic);
+    return {
+      status: 'ok' as const,
+      target: config.kafkaBrokers.join(','),
+      detail: `produce → consumer group round trip on ${topic}, offset ${committed[0]?.offset ?? '?'} committed`,
+    };
+  } finally {
+    await kafka.close();
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

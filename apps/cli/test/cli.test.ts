@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+describe('headstream CLI', () => {
+  it('selfcheck passes on embedded defaults (PGlite, aedes), Kafka skipped and named', async () => {
+    const run = await runCli(['selfcheck', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { ok: boolean; checks: { check: string; status: string; target: string; detail: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => [c.check, c.status])).toEqual([
+      ['contracts', 'ok'],
+      ['database', 'ok'],
+      ['mqtt', 'ok'],
+      ['kafka', 'skipped'],
+    ]);
+    expect(report.checks[1]?.target).toContain('embedded PGlite');
+    expect(report.checks[2]?.target).toContain('embedded aedes');
+    expect(report.checks[3]?.detail).toBe('HS_KAFKA_BROKERS is not set');
+  }, 60_000);
+
+  it.each([
+    ['HS_MAX_FRAMES', 'abc', 'config: HS_MAX_FRAMES: expected an integer 1..1000000; got "abc"'],
+    ['HS_PG_URL', 'http://db', 'config: HS_PG_URL: expected a postgres://user@host:port/database URL (unset: embedded PGlite); got "http://db"'],
+    ['HS_KAFKA_BROKERS', 'kafka', 'config: HS_KAFKA_BROKERS: expected a comma-separated list of host:port (unset: Kafka off); got "kafka"'],
+    ['HS_CONFIG_FILE', '/nonexistent/hs.json', 'config: HS_CONFIG_FILE: expected a readable JSON object file; cannot read /nonexistent/hs.json: ENOENT'],
+  ])('bad config %s=%s: one line naming it, exit code 2', async (key, value, line) => {
+    const run = await runCli(['selfcheck'], { [key]: value });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`${line}\n`);
+  });
+
+  it.each([
+    [['selfcheck', '--nope'], "error: unknown option '--nope'"],
+    [['selfchek'], "error: unknown command 'selfchek'"],
+  ])('bad usage %j: one line naming it, exit code 2', async (args, line) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`${line}\n`);
+  });
+
+  it('prints the resolved config with passwords masked', async () => {
+    const run = await runCli(['config'], { HS_PG_URL: 'postgres://hs:secret@db:5432/hs', HS_MAX_FRAMES: '9' });
+    expect(run.code).toBe(0);
+    const config = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(config).toMatchObject({ HS_PG_URL: 'postgres://hs:***@db:5432/hs', HS_MAX_FRAMES: 9, HS_TOPIC_ROOT: 'hs' });
+    expect(run.stdout).not.toContain('secret');
+  });
+
+  it('prints its version and help with exit code 0', async () => {
+    expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('selfcheck');
+  });
+});
