@@ -2,12 +2,6 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedMqttBroker } from '@headstream/transport';
 import { probeKafka, probeMqtt, probePostgres, serviceTargets, type TestServices } from './services.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    headstreamServices: TestServices;
-  }
-}
-
 /**
  * Probes the real services once per run and hands the result to every test file.
  * On a developer machine a missing service falls back to its embedded variant (or skips,

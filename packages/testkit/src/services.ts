@@ -2,6 +2,12 @@ import { createConnection } from 'node:net';
 import { connectPostgres, type SqlClient } from '@headstream/store';
 import { connectMqtt, createKafkaConnection } from '@headstream/transport';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    headstreamServices: TestServices;
+  }
+}
+
 /** What the integration tests run against, decided once per run by the global setup. */
 export interface ServiceStatus {
   /** Whether the real service answered; otherwise `detail` says why not. */
