@@ -1,11 +1,17 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests import workspace packages from source (the "source" export condition), so they
-// need no build; the CLI tests spawn the built binary, which `npm test` builds first.
-const conditions = ['source', 'module', 'node', 'development|production'];
+// Tests (and the global setup) import workspace packages from source, so they need no
+// build; the CLI tests spawn the built binary, which `npm test` builds first.
+const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
+const alias = readdirSync(packagesDir).map((name) => ({
+  find: new RegExp(`^@headstream/${name}$`),
+  replacement: `${packagesDir}${name}/src/index.ts`,
+}));
 
 export default defineConfig({
-  ssr: { resolve: { conditions } },
+  resolve: { alias },
   test: {
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     projects: [
