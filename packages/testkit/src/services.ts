@@ -37,7 +37,10 @@ export function serviceTargets(env: Record<string, string | undefined> = process
   };
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message || error.name : String(error)).split('\n')[0] ?? '';
+const message = (error: unknown): string => {
+  if (error instanceof AggregateError && error.errors.length > 0) return message(error.errors[0]);
+  return (error instanceof Error ? error.message || error.name : String(error)).split('\n')[0] ?? '';
+};
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
