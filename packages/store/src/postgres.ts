@@ -1,4 +1,7 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { quoteIdent, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
 
 export interface PostgresOptions {
@@ -36,6 +39,7 @@ class PostgresClient implements SqlClient {
           const result = await conn.query(text, params as unknown[]);
           return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
         },
+        copyFrom: (sql, body) => copyInto(conn, sql, body),
       };
       const value = await fn(tx);
       await conn.query('COMMIT');
@@ -50,9 +54,22 @@ class PostgresClient implements SqlClient {
     }
   }
 
+  async copyFrom(sql: string, body: string): Promise<void> {
+    const conn = await this.pool.connect();
+    try {
+      await copyInto(conn, sql, body);
+    } finally {
+      conn.release();
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+async function copyInto(conn: pg.PoolClient, sql: string, body: string): Promise<void> {
+  await pipeline(Readable.from([body]), conn.query(copyFromStdin(sql)));
 }
 
 /** Connects to PostgreSQL and checks the connection with one round trip. */
@@ -70,8 +87,9 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlClie
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => undefined);
   try {
-    if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    else await pool.query('SELECT 1');
+    // Create the schema only when missing: a least-privilege role may use it but not create one.
+    const exists = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;

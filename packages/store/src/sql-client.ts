@@ -10,6 +10,8 @@ export interface QueryResult<R> {
 
 export interface SqlExecutor {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** COPY ... FROM STDIN with a text-format body; only on a real PostgreSQL server. */
+  copyFrom?: (sql: string, body: string) => Promise<void>;
 }
 
 export interface SqlClient extends SqlExecutor {

@@ -1,0 +1,33 @@
+import type { SqlExecutor } from './sql-client.js';
+
+/** A message that could not be stored, with why; the raw payload is kept, size-capped. */
+export interface DeadLetter {
+  source: 'mqtt' | 'kafka' | 'replay' | 'http';
+  topic: string;
+  partition?: number;
+  offset?: string;
+  reason: string;
+  detail: string;
+  payload: Buffer;
+}
+
+export const DEAD_LETTER_PAYLOAD_CAP = 64 * 1024;
+const COLUMNS = 8;
+const ROWS_PER_STATEMENT = 1000;
+
+export async function insertDeadLetters(db: SqlExecutor, letters: readonly DeadLetter[], cap = DEAD_LETTER_PAYLOAD_CAP): Promise<void> {
+  for (let start = 0; start < letters.length; start += ROWS_PER_STATEMENT) {
+    const chunk = letters.slice(start, start + ROWS_PER_STATEMENT);
+    const params: unknown[] = [];
+    const tuples = chunk.map((l, i) => {
+      params.push(l.source, l.topic, l.partition ?? null, l.offset ?? null, l.reason, l.detail.slice(0, 2000), l.payload.subarray(0, cap), l.payload.length);
+      const b = i * COLUMNS;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 8} > ${cap})`;
+    });
+    await db.query(
+      `INSERT INTO dead_letters (source, topic, partition, "offset", reason, detail, payload, payload_size, truncated)
+       VALUES ${tuples.join(', ')}`,
+      params,
+    );
+  }
+}
