@@ -61,6 +61,11 @@ export const cfg = {
       (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
       z.array(z.string().min(1)).min(1),
     ),
+  listOf: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
+      z.array(z.enum(values)).min(1),
+    ),
   hostPortList: () =>
     z.preprocess(
       (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),

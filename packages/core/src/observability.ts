@@ -54,3 +54,48 @@ export class Metrics {
     return this.registry.contentType;
   }
 }
+
+export interface OpsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * GET /healthz (200 when `health()` says ok, else 503, JSON body) and GET /metrics
+ * (Prometheus text) for one app.
+ */
+export async function startOpsServer(options: {
+  port: number;
+  host?: string;
+  metrics: Metrics;
+  health: () => { ok: boolean; [detail: string]: unknown };
+}): Promise<OpsServer> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      const health = options.health();
+      res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+    } else if (req.method === 'GET' && path === '/metrics') {
+      options.metrics.text().then(
+        (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : options.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

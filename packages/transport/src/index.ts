@@ -10,3 +10,6 @@ export {
   type KafkaProducer,
   type OutgoingMessage,
 } from './kafka.js';
+export type { InboundMessage, MessagePublisher, MessageSource } from './source.js';
+export { createMqttSource, createMqttPublisher, type MqttSourceOptions, type MqttPublisherOptions } from './mqtt-source.js';
+export { createKafkaSource, createKafkaPublisher, type KafkaSourceOptions } from './kafka-source.js';

@@ -51,6 +51,8 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   /** Longest wait of one fetch for data; also bounds how long close() takes. Default 1000 ms. */
   maxWaitMs?: number;
+  /** Partitions whose batches are handled at the same time (default 1). */
+  partitionsConcurrently?: number;
   /**
    * Handles one batch of one partition. Its offsets are committed only after it resolves,
    * so a crash before that re-delivers the batch (at-least-once; the store de-duplicates).
@@ -152,6 +154,7 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
       }
       await consumer.run({
         autoCommit: false,
+        partitionsConsumedConcurrently: consumeOptions.partitionsConcurrently ?? 1,
         eachBatchAutoResolve: false,
         eachBatch: async (payload) => {
           const { batch } = payload;

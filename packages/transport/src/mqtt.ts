@@ -23,6 +23,13 @@ export interface MqttConnectionOptions {
    * arrive right after the CONNACK, before a handler added later could see them.
    */
   onMessage?: (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+  /**
+   * Decides when each QoS 1 message is acknowledged (call done(0) to PUBACK). mqtt.js
+   * reads no further packet from this connection until then.
+   */
+  customHandleAcks?: (topic: string, payload: Buffer, packet: IPublishPacket, done: (code: number) => void) => void;
+  /** MQTT 5 receive maximum: QoS 1 messages the broker may have in flight to us. */
+  receiveMaximum?: number;
 }
 
 /** Connects an MQTT client; resolves once the broker has acknowledged the connection. */
@@ -39,7 +46,16 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient>
     ...(options.password === undefined ? {} : { password: options.password }),
     ...(options.tls ?? {}),
   };
-  if (protocolVersion === 5 && !clean) opts.properties = { sessionExpiryInterval: options.sessionExpirySeconds ?? 7 * 24 * 3600 };
+  if (options.customHandleAcks) {
+    const custom = options.customHandleAcks;
+    opts.customHandleAcks = (topic, payload, packet: IPublishPacket, done) => custom(topic, payload, packet, (code) => done(code));
+  }
+  if (protocolVersion === 5) {
+    opts.properties = {
+      ...(clean ? {} : { sessionExpiryInterval: options.sessionExpirySeconds ?? 7 * 24 * 3600 }),
+      ...(options.receiveMaximum === undefined ? {} : { receiveMaximum: options.receiveMaximum }),
+    };
+  }
   const client = connect(options.url, { ...opts, manualConnect: true });
   if (options.onMessage) client.on('message', options.onMessage);
   return new Promise<MqttClient>((resolve, reject) => {
