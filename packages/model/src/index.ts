@@ -1,1 +1,16 @@
-export {};
+export { tf } from './tf.js';
+export { DEFAULT_ENCODER, outputSize, type EncoderConfig, type EncoderKind, type ModelConfig } from './architecture/config.js';
+export { MultiTaskModel, decode, type TaskPrediction } from './architecture/model.js';
+export * from './weighting/index.js';
+export { fromWindowSets, selectRows, batches, toBatch, disposeBatch, type Batch, type InputData, type LabelData, type MultiTaskData } from './training/data.js';
+export { taskLoss, type BatchLabels } from './training/losses.js';
+export { trainStep, type StepOptions, type StepResult } from './training/step.js';
+export { train, singleTaskConfig, trainSingleTaskModels, type EpochSummary, type Regime, type TrainOptions, type TrainResult } from './training/trainer.js';
+export { conflictFromGram, meanConflict, type EpochEvent, type GradientConflict, type GradientSite, type StepEvent, type TrainingEvent } from './training/telemetry.js';
+export { syntheticData, trainingProbe } from './training/probe.js';
+export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, type ClassificationMetrics, type HorizonMetrics, type TaskScore } from './evaluation/metrics.js';
+export { evaluate, type TaskReport } from './evaluation/evaluate.js';
+export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
+export { saveModel, loadModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
+export { BACKEND_ORDER, selectBackend, type BackendAttempt, type BackendCandidate, type BackendChoice } from './backend.js';
+export { Rng } from './rng.js';

@@ -1,0 +1,111 @@
+import type { TaskDefinition } from '@headstream/core';
+import { CALENDAR_CHANNELS } from './calendar.js';
+import type { ScalerJSON } from './scaler.js';
+
+/** What a task's labels are read from; part of the feature spec so serving never needs the task table. */
+export type TargetSpec =
+  | {
+      task: string;
+      kind: 'regression';
+      /** Metric whose future values are the target. */
+      target: string;
+      /** The task's own interval: a horizon h means h·intervalMs after the issue time. */
+      intervalMs: number;
+      horizons: number[];
+      /** Season length in task steps, for the seasonal-naive baseline (e.g. one day). */
+      seasonSteps: number;
+    }
+  | {
+      task: string;
+      kind: 'classification';
+      /** Metric carrying the class index (0 = normal) at each time. */
+      target: string;
+      classes: number;
+    };
+
+/**
+ * How one domain's readings become model input. Saved with the model: training and serving both
+ * build windows from it through the same functions (no train/serve skew).
+ */
+export interface FeatureSpec {
+  version: 1;
+  domain: string;
+  intervalMs: number;
+  /** Steps of history in a window. */
+  lookback: number;
+  /** Input metrics, in channel order. */
+  channels: string[];
+  /** Adds one 0/1 channel per metric: 1 where the bucket really held a reading. */
+  gapMask: boolean;
+  /** Adds hour-of-day and day-of-week sin/cos channels. */
+  calendar: boolean;
+  targets: TargetSpec[];
+}
+
+/** Fitted on the training split only; saved with the model. */
+export interface FeatureScalers {
+  channels: Record<string, ScalerJSON>;
+  targets: Record<string, ScalerJSON>;
+}
+
+export function featureCount(spec: FeatureSpec): number {
+  return spec.channels.length * (spec.gapMask ? 2 : 1) + (spec.calendar ? CALENDAR_CHANNELS.length : 0);
+}
+
+/** Channel names of a window, in order (for docs, dashboards and checks). */
+export function featureNames(spec: FeatureSpec): string[] {
+  return [...spec.channels, ...(spec.gapMask ? spec.channels.map((c) => `${c}__observed`) : []), ...(spec.calendar ? CALENDAR_CHANNELS : [])];
+}
+
+/** Every metric a frame must carry: inputs, regression targets and class labels. */
+export function frameChannels(spec: FeatureSpec): string[] {
+  return [...new Set([...spec.channels, ...spec.targets.map((t) => t.target)])];
+}
+
+export interface FeatureSpecOptions {
+  channels: string[];
+  /** Defaults to the smallest interval among the domain's tasks. */
+  intervalMs?: number;
+  /** Defaults to the largest lookback among the domain's tasks. */
+  lookback?: number;
+  gapMask?: boolean;
+  calendar?: boolean;
+  /** Metric holding the class index of a classification task; default "state". */
+  labelMetric?: string;
+}
+
+const DAY = 86_400_000;
+
+/** Builds a domain's spec from the core task definitions of that domain. */
+export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[], options: FeatureSpecOptions): FeatureSpec {
+  const own = tasks.filter((t) => t.domain === domain);
+  if (own.length === 0) throw new Error(`no task belongs to domain ${domain}`);
+  const intervalMs = options.intervalMs ?? Math.min(...own.map((t) => t.intervalMs));
+  const targets: TargetSpec[] = own.map((t) =>
+    t.kind === 'regression'
+      ? {
+          task: t.name,
+          kind: 'regression',
+          target: t.target,
+          intervalMs: t.intervalMs,
+          horizons: [...t.horizons],
+          seasonSteps: Math.max(1, Math.round(DAY / t.intervalMs)),
+        }
+      : { task: t.name, kind: 'classification', target: options.labelMetric ?? 'state', classes: t.classes.length },
+  );
+  for (const t of targets) {
+    if (t.kind === 'regression' && t.intervalMs % intervalMs !== 0) {
+      throw new Error(`task ${t.task}: interval ${t.intervalMs} ms is not a multiple of the domain interval ${intervalMs} ms`);
+    }
+  }
+  return {
+    version: 1,
+    domain,
+    intervalMs,
+    lookback: options.lookback ?? Math.max(...own.map((t) => t.lookback)),
+    channels: [...options.channels],
+    gapMask: options.gapMask ?? true,
+    calendar: options.calendar ?? true,
+    targets,
+  };
+}

@@ -1,0 +1,163 @@
+import { TASKS, type Reading } from '@headstream/core';
+import { describe, expect, it } from 'vitest';
+import {
+  buildWindows,
+  calendarFeatures,
+  featureCount,
+  featureNames,
+  featureSpecFor,
+  fillGaps,
+  fitScalers,
+  frameChannels,
+  readingsToFrame,
+  resample,
+  servingWindow,
+  StandardScaler,
+  type FeatureSpec,
+} from '../src/index.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const T0 = Date.UTC(2024, 0, 1); // a Monday, 00:00 UTC
+
+describe('resample and gaps', () => {
+  it('averages points per bucket and leaves empty buckets NaN', () => {
+    const out = resample(
+      [
+        { time: T0 + 1000, value: 2 },
+        { time: T0 + 2000, value: 4 },
+        { time: T0 + 2 * MIN + 5, value: 10 },
+        { time: T0 - 1, value: 99 },
+      ],
+      T0,
+      MIN,
+      3,
+    );
+    expect(out[0]).toBe(3);
+    expect(Number.isNaN(out[1])).toBe(true);
+    expect(out[2]).toBe(10);
+  });
+
+  it('forward-fills gaps, back-fills a leading gap, and marks only observed buckets', () => {
+    const { filled, mask } = fillGaps(Float64Array.from([NaN, 1, NaN, NaN, 5, NaN]));
+    expect([...filled]).toEqual([1, 1, 1, 1, 5, 5]);
+    expect([...mask]).toEqual([0, 1, 0, 0, 1, 0]);
+    expect([...fillGaps(Float64Array.from([NaN, NaN])).filled]).toEqual([0, 0]);
+  });
+
+  it('builds a frame from unordered readings of several metrics', () => {
+    const readings: Reading[] = [
+      { domain: 'city', site: 's', time: T0 + 6 * MIN, values: { flow: 6, pm25: 1 } },
+      { domain: 'city', site: 's', time: T0, values: { flow: 2 } },
+    ];
+    const frame = readingsToFrame(readings, ['flow', 'pm25'], { start: T0 + 30_000, end: T0 + 10 * MIN }, 5 * MIN);
+    expect(frame.start).toBe(T0);
+    expect(frame.length).toBe(2);
+    expect([...(frame.values[0] ?? [])]).toEqual([2, 6]);
+    expect(Number.isNaN(frame.values[1]?.[0])).toBe(true);
+  });
+});
+
+describe('calendar and scaler', () => {
+  it('encodes hour of day and day of week cyclically in UTC', () => {
+    const [hs, hc, ds, dc] = calendarFeatures(T0);
+    expect(hs).toBeCloseTo(0);
+    expect(hc).toBeCloseTo(1);
+    expect(ds).toBeCloseTo(0); // Monday 00:00 is phase 0
+    expect(dc).toBeCloseTo(1);
+    expect(calendarFeatures(T0 + 6 * HOUR)[0]).toBeCloseTo(1);
+  });
+
+  it('fits on the given range only and round-trips through JSON', () => {
+    const s = StandardScaler.fit([1, 2, 3, NaN, 1000], 0, 4);
+    expect(s.mean).toBe(2);
+    expect(s.std).toBeCloseTo(1);
+    const back = StandardScaler.fromJSON(JSON.parse(JSON.stringify(s)) as ReturnType<StandardScaler['toJSON']>);
+    expect(back.inverse(back.transform(7.5))).toBeCloseTo(7.5);
+    expect(StandardScaler.fit([4, 4, 4]).std).toBe(1);
+  });
+});
+
+/** A city site: flow with a daily cycle every 5 min, pm25 hourly with one missing hour. */
+function citySite(hours: number): Reading[] {
+  const out: Reading[] = [];
+  for (let t = T0; t < T0 + hours * HOUR; t += 5 * MIN) {
+    const values: Record<string, number> = { flow: 100 + 50 * Math.sin((2 * Math.PI * (t - T0)) / (24 * HOUR)) + ((t - T0) / HOUR) };
+    if ((t - T0) % HOUR === 0 && t !== T0 + 30 * HOUR) values.pm25 = (t - T0) / HOUR;
+    out.push({ domain: 'city', site: 's1', time: t, values });
+  }
+  return out;
+}
+
+describe('windows', () => {
+  const tasks = [TASKS.traffic, TASKS.air_quality];
+  const spec: FeatureSpec = featureSpecFor('city', tasks, { channels: ['flow', 'pm25'] });
+  const frame = readingsToFrame(citySite(72), frameChannels(spec), { start: T0, end: T0 + 72 * HOUR }, spec.intervalMs);
+  const trainEnd = T0 + 48 * HOUR;
+  const scalers = fitScalers(frame, spec, trainEnd);
+
+  it('derives the domain spec from the core tasks', () => {
+    expect(spec.intervalMs).toBe(5 * MIN);
+    expect(spec.lookback).toBe(24);
+    expect(featureCount(spec)).toBe(2 + 2 + 4);
+    expect(featureNames(spec)).toEqual(['flow', 'pm25', 'flow__observed', 'pm25__observed', 'hour_sin', 'hour_cos', 'dow_sin', 'dow_cos']);
+  });
+
+  it('fits scalers on the training split only', () => {
+    // pm25 = hour index, so its train-only mean is about 23.5, not the 35.5 of all 72 hours.
+    expect(scalers.channels.pm25?.mean).toBeGreaterThan(23);
+    expect(scalers.channels.pm25?.mean).toBeLessThan(24.5);
+    expect(scalers.targets.air_quality?.mean).toBeLessThan(24.5);
+  });
+
+  it('builds scaled windows with masks, calendar channels and per-task labels', () => {
+    const w = buildWindows(frame, spec, scalers, { to: trainEnd });
+    const f = featureCount(spec);
+    // Issue times are bucket ends: the last training window is issued just before trainEnd.
+    expect(w.n).toBe(48 * 12 - 24);
+    expect(w.x.length).toBe(w.n * 24 * f);
+    expect(w.issueTimes.every((t) => t < trainEnd)).toBe(true);
+    // pm25 is only observed on the hour: its observed-mask channel is mostly 0.
+    let observed = 0;
+    for (let s = 0; s < 24; s++) observed += w.x[s * f + 3] ?? 0;
+    expect(observed).toBe(2);
+    const air = w.targets.air_quality;
+    const traffic = w.targets.traffic;
+    if (air?.kind !== 'regression' || traffic?.kind !== 'regression') throw new Error('regression targets expected');
+    // Air quality is hourly: only windows issued on the hour carry its labels.
+    const labelled = w.issueTimes.filter((_, i) => air.mask[i * 6] === 1).length;
+    expect(labelled).toBeGreaterThan(20);
+    expect(labelled).toBeLessThan(48);
+    // Traffic labels exist for every window whose +1 step lies in the frame.
+    expect(traffic.mask[0]).toBe(1);
+    // Issue at hour k: the +1h target is pm25 of hour k, persistence is hour k-1, seasonal is k-24 (or persistence).
+    const i = w.issueTimes.findIndex((t) => t === T0 + 40 * HOUR);
+    expect(air.raw[i * 6]).toBe(40);
+    expect(air.persistence[i * 6]).toBe(39);
+    expect(air.seasonal[i * 6]).toBe(16);
+    expect(air.y[i * 6]).toBeCloseTo(StandardScaler.fromJSON(scalers.targets.air_quality as never).transform(40), 5);
+    // The missing hour 30 is masked, never a fabricated label.
+    const j = w.issueTimes.findIndex((t) => t === T0 + 30 * HOUR);
+    expect(air.mask[j * 6]).toBe(0);
+    expect(Number.isNaN(air.raw[j * 6])).toBe(true);
+  });
+
+  it('serving builds exactly the training window for the same issue time', () => {
+    const w = buildWindows(frame, spec, scalers, { from: T0 + 60 * HOUR, to: T0 + 60 * HOUR + 1 });
+    const served = servingWindow(frame, spec, scalers, T0 + 60 * HOUR);
+    expect(w.n).toBe(1);
+    expect([...served]).toEqual([...w.x]);
+    expect(() => servingWindow(frame, spec, scalers, T0 + HOUR)).toThrow(/does not cover/);
+  });
+
+  it('labels a classification task from its label metric and masks unknown classes', () => {
+    const fspec = featureSpecFor('factory', [TASKS.fault], { channels: ['temp'], lookback: 3, calendar: false, gapMask: false });
+    const readings: Reading[] = [0, 1, 2, 3, 4, 5].map((s) => ({ domain: 'factory', site: 'l1', time: T0 + s * 1000, values: { temp: s, state: s === 4 ? 9 : s % 2 } }));
+    const fr = readingsToFrame(readings, frameChannels(fspec), { start: T0, end: T0 + 6000 }, 1000);
+    const w = buildWindows(fr, fspec, fitScalers(fr, fspec, T0 + 6000));
+    const fault = w.targets.fault;
+    if (fault?.kind !== 'classification') throw new Error('classification expected');
+    expect([...fault.y]).toEqual([0, 1, -1, 1]);
+    expect([...fault.mask]).toEqual([1, 1, 0, 1]);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * Training/inference benchmark of the default encoder (window 64 × 16 features, batch 256, four tasks).
+ *   node packages/model/dist/bench/train-bench.js [--json] [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N]
+ * Without --json: human-readable lines. With --json: the same lines on stderr and exactly one JSON object
+ * as the last line of stdout.
+ */
+import { TASKS } from '@headstream/core';
+import { DEFAULT_ENCODER, type ModelConfig } from '../architecture/config.js';
+import { MultiTaskModel } from '../architecture/model.js';
+import { BACKEND_ORDER, selectBackend, type BackendCandidate } from '../backend.js';
+import { compareInferenceCost, measureInference } from '../evaluation/cost.js';
+import { disposeBatch, toBatch } from '../training/data.js';
+import { syntheticData, trainingProbe } from '../training/probe.js';
+import { trainStep } from '../training/step.js';
+import { singleTaskConfig } from '../training/trainer.js';
+import { tf } from '../tf.js';
+import { createStrategy } from '../weighting/index.js';
+import type { StrategyName } from '../weighting/types.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const say = (line: string) => (json ? console.error(line) : console.log(line));
+
+const LOOKBACK = 64;
+const FEATURES = 16;
+const BATCH = 256;
+const tasks = [TASKS.traffic, TASKS.air_quality, TASKS.fault, TASKS.throughput];
+
+/** Bench model: one 64 × 16 window feeds all four heads (one forward pass serves four tasks). */
+const config: ModelConfig = {
+  tasks,
+  inputs: { site: { features: FEATURES } },
+  taskInput: Object.fromEntries(tasks.map((t) => [t.name, 'site'])),
+  lookback: LOOKBACK,
+  encoder: DEFAULT_ENCODER,
+  headHidden: 32,
+  seed: 1,
+};
+/** Deployment layout: city and factory windows through their own stems, tasks on their domain. */
+const twoDomainConfig: ModelConfig = { ...config, inputs: { city: { features: FEATURES }, factory: { features: FEATURES } }, taskInput: undefined };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function timeSteps(strategy: StrategyName, steps: number): number {
+  const model = MultiTaskModel.create(config);
+  const data = syntheticData(config, BATCH);
+  const batch = toBatch(data, { site: Array.from({ length: BATCH }, (_, i) => i) }, tasks.map((t) => t.name));
+  const s = createStrategy(strategy, tasks.length);
+  const optimizer = tf.train.adam(1e-3);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < steps + 2; i++) {
+      const t0 = performance.now();
+      trainStep(model, batch, model.tasks, s, optimizer, { gradientsOn: 'representation', wantGram: false });
+      if (i >= 2) times.push(performance.now() - t0);
+    }
+  } finally {
+    disposeBatch(batch);
+    optimizer.dispose();
+    model.dispose();
+  }
+  return median(times);
+}
+
+interface BackendResult {
+  backend: string;
+  train_samples_per_s: number;
+  equal_step_ms: number;
+  pcgrad_step_ratio: number;
+  gradnorm_step_ratio: number;
+  cagrad_step_ratio: number;
+  infer_windows_per_s_b1: number;
+  infer_windows_per_s_b256: number;
+  mtl_vs_stl_inference_cost: number;
+  mtl_vs_stl_flops: number;
+  mtl_vs_stl_parameters: number;
+  mtl_vs_stl_inference_cost_two_domains: number;
+  flops_per_window: number;
+  parameters: number;
+}
+
+async function benchBackend(candidate: BackendCandidate, steps: number): Promise<BackendResult> {
+  const choice = await selectBackend(trainingProbe(config), { order: [candidate], env: '', log: say });
+  const equal = timeSteps('equal', steps);
+  const pc = timeSteps('pcgrad', steps);
+  const gn = timeSteps('gradnorm', steps);
+  const ca = timeSteps('cagrad', steps);
+  const shared = MultiTaskModel.create(config);
+  const singles = tasks.map((t) => MultiTaskModel.create(singleTaskConfig(config, t.name)));
+  const twoShared = MultiTaskModel.create(twoDomainConfig);
+  const twoSingles = tasks.map((t) => MultiTaskModel.create(singleTaskConfig(twoDomainConfig, t.name)));
+  try {
+    const b1 = measureInference(shared, 1, { repeats: 21 });
+    const b256 = measureInference(shared, BATCH);
+    const cost = compareInferenceCost(shared, singles, BATCH);
+    const two = compareInferenceCost(twoShared, twoSingles, BATCH);
+    const r: BackendResult = {
+      backend: choice.backend,
+      train_samples_per_s: Math.round((BATCH / equal) * 1000),
+      equal_step_ms: +equal.toFixed(1),
+      pcgrad_step_ratio: +(pc / equal).toFixed(3),
+      gradnorm_step_ratio: +(gn / equal).toFixed(3),
+      cagrad_step_ratio: +(ca / equal).toFixed(3),
+      infer_windows_per_s_b1: Math.round(b1.windowsPerSecond),
+      infer_windows_per_s_b256: Math.round(b256.windowsPerSecond),
+      mtl_vs_stl_inference_cost: +cost.time.toFixed(3),
+      mtl_vs_stl_flops: +cost.flops.toFixed(3),
+      mtl_vs_stl_parameters: +cost.parameters.toFixed(3),
+      mtl_vs_stl_inference_cost_two_domains: +two.time.toFixed(3),
+      flops_per_window: b256.flopsPerWindow,
+      parameters: b256.parameters,
+    };
+    say(
+      `${r.backend}: train ${r.train_samples_per_s} samples/s (equal step ${r.equal_step_ms} ms), pcgrad ×${r.pcgrad_step_ratio}, gradnorm ×${r.gradnorm_step_ratio}, cagrad ×${r.cagrad_step_ratio}; ` +
+        `infer b1 ${r.infer_windows_per_s_b1}/s, b256 ${r.infer_windows_per_s_b256}/s; shared ÷ 4 single: time ${r.mtl_vs_stl_inference_cost}, FLOPs ${r.mtl_vs_stl_flops} (two domains: time ${r.mtl_vs_stl_inference_cost_two_domains})`,
+    );
+    return r;
+  } finally {
+    for (const m of [shared, ...singles, twoShared, ...twoSingles]) m.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const forced = opt('backend') ?? process.env.HS_TF_BACKEND;
+  const steps = Number(opt('steps') ?? 10);
+  const candidates: readonly BackendCandidate[] = forced ? [forced as BackendCandidate] : BACKEND_ORDER;
+  const results: Record<string, BackendResult> = {};
+  const skipped: Record<string, string> = {};
+  for (const c of candidates) {
+    try {
+      // The plain JS cpu backend is ~5× slower: fewer steps keep the whole bench short.
+      results[c] = await benchBackend(c, c === 'cpu' && !opt('steps') ? 3 : steps);
+    } catch (error) {
+      skipped[c] = error instanceof Error ? error.message : String(error);
+      say(`${c}: skipped — ${skipped[c]}`);
+    }
+  }
+  const best = Object.values(results).sort((a, b) => b.train_samples_per_s - a.train_samples_per_s)[0];
+  if (!best) throw new Error('no backend could run the benchmark');
+  const summary = {
+    ...best,
+    encoder: DEFAULT_ENCODER,
+    window: { lookback: LOOKBACK, features: FEATURES, batch: BATCH },
+    cpus: (await import('node:os')).cpus().length,
+    backends: results,
+    skipped,
+  };
+  if (json) console.log(JSON.stringify(summary));
+  else say(`fastest: ${best.backend} (${best.train_samples_per_s} samples/s)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

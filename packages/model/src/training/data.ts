@@ -1,0 +1,124 @@
+import type { WindowSet } from '@headstream/features';
+import type { Rng } from '../rng.js';
+import { tf, type Tensor } from '../tf.js';
+import type { BatchLabels } from './losses.js';
+
+/** Windows of one input group (a domain), n × lookback × features. */
+export interface InputData {
+  n: number;
+  features: number;
+  x: Float32Array;
+}
+
+/**
+ * Labels of one task, indexed like its input's windows. Regression: y and mask are n × width.
+ * Classification: y holds the class index (width 1), mask is n.
+ */
+export interface LabelData {
+  kind: 'regression' | 'classification';
+  input: string;
+  width: number;
+  y: Float32Array;
+  mask: Float32Array;
+}
+
+export interface MultiTaskData {
+  lookback: number;
+  inputs: Record<string, InputData>;
+  labels: Record<string, LabelData>;
+}
+
+/** Joins features' window sets (one per domain) into model data; the input name is the domain. */
+export function fromWindowSets(sets: readonly WindowSet[]): MultiTaskData {
+  const lookback = sets[0]?.lookback ?? 0;
+  const inputs: Record<string, InputData> = {};
+  const labels: Record<string, LabelData> = {};
+  for (const s of sets) {
+    if (s.lookback !== lookback) throw new Error(`window sets disagree on lookback (${s.lookback} vs ${lookback})`);
+    inputs[s.domain] = { n: s.n, features: s.features, x: s.x };
+    for (const [task, t] of Object.entries(s.targets)) {
+      labels[task] =
+        t.kind === 'regression'
+          ? { kind: 'regression', input: s.domain, width: t.horizons, y: t.y, mask: t.mask }
+          : { kind: 'classification', input: s.domain, width: 1, y: Float32Array.from(t.y), mask: t.mask };
+    }
+  }
+  return { lookback, inputs, labels };
+}
+
+/** Keeps only the windows `keep[input]` (e.g. a split or a subsample), labels included. */
+export function selectRows(data: MultiTaskData, keep: Record<string, readonly number[]>): MultiTaskData {
+  const inputs: Record<string, InputData> = {};
+  for (const [name, d] of Object.entries(data.inputs)) {
+    const rows = keep[name] ?? [];
+    inputs[name] = { n: rows.length, features: d.features, x: gather(d.x, rows, data.lookback * d.features) };
+  }
+  const labels: Record<string, LabelData> = {};
+  for (const [task, l] of Object.entries(data.labels)) {
+    const rows = keep[l.input] ?? [];
+    const maskWidth = l.kind === 'regression' ? l.width : 1;
+    labels[task] = { ...l, y: gather(l.y, rows, l.width), mask: gather(l.mask, rows, maskWidth) };
+  }
+  return { lookback: data.lookback, inputs, labels };
+}
+
+function gather(src: Float32Array, rows: readonly number[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width));
+  return out;
+}
+
+export interface Batch {
+  inputs: Record<string, Tensor>;
+  labels: Record<string, BatchLabels>;
+  size: number;
+}
+
+/**
+ * Mini-batches over all inputs at once: every step takes each input's share of the batch, so one
+ * step trains the encoder on city and factory windows together (what makes it one shared model).
+ */
+export function* batches(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[]): Generator<Batch> {
+  const names = Object.keys(data.inputs).filter((name) => (data.inputs[name]?.n ?? 0) > 0 && tasks.some((t) => data.labels[t]?.input === name));
+  const total = names.reduce((a, n) => a + (data.inputs[n]?.n ?? 0), 0);
+  if (total === 0) return;
+  const steps = Math.max(1, Math.ceil(total / batchSize));
+  const perms = Object.fromEntries(names.map((n) => [n, rng.permutation(data.inputs[n]?.n ?? 0)]));
+  for (let s = 0; s < steps; s++) {
+    const rows: Record<string, number[]> = {};
+    for (const n of names) {
+      const perm = perms[n] ?? [];
+      const share = Math.ceil(perm.length / steps);
+      rows[n] = perm.slice(s * share, (s + 1) * share);
+    }
+    yield toBatch(data, rows, tasks);
+  }
+}
+
+/** Tensors for the given rows. The caller disposes them (disposeBatch). */
+export function toBatch(data: MultiTaskData, rows: Record<string, readonly number[]>, tasks: readonly string[]): Batch {
+  const inputs: Record<string, Tensor> = {};
+  let size = 0;
+  for (const [name, r] of Object.entries(rows)) {
+    const d = data.inputs[name];
+    if (!d || r.length === 0) continue;
+    inputs[name] = tf.tensor3d(gather(d.x, r, data.lookback * d.features), [r.length, data.lookback, d.features]);
+    size += r.length;
+  }
+  const labels: Record<string, BatchLabels> = {};
+  for (const t of tasks) {
+    const l = data.labels[t];
+    const r = l ? rows[l.input] : undefined;
+    if (!l || !r || r.length === 0) continue;
+    labels[t] =
+      l.kind === 'regression'
+        ? { y: tf.tensor2d(gather(l.y, r, l.width), [r.length, l.width]), mask: tf.tensor2d(gather(l.mask, r, l.width), [r.length, l.width]) }
+        : { y: tf.tensor1d(gather(l.y, r, 1)), mask: tf.tensor1d(gather(l.mask, r, 1)) };
+  }
+  return { inputs, labels, size };
+}
+
+export function disposeBatch(batch: Batch): void {
+  tf.dispose(Object.values(batch.inputs));
+  for (const l of Object.values(batch.labels)) tf.dispose([l.y, l.mask]);
+}

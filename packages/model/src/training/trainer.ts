@@ -1,0 +1,152 @@
+import type { TaskDefinition } from '@headstream/core';
+import type { ModelConfig } from '../architecture/config.js';
+import { MultiTaskModel } from '../architecture/model.js';
+import { Rng } from '../rng.js';
+import { tf } from '../tf.js';
+import { createStrategy } from '../weighting/index.js';
+import type { StrategyName, WeightingStrategy } from '../weighting/types.js';
+import { batches, disposeBatch, type MultiTaskData } from './data.js';
+import { trainStep } from './step.js';
+import { conflictFromGram, meanConflict, type GradientConflict, type GradientSite, type TrainingEvent } from './telemetry.js';
+
+export type Regime = 'joint' | 'sequential';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** A name (fresh strategy per phase) or an instance (caller keeps its state). Default equal. */
+  strategy?: StrategyName | WeightingStrategy;
+  /** joint: all tasks, one combined loss. sequential: one task after another on the same encoder. */
+  regime?: Regime;
+  /** Subset and order of tasks to train; default all of the model's tasks. */
+  tasks?: readonly string[];
+  gradientsOn?: GradientSite;
+  /** Conflict telemetry on every k-th step (0 = never; strategies needing gradients still get them). */
+  telemetryEvery?: number;
+  seed?: number;
+  onEvent?: (event: TrainingEvent) => void;
+}
+
+export interface EpochSummary {
+  phase: string[];
+  epoch: number;
+  losses: Record<string, number>;
+  jointLoss: number;
+  conflict?: GradientConflict;
+}
+
+export interface TrainResult {
+  strategy: string;
+  regime: Regime;
+  history: EpochSummary[];
+  steps: number;
+  seconds: number;
+}
+
+const byName = (rec: readonly string[], values: readonly number[]) => Object.fromEntries(rec.map((t, i) => [t, values[i] ?? NaN]));
+
+/** Trains the model in place (the training loop of the LibMTL split: no architecture, no weighting here). */
+export function train(model: MultiTaskModel, data: MultiTaskData, options: TrainOptions): TrainResult {
+  const regime = options.regime ?? 'joint';
+  const names = options.tasks ? [...options.tasks] : model.tasks.map((t) => t.name);
+  const defs = names.map((n) => model.task(n));
+  const phases: TaskDefinition[][] = regime === 'joint' ? [defs] : defs.map((t) => [t]);
+  const rng = new Rng(options.seed ?? model.config.seed);
+  const optimizer = tf.train.adam(options.learningRate ?? 3e-3);
+  const history: EpochSummary[] = [];
+  const started = performance.now();
+  let step = 0;
+  const eventRegime = defs.length === 1 && model.tasks.length === 1 ? 'single' : regime;
+  try {
+    for (const phase of phases) {
+      const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
+      const taskNames = phase.map((t) => t.name);
+      for (let epoch = 0; epoch < options.epochs; epoch++) {
+        const t0 = performance.now();
+        const sums = new Array<number>(phase.length).fill(0);
+        let joint = 0;
+        let steps = 0;
+        let samples = 0;
+        const conflicts: GradientConflict[] = [];
+        for (const batch of batches(data, options.batchSize ?? 256, rng, taskNames)) {
+          const every = options.telemetryEvery ?? 0;
+          const sampled = every > 0 && step % every === 0;
+          try {
+            const r = trainStep(model, batch, phase, strategy, optimizer, { gradientsOn: options.gradientsOn ?? 'representation', wantGram: sampled });
+            r.losses.forEach((l, i) => (sums[i] = (sums[i] ?? 0) + l));
+            joint += r.jointLoss;
+            const conflict = r.gram ? conflictFromGram(r.gram) : undefined;
+            if (sampled && conflict) conflicts.push(conflict);
+            if (sampled) {
+              options.onEvent?.({
+                type: 'step',
+                regime: eventRegime,
+                tasks: taskNames,
+                epoch,
+                step,
+                strategy: strategy.name,
+                losses: byName(taskNames, r.losses),
+                weights: byName(taskNames, r.weights),
+                jointLoss: r.jointLoss,
+                ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation' } } : {}),
+              });
+            }
+          } finally {
+            samples += batch.size;
+            disposeBatch(batch);
+          }
+          steps++;
+          step++;
+        }
+        const mean = sums.map((s) => s / Math.max(steps, 1));
+        strategy.endEpoch?.(mean);
+        const conflict = meanConflict(conflicts);
+        history.push({ phase: taskNames, epoch, losses: byName(taskNames, mean), jointLoss: joint / Math.max(steps, 1), ...(conflict ? { conflict } : {}) });
+        options.onEvent?.({
+          type: 'epoch',
+          regime: eventRegime,
+          tasks: taskNames,
+          epoch,
+          strategy: strategy.name,
+          steps,
+          samplesPerSecond: samples / ((performance.now() - t0) / 1000),
+          losses: byName(taskNames, mean),
+          jointLoss: joint / Math.max(steps, 1),
+          ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation', sampledSteps: conflicts.length } } : {}),
+          strategyState: strategy.state(),
+        });
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const strategyName = typeof options.strategy === 'object' ? options.strategy.name : (options.strategy ?? 'equal');
+  return { strategy: strategyName, regime, history, steps: step, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Same architecture with a single head: the baseline every retrain compares against (DESIGN.md). */
+export function singleTaskConfig(config: ModelConfig, task: string): ModelConfig {
+  const def = config.tasks.find((t) => t.name === task);
+  if (!def) throw new Error(`config has no task ${task}`);
+  const input = config.taskInput?.[task] ?? def.domain;
+  const features = config.inputs[input];
+  if (!features) throw new Error(`config has no input ${input}`);
+  return {
+    ...structuredClone(config),
+    tasks: [structuredClone(def)],
+    inputs: { [input]: { ...features } },
+    ...(config.taskInput ? { taskInput: { [task]: input } } : {}),
+  };
+}
+
+/** Trains one single-task model per task (same architecture, same options, one head each). */
+export function trainSingleTaskModels(config: ModelConfig, data: MultiTaskData, options: Omit<TrainOptions, 'tasks' | 'regime'>): Record<string, MultiTaskModel> {
+  const out: Record<string, MultiTaskModel> = {};
+  for (const t of config.tasks) {
+    const model = MultiTaskModel.create(singleTaskConfig(config, t.name));
+    train(model, data, { ...options, strategy: 'equal', regime: 'joint' });
+    out[t.name] = model;
+  }
+  return out;
+}
