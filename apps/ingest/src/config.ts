@@ -20,6 +20,7 @@ export const ingestConfigSpec = {
   kafkaGroup: field('HS_KAFKA_GROUP', cfg.name().default('headstream-ingest'), 'a consumer group name'),
   kafkaPartitions: field('HS_KAFKA_PARTITIONS', cfg.int(1, 1024).default(6), 'partitions for hs.readings when ingest creates it'),
   kafkaConcurrency: field('HS_KAFKA_CONCURRENCY', cfg.int(1, 64).default(2), 'partitions handled at once, 1..64'),
+  kafkaSessionTimeoutMs: field('HS_KAFKA_SESSION_TIMEOUT_MS', cfg.int(6_000, 300_000).default(30_000), 'milliseconds, 6000..300000: how soon a crashed worker\'s partitions move to another'),
   kafkaSsl: field('HS_KAFKA_SSL', cfg.bool().default(false), 'true or false'),
   kafkaSaslMechanism: field('HS_KAFKA_SASL_MECHANISM', cfg.oneOf(['plain', 'scram-sha-256', 'scram-sha-512']).optional(), 'plain, scram-sha-256 or scram-sha-512'),
   kafkaUsername: field('HS_KAFKA_USERNAME', cfg.string().optional(), 'a SASL user name'),

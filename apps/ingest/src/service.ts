@@ -100,6 +100,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
         topics: [topic],
         ensurePartitions: config.kafkaPartitions,
         partitionsConcurrently: config.kafkaConcurrency,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         onError: (error) => log.error({ err: error }, 'Kafka consumer crashed'),
       });
       sources.push(source);

@@ -6,6 +6,8 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   topics: string[];
   /** Partitions handled at once (each batch is one partition's), default 1. */
   partitionsConcurrently?: number;
+  /** See ConsumeOptions.sessionTimeoutMs: how soon a crashed member's partitions move on. */
+  sessionTimeoutMs?: number;
   /** Create missing topics with this many partitions before subscribing. */
   ensurePartitions?: number;
   onError?: (error: Error) => void;
@@ -30,6 +32,7 @@ export function createKafkaSource(options: KafkaSourceOptions): MessageSource & 
         groupId: options.groupId,
         topics: options.topics,
         partitionsConcurrently: options.partitionsConcurrently ?? 1,
+        ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
         ...(options.onError ? { onError: options.onError } : {}),
         onBatch: (records) => {
           const receivedAt = Date.now();

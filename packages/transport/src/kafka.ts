@@ -53,6 +53,8 @@ export interface ConsumeOptions {
   maxWaitMs?: number;
   /** Partitions whose batches are handled at the same time (default 1). */
   partitionsConcurrently?: number;
+  /** A member silent this long is dropped from the group (kafkajs default 30 s; broker minimum 6 s). */
+  sessionTimeoutMs?: number;
   /**
    * Handles one batch of one partition. Its offsets are committed only after it resolves,
    * so a crash before that re-delivers the batch (at-least-once; the store de-duplicates).
@@ -144,6 +146,9 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
         groupId: consumeOptions.groupId,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: consumeOptions.maxWaitMs ?? 1000,
+        ...(consumeOptions.sessionTimeoutMs === undefined
+          ? {}
+          : { sessionTimeout: consumeOptions.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(consumeOptions.sessionTimeoutMs / 10)) }),
       });
       await consumer.connect();
       opened.add(consumer);

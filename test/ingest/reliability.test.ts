@@ -1,0 +1,191 @@
+import { fileURLToPath } from 'node:url';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { kafkaTopic, mqttTopic } from '@headstream/core';
+import { IngestPipeline } from '@headstream/pipeline';
+import { connectPostgres, migrate } from '@headstream/store';
+import {
+  kafkaBrokersOrSkip,
+  mqttTargets,
+  postgresBinDir,
+  realDatabase,
+  startScratchMosquitto,
+  startScratchPostgres,
+  testServices,
+  uniqueName,
+  waitUntil,
+} from '@headstream/testkit';
+import { connectMqtt, createKafkaPublisher, createMqttSource } from '@headstream/transport';
+import { expectedSum, readingCounts, readingMessage } from './helpers.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+function needPostgresBinaries(ctx: TestContext): void {
+  if (postgresBinDir()) return;
+  if (testServices().ci) throw new Error('PostgreSQL server binaries are missing');
+  ctx.skip('PostgreSQL server binaries (initdb, pg_ctl) are not installed');
+}
+
+function needMosquittoBinary(ctx: TestContext): void {
+  if (testServices().mqtt.available) return; // the machine's Mosquitto is installed, so the binary is too
+  if (testServices().ci) throw new Error('mosquitto is missing');
+  ctx.skip('no mosquitto binary to run a broker of the test\'s own');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ingest reliability', () => {
+  it('database outage mid-stream: after recovery every reading is stored exactly once', async (ctx) => {
+    needPostgresBinaries(ctx);
+    const pg = await startScratchPostgres();
+    cleanups.push(() => pg.dispose());
+    const db = await connectPostgres({ url: pg.url, poolSize: 2 });
+    cleanups.push(() => db.close());
+    await migrate(db);
+    const broker = mqttTargets()[0];
+    if (!broker) throw new Error('no MQTT broker');
+    const root = uniqueName('outage').replace(/-/g, '_');
+    const source = createMqttSource({ url: broker.url, protocolVersion: broker.protocolVersion, clientId: uniqueName('ingest'), filters: [`${root}/v1/readings/+/+`] });
+    const pipeline = new IngestPipeline({ db, sources: [source], topicRoot: root, retry: { initialDelayMs: 50, maxDelayMs: 400, maxPermanentAttempts: 3 } });
+    await pipeline.start();
+    cleanups.push(() => pipeline.stop());
+    const pub = await connectMqtt({ url: broker.url, protocolVersion: broker.protocolVersion });
+    cleanups.push(() => pub.endAsync());
+
+    const N = 300;
+    const sent: { frames: number; firstStep: number; metrics: number }[] = [];
+    for (let i = 0; i < N; i++) {
+      if (i === 100) await pg.stop('fast');
+      if (i === 200) await pg.start();
+      const site = `s${i % 5}`;
+      const firstStep = Math.floor(i / 5) * 10;
+      await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), readingMessage(site, firstStep, 10, 2), { qos: 1 });
+      sent.push({ frames: 10, firstStep, metrics: 2 });
+      await sleep(5);
+    }
+    await waitUntil(() => pipeline.stats.messages >= N, 'every message to be committed', 60_000);
+    const counts = await readingCounts(db);
+    expect(counts).toMatchObject({ rows: N * 20, distinct: N * 20 });
+    expect(counts.sum).toBeCloseTo(expectedSum(sent), 6);
+    expect(pipeline.stats.retries).toBeGreaterThan(0); // the outage really hit a write
+    expect(pipeline.stats.deadLetters).toBe(0);
+  }, 120_000);
+
+  it('MQTT broker restarted mid-stream at QoS 1: nothing lost', async (ctx) => {
+    needMosquittoBinary(ctx);
+    const broker = await startScratchMosquitto();
+    cleanups.push(() => broker.dispose());
+    const db = await realOrEmbedded();
+    cleanups.push(() => db.dispose());
+    await migrate(db);
+    const root = 'restart';
+    const source = createMqttSource({ url: broker.url, clientId: 'ingest-restart', filters: [`${root}/v1/readings/+/+`], reconnectPeriodMs: 200 });
+    const pipeline = new IngestPipeline({ db, sources: [source], topicRoot: root });
+    await pipeline.start();
+    cleanups.push(() => pipeline.stop());
+    // The publisher's unacknowledged QoS 1 messages wait in its store and go out on reconnect.
+    const pub = await connectMqtt({ url: broker.url, clientId: 'sensor-gateway', clean: false, reconnectPeriodMs: 200 });
+    cleanups.push(() => pub.endAsync(true));
+
+    const N = 300;
+    const acked: Promise<unknown>[] = [];
+    for (let i = 0; i < N; i++) {
+      if (i === 120) {
+        await broker.stop();
+        await sleep(500);
+        await broker.start();
+      }
+      const site = `m${i % 3}`;
+      acked.push(pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'factory', site }, root), readingMessage(site, Math.floor(i / 3) * 5, 5, 4), { qos: 1 }));
+      await sleep(3);
+    }
+    await Promise.all(acked);
+    await waitUntil(async () => (await readingCounts(db)).rows >= N * 20, 'every reading to be stored', 60_000);
+    await sleep(300);
+    expect(await readingCounts(db)).toMatchObject({ rows: N * 20, distinct: N * 20 });
+    expect(pipeline.stats.deadLetters).toBe(0);
+  }, 120_000);
+
+  it('ingest killed with SIGKILL mid-stream on Kafka, then restarted: exactly N rows', async (ctx) => {
+    const brokers = kafkaBrokersOrSkip(ctx);
+    if (!testServices().postgres.available) throw new Error(testServices().postgres.detail);
+    const db = await realDatabase('sigkill');
+    cleanups.push(() => db.dispose());
+    const root = uniqueName('kill');
+    const topic = kafkaTopic('readings', root);
+    const producer = await createKafkaPublisher({ brokers, clientId: 'sigkill-producer' });
+    cleanups.push(() => producer.close());
+    await producer.connection.ensureTopics([{ name: topic, partitions: 3 }]);
+
+    const env: Record<string, string> = {
+      HS_PG_URL: testServices().postgres.url,
+      HS_PG_SCHEMA: db.schema,
+      HS_INGEST_SOURCES: 'kafka',
+      HS_KAFKA_BROKERS: brokers.join(','),
+      HS_KAFKA_GROUP: uniqueName('ingest'),
+      HS_TOPIC_ROOT: root,
+      HS_HTTP_PORT: '0',
+      HS_KAFKA_SESSION_TIMEOUT_MS: '6000',
+      HS_LOG_LEVEL: 'warn',
+    };
+    const start = () => startIngestProcess(env);
+    let ingest = await start();
+
+    const N = 400;
+    const producing = (async () => {
+      for (let i = 0; i < N; i += 10) {
+        await producer.publish(
+          topic,
+          Array.from({ length: 10 }, (_, k) => {
+            const site = `p${(i + k) % 8}`;
+            return { key: site, payload: readingMessage(site, Math.floor((i + k) / 8) * 5, 5, 4, 'factory') };
+          }),
+        );
+        await sleep(20);
+      }
+    })();
+    await waitUntil(async () => (await readingCounts(db)).rows > N * 4, 'the first rows', 60_000);
+    ingest.process.kill('SIGKILL');
+    await ingest.exited;
+    const atKill = (await readingCounts(db)).rows;
+    await producing;
+    ingest = await start();
+    await waitUntil(async () => (await readingCounts(db)).rows >= N * 20, 'every reading after the restart', 60_000);
+    await sleep(500);
+    expect(await readingCounts(db)).toMatchObject({ rows: N * 20, distinct: N * 20 });
+    expect(atKill).toBeLessThan(N * 20);
+    // Graceful stop: SIGTERM flushes, commits and exits 0.
+    ingest.process.kill('SIGTERM');
+    expect(await ingest.exited).toBe(0);
+  }, 180_000);
+});
+
+async function realOrEmbedded() {
+  const { databaseTargets } = await import('@headstream/testkit');
+  const target = databaseTargets()[0];
+  if (!target) throw new Error('no database');
+  return target.open('reliability');
+}
+
+const INGEST = fileURLToPath(new URL('../../apps/ingest/dist/main.js', import.meta.url));
+
+async function startIngestProcess(env: Record<string, string>): Promise<{ process: ChildProcess; exited: Promise<number | null> }> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HS_')));
+  const child = spawn(process.execPath, [INGEST], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  // Ready when the consumer has joined: give it a moment, and fail fast if it died.
+  const died = await Promise.race([exited.then(() => true), sleep(1500).then(() => false)]);
+  if (died) throw new Error(`ingest exited at start: ${stderr}`);
+  return { process: child, exited };
+}
+
