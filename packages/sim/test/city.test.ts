@@ -1,0 +1,71 @@
+import { describe, expect, test } from 'vitest';
+import { CITY_METRICS, demandProfile, simulateCity, type SimRecord } from '../src/index.js';
+import { autocorrelation, correlation, mean } from './stats.js';
+
+const DAY = 24 * 3_600_000;
+const start = Date.UTC(2024, 0, 1); // a Monday
+// Four weeks of three sites at 5 min: enough days for stable statistics, well under a second.
+const records: SimRecord[] = [...simulateCity({ sites: 3, seed: 7, start, until: start + 28 * DAY })];
+const site1 = records.filter((r) => r.site === 'city-001');
+const values = (rs: SimRecord[], metric: string) => rs.map((r) => r.values[metric] ?? Number.NaN);
+
+describe('city simulator', () => {
+  test('one record per site per 5-min step, every metric finite', () => {
+    expect(records).toHaveLength(3 * 28 * 288);
+    expect(new Set(records.map((r) => r.site))).toEqual(new Set(['city-001', 'city-002', 'city-003']));
+    for (const r of records.slice(0, 2000)) {
+      expect(Object.keys(r.values).sort()).toEqual(Object.keys(CITY_METRICS).sort());
+      expect(Object.values(r.values).every(Number.isFinite)).toBe(true);
+    }
+    expect(site1[1]!.time - site1[0]!.time).toBe(5 * 60_000);
+  });
+
+  test('daily seasonality: flow autocorrelation at 1 day is high, at half a day negative', () => {
+    const flow = values(site1, 'flow');
+    expect(autocorrelation(flow, 288)).toBeGreaterThan(0.6);
+    expect(autocorrelation(flow, 144)).toBeLessThan(0);
+    const byHour = (h: number) => mean(site1.filter((r) => new Date(r.time).getUTCHours() === h && new Date(r.time).getUTCDay() % 6 !== 0).map((r) => r.values.flow ?? 0));
+    expect(byHour(8)).toBeGreaterThan(3 * byHour(3));
+    expect(byHour(17)).toBeGreaterThan(3 * byHour(3));
+    // Air quality follows the traffic cycle too.
+    expect(autocorrelation(values(site1, 'no2'), 288)).toBeGreaterThan(0.3);
+  });
+
+  test('weekly seasonality: weekends carry less traffic than weekdays', () => {
+    const weekend = site1.filter((r) => new Date(r.time).getUTCDay() % 6 === 0);
+    const weekday = site1.filter((r) => new Date(r.time).getUTCDay() % 6 !== 0);
+    expect(mean(values(weekend, 'flow'))).toBeLessThan(0.8 * mean(values(weekday, 'flow')));
+    expect(demandProfile(8, false)).toBeGreaterThan(2 * demandProfile(8, true));
+  });
+
+  test('incidents are labelled, rare, and drop speed while congestion rises', () => {
+    const during = records.filter((r) => r.labels.incident === 1);
+    const outside = records.filter((r) => r.labels.incident === 0);
+    expect(during.length + outside.length).toBe(records.length);
+    expect(during.length / records.length).toBeGreaterThan(0.005);
+    expect(during.length / records.length).toBeLessThan(0.1);
+    expect(mean(values(during, 'speed'))).toBeLessThan(0.7 * mean(values(outside, 'speed')));
+    expect(mean(values(during, 'occupancy'))).toBeGreaterThan(1.5 * mean(values(outside, 'occupancy')));
+    const none = [...simulateCity({ sites: 3, seed: 7, start, until: start + 7 * DAY, incidentsPerDay: 0 })];
+    expect(none.every((r) => r.labels.incident === 0)).toBe(true);
+  });
+
+  test('air quality: NO2 rises with traffic; wind disperses and rain washes PM2.5 out', () => {
+    expect(correlation(values(site1, 'flow'), values(site1, 'no2'))).toBeGreaterThan(0.3);
+    const windy = records.filter((r) => (r.values.wind_speed ?? 0) > 4);
+    const calm = records.filter((r) => (r.values.wind_speed ?? 0) < 2);
+    expect(mean(values(windy, 'pm25'))).toBeLessThan(0.85 * mean(values(calm, 'pm25')));
+    expect(correlation(values(site1, 'wind_speed'), values(site1, 'pm25'))).toBeLessThan(-0.2);
+    expect(mean(values(windy, 'no2'))).toBeLessThan(mean(values(calm, 'no2')));
+    const rain = records.filter((r) => (r.values.rain ?? 0) > 0);
+    const dry = records.filter((r) => r.values.rain === 0);
+    expect(rain.length).toBeGreaterThan(0.02 * records.length);
+    expect(mean(values(rain, 'pm25'))).toBeLessThan(0.9 * mean(values(dry, 'pm25')));
+  });
+
+  test('weather is shared by the sites of a city', () => {
+    const at = records.filter((r) => r.time === start + DAY);
+    expect(new Set(at.map((r) => r.values.temperature)).size).toBe(1);
+    expect(new Set(at.map((r) => r.values.flow)).size).toBe(3);
+  });
+});
