@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { commonConfigSpec, ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, loadConfig } from '@headstream/core';
+import { migrateCommand } from './commands/migrate.js';
+import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
 import { selfcheck, type CheckResult } from './commands/selfcheck.js';
+import { simulateCommand, type SimulateCommandOptions } from './commands/simulate.js';
+import { UsageError } from './publish.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -12,6 +16,21 @@ const USAGE_EXIT_CODE = 2;
 function loadCommonConfig() {
   return loadConfig(commonConfigSpec);
 }
+
+function cliLogger(level: string) {
+  // Commands print results on stdout; logs go to stderr, quieter than a service's.
+  return createLogger('cli', { level: level === 'info' ? 'warn' : level, destination: 2 });
+}
+
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected an integer ${min}..${max}`);
+    return n;
+  };
+}
+
+const destination = () => new Option('--to <transport>', 'where to publish').choices(['mqtt', 'kafka']).makeOptionMandatory();
 
 function printTable(results: CheckResult[]): void {
   const rows = results.map((r) => [r.check, r.status.toUpperCase(), r.target || '-', r.detail, `${r.ms} ms`]);
@@ -35,7 +54,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'print one JSON object instead of a table'))
     .action(async (options: { json?: boolean }) => {
       const config = loadCommonConfig();
-      const log = createLogger('cli', { level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: 2 });
+      const log = cliLogger(config.logLevel);
       const results = await selfcheck(config, log);
       const ok = results.every((r) => r.status !== 'failed');
       if (options.json) process.stdout.write(`${JSON.stringify({ ok, version, checks: results })}\n`);
@@ -44,6 +63,60 @@ export function buildProgram(): Command {
         process.stdout.write(ok ? 'selfcheck passed\n' : 'selfcheck FAILED\n');
       }
       process.exitCode = ok ? 0 : 1;
+    });
+
+  program
+    .command('migrate')
+    .description('apply the database schema migrations to HS_PG_URL (or an embedded PGlite directory)')
+    .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset')
+    .option('--schema <name>', 'PostgreSQL schema for the tables (default public)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { dataDir?: string; schema?: string; json?: boolean }) => {
+      await migrateCommand(loadCommonConfig(), options);
+    });
+
+  program
+    .command('replay')
+    .description('stream a data set (or a CSV file) in time order onto MQTT or Kafka')
+    .argument('<dataset-or-file>', 'a loader name (pems-detector, los-loop, metro-traffic, beijing-air, italy-air, skab, hydraulic, gas-turbine) or a file/folder')
+    .addOption(destination())
+    .option('--speed <factor>', 'data time per wall time, e.g. 3600x (one data hour per second)')
+    .option('--max', 'as fast as the transport accepts (the default)')
+    .option('--format <loader>', "read the file in a loader's format, or 'csv' for a generic CSV")
+    .option('--mapping <file>', 'JSON column mapping for a generic CSV file')
+    .option('--domain <domain>', 'CSV: domain of the readings (city, factory, …)')
+    .option('--site <name>', 'CSV: one fixed site name')
+    .option('--site-column <column>', 'CSV: column holding the site')
+    .option('--time-column <column>', 'CSV: column(s) holding the time')
+    .option('--time-format <format>', 'CSV: iso, epoch_ms, epoch_s or a pattern')
+    .option('--timezone <zone>', 'CSV: IANA zone of zone-less times')
+    .option('--metrics <list>', 'CSV: columns to read, "col" or "col=name", comma-separated')
+    .option('--labels <list>', 'CSV: label columns, comma-separated')
+    .option('--datasets-dir <dir>', 'where the shared data sets are (default: HS_DATASETS_DIR or ../shared/datasets)')
+    .option('--frames <n>', 'frames per message', integer(1, 10_000), 100)
+    .option('--ground-truth', 'also send labels as gt_* metrics', false)
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (target: string, options: ReplayCommandOptions) => {
+      const config = loadCommonConfig();
+      const summary = await replayCommand(target, options, config, cliLogger(config.logLevel));
+      if (summary.aborted) process.exitCode = 130;
+    });
+
+  program
+    .command('simulate')
+    .description('publish simulated city and factory streams with ground truth, until --count or Ctrl-C')
+    .option('--city <n>', 'city road sites', integer(0, 100_000), 0)
+    .option('--factory <n>', 'factory machines', integer(0, 100_000), 0)
+    .option('--rate <r>', 'records per second', '100')
+    .addOption(destination())
+    .option('--seed <s>', 'seed: the same seed gives the same stream', '1')
+    .option('--start <iso>', 'virtual start time (default now)')
+    .option('--count <n>', 'stop after this many records', integer(1, Number.MAX_SAFE_INTEGER))
+    .option('--frames <n>', 'frames per message', integer(1, 10_000), 1)
+    .option('--no-ground-truth', 'leave out the gt_* metrics')
+    .action(async (options: SimulateCommandOptions) => {
+      const config = loadCommonConfig();
+      await simulateCommand(options, config, cliLogger(config.logLevel));
     });
 
   program
@@ -65,12 +138,18 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
       return;
     }
+    if (error instanceof UsageError) {
+      process.stderr.write(`headstream: ${error.message}\n`);
+      process.exitCode = USAGE_EXIT_CODE;
+      return;
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = CONFIG_EXIT_CODE;
       return;
     }
-    process.stderr.write(`headstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const debug = /^(debug|trace)$/.test(process.env.HS_LOG_LEVEL ?? '');
+    process.stderr.write(`headstream: ${error instanceof Error ? ((debug ? error.stack : undefined) ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   }
 }

@@ -34,6 +34,15 @@ describe('headstream CLI', () => {
   it.each([
     [['selfcheck', '--nope'], "error: unknown option '--nope'"],
     [['selfchek'], "error: unknown command 'selfchek'"],
+    [['replay', 'pems-detector'], "error: required option '--to <transport>' not specified"],
+    [['replay', 'pems-detector', '--to', 'amqp'], "error: option '--to <transport>' argument 'amqp' is invalid. Allowed choices are mqtt, kafka."],
+    [['replay', 'nope', '--to', 'mqtt'], 'headstream: unknown data set "nope"; valid names: pems-detector, los-loop, metro-traffic, beijing-air, italy-air, skab, hydraulic, gas-turbine; or give the path of a CSV file'],
+    [['replay', 'pems-detector', '--to', 'kafka'], 'headstream: --to kafka needs HS_KAFKA_BROKERS (e.g. 127.0.0.1:9092)'],
+    [['replay', 'pems-detector', '--to', 'mqtt', '--speed', 'fast'], 'headstream: --speed: speed "fast" is not a positive factor like "3600x" (one data hour per second), "60" or "max"'],
+    [['replay', 'pems-detector', '--to', 'mqtt', '--speed', '60x', '--max'], 'headstream: --max and --speed exclude each other'],
+    [['simulate', '--city', 'x', '--to', 'mqtt'], "error: option '--city <n>' argument 'x' is invalid. expected an integer 0..100000"],
+    [['simulate', '--to', 'mqtt'], 'headstream: --city and --factory are both 0: nothing to simulate'],
+    [['simulate', '--city', '1', '--rate', 'lots', '--to', 'mqtt'], 'headstream: --rate: rate "lots" is not a positive number per second, e.g. "200" or "200/s"'],
   ])('bad usage %j: one line naming it, exit code 2', async (args, line) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);

@@ -1,0 +1,49 @@
+import { kafkaTopic, mqttTopic, type CommonConfig, type Logger, type ReadingFrame } from '@headstream/core';
+import { createKafkaPublisher, createMqttPublisher, type MessagePublisher } from '@headstream/transport';
+
+export type Destination = 'mqtt' | 'kafka';
+
+/** Partitions of hs.readings when a publisher creates it (the ingest service uses the same default). */
+const READINGS_PARTITIONS = 6;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Sends reading messages (frames of one domain and site) where the design says they go. */
+export interface ReadingSink {
+  send(domain: string, site: string, frames: ReadingFrame[]): Promise<void>;
+  close(): Promise<void>;
+  readonly target: string;
+}
+
+export async function openReadingSink(to: Destination, config: CommonConfig, log: Logger, clientId: string): Promise<ReadingSink> {
+  let publisher: MessagePublisher;
+  let target: string;
+  if (to === 'mqtt') {
+    if (config.mqttUrl === undefined) throw new UsageError('--to mqtt needs HS_MQTT_URL (e.g. mqtt://127.0.0.1:1883)');
+    publisher = await createMqttPublisher({ url: config.mqttUrl, clientId: `${clientId}-${process.pid}` });
+    target = config.mqttUrl;
+  } else {
+    if (config.kafkaBrokers === undefined) throw new UsageError('--to kafka needs HS_KAFKA_BROKERS (e.g. 127.0.0.1:9092)');
+    const kafka = await createKafkaPublisher({
+      brokers: config.kafkaBrokers,
+      clientId,
+      onLog: (level, message, extra) => log[level](extra, `kafka: ${message}`),
+    });
+    await kafka.connection.ensureTopics([{ name: kafkaTopic('readings', config.topicRoot), partitions: READINGS_PARTITIONS }]);
+    publisher = kafka;
+    target = config.kafkaBrokers.join(',');
+  }
+  const readings = kafkaTopic('readings', config.topicRoot);
+  return {
+    target,
+    async send(domain, site, frames) {
+      const payload = JSON.stringify(frames.length === 1 ? frames[0] : frames);
+      if (to === 'mqtt') await publisher.publish(mqttTopic({ kind: 'readings', domain, site }, config.topicRoot), [{ payload }]);
+      // Kafka: the site is the key (one site's frames stay in order on one partition); the domain rides in each frame.
+      else await publisher.publish(readings, [{ key: site, payload }]);
+    },
+    close: () => publisher.close(),
+  };
+}
