@@ -35,6 +35,9 @@ export interface CommittedBatch {
   deadLetters: number;
   /** Per message: commit time − producer time (Kafka) or − receive time (MQTT), ms. */
   lagsMs: number[];
+  /** Earliest receive time in the batch (ms): with the commit time, the batch's span. */
+  firstReceivedAt: number;
+  committedAt: number;
 }
 
 export interface IngestStats {
@@ -146,6 +149,8 @@ export class IngestPipeline {
       duplicates: written.duplicates,
       deadLetters: dead.length,
       lagsMs,
+      firstReceivedAt: batch.reduce((min, m) => Math.min(min, m.receivedAt), committedAt),
+      committedAt,
     });
   }
 

@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+/**
+ * Ingest benchmark: steady-state Kafka and MQTT ingest rates into PostgreSQL, the raw
+ * COPY/unnest ceiling into the same table in the same run, publish → committed-row lag,
+ * peak RSS. Prints human lines, or with --json exactly one JSON object as the last line.
+ * Needs the real services: HS_PG_URL, HS_MQTT_URL, HS_KAFKA_BROKERS (defaults: localhost).
+ */
+import { randomBytes } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { kafkaTopic, mqttTopic } from '@headstream/core';
+import { IngestPipeline, type CommittedBatch } from '@headstream/pipeline';
+import { connectPostgres, migrate, quoteIdent, ReadingWriter, type SqlClient, type WriteMode } from '@headstream/store';
+import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttSource } from '@headstream/transport';
+
+interface Options {
+  json?: boolean;
+  kafkaMessages: number;
+  mqttMessages: number;
+  ceilingRows: number;
+  framesPerMessage: number;
+  metricsPerFrame: number;
+  partitions: number;
+  concurrency: number;
+  mqttConnections: number;
+  writerBatch: number;
+}
+
+const int = (text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+
+const program = new Command('bench:ingest')
+  .option('--json', 'print one JSON object (last line)')
+  .option('--kafka-messages <n>', 'messages pre-produced to Kafka', int, 5000)
+  .option('--mqtt-messages <n>', 'messages published over MQTT', int, 2000)
+  .option('--ceiling-rows <n>', 'rows for the raw COPY/unnest ceiling', int, 500_000)
+  .option('--frames-per-message <n>', 'frames per message', int, 10)
+  .option('--metrics-per-frame <n>', 'metrics per frame (readings per message = frames × metrics)', int, 10)
+  .option('--partitions <n>', 'partitions of the bench topic', int, 6)
+  .option('--concurrency <n>', 'Kafka partitions handled at once', int, 3)
+  .option('--mqtt-connections <n>', 'MQTT connections in the shared subscription', int, 8)
+  .option('--writer-batch <n>', 'rows per batch when timing the batch writer (a Kafka fetch is ~25,000)', int, 20_000)
+  .parse();
+const opts = program.opts<Options>();
+
+const say = (line: string) => {
+  if (!opts.json) process.stdout.write(`${line}\n`);
+  else process.stderr.write(`${line}\n`);
+};
+const pgUrl = process.env.HS_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const mqttUrl = process.env.HS_MQTT_URL || 'mqtt://127.0.0.1:1883';
+const brokers = (process.env.HS_KAFKA_BROKERS || '127.0.0.1:9092').split(',');
+const T0 = Date.now() - 7 * 24 * 3600e3;
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+
+/** Message i of a run: frames of one site at consecutive seconds, unique (series, time) per run. */
+function message(i: number, live = false): { site: string; payload: string } {
+  const site = `b${i % 1000}`;
+  const base = Math.floor(i / 1000) * opts.framesPerMessage;
+  const frames = [];
+  for (let f = 0; f < opts.framesPerMessage; f++) {
+    const values: Record<string, number> = {};
+    for (let m = 0; m < opts.metricsPerFrame; m++) values[`m${m}`] = (i * 31 + f * 7 + m) % 1000 / 10;
+    frames.push({ site, domain: 'factory', ts: live ? Date.now() - (opts.framesPerMessage - f) : T0 + (base + f) * 1000, values });
+  }
+  return { site, payload: JSON.stringify(frames) };
+}
+
+async function freshSchema(): Promise<SqlClient> {
+  const db = await connectPostgres({ url: pgUrl, schema: `bench_${randomBytes(4).toString('hex')}`, poolSize: 6 });
+  await migrate(db);
+  return db;
+}
+async function dropSchema(db: SqlClient): Promise<void> {
+  await db.query(`DROP SCHEMA ${quoteIdent(db.schema)} CASCADE`);
+  await db.close();
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Raw rates into the readings table (unique index + FK): the ceiling ingest is measured against. */
+async function ceiling(): Promise<{ copy: number; unnest: number; writer: Record<WriteMode, number> }> {
+  const db = await freshSchema();
+  try {
+    const series = 1000;
+    await db.query("INSERT INTO series (domain, site, metric) SELECT 'factory', 's' || g, 'v' FROM generate_series(1, $1::int) g", [series]);
+    const ids = (await db.query<{ id: number }>('SELECT id FROM series ORDER BY id')).rows.map((r) => r.id);
+    const n = opts.ceilingRows;
+    const lines: string[] = new Array<string>(n);
+    const t: number[] = new Array<number>(n), s: number[] = new Array<number>(n), v: number[] = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const id = ids[i % series] ?? 1;
+      const ms = T0 + Math.floor(i / series) * 1000;
+      const value = (i % 977) / 7;
+      lines[i] = `${new Date(ms).toISOString()}\t${id}\t${value}`;
+      t[i] = ms;
+      s[i] = id;
+      v[i] = value;
+    }
+    if (!db.copyFrom) throw new Error('no COPY');
+    const chunk = 50_000;
+    let start = performance.now();
+    for (let i = 0; i < n; i += chunk) await db.copyFrom('COPY readings (time, series_id, value) FROM STDIN', `${lines.slice(i, i + chunk).join('\n')}\n`);
+    const copy = n / ((performance.now() - start) / 1000);
+    await db.query('TRUNCATE readings');
+    start = performance.now();
+    for (let i = 0; i < n; i += chunk) {
+      await db.query(
+        "INSERT INTO readings (time, series_id, value) SELECT timestamptz 'epoch' + u.t * interval '1 millisecond', u.s, u.v FROM unnest($1::int8[], $2::int4[], $3::float8[]) AS u(t, s, v)",
+        [t.slice(i, i + chunk), s.slice(i, i + chunk), v.slice(i, i + chunk)],
+      );
+    }
+    const unnest = n / ((performance.now() - start) / 1000);
+    // The batch writer's two paths, with ON CONFLICT de-duplication and a transaction per batch.
+    const writer = {} as Record<WriteMode, number>;
+    for (const mode of ['copy', 'unnest'] as const) {
+      await db.query('TRUNCATE readings');
+      const w = new ReadingWriter(db, { mode });
+      const batch = opts.writerBatch;
+      start = performance.now();
+      for (let i = 0; i < n; i += batch) {
+        const items = [];
+        for (let k = i; k < Math.min(n, i + batch); k++) items.push({ domain: 'factory', site: `s${(k % series) + 1}`, time: t[k] ?? 0, values: { v: v[k] ?? 0 } });
+        await w.write(items);
+      }
+      writer[mode] = n / ((performance.now() - start) / 1000);
+    }
+    return { copy, unnest, writer };
+  } finally {
+    await dropSchema(db);
+  }
+}
+
+async function kafkaRun(): Promise<{ readingsPerSec: number; lagP50: number; lagP99: number }> {
+  const db = await freshSchema();
+  const root = `bench${randomBytes(3).toString('hex')}`;
+  const topic = kafkaTopic('readings', root);
+  const producer = await createKafkaPublisher({ brokers, clientId: 'bench-producer' });
+  try {
+    await producer.connection.ensureTopics([{ name: topic, partitions: opts.partitions }]);
+    const total = opts.kafkaMessages;
+    say(`kafka: producing ${total} messages × ${opts.framesPerMessage * opts.metricsPerFrame} readings…`);
+    for (let i = 0; i < total; i += 500) {
+      const batch = [];
+      for (let k = i; k < Math.min(total, i + 500); k++) {
+        const m = message(k);
+        batch.push({ key: m.site, payload: m.payload });
+      }
+      await producer.publish(topic, batch);
+    }
+    const readingsTotal = total * opts.framesPerMessage * opts.metricsPerFrame;
+    let first = 0;
+    let last = 0;
+    let inserted = 0;
+    const source = createKafkaSource({ brokers, clientId: 'bench-ingest', groupId: `bench-${root}`, topics: [topic], partitionsConcurrently: opts.concurrency });
+    const pipeline = new IngestPipeline({
+      db,
+      sources: [source],
+      topicRoot: root,
+      onCommitted: (e: CommittedBatch) => {
+        first = first === 0 ? e.firstReceivedAt : Math.min(first, e.firstReceivedAt);
+        last = Math.max(last, e.committedAt);
+        inserted += e.inserted;
+      },
+    });
+    const started = performance.now();
+    await pipeline.start();
+    while (inserted < readingsTotal) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (performance.now() - started > 300_000) throw new Error(`kafka run stalled at ${inserted}/${readingsTotal}`);
+    }
+    // From the first message handed to ingest to the last commit (excludes the group join).
+    const readingsPerSec = readingsTotal / ((last - first) / 1000);
+    say(`kafka: ${Math.round(readingsPerSec).toLocaleString('en')} readings/s (${pipeline.writeMode} writer, ${opts.concurrency} partitions at once)`);
+
+    // Lag at a steady, sustainable rate: half the measured throughput, for 5 s.
+    const lags: number[] = [];
+    const perMessage = opts.framesPerMessage * opts.metricsPerFrame;
+    const rate = Math.max(10, Math.floor(readingsPerSec / 2 / perMessage));
+    const lagPipeline = new IngestPipeline({
+      db,
+      sources: [createKafkaSource({ brokers, clientId: 'bench-ingest-lag', groupId: `bench-${root}`, topics: [topic], partitionsConcurrently: opts.concurrency })],
+      topicRoot: root,
+      onCommitted: (e) => lags.push(...e.lagsMs),
+    });
+    await pipeline.stop();
+    await lagPipeline.start();
+    await new Promise((r) => setTimeout(r, 3000)); // group join
+    const lagStart = performance.now();
+    let sent = 0;
+    while (performance.now() - lagStart < 5_000) {
+      const due = Math.floor(((performance.now() - lagStart) / 1000) * rate);
+      const batch = [];
+      for (; sent < due; sent++) {
+        const m = message(total + sent, true);
+        batch.push({ key: m.site, payload: m.payload });
+      }
+      if (batch.length > 0) await producer.publish(topic, batch);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const deadline = performance.now() + 30_000;
+    while (lags.length < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await lagPipeline.stop();
+    lags.sort((a, b) => a - b);
+    say(`kafka lag at ${rate * perMessage} readings/s: p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms (${lags.length} messages)`);
+    return { readingsPerSec, lagP50: percentile(lags, 50), lagP99: percentile(lags, 99) };
+  } finally {
+    await producer.close();
+    await dropSchema(db);
+  }
+}
+
+async function mqttRun(ackMode: 'after-commit' | 'on-receipt'): Promise<number> {
+  const db = await freshSchema();
+  const root = `bench${randomBytes(3).toString('hex')}`;
+  const connections = ackMode === 'after-commit' ? opts.mqttConnections : 1;
+  const source = createMqttSource({
+    url: mqttUrl,
+    clientId: `bench-${root}`,
+    filters: [connections > 1 ? `$share/bench/${root}/v1/readings/+/+` : `${root}/v1/readings/+/+`],
+    ackMode,
+    connections,
+    maxBatchMessages: 200,
+  });
+  let first = 0;
+  let last = 0;
+  let messages = 0;
+  const pipeline = new IngestPipeline({
+    db,
+    sources: [source],
+    topicRoot: root,
+    onCommitted: (e) => {
+      first = first === 0 ? e.firstReceivedAt : Math.min(first, e.firstReceivedAt);
+      last = Math.max(last, e.committedAt);
+      messages += e.messages;
+    },
+  });
+  const pub = await connectMqtt({ url: mqttUrl, clientId: `bench-pub-${root}` });
+  try {
+    await pipeline.start();
+    const total = opts.mqttMessages;
+    for (let i = 0; i < total; i += 200) {
+      const chunk = [];
+      for (let k = i; k < Math.min(total, i + 200); k++) chunk.push(message(k));
+      await Promise.all(chunk.map((m) => pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'factory', site: m.site }, root), m.payload, { qos: 1 })));
+      // Stay within the broker's per-client queue (Mosquitto drops beyond max_queued_messages).
+      while (messages < i - 400) await new Promise((r) => setTimeout(r, 5));
+    }
+    const deadline = performance.now() + 300_000;
+    while (messages < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (messages < total) throw new Error(`mqtt run (${ackMode}) got ${messages}/${total} messages`);
+    const rate = (total * opts.framesPerMessage * opts.metricsPerFrame) / ((last - first) / 1000);
+    say(`mqtt (${ackMode}, ${connections} connection${connections > 1 ? 's' : ''}): ${Math.round(rate).toLocaleString('en')} readings/s`);
+    return rate;
+  } finally {
+    await pipeline.stop();
+    await pub.endAsync();
+    await dropSchema(db);
+  }
+}
+
+try {
+  say(`ingest bench: ${opts.framesPerMessage * opts.metricsPerFrame} readings per message; PostgreSQL ${pgUrl}, MQTT ${mqttUrl}, Kafka ${brokers.join(',')}`);
+  const ceil = await ceiling();
+  say(`ceiling: COPY ${Math.round(ceil.copy).toLocaleString('en')} rows/s, unnest ${Math.round(ceil.unnest).toLocaleString('en')} rows/s; batch writer: copy ${Math.round(ceil.writer.copy).toLocaleString('en')}, unnest ${Math.round(ceil.writer.unnest).toLocaleString('en')} rows/s`);
+  const kafka = await kafkaRun();
+  const mqtt = await mqttRun('after-commit');
+  const mqttOnReceipt = await mqttRun('on-receipt');
+  const ceilingRows = Math.max(ceil.copy, ceil.unnest);
+  const result = {
+    mqtt_readings_per_s: Math.round(mqtt),
+    mqtt_on_receipt_readings_per_s: Math.round(mqttOnReceipt),
+    kafka_readings_per_s: Math.round(kafka.readingsPerSec),
+    ceiling_rows_per_s: Math.round(ceilingRows),
+    kafka_ratio: Number((kafka.readingsPerSec / ceilingRows).toFixed(3)),
+    lag_p50_ms: kafka.lagP50,
+    lag_p99_ms: kafka.lagP99,
+    peak_rss_mb: Math.round(peakRss / 2 ** 20),
+    ceiling_copy_rows_per_s: Math.round(ceil.copy),
+    ceiling_unnest_rows_per_s: Math.round(ceil.unnest),
+    writer_copy_rows_per_s: Math.round(ceil.writer.copy),
+    writer_unnest_rows_per_s: Math.round(ceil.writer.unnest),
+    readings_per_message: opts.framesPerMessage * opts.metricsPerFrame,
+    kafka_partitions: opts.partitions,
+    kafka_concurrency: opts.concurrency,
+    mqtt_connections: opts.mqttConnections,
+  };
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else say(JSON.stringify(result, null, 2));
+} catch (error) {
+  process.stderr.write(`bench:ingest failed: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  clearInterval(sampler);
+}
