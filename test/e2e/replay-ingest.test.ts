@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { getLoader, openSources, ReadingChecksum } from '@headstream/datasets';
 import { freePort, kafkaBrokersOrSkip, realDatabase, runNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 
@@ -58,7 +58,7 @@ async function sourceChecksum(dataset: string) {
 describe('replay a real data set through a real broker into ingest: the database holds exactly the source', () => {
   const dataset = 'pems-detector';
 
-  it.each(['mqtt', 'kafka'] as const)('via %s', async (to, ctx: TestContext) => {
+  it.for(['mqtt', 'kafka'] as const)('via %s', { timeout: 120_000 }, async (to, ctx) => {
     const services = testServices();
     const env: Record<string, string> = {};
     if (to === 'kafka') env.HS_KAFKA_BROKERS = kafkaBrokersOrSkip(ctx).join(',');
@@ -96,5 +96,5 @@ describe('replay a real data set through a real broker into ingest: the database
     await waitUntil(async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings')).rows[0]?.n === expected.count, `${expected.count} readings`, 60_000, 250);
     expect(await checksumOfDatabase(db)).toEqual(expected);
     expect((await db.query('SELECT 1 FROM dead_letters')).rowCount).toBe(0);
-  }, 120_000);
+  });
 });
