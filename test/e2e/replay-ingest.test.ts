@@ -23,7 +23,7 @@ async function checksumOfDatabase(db: TestDatabase) {
   return sum.result();
 }
 
-async function startIngest(env: Record<string, string>): Promise<ChildProcess> {
+async function startIngest(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HS_')));
   const child = spawn(process.execPath, [INGEST], { env: { ...inherited, ...env, HS_HTTP_PORT: String(port), HS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -44,7 +44,7 @@ async function startIngest(env: Record<string, string>): Promise<ChildProcess> {
     60_000,
     200,
   );
-  return child;
+  return { child, port };
 }
 
 // The source side: what `replay pems-detector --ground-truth` sends, as readings.
@@ -76,7 +76,7 @@ describe('replay a real data set through a real broker into ingest: the database
     const db = await realDatabase(`replay-${to}`);
     cleanups.push(() => db.dispose());
     const root = uniqueName('e2e').replace(/-/g, '_');
-    await startIngest({
+    const ingest = await startIngest({
       ...env,
       HS_PG_URL: services.postgres.url,
       HS_PG_SCHEMA: db.schema,
@@ -96,5 +96,12 @@ describe('replay a real data set through a real broker into ingest: the database
     await waitUntil(async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings')).rows[0]?.n === expected.count, `${expected.count} readings`, 60_000, 250);
     expect(await checksumOfDatabase(db)).toEqual(expected);
     expect((await db.query('SELECT 1 FROM dead_letters')).rowCount).toBe(0);
+
+    // The service tells operators the same through its endpoints.
+    const health = (await (await fetch(`http://127.0.0.1:${ingest.port}/healthz`)).json()) as { ok: boolean; inserted: number };
+    expect(health).toMatchObject({ ok: true, inserted: expected.count });
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.port}/metrics`)).text();
+    expect(metrics).toContain(`headstream_ingest_readings_total{source="${to}",app="ingest"} ${expected.count}`);
+    expect(metrics).toMatch(/headstream_ingest_batch_seconds_bucket/);
   });
 });

@@ -175,7 +175,16 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
               Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString() : String(v)]),
             ),
           }));
-          await consumeOptions.onBatch(records);
+          // Keep the group membership alive while the handler works (e.g. retries through
+          // a database outage); otherwise the group would rebalance the partition away.
+          const beat = setInterval(() => {
+            payload.heartbeat().catch(() => undefined);
+          }, 2_000);
+          try {
+            await consumeOptions.onBatch(records);
+          } finally {
+            clearInterval(beat);
+          }
           const last = batch.lastOffset();
           payload.resolveOffset(last);
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
