@@ -6,3 +6,4 @@ export * from './tasks.js';
 export * from './topics.js';
 export * from './config.js';
 export * from './observability.js';
+export * from './clock.js';

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@headstream/core';
 import { createFrameBatcher, type FrameOptions, type ReadingBatch } from './frames.js';
 import { mergeByTime } from './merge.js';
 import type { DataRecord, LoadStats } from './records.js';
@@ -20,27 +21,9 @@ export function parseSpeed(text: string): ReplaySpeed {
   return value;
 }
 
-/** Time source and sleeper; injected in tests so pacing runs without real waits. */
-export interface ReplayClock {
-  now(): number;
-  /** Resolves after `ms`, or early (without error) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: ReplayClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted === true) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+/** Time source and sleeper of a replay (core's Clock); injected in tests. */
+export type ReplayClock = Clock;
+export { systemClock };
 
 export interface ReplayProgress {
   /** Records published so far. */

@@ -1,28 +1,12 @@
+import { systemClock, type Clock } from '@headstream/core';
 /**
  * Paces a stream at R items per wall second for `simulate --rate R`: item n may leave at
  * start + n / R seconds. A slow consumer is never "caught up" with a burst beyond one
  * second's worth of items.
  */
-export interface PacerClock {
-  now(): number;
-  /** Resolves after `ms`, or early (without error) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemPacerClock: PacerClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted === true) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+/** Time source and sleeper of the pacer (core's Clock); injected in tests. */
+export type PacerClock = Clock;
+export const systemPacerClock: PacerClock = systemClock;
 
 export interface RatePacer {
   /** Waits until `count` more items may go. */
