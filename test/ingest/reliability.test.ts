@@ -6,6 +6,7 @@ import { IngestPipeline } from '@headstream/pipeline';
 import { connectPostgres, migrate } from '@headstream/store';
 import {
   kafkaBrokersOrSkip,
+  mosquittoBinary,
   mqttTargets,
   postgresBinDir,
   realDatabase,
@@ -30,7 +31,7 @@ function needPostgresBinaries(ctx: TestContext): void {
 }
 
 function needMosquittoBinary(ctx: TestContext): void {
-  if (testServices().mqtt.available) return; // the machine's Mosquitto is installed, so the binary is too
+  if (mosquittoBinary()) return;
   if (testServices().ci) throw new Error('mosquitto is missing');
   ctx.skip('no mosquitto binary to run a broker of the test\'s own');
 }

@@ -83,7 +83,7 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 export { runNodeScript, type ProcessRun } from './run-process.js';
-export { freePort, postgresBinDir, startScratchMosquitto, startScratchPostgres, type ScratchMosquitto, type ScratchPostgres } from './scratch-services.js';
+export { freePort, mosquittoBinary, postgresBinDir, startScratchMosquitto, startScratchPostgres, type ScratchMosquitto, type ScratchPostgres } from './scratch-services.js';
 
 /** Polls `check` until it returns true; fails naming `what` after timeoutMs. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<void> {

@@ -95,6 +95,13 @@ export async function startScratchPostgres(): Promise<ScratchPostgres> {
   };
 }
 
+/** Path of the mosquitto broker binary, or null when it is not installed. */
+export function mosquittoBinary(): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin'];
+  for (const dir of dirs) if (dir && existsSync(join(dir, 'mosquitto'))) return join(dir, 'mosquitto');
+  return null;
+}
+
 export interface ScratchMosquitto {
   url: string;
   port: number;
@@ -126,7 +133,9 @@ export async function startScratchMosquitto(): Promise<ScratchMosquitto> {
   );
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    const binary = mosquittoBinary();
+    if (!binary) throw new Error('mosquitto is not installed');
+    child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
     const started = child;
     await Promise.race([
       waitFor(() => tcpOpen(port), 10_000, `scratch Mosquitto on ${port}`),
