@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getLoader, openSources, ReadingChecksum } from '@headstream/datasets';
-import { freePort, kafkaBrokersOrSkip, realDatabase, runNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
+import { freePort, kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -62,17 +62,8 @@ describe('replay a real data set through a real broker into ingest: the database
     const services = testServices();
     const env: Record<string, string> = {};
     if (to === 'kafka') env.HS_KAFKA_BROKERS = kafkaBrokersOrSkip(ctx).join(',');
-    else {
-      if (!services.mqtt.available) {
-        if (services.ci) throw new Error(services.mqtt.detail);
-        ctx.skip(services.mqtt.detail);
-      }
-      env.HS_MQTT_URL = services.mqtt.url;
-    }
-    if (!services.postgres.available) {
-      if (services.ci) throw new Error(services.postgres.detail);
-      ctx.skip(services.postgres.detail);
-    }
+    else env.HS_MQTT_URL = realServiceOrSkip(ctx, 'mqtt');
+    realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase(`replay-${to}`);
     cleanups.push(() => db.dispose());
     const root = uniqueName('e2e').replace(/-/g, '_');

@@ -10,6 +10,7 @@ import {
   mqttTargets,
   postgresBinDir,
   realDatabase,
+  realServiceOrSkip,
   startScratchMosquitto,
   startScratchPostgres,
   testServices,
@@ -112,7 +113,7 @@ describe('ingest reliability', () => {
 
   it('ingest killed with SIGKILL mid-stream on Kafka, then restarted: exactly N rows', async (ctx) => {
     const brokers = kafkaBrokersOrSkip(ctx);
-    if (!testServices().postgres.available) throw new Error(testServices().postgres.detail);
+    realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('sigkill');
     cleanups.push(() => db.dispose());
     const root = uniqueName('kill');

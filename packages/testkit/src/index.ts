@@ -69,6 +69,19 @@ export function mqttTargets(): { name: 'mosquitto' | 'embedded'; url: string; pr
   return targets;
 }
 
+/**
+ * Requires a real service for this test: returns its address, or skips the test naming why
+ * (never in CI, where a missing service fails instead).
+ */
+export function realServiceOrSkip(ctx: TestContext, name: 'postgres' | 'mqtt'): string {
+  const services = testServices();
+  const status = services[name];
+  if (status.available) return status.url;
+  if (services.ci) throw new Error(status.detail);
+  ctx.skip(status.detail);
+  return '';
+}
+
 /** Kafka brokers, or skips the test naming why (never in CI: the global setup fails first). */
 export function kafkaBrokersOrSkip(ctx: TestContext): string[] {
   const { kafka, ci } = testServices();
