@@ -10,13 +10,38 @@ function count(flops: number): void {
   if (flopCounter.enabled) flopCounter.flops += flops;
 }
 
+const swapLast = (x: Tensor): Tensor => tf.transpose(x, x.rank === 2 ? [1, 0] : [...Array.from({ length: x.rank - 2 }, (_, i) => i), x.rank - 1, x.rank - 2]);
+
+/**
+ * Plain a·b whose gradient uses explicit transposes. tfjs-core's BatchMatMul gradient calls matMul with
+ * transposeA/transposeB, which the wasm backend runs outside XNNPACK: 4–8× slower than transposing
+ * first (measured: [2048,128]ᵀ-style products 8.6 ms vs 1.4 ms). The backward pass is two thirds of
+ * the matMuls of a step, so this halves a training step on wasm; on cpu and tfjs-node it costs ~nothing.
+ */
+const plainMatMul = tf.customGrad((...args) => {
+  const [a, b, save] = args as [Tensor, Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      const [sa, sb] = saved as [Tensor, Tensor];
+      return [tf.matMul(dy, swapLast(sb)), tf.matMul(swapLast(sa), dy)];
+    },
+  };
+});
+
+/** matMul with optional transposes, always run as a non-transposed product (see plainMatMul). */
+export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  return plainMatMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+}
+
 /** x [..., k] · w [k, n] (+ b): reshaped to one 2-D matMul, the fastest path on every backend. */
 export function dense(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const k = x.shape[x.rank - 1] ?? 0;
   const n = w.shape[1] ?? 0;
   const rows = x.size / k;
   count(2 * rows * k * n);
-  const y = tf.matMul(tf.reshape(x, [rows, k]), w);
+  const y = matMul(tf.reshape(x, [rows, k]), w);
   const out = b ? tf.add(y, b) : y;
   return x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), n]);
 }
@@ -28,7 +53,7 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
   const n = b.shape[transposeB ? b.rank - 2 : b.rank - 1] ?? 0;
   const batch = a.size / (m * k);
   count(2 * batch * m * k * n);
-  return tf.matMul(a, b, transposeA, transposeB);
+  return matMul(a, b, transposeA, transposeB);
 }
 
 /** LayerNorm over the last axis, from moments (gradients exist on every backend). */

@@ -1,19 +1,26 @@
 /**
  * Training/inference benchmark of the default encoder (window 64 × 16 features, batch 256, four tasks).
- *   node packages/model/dist/bench/train-bench.js [--json] [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N]
+ *   node packages/model/dist/bench/train-bench.js [--json] [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--workers N]
+ *   node packages/model/dist/bench/train-bench.js --compare-encoders [--json]: accuracy and speed of
+ *   each encoder kind on synthetic four-task data with temporal structure (same budget, same seed).
+ * Training is timed single-threaded and data-parallel (this thread + N workers, default one per extra core);
+ * train_samples_per_s and the *_step_ratio keys are the fastest configuration's, train_configs has all.
  * Without --json: human-readable lines. With --json: the same lines on stderr and exactly one JSON object
  * as the last line of stdout.
  */
+import { availableParallelism } from 'node:os';
 import { TASKS } from '@headstream/core';
 import { DEFAULT_ENCODER, type ModelConfig } from '../architecture/config.js';
+import { compareEncoders, encoderTable } from './compare-encoders.js';
 import { MultiTaskModel } from '../architecture/model.js';
 import { BACKEND_ORDER, selectBackend, type BackendCandidate } from '../backend.js';
 import { compareInferenceCost, measureInference } from '../evaluation/cost.js';
 import { disposeBatch, toBatch } from '../training/data.js';
 import { syntheticData, trainingProbe } from '../training/probe.js';
+import { Adam } from '../training/optimizer.js';
+import { DataParallel } from '../training/parallel.js';
 import { trainStep } from '../training/step.js';
 import { singleTaskConfig } from '../training/trainer.js';
-import { tf } from '../tf.js';
 import { createStrategy } from '../weighting/index.js';
 import type { StrategyName } from '../weighting/types.js';
 
@@ -48,34 +55,59 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-function timeSteps(strategy: StrategyName, steps: number): number {
-  const model = MultiTaskModel.create(config);
+/**
+ * Median step time per strategy, steps interleaved across strategies (equal, pcgrad, equal, pcgrad, …)
+ * so that load changes on a shared machine hit every strategy alike. `parallel`: data-parallel steps.
+ */
+function timeSteps(strategies: readonly StrategyName[], steps: number, parallel?: DataParallel): Record<string, number> {
   const data = syntheticData(config, BATCH);
-  const batch = toBatch(data, { site: Array.from({ length: BATCH }, (_, i) => i) }, tasks.map((t) => t.name));
-  const s = createStrategy(strategy, tasks.length);
-  const optimizer = tf.train.adam(1e-3);
-  const times: number[] = [];
+  const rows = { site: Array.from({ length: BATCH }, (_, i) => i) };
+  const names = tasks.map((t) => t.name);
+  const runs = strategies.map((name) => ({ name, model: MultiTaskModel.create(config), strategy: createStrategy(name, tasks.length), optimizer: new Adam({ learningRate: 1e-3 }), times: [] as number[] }));
+  const batch = toBatch(data, rows, names);
+  const options = { gradientsOn: 'representation', wantGram: false } as const;
   try {
     for (let i = 0; i < steps + 2; i++) {
-      const t0 = performance.now();
-      trainStep(model, batch, model.tasks, s, optimizer, { gradientsOn: 'representation', wantGram: false });
-      if (i >= 2) times.push(performance.now() - t0);
+      for (const r of runs) {
+        const t0 = performance.now();
+        if (parallel) parallel.step(r.model, data, rows, r.model.tasks, r.strategy, r.optimizer, options);
+        else trainStep(r.model, batch, r.model.tasks, r.strategy, r.optimizer, options);
+        if (i >= 2) r.times.push(performance.now() - t0);
+      }
     }
   } finally {
     disposeBatch(batch);
-    optimizer.dispose();
-    model.dispose();
+    for (const r of runs) r.model.dispose();
   }
-  return median(times);
+  return Object.fromEntries(runs.map((r) => [r.name, median(r.times)]));
 }
 
-interface BackendResult {
-  backend: string;
+interface TrainTiming {
+  replicas: number;
   train_samples_per_s: number;
   equal_step_ms: number;
   pcgrad_step_ratio: number;
   gradnorm_step_ratio: number;
   cagrad_step_ratio: number;
+}
+
+function timing(replicas: number, t: Record<string, number>): TrainTiming {
+  const equal = t.equal ?? NaN;
+  return {
+    replicas,
+    train_samples_per_s: Math.round((BATCH / equal) * 1000),
+    equal_step_ms: +equal.toFixed(1),
+    pcgrad_step_ratio: +((t.pcgrad ?? NaN) / equal).toFixed(3),
+    gradnorm_step_ratio: +((t.gradnorm ?? NaN) / equal).toFixed(3),
+    cagrad_step_ratio: +((t.cagrad ?? NaN) / equal).toFixed(3),
+  };
+}
+
+interface BackendResult extends TrainTiming {
+  backend: string;
+  /** Every training configuration measured (single thread, data-parallel); the fields above are the fastest's. */
+  train_configs: TrainTiming[];
+  train_samples_per_s_single_thread: number;
   infer_windows_per_s_b1: number;
   infer_windows_per_s_b256: number;
   mtl_vs_stl_inference_cost: number;
@@ -86,12 +118,21 @@ interface BackendResult {
   parameters: number;
 }
 
-async function benchBackend(candidate: BackendCandidate, steps: number): Promise<BackendResult> {
+async function benchBackend(candidate: BackendCandidate, steps: number, workers: number): Promise<BackendResult> {
   const choice = await selectBackend(trainingProbe(config), { order: [candidate], env: '', log: say });
-  const equal = timeSteps('equal', steps);
-  const pc = timeSteps('pcgrad', steps);
-  const gn = timeSteps('gradnorm', steps);
-  const ca = timeSteps('cagrad', steps);
+  const strategies: StrategyName[] = ['equal', 'pcgrad', 'gradnorm', 'cagrad'];
+  const configs = [timing(1, timeSteps(strategies, steps))];
+  say(`${choice.backend}, 1 thread: ${JSON.stringify(configs[0])}`);
+  if (workers > 0) {
+    const parallel = await DataParallel.create({ workers });
+    try {
+      configs.push(timing(parallel.replicas, timeSteps(strategies, steps, parallel)));
+      say(`${choice.backend}, data-parallel ×${parallel.replicas}: ${JSON.stringify(configs[1])}`);
+    } finally {
+      await parallel.close();
+    }
+  }
+  const best = [...configs].sort((a, b) => b.train_samples_per_s - a.train_samples_per_s)[0] as TrainTiming;
   const shared = MultiTaskModel.create(config);
   const singles = tasks.map((t) => MultiTaskModel.create(singleTaskConfig(config, t.name)));
   const twoShared = MultiTaskModel.create(twoDomainConfig);
@@ -103,11 +144,9 @@ async function benchBackend(candidate: BackendCandidate, steps: number): Promise
     const two = compareInferenceCost(twoShared, twoSingles, BATCH);
     const r: BackendResult = {
       backend: choice.backend,
-      train_samples_per_s: Math.round((BATCH / equal) * 1000),
-      equal_step_ms: +equal.toFixed(1),
-      pcgrad_step_ratio: +(pc / equal).toFixed(3),
-      gradnorm_step_ratio: +(gn / equal).toFixed(3),
-      cagrad_step_ratio: +(ca / equal).toFixed(3),
+      ...best,
+      train_samples_per_s_single_thread: configs[0]?.train_samples_per_s ?? NaN,
+      train_configs: configs,
       infer_windows_per_s_b1: Math.round(b1.windowsPerSecond),
       infer_windows_per_s_b256: Math.round(b256.windowsPerSecond),
       mtl_vs_stl_inference_cost: +cost.time.toFixed(3),
@@ -118,7 +157,7 @@ async function benchBackend(candidate: BackendCandidate, steps: number): Promise
       parameters: b256.parameters,
     };
     say(
-      `${r.backend}: train ${r.train_samples_per_s} samples/s (equal step ${r.equal_step_ms} ms), pcgrad ×${r.pcgrad_step_ratio}, gradnorm ×${r.gradnorm_step_ratio}, cagrad ×${r.cagrad_step_ratio}; ` +
+      `${r.backend}: train ${r.train_samples_per_s} samples/s with ${r.replicas} replica(s) (single thread ${r.train_samples_per_s_single_thread}; equal step ${r.equal_step_ms} ms), pcgrad ×${r.pcgrad_step_ratio}, gradnorm ×${r.gradnorm_step_ratio}, cagrad ×${r.cagrad_step_ratio}; ` +
         `infer b1 ${r.infer_windows_per_s_b1}/s, b256 ${r.infer_windows_per_s_b256}/s; shared ÷ 4 single: time ${r.mtl_vs_stl_inference_cost}, FLOPs ${r.mtl_vs_stl_flops} (two domains: time ${r.mtl_vs_stl_inference_cost_two_domains})`,
     );
     return r;
@@ -129,14 +168,23 @@ async function benchBackend(candidate: BackendCandidate, steps: number): Promise
 
 async function main(): Promise<void> {
   const forced = opt('backend') ?? process.env.HS_TF_BACKEND;
+  if (args.includes('--compare-encoders')) {
+    const choice = await selectBackend(trainingProbe(config), { order: forced ? [forced as BackendCandidate] : BACKEND_ORDER, env: '', log: say });
+    const rows = compareEncoders({ log: say });
+    say(encoderTable(rows));
+    if (json) console.log(JSON.stringify({ backend: choice.backend, encoders: rows }));
+    return;
+  }
   const steps = Number(opt('steps') ?? 10);
+  // Data-parallel replicas: one per core (this thread + workers); --workers 0 measures one thread only.
+  const workers = Number(opt('workers') ?? Math.max(0, availableParallelism() - 1));
   const candidates: readonly BackendCandidate[] = forced ? [forced as BackendCandidate] : BACKEND_ORDER;
   const results: Record<string, BackendResult> = {};
   const skipped: Record<string, string> = {};
   for (const c of candidates) {
     try {
       // The plain JS cpu backend is ~5× slower: fewer steps keep the whole bench short.
-      results[c] = await benchBackend(c, c === 'cpu' && !opt('steps') ? 3 : steps);
+      results[c] = await benchBackend(c, c === 'cpu' && !opt('steps') ? 3 : steps, workers);
     } catch (error) {
       skipped[c] = error instanceof Error ? error.message : String(error);
       say(`${c}: skipped — ${skipped[c]}`);

@@ -74,25 +74,67 @@ export interface Batch {
   size: number;
 }
 
+/** Rows of each input that make up one mini-batch. */
+export type BatchRows = Record<string, number[]>;
+
 /**
  * Mini-batches over all inputs at once: every step takes each input's share of the batch, so one
  * step trains the encoder on city and factory windows together (what makes it one shared model).
  */
-export function* batches(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[]): Generator<Batch> {
+export function* batchRows(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[]): Generator<BatchRows> {
   const names = Object.keys(data.inputs).filter((name) => (data.inputs[name]?.n ?? 0) > 0 && tasks.some((t) => data.labels[t]?.input === name));
   const total = names.reduce((a, n) => a + (data.inputs[n]?.n ?? 0), 0);
   if (total === 0) return;
   const steps = Math.max(1, Math.ceil(total / batchSize));
   const perms = Object.fromEntries(names.map((n) => [n, rng.permutation(data.inputs[n]?.n ?? 0)]));
   for (let s = 0; s < steps; s++) {
-    const rows: Record<string, number[]> = {};
+    const rows: BatchRows = {};
     for (const n of names) {
       const perm = perms[n] ?? [];
       const share = Math.ceil(perm.length / steps);
       rows[n] = perm.slice(s * share, (s + 1) * share);
     }
-    yield toBatch(data, rows, tasks);
+    yield rows;
   }
+}
+
+/** The same mini-batches as tensors (batchRows + toBatch). The caller disposes each (disposeBatch). */
+export function* batches(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[]): Generator<Batch> {
+  for (const rows of batchRows(data, batchSize, rng, tasks)) yield toBatch(data, rows, tasks);
+}
+
+/** Labelled entries per task among `rows` (the denominator of each masked task loss). */
+export function labelCounts(data: MultiTaskData, rows: Readonly<Record<string, readonly number[]>>, tasks: readonly string[]): number[] {
+  return tasks.map((t) => {
+    const l = data.labels[t];
+    const r = l ? rows[l.input] : undefined;
+    if (!l || !r) return 0;
+    const w = l.kind === 'regression' ? l.width : 1;
+    let n = 0;
+    for (const i of r) for (let j = 0; j < w; j++) n += l.mask[i * w + j] ?? 0;
+    return n;
+  });
+}
+
+/** Splits each input's rows into `parts` contiguous shards (data-parallel training). */
+export function splitRows(rows: Readonly<Record<string, readonly number[]>>, parts: number): BatchRows[] {
+  return Array.from({ length: parts }, (_, k) =>
+    Object.fromEntries(Object.entries(rows).map(([name, r]) => [name, r.slice(Math.floor((k * r.length) / parts), Math.floor(((k + 1) * r.length) / parts))])),
+  );
+}
+
+/** A copy of the data in SharedArrayBuffers: worker threads read it without copying. */
+export function shareData(data: MultiTaskData): MultiTaskData {
+  const share = (a: Float32Array) => {
+    const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
+    out.set(a);
+    return out;
+  };
+  return {
+    lookback: data.lookback,
+    inputs: Object.fromEntries(Object.entries(data.inputs).map(([k, d]) => [k, { ...d, x: share(d.x) }])),
+    labels: Object.fromEntries(Object.entries(data.labels).map(([k, l]) => [k, { ...l, y: share(l.y), mask: share(l.mask) }])),
+  };
 }
 
 /** Tensors for the given rows. The caller disposes them (disposeBatch). */

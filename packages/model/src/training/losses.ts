@@ -10,9 +10,10 @@ export interface BatchLabels {
 /**
  * Masked task loss: a sample without this task's label contributes nothing, and the mean is over
  * labelled entries only, so a task's loss scale does not depend on how many of its labels a batch holds.
- * An all-unlabelled batch gives 0 (and zero gradients), not NaN.
+ * An all-unlabelled batch gives 0 (and zero gradients), not NaN. `denominator`: the number of labelled
+ * entries to divide by when these rows are one shard of a larger batch (data-parallel training).
  */
-export function taskLoss(task: TaskDefinition, out: Tensor, labels: BatchLabels): Tensor {
+export function taskLoss(task: TaskDefinition, out: Tensor, labels: BatchLabels, denominator?: number): Tensor {
   const b = out.shape[0] ?? 0;
   if (task.kind === 'regression') {
     const h = task.horizons.length;
@@ -22,21 +23,25 @@ export function taskLoss(task: TaskDefinition, out: Tensor, labels: BatchLabels)
     const qs = tf.tensor1d(task.quantiles);
     // Pinball loss: its minimiser is the q-quantile, which gives the prediction intervals.
     const pinball = tf.mean(tf.maximum(tf.mul(qs, err), tf.mul(tf.sub(qs, 1), err)), 2);
-    return tf.div(tf.sum(tf.mul(pinball, labels.mask)), tf.maximum(tf.sum(labels.mask), 1));
+    return tf.div(tf.sum(tf.mul(pinball, labels.mask)), count(labels, denominator));
   }
   const k = task.classes.length;
   const logits = tf.slice(out, [0, 0], [b, k]);
   // Unlabelled rows hold -1: clamp to a valid index, the mask removes them from the loss.
   const safe = tf.cast(tf.maximum(labels.y, 0), 'int32');
   const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(safe, k), tf.logSoftmax(logits)), 1));
-  const count = tf.maximum(tf.sum(labels.mask), 1);
-  let loss = tf.div(tf.sum(tf.mul(ce, labels.mask)), count);
+  const n = count(labels, denominator);
+  let loss = tf.div(tf.sum(tf.mul(ce, labels.mask)), n);
   if (task.anomalyScore) {
     // Anomaly logit: trained as "not normal" (class ≠ 0), a calibrated score even for unseen fault types.
     const z = tf.reshape(tf.slice(out, [0, k], [b, 1]), [b]);
     const target = tf.cast(tf.greater(labels.y, 0), 'float32');
     const bce = tf.sub(tf.add(tf.relu(z), tf.log1p(tf.exp(tf.neg(tf.abs(z))))), tf.mul(z, target));
-    loss = tf.add(loss, tf.div(tf.sum(tf.mul(bce, labels.mask)), count));
+    loss = tf.add(loss, tf.div(tf.sum(tf.mul(bce, labels.mask)), n));
   }
   return loss;
+}
+
+function count(labels: BatchLabels, denominator: number | undefined): Tensor {
+  return denominator === undefined ? tf.maximum(tf.sum(labels.mask), 1) : tf.scalar(Math.max(denominator, 1));
 }

@@ -1,9 +1,9 @@
 import type { ModelConfig } from '../architecture/config.js';
 import { MultiTaskModel } from '../architecture/model.js';
 import { Rng } from '../rng.js';
-import { tf } from '../tf.js';
 import { equalWeights } from '../weighting/equal.js';
 import { disposeBatch, toBatch, type MultiTaskData } from './data.js';
+import { Adam } from './optimizer.js';
 import { trainStep } from './step.js';
 
 /** Random data shaped for the config: every task fully labelled. For probes and benchmarks. */
@@ -28,7 +28,7 @@ export function syntheticData(config: ModelConfig, perInput: number, seed = 7): 
 export function trainingProbe(config: ModelConfig): () => void {
   return () => {
     const model = MultiTaskModel.create(config);
-    const optimizer = tf.train.adam(1e-3);
+    const optimizer = new Adam({ learningRate: 1e-3 });
     const data = syntheticData(config, 4);
     const batch = toBatch(data, Object.fromEntries(Object.keys(data.inputs).map((k) => [k, [0, 1, 2, 3]])), config.tasks.map((t) => t.name));
     try {
@@ -36,7 +36,6 @@ export function trainingProbe(config: ModelConfig): () => void {
       if (!r.losses.every(Number.isFinite)) throw new Error(`probe step produced non-finite losses ${r.losses.join(', ')}`);
     } finally {
       disposeBatch(batch);
-      optimizer.dispose();
       model.dispose();
     }
   };

@@ -1,9 +1,10 @@
 import type { TaskDefinition } from '@headstream/core';
 import type { MultiTaskModel } from '../architecture/model.js';
 import { tf, type Tensor } from '../tf.js';
-import type { Gram, WeightingStrategy } from '../weighting/types.js';
+import type { WeightingStrategy } from '../weighting/types.js';
 import type { Batch } from './data.js';
 import { taskLoss } from './losses.js';
+import { paramLayout, type Adam, type ParamLayout } from './optimizer.js';
 import type { GradientSite } from './telemetry.js';
 
 export interface StepOptions {
@@ -22,147 +23,227 @@ export interface StepResult {
   gram?: number[][];
 }
 
+/** What one replica needs to compute its share of a step's gradient. */
+export interface GradientRequest {
+  gradientsOn: GradientSite;
+  needGram: boolean;
+  /** λ_t: each head's gradient is scaled by its task's loss weight. */
+  lambda: readonly number[];
+  /**
+   * Labelled entries per task in the WHOLE batch. A data-parallel shard divides its summed loss by the
+   * batch's count, not its own, so shard gradients add up to exactly the full-batch gradient.
+   */
+  denominators?: readonly number[];
+  /**
+   * Representation mode: called once, mid-backward, with this replica's losses and Gram matrix; returns
+   * α. Single-threaded it is the strategy's combine(); a data-parallel shard sums both over the shards
+   * first (rows are disjoint, so the full-batch Gram matrix is the sum of the shards').
+   */
+  exchange: (losses: number[], gram: number[][] | undefined) => number[];
+}
+
+export interface LocalGradients {
+  /** Per-task losses of these rows (partial sums when `denominators` is the whole batch's). */
+  losses: number[];
+  /** Representation mode: flat gradient (ParamLayout order) of Σ α_t g_t through the trunk, λ_t·l_t for heads. */
+  grads?: Float32Array<ArrayBufferLike>;
+  gram?: number[][];
+  alpha?: number[];
+  /** Parameter mode: T rows of P: task t's own gradient (shared parameters and its head), to be combined. */
+  perTask?: Float32Array;
+}
+
+const layouts = new WeakMap<MultiTaskModel, ParamLayout>();
+
+/** The model's flat parameter layout (cached). */
+export function layoutOf(model: MultiTaskModel): ParamLayout {
+  let l = layouts.get(model);
+  if (!l) {
+    l = paramLayout(model);
+    layouts.set(model, l);
+  }
+  return l;
+}
+
 function gramOf(g: Tensor, tasks: number): number[][] {
-  const flat = tf.tidy(() => tf.matMul(g, g, false, true).dataSync());
+  const flat = tf.tidy(() => tf.matMul(g, tf.transpose(g)).dataSync());
   return Array.from({ length: tasks }, (_, i) => Array.from({ length: tasks }, (__, j) => flat[i * tasks + j] ?? 0));
 }
 
+const zeroGram = (t: number) => Array.from({ length: t }, () => new Array<number>(t).fill(0));
+
+function sharedVariables(model: MultiTaskModel, tasks: readonly TaskDefinition[]): tf.Variable[] {
+  return [...model.inputsFor(tasks).flatMap((i) => model.params.variables(`stem/${i}/`)), ...model.params.variables('encoder/')];
+}
+
+function flatten(model: MultiTaskModel, layout: ParamLayout, grads: Record<string, Tensor>, out: Float32Array<ArrayBufferLike>, offset = 0): void {
+  layout.names.forEach((name, i) => {
+    const g = grads[model.params.get(name).name];
+    if (g) out.set(g.dataSync(), offset + (layout.offsets[i] ?? 0));
+  });
+}
+
+/** Multiplies task t's head entries of a flat gradient by λ_t (heads see only their own loss). */
+function scaleHeads(layout: ParamLayout, tasks: readonly TaskDefinition[], lambda: readonly number[], grads: Float32Array<ArrayBufferLike>): void {
+  tasks.forEach((t, k) => {
+    const w = lambda[k] ?? 1;
+    if (w === 1) return;
+    layout.head.forEach((owner, i) => {
+      if (owner !== t.name) return;
+      const o = layout.offsets[i] ?? 0;
+      for (let j = o; j < o + (layout.sizes[i] ?? 0); j++) grads[j] = (grads[j] ?? 0) * w;
+    });
+  });
+}
+
 /**
- * One optimisation step of `tasks` on the model.
+ * This replica's gradients for `tasks` on `batch` (all of the batch single-threaded, one shard of it
+ * data-parallel). Nothing is applied to the model.
  *
- * Representation mode (default): the encoder output is fanned out to T identical copies through a custom
+ * Representation mode (default): the encoder output is fanned out to T copies through a custom
  * gradient, each task's head reads its own copy, and the backward pass therefore delivers every task's
- * gradient g_t on the shared representation separately, in one pass. The strategy turns them (via their
+ * gradient g_t on the shared representation separately, in one pass. `exchange` turns them (via their
  * Gram matrix) into coefficients α; Σ α_t g_t continues into the encoder. Heads train on λ_t·l_t.
  *
- * Parameter mode: one backward pass per task over the shared parameters (exact, ~T× the cost).
+ * Parameter mode: one backward pass per task over the shared parameters (exact, ~T× the cost); the
+ * per-task gradients are returned for combinePerTask (after summing over shards when data-parallel).
  */
-export function trainStep(
-  model: MultiTaskModel,
-  batch: Batch,
-  tasks: readonly TaskDefinition[],
-  strategy: WeightingStrategy,
-  optimizer: tf.Optimizer,
-  options: StepOptions,
-): StepResult {
-  const lambda = strategy.lossWeights();
-  const needGram = (strategy.needsGradients || options.wantGram) && tasks.length > 1;
-  const live = tasks.filter((t) => batch.labels[t.name] && batch.inputs[model.inputOf(t)]);
-  const inputs = model.inputsFor(tasks);
-  const shared = [...inputs.flatMap((i) => model.params.variables(`stem/${i}/`)), ...model.params.variables('encoder/')];
-  let losses = new Array<number>(tasks.length).fill(0);
-  let gram: number[][] | undefined;
-  let alpha: number[] = [];
-
-  const lossFor = (t: TaskDefinition, rep: Tensor, start: number, size: number): Tensor => {
+export function computeGradients(model: MultiTaskModel, batch: Batch, tasks: readonly TaskDefinition[], request: GradientRequest, out?: Float32Array<ArrayBufferLike>): LocalGradients {
+  const layout = layoutOf(model);
+  const T = tasks.length;
+  const live = tasks.map((t) => batch.labels[t.name] !== undefined && batch.inputs[model.inputOf(t)] !== undefined);
+  const shared = sharedVariables(model, tasks);
+  const lossFor = (t: TaskDefinition, k: number, rep: Tensor, start: number, size: number): Tensor => {
     const labels = batch.labels[t.name];
     if (!labels) return tf.scalar(0);
-    const [, p, d] = rep.shape as [number, number, number];
-    return taskLoss(t, model.forwardHead(t, tf.slice(rep, [start, 0, 0], [size, p, d])), labels);
+    const [b, p, d] = rep.shape as [number, number, number];
+    const rows = start === 0 && size === b ? rep : tf.slice(rep, [start, 0, 0], [size, p, d]);
+    return taskLoss(t, model.forwardHead(t, rows), labels, request.denominators?.[k]);
   };
 
-  let grads: Record<string, Tensor>;
-  if (options.gradientsOn === 'representation') {
-    const result = tf.variableGrads(() => {
-      const { rep, rows } = model.forwardShared(batch.inputs);
-      const shape = rep.shape;
-      const fan = tf.customGrad((...args) => ({
-        value: tf.tile(tf.expandDims(args[0] as Tensor, 0), [tasks.length, 1, 1, 1]),
-        gradFunc: (dy: Tensor) => {
-          const g = tf.reshape(dy, [tasks.length, -1]);
-          if (needGram) gram = gramOf(g, tasks.length);
-          alpha = strategy.combine(losses, gram);
-          return tf.reshape(tf.matMul(tf.tensor2d(alpha, [1, tasks.length]), g), shape);
-        },
-      }));
-      const copies = fan(rep);
-      const [, b, p, d] = copies.shape as [number, number, number, number];
-      const parts = tasks.map((t, i) => {
-        const r = rows[model.inputOf(t)];
-        if (!r || !live.includes(t)) return tf.scalar(0);
-        return lossFor(t, tf.reshape(tf.slice(copies, [i, 0, 0, 0], [1, b, p, d]), [b, p, d]), r.start, r.size);
-      });
-      losses = parts.map((l) => l.dataSync()[0] ?? 0);
-      return tf.addN(parts) as tf.Scalar;
-    }, [...shared, ...tasks.flatMap((t) => model.headVariables(t.name))]);
-    result.value.dispose();
-    grads = result.grads;
-    scaleHeads(model, tasks, lambda, grads);
-  } else {
-    grads = parameterModeGrads(model, batch, tasks, shared, lossFor, strategy, needGram, (l, g, a) => {
-      losses = l;
-      gram = g;
-      alpha = a;
+  if (request.gradientsOn === 'parameters') {
+    const perTask = new Float32Array(T * layout.total);
+    const losses = tasks.map((t, k) => {
+      if (!live[k]) return 0;
+      const input = model.inputOf(t);
+      // Only this task's input goes through the trunk: other inputs cannot affect l_t.
+      const r = tf.variableGrads(() => {
+        const { rep } = model.forwardShared({ [input]: batch.inputs[input] as Tensor });
+        return lossFor(t, k, rep, 0, rep.shape[0] ?? 0) as tf.Scalar;
+      }, [...shared, ...model.headVariables(t.name)]);
+      const loss = r.value.dataSync()[0] ?? 0;
+      flatten(model, layout, r.grads, perTask, k * layout.total);
+      r.value.dispose();
+      tf.dispose(Object.values(r.grads));
+      return loss;
     });
-    scaleHeads(model, tasks, lambda, grads);
+    return { losses, perTask };
   }
-  optimizer.applyGradients(grads);
-  tf.dispose(Object.values(grads));
+
+  const grads = out ?? new Float32Array(layout.total);
+  grads.fill(0);
+  let losses = new Array<number>(T).fill(0);
+  let gram: number[][] | undefined;
+  let alpha: number[] | undefined;
+  if (!live.some(Boolean)) {
+    // Nothing to learn from these rows (an empty shard): still take part in the exchange.
+    alpha = request.exchange(losses, request.needGram ? zeroGram(T) : undefined);
+    return { losses, grads, alpha, ...(request.needGram ? { gram: zeroGram(T) } : {}) };
+  }
+  const result = tf.variableGrads(() => {
+    const { rep, rows } = model.forwardShared(batch.inputs);
+    const shape = rep.shape;
+    const fan = tf.customGrad((...args) => ({
+      // T copies stacked along the batch axis (concat + split: cheap on every backend, unlike tile on wasm).
+      value: tf.concat(new Array<Tensor>(T).fill(args[0] as Tensor), 0),
+      gradFunc: (dy: Tensor) => {
+        const g = tf.reshape(dy, [T, -1]);
+        gram = request.needGram ? gramOf(g, T) : undefined;
+        alpha = request.exchange(losses, gram);
+        return tf.reshape(tf.matMul(tf.tensor2d(alpha, [1, T]), g), shape);
+      },
+    }));
+    const copies = T === 1 ? [fan(rep)] : tf.split(fan(rep), T, 0);
+    const parts: Tensor[] = [];
+    const values: (Tensor | undefined)[] = tasks.map((t, k) => {
+      const r = rows[model.inputOf(t)];
+      if (!r || !live[k]) return undefined;
+      const l = lossFor(t, k, copies[k] as Tensor, r.start, r.size);
+      parts.push(l);
+      return l;
+    });
+    losses = values.map((l) => (l ? (l.dataSync()[0] ?? 0) : 0));
+    return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Scalar;
+  }, [...shared, ...tasks.flatMap((t) => model.headVariables(t.name))]);
+  result.value.dispose();
+  flatten(model, layout, result.grads, grads);
+  tf.dispose(Object.values(result.grads));
+  scaleHeads(layout, tasks, request.lambda, grads);
+  return { losses, grads, ...(alpha ? { alpha } : {}), ...(gram ? { gram } : {}) };
+}
+
+/**
+ * Parameter mode: from T per-task gradients (rows of `perTask`), the Gram matrix on the shared
+ * parameters, α from the strategy, and the update Σ α_t g_t on shared parameters and λ_t·g_t on head t.
+ */
+export function combinePerTask(
+  layout: ParamLayout,
+  tasks: readonly TaskDefinition[],
+  perTask: Float32Array,
+  losses: number[],
+  lambda: readonly number[],
+  needGram: boolean,
+  combine: (losses: number[], gram: number[][] | undefined) => number[],
+): { grads: Float32Array<ArrayBufferLike>; alpha: number[]; gram?: number[][] } {
+  const T = tasks.length;
+  const P = layout.total;
+  const sharedRanges = layout.head.map((h, i) => [h, layout.offsets[i] ?? 0, (layout.offsets[i] ?? 0) + (layout.sizes[i] ?? 0)] as const).filter(([h]) => h === undefined);
+  let gram: number[][] | undefined;
+  if (needGram) {
+    gram = zeroGram(T);
+    for (let i = 0; i < T; i++) {
+      for (let j = i; j < T; j++) {
+        let s = 0;
+        for (const [, a, b] of sharedRanges) for (let k = a; k < b; k++) s += (perTask[i * P + k] ?? 0) * (perTask[j * P + k] ?? 0);
+        (gram[i] as number[])[j] = s;
+        (gram[j] as number[])[i] = s;
+      }
+    }
+  }
+  const alpha = combine(losses, gram);
+  const grads = new Float32Array(P);
+  for (const [, a, b] of sharedRanges) {
+    for (let k = a; k < b; k++) {
+      let s = 0;
+      for (let t = 0; t < T; t++) s += (alpha[t] ?? 0) * (perTask[t * P + k] ?? 0);
+      grads[k] = s;
+    }
+  }
+  tasks.forEach((task, t) => {
+    layout.head.forEach((owner, i) => {
+      if (owner !== task.name) return;
+      const o = layout.offsets[i] ?? 0;
+      for (let k = o; k < o + (layout.sizes[i] ?? 0); k++) grads[k] = (lambda[t] ?? 1) * (perTask[t * P + k] ?? 0);
+    });
+  });
+  return { grads, alpha, ...(gram ? { gram } : {}) };
+}
+
+/** One optimisation step of `tasks` on the model, in this thread (see computeGradients). */
+export function trainStep(model: MultiTaskModel, batch: Batch, tasks: readonly TaskDefinition[], strategy: WeightingStrategy, optimizer: Adam, options: StepOptions): StepResult {
+  const lambda = strategy.lossWeights();
+  const needGram = (strategy.needsGradients || options.wantGram) && tasks.length > 1;
+  const combine = (l: number[], g: number[][] | undefined) => strategy.combine(l, g);
+  const local = computeGradients(model, batch, tasks, { gradientsOn: options.gradientsOn, needGram, lambda, exchange: combine });
+  const layout = layoutOf(model);
+  const r = local.perTask ? combinePerTask(layout, tasks, local.perTask, local.losses, lambda, needGram, combine) : { grads: local.grads as Float32Array, alpha: local.alpha ?? [], gram: local.gram };
+  optimizer.apply(model, layout, r.grads);
+  return finishStep(strategy, local.losses, lambda, r.alpha, r.gram);
+}
+
+/** Strategy bookkeeping after the update (shared by the single-threaded and data-parallel steps). */
+export function finishStep(strategy: WeightingStrategy, losses: number[], lambda: number[], alpha: number[], gram: number[][] | undefined): StepResult {
   strategy.afterStep?.(losses, gram);
   const jointLoss = losses.reduce((a, l, t) => a + (lambda[t] ?? 1) * l, 0) + (strategy.regulariser?.() ?? 0);
   return { losses, weights: lambda, coefficients: alpha, jointLoss, ...(gram ? { gram } : {}) };
-}
-
-/** Heads see only their own loss, so scaling their gradient by λ_t is exactly the gradient of λ_t·l_t. */
-function scaleHeads(model: MultiTaskModel, tasks: readonly TaskDefinition[], lambda: number[], grads: Record<string, Tensor>): void {
-  tasks.forEach((t, i) => {
-    const w = lambda[i] ?? 1;
-    if (w === 1) return;
-    for (const v of model.headVariables(t.name)) {
-      const g = grads[v.name];
-      if (!g) continue;
-      grads[v.name] = tf.mul(g, w);
-      g.dispose();
-    }
-  });
-}
-
-function parameterModeGrads(
-  model: MultiTaskModel,
-  batch: Batch,
-  tasks: readonly TaskDefinition[],
-  shared: tf.Variable[],
-  lossFor: (t: TaskDefinition, rep: Tensor, start: number, size: number) => Tensor,
-  strategy: WeightingStrategy,
-  needGram: boolean,
-  report: (losses: number[], gram: number[][] | undefined, alpha: number[]) => void,
-): Record<string, Tensor> {
-  const losses: number[] = [];
-  const perTask: Record<string, Tensor>[] = [];
-  for (const t of tasks) {
-    const input = model.inputOf(t);
-    if (!batch.labels[t.name] || !batch.inputs[input]) {
-      losses.push(0);
-      perTask.push({});
-      continue;
-    }
-    // Only this task's input goes through the trunk: other inputs cannot affect l_t.
-    const r = tf.variableGrads(() => {
-      const { rep } = model.forwardShared({ [input]: batch.inputs[input] as Tensor });
-      return lossFor(t, rep, 0, rep.shape[0] ?? 0) as tf.Scalar;
-    }, [...shared, ...model.headVariables(t.name)]);
-    losses.push(r.value.dataSync()[0] ?? 0);
-    r.value.dispose();
-    perTask.push(r.grads);
-  }
-  const out: Record<string, Tensor> = {};
-  const flat = tf.tidy(() =>
-    tf.stack(perTask.map((g) => tf.concat(shared.map((v) => tf.reshape(g[v.name] ?? tf.zerosLike(v), [-1]))))),
-  );
-  const gram: Gram | undefined = needGram ? gramOf(flat, tasks.length) : undefined;
-  flat.dispose();
-  const alpha = strategy.combine(losses, gram);
-  for (const v of shared) {
-    const parts = perTask.map((g, i) => [g[v.name], alpha[i] ?? 0] as const).filter((p): p is readonly [Tensor, number] => p[0] !== undefined);
-    if (parts.length) out[v.name] = tf.tidy(() => tf.addN(parts.map(([g, a]) => tf.mul(g, a))));
-  }
-  tasks.forEach((t, i) => {
-    for (const v of model.headVariables(t.name)) {
-      const g = perTask[i]?.[v.name];
-      if (g) out[v.name] = tf.clone(g);
-    }
-  });
-  for (const g of perTask) tf.dispose(Object.values(g));
-  report(losses, gram ? gram.map((r) => [...r]) : undefined, alpha);
-  return out;
 }

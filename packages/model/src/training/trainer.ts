@@ -2,11 +2,12 @@ import type { TaskDefinition } from '@headstream/core';
 import type { ModelConfig } from '../architecture/config.js';
 import { MultiTaskModel } from '../architecture/model.js';
 import { Rng } from '../rng.js';
-import { tf } from '../tf.js';
 import { createStrategy } from '../weighting/index.js';
 import type { StrategyName, WeightingStrategy } from '../weighting/types.js';
-import { batches, disposeBatch, type MultiTaskData } from './data.js';
-import { trainStep } from './step.js';
+import { batchRows, disposeBatch, toBatch, type MultiTaskData } from './data.js';
+import { Adam } from './optimizer.js';
+import type { DataParallel } from './parallel.js';
+import { trainStep, type StepResult } from './step.js';
 import { conflictFromGram, meanConflict, type GradientConflict, type GradientSite, type TrainingEvent } from './telemetry.js';
 
 export type Regime = 'joint' | 'sequential';
@@ -26,6 +27,11 @@ export interface TrainOptions {
   telemetryEvery?: number;
   seed?: number;
   onEvent?: (event: TrainingEvent) => void;
+  /**
+   * Data-parallel workers (DataParallel.create): each step's batch is split over this thread and the
+   * workers; the update is the same as single-threaded up to float rounding, for every strategy.
+   */
+  parallel?: DataParallel;
 }
 
 export interface EpochSummary {
@@ -53,73 +59,75 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   const defs = names.map((n) => model.task(n));
   const phases: TaskDefinition[][] = regime === 'joint' ? [defs] : defs.map((t) => [t]);
   const rng = new Rng(options.seed ?? model.config.seed);
-  const optimizer = tf.train.adam(options.learningRate ?? 3e-3);
+  const optimizer = new Adam({ learningRate: options.learningRate ?? 3e-3 });
   const history: EpochSummary[] = [];
   const started = performance.now();
   let step = 0;
   const eventRegime = defs.length === 1 && model.tasks.length === 1 ? 'single' : regime;
-  try {
-    for (const phase of phases) {
-      const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
-      const taskNames = phase.map((t) => t.name);
-      for (let epoch = 0; epoch < options.epochs; epoch++) {
-        const t0 = performance.now();
-        const sums = new Array<number>(phase.length).fill(0);
-        let joint = 0;
-        let steps = 0;
-        let samples = 0;
-        const conflicts: GradientConflict[] = [];
-        for (const batch of batches(data, options.batchSize ?? 256, rng, taskNames)) {
-          const every = options.telemetryEvery ?? 0;
-          const sampled = every > 0 && step % every === 0;
+  for (const phase of phases) {
+    const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
+    const taskNames = phase.map((t) => t.name);
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      const t0 = performance.now();
+      const sums = new Array<number>(phase.length).fill(0);
+      let joint = 0;
+      let steps = 0;
+      let samples = 0;
+      const conflicts: GradientConflict[] = [];
+      for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames)) {
+        const every = options.telemetryEvery ?? 0;
+        const sampled = every > 0 && step % every === 0;
+        const stepOptions = { gradientsOn: options.gradientsOn ?? 'representation', wantGram: sampled } as const;
+        let r: StepResult;
+        if (options.parallel) r = options.parallel.step(model, data, rows, phase, strategy, optimizer, stepOptions);
+        else {
+          const batch = toBatch(data, rows, taskNames);
           try {
-            const r = trainStep(model, batch, phase, strategy, optimizer, { gradientsOn: options.gradientsOn ?? 'representation', wantGram: sampled });
-            r.losses.forEach((l, i) => (sums[i] = (sums[i] ?? 0) + l));
-            joint += r.jointLoss;
-            const conflict = r.gram ? conflictFromGram(r.gram) : undefined;
-            if (sampled && conflict) conflicts.push(conflict);
-            if (sampled) {
-              options.onEvent?.({
-                type: 'step',
-                regime: eventRegime,
-                tasks: taskNames,
-                epoch,
-                step,
-                strategy: strategy.name,
-                losses: byName(taskNames, r.losses),
-                weights: byName(taskNames, r.weights),
-                jointLoss: r.jointLoss,
-                ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation' } } : {}),
-              });
-            }
+            r = trainStep(model, batch, phase, strategy, optimizer, stepOptions);
           } finally {
-            samples += batch.size;
             disposeBatch(batch);
           }
-          steps++;
-          step++;
         }
-        const mean = sums.map((s) => s / Math.max(steps, 1));
-        strategy.endEpoch?.(mean);
-        const conflict = meanConflict(conflicts);
-        history.push({ phase: taskNames, epoch, losses: byName(taskNames, mean), jointLoss: joint / Math.max(steps, 1), ...(conflict ? { conflict } : {}) });
-        options.onEvent?.({
-          type: 'epoch',
-          regime: eventRegime,
-          tasks: taskNames,
-          epoch,
-          strategy: strategy.name,
-          steps,
-          samplesPerSecond: samples / ((performance.now() - t0) / 1000),
-          losses: byName(taskNames, mean),
-          jointLoss: joint / Math.max(steps, 1),
-          ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation', sampledSteps: conflicts.length } } : {}),
-          strategyState: strategy.state(),
-        });
+        samples += Object.values(rows).reduce((a, x) => a + x.length, 0);
+        r.losses.forEach((l, i) => (sums[i] = (sums[i] ?? 0) + l));
+        joint += r.jointLoss;
+        const conflict = r.gram ? conflictFromGram(r.gram) : undefined;
+        if (sampled && conflict) conflicts.push(conflict);
+        if (sampled) {
+          options.onEvent?.({
+            type: 'step',
+            regime: eventRegime,
+            tasks: taskNames,
+            epoch,
+            step,
+            strategy: strategy.name,
+            losses: byName(taskNames, r.losses),
+            weights: byName(taskNames, r.weights),
+            jointLoss: r.jointLoss,
+            ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation' } } : {}),
+          });
+        }
+        steps++;
+        step++;
       }
+      const mean = sums.map((s) => s / Math.max(steps, 1));
+      strategy.endEpoch?.(mean);
+      const conflict = meanConflict(conflicts);
+      history.push({ phase: taskNames, epoch, losses: byName(taskNames, mean), jointLoss: joint / Math.max(steps, 1), ...(conflict ? { conflict } : {}) });
+      options.onEvent?.({
+        type: 'epoch',
+        regime: eventRegime,
+        tasks: taskNames,
+        epoch,
+        strategy: strategy.name,
+        steps,
+        samplesPerSecond: samples / ((performance.now() - t0) / 1000),
+        losses: byName(taskNames, mean),
+        jointLoss: joint / Math.max(steps, 1),
+        ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation', sampledSteps: conflicts.length } } : {}),
+        strategyState: strategy.state(),
+      });
     }
-  } finally {
-    optimizer.dispose();
   }
   const strategyName = typeof options.strategy === 'object' ? options.strategy.name : (options.strategy ?? 'equal');
   return { strategy: strategyName, regime, history, steps: step, seconds: (performance.now() - started) / 1000 };
