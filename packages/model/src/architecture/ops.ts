@@ -32,7 +32,10 @@ const plainMatMul = tf.customGrad((...args) => {
 
 /** matMul with optional transposes, always run as a non-transposed product (see plainMatMul). */
 export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
-  return plainMatMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+  const x = transposeA ? swapLast(a) : a;
+  const y = transposeB ? swapLast(b) : b;
+  // Outside a gradient computation (inference) the custom-gradient wrapper is pure overhead.
+  return tf.engine().state.gradientDepth > 0 ? plainMatMul(x, y) : tf.matMul(x, y);
 }
 
 /** x [..., k] · w [k, n] (+ b): reshaped to one 2-D matMul, the fastest path on every backend. */
