@@ -2,10 +2,12 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { commonConfigSpec, ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, loadConfig } from '@headstream/core';
+import { evaluateCommand, type EvaluateCommandOptions } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
 import { selfcheck, type CheckResult } from './commands/selfcheck.js';
 import { simulateCommand, type SimulateCommandOptions } from './commands/simulate.js';
+import { trainCommand, type TrainCommandOptions } from './commands/train.js';
 import { UsageError } from './publish.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -117,6 +119,32 @@ export function buildProgram(): Command {
     .action(async (options: SimulateCommandOptions) => {
       const config = loadCommonConfig();
       await simulateCommand(options, config, cliLogger(config.logLevel));
+    });
+
+  program
+    .command('train')
+    .description('train the shared four-task model and the single-task baselines on the shared data sets, and save them')
+    .option('--from-datasets', 'train on the shared data sets (PeMS, Beijing, SKAB, gas turbine) with the documented protocols')
+    .option('--datasets-dir <dir>', 'where the shared data sets are (default: HS_DATASETS_DIR or ../shared/datasets)')
+    .option('--strategy <name>', 'equal, uncertainty, dwa, gradnorm, pcgrad or cagrad', 'equal')
+    .option('--quick', 'subsampled data and fewer epochs (about a minute)')
+    .option('--seed <n>', 'seed for weights and batch order', integer(0, 2 ** 31 - 1), 1)
+    .requiredOption('--out <dir>', 'directory for the saved models and manifest.json')
+    .option('--json', 'print the manifest as one JSON object')
+    .action(async (options: TrainCommandOptions) => {
+      await trainCommand(options);
+    });
+
+  program
+    .command('evaluate')
+    .description("score a saved model (headstream train) on a file in the task's data-set format, next to naive baselines and the single-task model")
+    .requiredOption('--model <dir>', 'directory written by headstream train')
+    .addOption(new Option('--task <task>', 'task to score').choices(['traffic', 'air_quality', 'fault', 'throughput']).makeOptionMandatory())
+    .requiredOption('--file <file>', 'file or folder to score')
+    .requiredOption('--format <loader>', 'loader format of the file (pems-detector, beijing-air, skab, gas-turbine)')
+    .option('--json', 'print one JSON object instead of a table')
+    .action(async (options: EvaluateCommandOptions) => {
+      await evaluateCommand(options);
     });
 
   program

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const GT_2014 = '/work/shared/datasets/gas-turbine-co-nox-tey/gt_2014.csv';
+const out = mkdtempSync(join(tmpdir(), 'hs-bundle-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('headstream train --from-datasets / evaluate', () => {
+  beforeAll(async () => {
+    const run = await runCli(['train', '--from-datasets', '--quick', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('saved to');
+  }, 300_000);
+
+  it('saves the shared model, four single-task models and a manifest', () => {
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; tasks: Record<string, { loader: string }> };
+    expect(manifest.format).toBe('headstream-experiment-bundle/1');
+    expect(Object.keys(manifest.single).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
+    const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { config: { tasks: unknown[]; inputs: Record<string, unknown> } };
+    expect(shared.config.tasks).toHaveLength(4);
+    expect(Object.keys(shared.config.inputs).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
+    expect(manifest.tasks.throughput?.loader).toBe('gas-turbine');
+  });
+
+  it('evaluate --json prints one object with metrics, baselines and the single-task model', async () => {
+    const run = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as Record<string, Record<string, Record<string, unknown>> & { task: string; n: number }>;
+    expect(r.task).toBe('throughput');
+    expect(r.n).toBeGreaterThan(7000);
+    for (const m of [r.metrics, r.baselines?.persistence, r.baselines?.seasonal_naive, r.single_task]) {
+      expect(Object.keys(m ?? {}).sort()).toEqual(['by_horizon', 'mae', 'mape', 'rmse']);
+    }
+    expect(Number(r.metrics?.mae)).toBeGreaterThan(0);
+    expect(Number(r.baselines?.seasonal_naive?.mae)).toBeGreaterThan(Number(r.metrics?.mae));
+  }, 120_000);
+
+  it('evaluate scores fault on a SKAB run, and prints a table without --json', async () => {
+    const json = await runCli(['evaluate', '--model', out, '--task', 'fault', '--file', '/work/shared/datasets/skab/valve1/3.csv', '--format', 'skab', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const r = JSON.parse(json.stdout) as { metrics: Record<string, number>; baselines: { persistence: Record<string, number> } };
+    expect(Object.keys(r.metrics).sort()).toEqual(['accuracy', 'anomaly_f1', 'count', 'macro_f1']);
+    expect(r.baselines.persistence.anomaly_f1).toBe(0);
+    const table = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/shared model\s+\d/);
+    expect(table.stdout).toContain('persistence');
+  }, 120_000);
+
+  it.each([
+    [['evaluate', '--model', out, '--task', 'fault', '--file', GT_2014, '--format', 'gas-turbine'], 'headstream: task fault reads files in the skab format, not "gas-turbine"'],
+    [['evaluate', '--model', '/nonexistent', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: /nonexistent holds no manifest.json: train one with `headstream train --from-datasets --out /nonexistent`'],
+    [['evaluate', '--model', out, '--task', 'speed', '--file', GT_2014, '--format', 'gas-turbine'], "error: option '--task <task>' argument 'speed' is invalid. Allowed choices are traffic, air_quality, fault, throughput."],
+    [['train', '--out', out], "headstream: train needs --from-datasets (training from the database is the trainer service's job)"],
+    [['train', '--from-datasets', '--strategy', 'mgda', '--out', out], 'headstream: unknown strategy "mgda"; valid: equal, uncertainty, dwa, gradnorm, pcgrad, cagrad'],
+  ])('bad usage %j: one line, exit code 2', async (args, line) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`${line}\n`);
+  }, 60_000);
+});

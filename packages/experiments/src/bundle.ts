@@ -1,0 +1,173 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isTaskName, type TaskName } from '@headstream/core';
+import { loadModel, MultiTaskModel, saveModel, train, type StrategyName } from '@headstream/model';
+import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
+import { loadTaskFrames, PROTOCOL_TASKS, TASK_ORDER, TASK_SOURCES, taskSpec, windowsFor } from './protocols.js';
+import { modelConfig, modelData, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
+import { defaultFold, loadAllFrames, splitAll } from './splits.js';
+
+export const MANIFEST_FORMAT = 'headstream-experiment-bundle/1';
+
+export interface BundleManifest {
+  format: typeof MANIFEST_FORMAT;
+  createdAt: string;
+  mode: 'quick' | 'full';
+  strategy: StrategyName;
+  seed: number;
+  /** Model directories, relative to the bundle. */
+  shared: string;
+  single: Record<TaskName, string>;
+  tasks: Record<TaskName, { loader: string; historySteps: number; residual: boolean; train: number; describe: string }>;
+  validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON }>;
+}
+
+export interface TrainBundleOptions {
+  out: string;
+  datasetsDir?: string;
+  strategy?: StrategyName;
+  mode?: 'quick' | 'full';
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/** `headstream train --from-datasets`: the shared four-task model and the single-task baselines, saved with a manifest. */
+export async function trainBundle(options: TrainBundleOptions): Promise<BundleManifest> {
+  const log = options.log ?? (() => {});
+  const strategy = options.strategy ?? 'equal';
+  if (!STRATEGIES.includes(strategy)) throw new Error(`unknown strategy ${strategy}`);
+  const mode = options.mode ?? 'full';
+  const seed = options.seed ?? 1;
+  const settings = settingsFor(mode);
+  const backend = await chooseBackend(log);
+  const frames = await loadAllFrames(options.datasetsDir);
+  const splits = splitAll(frames, defaultFold(frames), settings.sizes);
+  const common = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed };
+  const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
+  const info = (tasks: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
+    version: `experiments-${mode}-${name}`,
+    features: Object.fromEntries(tasks.map((t) => [t, { spec: splits[t].spec, scalers: splits[t].scalers }])),
+    strategy: { name },
+    regime: 'joint',
+    backend,
+    metrics,
+  });
+  const validation = {} as BundleManifest['validation'];
+  const shared = MultiTaskModel.create(modelConfig(TASK_ORDER, features, seed));
+  try {
+    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...common, strategy, gradientsOn: 'parameters' });
+    log(`[train] shared model (${strategy}): ${r.seconds.toFixed(1)} s`);
+    const scores = Object.fromEntries(TASK_ORDER.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
+    for (const t of TASK_ORDER) validation[t] = { shared: scores[t].metrics, single: scores[t].metrics, persistence: scores[t].baselines.persistence };
+    await saveModel(shared, join(options.out, 'shared'), info(TASK_ORDER, strategy, Object.fromEntries(TASK_ORDER.map((t) => [t, scores[t].metrics]))));
+  } finally {
+    shared.dispose();
+  }
+  for (const t of TASK_ORDER) {
+    const model = MultiTaskModel.create(modelConfig([t], features, seed));
+    try {
+      const r = train(model, modelData([splits[t].train]), { ...common, strategy: 'equal' });
+      const s = scoreTask(model, t, splits[t].validation, splits[t].scalers);
+      validation[t].single = s.metrics;
+      log(`[train] single ${t}: ${r.seconds.toFixed(1)} s`);
+      await saveModel(model, join(options.out, `single-${t}`), info([t], 'equal', { [t]: s.metrics }));
+    } finally {
+      model.dispose();
+    }
+  }
+  const manifest: BundleManifest = {
+    format: MANIFEST_FORMAT,
+    createdAt: new Date().toISOString(),
+    mode,
+    strategy,
+    seed,
+    shared: 'shared',
+    single: Object.fromEntries(TASK_ORDER.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
+    tasks: Object.fromEntries(
+      TASK_ORDER.map((t) => [t, { loader: TASK_SOURCES[t].loader, historySteps: TASK_SOURCES[t].historySteps, residual: TASK_SOURCES[t].residual, train: splits[t].train.n, describe: splits[t].describe }]),
+    ) as BundleManifest['tasks'],
+    validation,
+  };
+  await mkdir(options.out, { recursive: true });
+  await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Raised for a user's mistake (bad task, format or bundle): the CLI prints one line, exit code 2. */
+export class BundleInputError extends Error {}
+
+export interface EvaluateFileOptions {
+  model: string;
+  task: string;
+  file: string;
+  format: string;
+}
+
+export interface EvaluationJSON {
+  task: TaskName;
+  n: number;
+  metrics: MetricsJSON;
+  baselines: { persistence: MetricsJSON; seasonal_naive: MetricsJSON };
+  single_task: MetricsJSON;
+}
+
+export async function readManifest(dir: string): Promise<BundleManifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch {
+    throw new BundleInputError(`${dir} holds no manifest.json: train one with \`headstream train --from-datasets --out ${dir}\``);
+  }
+  const m = JSON.parse(text) as BundleManifest;
+  if (m.format !== MANIFEST_FORMAT) throw new BundleInputError(`${dir}/manifest.json: unsupported format ${JSON.stringify(m.format)}`);
+  return m;
+}
+
+/** `headstream evaluate`: scores the saved shared and single-task models on a user's file in the task's loader format. */
+export async function evaluateFile(options: EvaluateFileOptions): Promise<EvaluationJSON> {
+  if (!isTaskName(options.task)) throw new BundleInputError(`unknown task "${options.task}"; valid: ${TASK_ORDER.join(', ')}`);
+  const task = options.task;
+  const expected = TASK_SOURCES[task].loader;
+  if (options.format !== expected) throw new BundleInputError(`task ${task} reads files in the ${expected} format, not "${options.format}"`);
+  const manifest = await readManifest(options.model);
+  await chooseBackend(() => {});
+  let frames;
+  try {
+    frames = await loadTaskFrames(task, { path: options.file });
+  } catch (error) {
+    throw new BundleInputError(`cannot read ${options.file} as ${expected}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const score = async (dir: string): Promise<TaskScoreJSON> => {
+    const { model, metadata } = await loadModel(join(options.model, dir));
+    try {
+      const saved = metadata.features[task];
+      if (!saved) throw new BundleInputError(`model ${dir} has no ${task} input`);
+      if (JSON.stringify(saved.spec) !== JSON.stringify(taskSpec(task))) throw new BundleInputError(`model ${dir} was trained with another ${task} feature spec than this version builds`);
+      const set = windowsFor(frames, Object.keys(frames.frames), saved.scalers);
+      if (set.n === 0) throw new BundleInputError(`${options.file} yields no labelled ${task} window (needs more than ${saved.spec.lookback} steps)`);
+      return scoreTask(model, task, set, saved.scalers);
+    } finally {
+      model.dispose();
+    }
+  };
+  const shared = await score(manifest.shared);
+  const single = await score(manifest.single[task]);
+  return { task, n: shared.n, metrics: shared.metrics, baselines: shared.baselines, single_task: single.metrics };
+}
+
+/** A readable table of an evaluation (no --json). */
+export function formatEvaluation(e: EvaluationJSON, file: string): string {
+  const rows: [string, MetricsJSON][] = [
+    ['shared model', e.metrics],
+    ['single-task model', e.single_task],
+    [e.task === 'fault' ? 'persistence (normal)' : 'persistence', e.baselines.persistence],
+    ['seasonal naive', e.baselines.seasonal_naive],
+  ];
+  const fault = e.task === 'fault';
+  const head = fault ? ['model', 'accuracy', 'macro_f1', 'anomaly_f1'] : ['model', 'mae', 'rmse', 'mape %'];
+  const body = rows.map(([name, m]) => ['macro_f1' in m ? [name, m.accuracy.toFixed(3), m.macro_f1.toFixed(3), m.anomaly_f1.toFixed(3)] : [name, m.mae.toFixed(3), m.rmse.toFixed(3), m.mape.toFixed(2)]].flat());
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const unit = PROTOCOL_TASKS[e.task].kind === 'regression' ? ` [${(PROTOCOL_TASKS[e.task] as { unit: string }).unit}]` : '';
+  return `${e.task}${unit} on ${file}: ${e.n} windows\n${[line(head), ...body.map(line)].join('\n')}\n`;
+}

@@ -1,0 +1,306 @@
+import { cpus, totalmem } from 'node:os';
+import type { TaskName } from '@headstream/core';
+import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, selectBackend, train, trainingProbe, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
+import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
+import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
+import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type SplitSizes, type TaskSplit } from './splits.js';
+
+export const STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad'];
+export const PAIRS: Readonly<Record<'city_pair' | 'factory_pair', TaskName[]>> = { city_pair: ['traffic', 'air_quality'], factory_pair: ['fault', 'throughput'] };
+
+/** Published numbers the protocols compare with (see each data set's SOURCE.md). */
+export const PUBLISHED = {
+  traffic: [
+    { model: 'LSTM', mae: 7.21, rmse: 9.9, mape: 16.56 },
+    { model: 'GRU', mae: 7.2, rmse: 9.97, mape: 16.78 },
+    { model: 'SAEs', mae: 7.06, rmse: 9.6, mape: 17.8 },
+  ],
+  fault: [
+    { model: 'Conv-AE', f1: 0.78 },
+    { model: 'MSET', f1: 0.78 },
+    { model: 'T²+Q (PCA)', f1: 0.76 },
+    { model: 'LSTM-AE', f1: 0.74 },
+    { model: 'Isolation forest', f1: 0.29 },
+  ],
+} as const;
+
+export interface PipelineOptions {
+  mode: 'quick' | 'full';
+  datasetsDir?: string;
+  seed?: number;
+  strategies?: readonly StrategyName[];
+  log?: (line: string) => void;
+}
+
+export interface Settings {
+  epochs: number;
+  sizes: SplitSizes;
+  batchSize: number;
+  learningRate: number;
+  telemetryEvery: number;
+  /** Cross-validation of the single-task models over all stations / runs (full only). */
+  cv: { epochs: number; maxTrain: number } | null;
+}
+
+export function settingsFor(mode: 'quick' | 'full'): Settings {
+  return mode === 'quick'
+    ? { epochs: 10, sizes: { maxTrain: 3000, maxValidation: 2500 }, batchSize: 128, learningRate: 3e-3, telemetryEvery: 4, cv: null }
+    : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 } };
+}
+
+type Scores = Record<string, Omit<TaskScoreJSON, 'predictions' | 'anomaly'>>;
+
+export interface ModelRun {
+  tasks: TaskName[];
+  strategy: StrategyName;
+  trainSeconds: number;
+  steps: number;
+  parameters: number;
+  flopsPerWindow: number;
+  scores: Scores;
+  /** Per-task Δ% vs the single-task models (negative = better), Δm% = their mean. */
+  delta: Record<string, number>;
+  deltaM: number;
+  grouping: { shared: string[]; own: string[]; tolerance: number };
+  /** Shared ÷ one model per task (time measured, FLOPs and parameters counted). */
+  inferenceCost: { time: number; flops: number; parameters: number };
+  /** Sampled steps: mean pairwise cosine of per-task gradients on the shared parameters, and every pair. */
+  cosine: { step: number; epoch: number; mean: number; pairs: Record<string, number> }[];
+  meanCosine: Record<string, number>;
+}
+
+export interface CvResult {
+  air_quality: { station: string; n: number; mae_by_horizon: number[]; persistence_by_horizon: number[]; seasonal_by_horizon: number[] }[];
+  fault: { run: string; n: number; accuracy: number; macro_f1: number; anomaly_f1: number; truth: string; predicted: string; points: number; anomalies: { tp: number; fp: number; fn: number } }[];
+  seconds: number;
+}
+
+export interface Results {
+  meta: {
+    mode: 'quick' | 'full';
+    seed: number;
+    date: string;
+    machine: string;
+    node: string;
+    backend: string;
+    settings: Settings;
+    seconds: { total: number; load: number; sweep: number; cv: number };
+  };
+  protocol: Record<TaskName, { describe: string; train: number; validation: number; features: number; intervalMs: number; horizons?: number[] }>;
+  fold: Fold;
+  single: Record<TaskName, { trainSeconds: number; parameters: number; flopsPerWindow: number; score: Omit<TaskScoreJSON, 'predictions' | 'anomaly'> }>;
+  runs: { shared: Record<string, ModelRun>; city_pair: Record<string, ModelRun>; factory_pair: Record<string, ModelRun> };
+  faultRuns: { shared: { run: string; truth: number; predicted: number }[]; single: { run: string; truth: number; predicted: number }[]; sharedAccuracy: number; singleAccuracy: number };
+  cv: CvResult | null;
+  /** Predicted vs actual on the first validation windows (shared model, equal weights, and single-task). */
+  plots: Record<TaskName, { actual: number[]; shared: number[]; single: number[]; label: string }>;
+  published: typeof PUBLISHED;
+}
+
+const clean = (s: TaskScoreJSON): Omit<TaskScoreJSON, 'predictions' | 'anomaly'> => ({ task: s.task, n: s.n, metrics: s.metrics, baselines: s.baselines });
+
+function trainModel(tasks: readonly TaskName[], splits: Record<TaskName, TaskSplit>, seed: number, options: Omit<TrainOptions, 'onEvent'>, onStep?: Parameters<typeof train>[2]['onEvent']) {
+  const features = Object.fromEntries(tasks.map((t) => [t, splits[t].train.features]));
+  const model = MultiTaskModel.create(modelConfig(tasks, features, seed));
+  const result = train(
+    model,
+    modelData(tasks.map((t) => splits[t].train)),
+    { ...options, ...(onStep ? { onEvent: onStep } : {}) },
+  );
+  return { model, result };
+}
+
+/** Picks wasm (fastest here) or the next backend that runs a real training step of this model. */
+export async function chooseBackend(log: (line: string) => void): Promise<string> {
+  const config = modelConfig([...TASK_ORDER], { traffic: 6, air_quality: 30, fault: 32, throughput: 22 }, 1);
+  return (await selectBackend(trainingProbe(config), { log })).backend;
+}
+
+/** The whole experiment: protocols, single-task baselines, the strategy sweep over shared and pair models, CV. */
+export async function runPipeline(options: PipelineOptions): Promise<Results> {
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const seed = options.seed ?? 1;
+  const settings = settingsFor(options.mode);
+  const strategies = options.strategies ?? STRATEGIES;
+  const backend = await chooseBackend(log);
+  const frames = await loadAllFrames(options.datasetsDir);
+  const tLoad = performance.now();
+  const fold = defaultFold(frames);
+  const splits = splitAll(frames, fold, settings.sizes);
+  log(`[results] data ready in ${((tLoad - t0) / 1000).toFixed(1)} s; train windows ${TASK_ORDER.map((t) => `${t} ${splits[t].train.n}`).join(', ')}`);
+  const base: Omit<TrainOptions, 'onEvent'> = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed };
+
+  // Single-task baselines: same architecture, one head, own data only.
+  const single = {} as Results['single'];
+  const singleModels = {} as Record<TaskName, MultiTaskModel>;
+  const singlePreds = {} as Record<TaskName, TaskScoreJSON>;
+  for (const t of TASK_ORDER) {
+    const { model, result } = trainModel([t], splits, seed, { ...base, strategy: 'equal' });
+    const s = scoreTask(model, t, splits[t].validation, splits[t].scalers);
+    singleModels[t] = model;
+    singlePreds[t] = s;
+    single[t] = { trainSeconds: result.seconds, parameters: model.parameterCounts().total, flopsPerWindow: model.flopsPerWindow(), score: clean(s) };
+    log(`[results] single ${t}: ${summary(s.metrics)} (${result.seconds.toFixed(1)} s)`);
+  }
+
+  const runs: Results['runs'] = { shared: {}, city_pair: {}, factory_pair: {} };
+  let sharedEqual: Record<string, TaskScoreJSON> | undefined;
+  const groups: [keyof Results['runs'], TaskName[]][] = [['shared', [...TASK_ORDER]], ['city_pair', PAIRS.city_pair], ['factory_pair', PAIRS.factory_pair]];
+  for (const strategy of strategies) {
+    for (const [group, tasks] of groups) {
+      const cosine: ModelRun['cosine'] = [];
+      const names = tasks;
+      const { model, result } = trainModel(
+        tasks,
+        splits,
+        seed,
+        { ...base, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery },
+        (event) => {
+          if (event.type !== 'step' || !event.conflict) return;
+          const pairs: Record<string, number> = {};
+          const c = event.conflict.cosine;
+          for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) pairs[`${names[i]}~${names[j]}`] = c[i]?.[j] ?? NaN;
+          const vals = Object.values(pairs).filter(Number.isFinite);
+          cosine.push({ step: event.step, epoch: event.epoch, mean: vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1), pairs });
+        },
+      );
+      try {
+        const scored = Object.fromEntries(tasks.map((t) => [t, scoreTask(model, t, splits[t].validation, splits[t].scalers)]));
+        if (group === 'shared' && strategy === 'equal') sharedEqual = scored;
+        const mtl: Record<string, TaskScore> = {};
+        const stl: Record<string, TaskScore> = {};
+        for (const t of tasks) {
+          mtl[t] = headline((scored[t] as TaskScoreJSON).metrics);
+          stl[t] = headline(single[t].score.metrics);
+        }
+        const d = deltaM(mtl, stl);
+        const cost = compareInferenceCost(model, tasks.map((t) => singleModels[t]), 256);
+        const meanCos: Record<string, number> = {};
+        for (const key of Object.keys(cosine[0]?.pairs ?? {})) {
+          const vals = cosine.map((c) => c.pairs[key] ?? NaN).filter(Number.isFinite);
+          meanCos[key] = vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1);
+        }
+        runs[group][strategy] = {
+          tasks: [...tasks],
+          strategy,
+          trainSeconds: result.seconds,
+          steps: result.steps,
+          parameters: model.parameterCounts().total,
+          flopsPerWindow: model.flopsPerWindow(),
+          scores: Object.fromEntries(Object.entries(scored).map(([k, v]) => [k, clean(v)])),
+          delta: d.perTask,
+          deltaM: d.deltaM,
+          grouping: { ...decideGrouping(d.perTask, 2), tolerance: 2 },
+          inferenceCost: cost,
+          cosine,
+          meanCosine: meanCos,
+        };
+        log(`[results] ${group} ${strategy}: Δm ${d.deltaM.toFixed(2)}% (${tasks.map((t) => `${t} ${(d.perTask[t] ?? NaN).toFixed(1)}`).join(', ')}) ${result.seconds.toFixed(1)} s`);
+      } finally {
+        model.dispose();
+      }
+    }
+  }
+  const tSweep = performance.now();
+
+  // Fault type per held-out run, shared (equal) vs single-task.
+  const faultDef = PROTOCOL_TASKS.fault;
+  const k = faultDef.kind === 'classification' ? faultDef.classes.length : 4;
+  const fv = splits.fault.validation;
+  const sharedRuns = sharedEqual?.fault ? runTypes(sharedEqual.fault.predictions, fv.site, fv.sites, frames.fault.runType, k) : { runs: [], accuracy: NaN };
+  const singleRuns = runTypes(singlePreds.fault.predictions, fv.site, fv.sites, frames.fault.runType, k);
+
+  const plots = {} as Results['plots'];
+  for (const t of TASK_ORDER) {
+    const v = splits[t].validation;
+    const target = v.targets[t];
+    const len = t === 'traffic' ? 288 : t === 'fault' ? 600 : 168;
+    const h = target?.kind === 'regression' ? target.horizons : 1;
+    const pick = (a: ArrayLike<number> | undefined) => Array.from({ length: Math.min(len, v.n) }, (_, i) => Number(a?.[i * h] ?? NaN));
+    if (target?.kind === 'regression') plots[t] = { actual: pick(target.raw), shared: pick(sharedEqual?.[t]?.predictions), single: pick(singlePreds[t].predictions), label: `${PROTOCOL_TASKS[t].description} — first ${Math.min(len, v.n)} validation windows, horizon 1` };
+    else if (target) plots[t] = { actual: Array.from(target.y.subarray(0, Math.min(len, v.n)), (y) => (y > 0 ? 1 : 0)), shared: Array.from(sharedEqual?.[t]?.anomaly?.subarray(0, len) ?? []), single: Array.from(singlePreds[t].anomaly?.subarray(0, len) ?? []), label: `SKAB held-out run ${v.sites[0] ?? ''}: anomaly (truth 0/1) vs anomaly score` };
+  }
+  for (const m of Object.values(singleModels)) m.dispose();
+
+  const cv = settings.cv ? crossValidate(frames, fold, settings, seed, log) : null;
+  const tEnd = performance.now();
+  const cpu = cpus();
+  return {
+    meta: {
+      mode: options.mode,
+      seed,
+      date: new Date().toISOString(),
+      machine: `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}`,
+      node: process.version,
+      backend,
+      settings,
+      seconds: { total: (tEnd - t0) / 1000, load: (tLoad - t0) / 1000, sweep: (tSweep - tLoad) / 1000, cv: cv?.seconds ?? 0 },
+    },
+    protocol: Object.fromEntries(
+      TASK_ORDER.map((t) => {
+        const def = PROTOCOL_TASKS[t];
+        return [t, { describe: splits[t].describe, train: splits[t].train.n, validation: splits[t].validation.n, features: splits[t].train.features, intervalMs: def.intervalMs, ...(def.kind === 'regression' ? { horizons: def.horizons } : {}) }];
+      }),
+    ) as Results['protocol'],
+    fold,
+    single,
+    runs,
+    faultRuns: { shared: sharedRuns.runs, single: singleRuns.runs, sharedAccuracy: sharedRuns.accuracy, singleAccuracy: singleRuns.accuracy },
+    cv,
+    plots,
+    published: PUBLISHED,
+  };
+}
+
+export function summary(m: MetricsJSON): string {
+  return 'macro_f1' in m ? `macro-F1 ${m.macro_f1.toFixed(3)}, anomaly-F1 ${m.anomaly_f1.toFixed(3)}, acc ${m.accuracy.toFixed(3)}` : `MAE ${m.mae.toFixed(3)}, RMSE ${m.rmse.toFixed(3)}, MAPE ${m.mape.toFixed(1)}%`;
+}
+
+/** Leave-one-station-out (Beijing, 11 folds) and leave-one-run-out (SKAB, 34 folds) of the single-task models. */
+function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: number, log: (line: string) => void): CvResult {
+  const t0 = performance.now();
+  const cv = settings.cv ?? { epochs: 4, maxTrain: 2000 };
+  const sizes = { maxTrain: cv.maxTrain, maxValidation: Infinity };
+  const opts = { epochs: cv.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed, strategy: 'equal' as const };
+  const out: CvResult = { air_quality: [], fault: [], seconds: 0 };
+  for (const station of Object.keys(frames.air_quality.frames)) {
+    const split = splitTask('air_quality', frames.air_quality, { ...fold, airStation: station }, sizes);
+    const { model } = trainModel(['air_quality'], { air_quality: split } as Record<TaskName, TaskSplit>, seed, opts);
+    try {
+      const s = scoreTask(model, 'air_quality', split.validation, split.scalers);
+      const by = (m: MetricsJSON) => ('by_horizon' in m ? m.by_horizon.map((h) => h.mae) : []);
+      out.air_quality.push({ station, n: s.n, mae_by_horizon: by(s.metrics), persistence_by_horizon: by(s.baselines.persistence), seasonal_by_horizon: by(s.baselines.seasonal_naive) });
+      log(`[results] LOSO ${station}: MAE@1 ${by(s.metrics)[0]?.toFixed(2)} vs persistence ${by(s.baselines.persistence)[0]?.toFixed(2)}`);
+    } finally {
+      model.dispose();
+    }
+  }
+  const classes = PROTOCOL_TASKS.fault.kind === 'classification' ? PROTOCOL_TASKS.fault.classes : [];
+  for (const run of Object.keys(frames.fault.frames)) {
+    const split = splitTask('fault', frames.fault, { ...fold, faultRuns: [run] }, sizes);
+    const { model } = trainModel(['fault'], { fault: split } as Record<TaskName, TaskSplit>, seed, opts);
+    try {
+      const s = scoreTask(model, 'fault', split.validation, split.scalers);
+      const m = s.metrics as Extract<MetricsJSON, { macro_f1: number }>;
+      const rt = runTypes(s.predictions, split.validation.site, split.validation.sites, frames.fault.runType, classes.length);
+      const target = split.validation.targets.fault;
+      const anomalies = { tp: 0, fp: 0, fn: 0 };
+      if (target?.kind === 'classification') {
+        target.y.forEach((y, i) => {
+          if (y < 0) return;
+          const flagged = (s.anomaly?.[i] ?? 0) >= 0.5;
+          if (y > 0 && flagged) anomalies.tp++;
+          else if (flagged) anomalies.fp++;
+          else if (y > 0) anomalies.fn++;
+        });
+      }
+      out.fault.push({ run, n: s.n, accuracy: m.accuracy, macro_f1: m.macro_f1, anomaly_f1: m.anomaly_f1, truth: classes[rt.runs[0]?.truth ?? 0] ?? '?', predicted: classes[rt.runs[0]?.predicted ?? 0] ?? '?', points: s.n, anomalies });
+      log(`[results] LORO ${run}: anomaly-F1 ${m.anomaly_f1.toFixed(3)}, type ${classes[rt.runs[0]?.truth ?? 0]} → ${classes[rt.runs[0]?.predicted ?? 0]}`);
+    } finally {
+      model.dispose();
+    }
+  }
+  out.seconds = (performance.now() - t0) / 1000;
+  return out;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `npm run results`: runs the protocols and the efficiency-paradox experiment, writes docs/RESULTS.md,
+// docs/results/*.svg and docs/results/results.json. Flags: --quick, --json, --datasets-dir DIR, --out FILE.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPipeline, STRATEGIES, type Results } from './pipeline.js';
+import { writeReport } from './report.js';
+import type { StrategyName } from '@headstream/model';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'datasets-dir': { type: 'string' },
+      out: { type: 'string', default: 'docs/RESULTS.md' },
+      strategies: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      render: { type: 'string' },
+    },
+  });
+  if (values.render) {
+    // Re-renders RESULTS.md and the plots from a saved run (results.json): no training, same numbers.
+    const saved = JSON.parse(await readFile(values.render, 'utf8')) as Results;
+    const files = await writeReport(saved, resolve(values.out), `npm run results${saved.meta.mode === 'quick' ? ' -- --quick' : ''}`);
+    process.stderr.write(`[results] re-rendered ${files.join(', ')} from ${values.render}\n`);
+    return;
+  }
+  const strategies = values.strategies ? (values.strategies.split(',') as StrategyName[]) : STRATEGIES;
+  const bad = strategies.filter((s) => !STRATEGIES.includes(s));
+  if (bad.length) throw new Error(`unknown strategy ${bad.join(', ')} (valid: ${STRATEGIES.join(', ')})`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
+  const results = await runPipeline({
+    mode: values.quick ? 'quick' : 'full',
+    seed,
+    strategies,
+    ...(values['datasets-dir'] ? { datasetsDir: values['datasets-dir'] } : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const command = `npm run results${values.quick ? ' -- --quick' : ''}`;
+  const files = await writeReport(results, resolve(values.out), command);
+  if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  process.stderr.write(`[results] wrote ${files.join(', ')} in ${results.meta.seconds.total.toFixed(0)} s\n`);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`results: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
