@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { kafkaTopic, Metrics, mqttReadingsFilter, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
+import { kafkaTopic, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
 import { IngestPipeline } from '@headstream/pipeline';
 import { migrate, openDatabase, type SqlClient } from '@headstream/store';
 import {
@@ -122,11 +122,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
       sources,
       deadLetterPublishers: publishers,
       topicRoot: config.topicRoot,
-      parse: {
-        maxPayloadBytes: config.maxPayloadBytes,
-        maxFrames: config.maxFrames,
-        window: { notBeforeMs: config.tsNotBefore, maxFutureMs: config.tsMaxFutureMs },
-      },
+      parse: parseOptionsOf(config),
       writeMode: config.writeMode,
       log: log.child({ component: 'pipeline' }),
       metrics,

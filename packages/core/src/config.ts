@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { NAME_PATTERN } from './names.js';
-import { PARSE_DEFAULTS } from './reading.js';
+import { PARSE_DEFAULTS, type ParseOptions } from './reading.js';
 import { DEFAULT_TIME_WINDOW } from './time.js';
 import { DEFAULT_TOPIC_ROOT } from './topics.js';
 
@@ -167,3 +167,12 @@ export const commonConfigSpec = {
   tsMaxFutureMs: field('HS_TS_MAX_FUTURE_MS', cfg.int(0, 365 * 24 * 3600 * 1000).default(DEFAULT_TIME_WINDOW.maxFutureMs), 'an integer number of milliseconds'),
 } satisfies ConfigSpec;
 export type CommonConfig = ConfigOf<typeof commonConfigSpec>;
+
+/** The reading parser's limits as configured (HS_MAX_PAYLOAD_BYTES, HS_MAX_FRAMES, HS_TS_*). */
+export function parseOptionsOf(config: CommonConfig): Omit<ParseOptions, 'domain' | 'now'> {
+  return {
+    maxPayloadBytes: config.maxPayloadBytes,
+    maxFrames: config.maxFrames,
+    window: { notBeforeMs: config.tsNotBefore, maxFutureMs: config.tsMaxFutureMs },
+  };
+}

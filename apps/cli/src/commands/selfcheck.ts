@@ -3,6 +3,7 @@ import {
   kafkaTopic,
   mqttTopic,
   parseMqttTopic,
+  parseOptionsOf,
   parseReadingMessage,
   type CommonConfig,
   type Logger,
@@ -49,12 +50,7 @@ function sampleFrame(site: string) {
 }
 
 function parseOne(payload: Buffer | string, config: CommonConfig, domain?: string) {
-  const result = parseReadingMessage(payload, {
-    ...(domain === undefined ? {} : { domain }),
-    maxPayloadBytes: config.maxPayloadBytes,
-    maxFrames: config.maxFrames,
-    window: { notBeforeMs: config.tsNotBefore, maxFutureMs: config.tsMaxFutureMs },
-  });
+  const result = parseReadingMessage(payload, { ...parseOptionsOf(config), ...(domain === undefined ? {} : { domain }) });
   if (!result.ok) throw new Error(`parser rejected a valid frame: ${result.reason}: ${result.detail}`);
   return result.readings;
 }
