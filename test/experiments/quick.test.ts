@@ -37,9 +37,11 @@ describe('quick results pipeline on the shared data sets', () => {
     const normal = f1(s.fault.score.baselines.persistence);
     expect(fault?.macro_f1).toBeGreaterThan((normal?.macro_f1 ?? 1) + 0.1);
     expect(fault?.anomaly_f1).toBeGreaterThan(0.3);
-    // Throughput (TEY next hour): the model beats persistence on RMSE; on MAE it is level with it (see docs/RESULTS.md).
+    // Throughput (TEY next hour): the model beats persistence on RMSE. On MAE it is level with persistence: with the
+    // shrunk change (TASK_SOURCES.throughput) seed 1 is a hair below it in quick and full mode, but other seeds land
+    // on either side, so a strict "below" would test noise; within 1% it must stay (see docs/RESULTS.md, protocol notes).
     expect(rmse(s.throughput.score.metrics)).toBeLessThan(rmse(s.throughput.score.baselines.persistence));
-    expect(mae(s.throughput.score.metrics)).toBeLessThan(1.05 * mae(s.throughput.score.baselines.persistence));
+    expect(mae(s.throughput.score.metrics)).toBeLessThan(1.01 * mae(s.throughput.score.baselines.persistence));
     const shared = results.runs.shared.equal?.scores ?? {};
     expect(mae(shared.traffic?.metrics)).toBeLessThan(mae(shared.traffic?.baselines.persistence));
     expect(mae(shared.air_quality?.metrics)).toBeLessThan(mae(shared.air_quality?.baselines.persistence));

@@ -18,7 +18,8 @@ export interface BundleManifest {
   /** Model directories, relative to the bundle. */
   shared: string;
   single: Record<TaskName, string>;
-  tasks: Record<TaskName, { loader: string; historySteps: number; residual: boolean; train: number; describe: string }>;
+  /** changeScale/changeShrink: how the saved heads' outputs become forecasts; evaluation refuses a mismatch. */
+  tasks: Record<TaskName, { loader: string; historySteps: number; residual: boolean; changeScale: number; changeShrink: number; train: number; describe: string }>;
   validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON }>;
 }
 
@@ -84,7 +85,10 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     shared: 'shared',
     single: Object.fromEntries(TASK_ORDER.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
     tasks: Object.fromEntries(
-      TASK_ORDER.map((t) => [t, { loader: TASK_SOURCES[t].loader, historySteps: TASK_SOURCES[t].historySteps, residual: TASK_SOURCES[t].residual, train: splits[t].train.n, describe: splits[t].describe }]),
+      TASK_ORDER.map((t) => {
+        const src = TASK_SOURCES[t];
+        return [t, { loader: src.loader, historySteps: src.historySteps, residual: src.residual, changeScale: src.changeScale, changeShrink: src.changeShrink, train: splits[t].train.n, describe: splits[t].describe }];
+      }),
     ) as BundleManifest['tasks'],
     validation,
   };
@@ -130,6 +134,11 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
   const expected = TASK_SOURCES[task].loader;
   if (options.format !== expected) throw new BundleInputError(`task ${task} reads files in the ${expected} format, not "${options.format}"`);
   const manifest = await readManifest(options.model);
+  const trained = manifest.tasks[task];
+  const now = TASK_SOURCES[task];
+  if (trained.residual !== now.residual || trained.changeScale !== now.changeScale || trained.changeShrink !== now.changeShrink) {
+    throw new BundleInputError(`${options.model} was trained with another ${task} output transform than this version applies: retrain it`);
+  }
   await chooseBackend(() => {});
   let frames;
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowSet } from '@headstream/features';
-import { barPlot, forecastFromOutput, limitHistory, linePlot, residualTargets, runTypes, thin, toFrame, withDeviations, concatSets } from '../src/index.js';
+import { barPlot, forecastFromOutput, limitHistory, linePlot, residualTargets, runTypes, thin, toFrame, withDeviations, concatSets, TASK_SOURCES } from '../src/index.js';
 
 function regressionSet(n: number): WindowSet {
   const x = Float32Array.from({ length: n * 24 * 2 }, (_, i) => i + 1);
@@ -28,14 +28,16 @@ describe('protocol helpers', () => {
     }
   });
 
-  it('residual targets round-trip to the raw target through forecastFromOutput; no persistence → unlabelled', () => {
+  it('residual targets round-trip through forecastFromOutput (change scaled, then shrunk); no persistence → unlabelled', () => {
+    const { changeScale, changeShrink } = TASK_SOURCES.throughput;
     const set = residualTargets(regressionSet(4), { channels: {}, targets: { throughput: { kind: 'standard', mean: 100, std: 4, count: 1 } } });
     const t = set.targets.throughput;
     if (t?.kind !== 'regression') throw new Error('kind');
     expect(Array.from(t.mask)).toEqual([0, 1, 1, 1]);
-    expect(t.y[1]).toBeCloseTo(0.5);
+    expect(t.y[1]).toBeCloseTo(0.5 * changeScale);
     const back = forecastFromOutput('throughput', t.y, t.persistence, { channels: {}, targets: { throughput: { kind: 'standard', mean: 100, std: 4, count: 1 } } });
-    expect(back[2]).toBeCloseTo(t.raw[2] ?? NaN);
+    const p = t.persistence[2] ?? NaN;
+    expect(back[2]).toBeCloseTo(p + changeShrink * ((t.raw[2] ?? NaN) - p));
   });
 
   it('deviation channels use only the run start seen so far (causal baseline)', () => {
