@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getLoader, openSources, ReadingChecksum } from '@headstream/datasets';
-import { freePort, kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
+import { freePort, kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, spawnNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -23,20 +22,16 @@ async function checksumOfDatabase(db: TestDatabase) {
   return sum.result();
 }
 
-async function startIngest(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+async function startIngest(env: Record<string, string>): Promise<{ port: number }> {
   const port = await freePort();
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HS_')));
-  const child = spawn(process.execPath, [INGEST], { env: { ...inherited, ...env, HS_HTTP_PORT: String(port), HS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ingest = spawnNodeScript(INGEST, [], { ...env, HS_HTTP_PORT: String(port), HS_LOG_LEVEL: 'warn' });
   cleanups.push(async () => {
-    child.kill('SIGTERM');
-    await exited;
+    ingest.child.kill('SIGTERM');
+    await ingest.exited;
   });
   await waitUntil(
     async () => {
-      if (child.exitCode !== null) throw new Error(`ingest exited: ${stderr}`);
+      if (ingest.child.exitCode !== null) throw new Error(`ingest exited: ${ingest.output()}`);
       const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
       return res?.status === 200;
     },
@@ -44,7 +39,7 @@ async function startIngest(env: Record<string, string>): Promise<{ child: ChildP
     60_000,
     200,
   );
-  return { child, port };
+  return { port };
 }
 
 // The source side: what `replay pems-detector --ground-truth` sends, as readings.

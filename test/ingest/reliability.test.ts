@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { kafkaTopic, mqttTopic } from '@headstream/core';
 import { IngestPipeline } from '@headstream/pipeline';
@@ -11,6 +11,7 @@ import {
   postgresBinDir,
   realDatabase,
   realServiceOrSkip,
+  spawnNodeScript,
   startScratchMosquitto,
   startScratchPostgres,
   testServices,
@@ -175,19 +176,13 @@ async function realOrEmbedded() {
 const INGEST = fileURLToPath(new URL('../../apps/ingest/dist/main.js', import.meta.url));
 
 async function startIngestProcess(env: Record<string, string>): Promise<{ process: ChildProcess; exited: Promise<number | null> }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HS_')));
-  const child = spawn(process.execPath, [INGEST], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ingest = spawnNodeScript(INGEST, [], env);
   cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
+    if (ingest.child.exitCode === null && ingest.child.signalCode === null) ingest.child.kill('SIGKILL');
+    await ingest.exited;
   });
   // Ready when the consumer has joined: give it a moment, and fail fast if it died.
-  const died = await Promise.race([exited.then(() => true), sleep(1500).then(() => false)]);
-  if (died) throw new Error(`ingest exited at start: ${stderr}`);
-  return { process: child, exited };
+  const died = await Promise.race([ingest.exited.then(() => true), sleep(1500).then(() => false)]);
+  if (died) throw new Error(`ingest exited at start: ${ingest.output()}`);
+  return { process: ingest.child, exited: ingest.exited };
 }
-

@@ -1,20 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaTopic, parseReadingMessage } from '@headstream/core';
-import { kafkaBrokersOrSkip, uniqueName } from '@headstream/testkit';
+import { kafkaBrokersOrSkip, uniqueName, waitUntil } from '@headstream/testkit';
 import { createKafkaConnection, type IncomingRecord, type KafkaConnection } from '@headstream/transport';
 
 function collect(target: IncomingRecord[]) {
   return (records: IncomingRecord[]) => {
     target.push(...records);
   };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('Kafka round trip on the real broker', () => {
@@ -45,7 +37,7 @@ describe('Kafka round trip on the real broker', () => {
 
     const received: IncomingRecord[] = [];
     const consumer = await kafka.consume({ groupId, topics: [topic], onBatch: collect(received) });
-    await until(() => received.length >= 500, '500 records');
+    await waitUntil(() => received.length >= 500, '500 records');
     const seqs = received.map((r) => {
       const parsed = parseReadingMessage(r.value ?? Buffer.alloc(0));
       if (!parsed.ok) throw new Error(parsed.detail);
@@ -76,7 +68,7 @@ describe('Kafka round trip on the real broker', () => {
     await producer.send(topic, [{ key: 's9', value: JSON.stringify({ site: 's9', domain: 'city', ts: now, values: { seq: 1000 } }) }]);
     const again: IncomingRecord[] = [];
     const second = await kafka.consume({ groupId, topics: [topic], onBatch: collect(again) });
-    await until(() => again.length >= 1, 'the new record');
+    await waitUntil(() => again.length >= 1, 'the new record');
     await new Promise((r) => setTimeout(r, 500));
     expect(again.map((r) => r.key?.toString())).toEqual(['s9']);
     await second.close();
@@ -105,7 +97,7 @@ describe('Kafka round trip on the real broker', () => {
         delivered.push(...records.map((r) => r.value?.toString() ?? ''));
       },
     });
-    await until(() => delivered.length >= 1, 're-delivery');
+    await waitUntil(() => delivered.length >= 1, 're-delivery');
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(delivered).toEqual(['first']);
     await consumer.close();

@@ -95,14 +95,6 @@ export function kafkaBrokersOrSkip(ctx: TestContext): string[] {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
-export { runNodeScript, type ProcessRun } from './run-process.js';
+export { runNodeScript, spawnNodeScript, type NodeProcess, type ProcessRun } from './run-process.js';
+export { tcpConnect, waitUntil } from './wait.js';
 export { freePort, mosquittoBinary, postgresBinDir, startScratchMosquitto, startScratchPostgres, type ScratchMosquitto, type ScratchPostgres } from './scratch-services.js';
-
-/** Polls `check` until it returns true; fails naming `what` after timeoutMs. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

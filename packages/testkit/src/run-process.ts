@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface ProcessRun {
@@ -8,19 +8,37 @@ export interface ProcessRun {
   stderr: string;
 }
 
+export interface NodeProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  /** stdout and stderr so far, for error messages. */
+  output(): string;
+}
+
 /**
- * Runs a built Node entry point with exactly the HS_* variables given (the caller's own
+ * Starts a built Node entry point with exactly the HS_* variables given (the caller's own
  * HS_* are removed, so a test decides which services the process sees).
  */
-export function runNodeScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ProcessRun> {
+export function spawnNodeScript(script: string, args: string[], env: Record<string, string> = {}): NodeProcess {
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first (npm test does)`);
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HS_')));
+  const child = spawn(process.execPath, [script, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+/** Runs a built Node entry point to the end (see spawnNodeScript), killing it after timeoutMs. */
+export function runNodeScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ProcessRun> {
+  const { child } = spawnNodeScript(script, args, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {

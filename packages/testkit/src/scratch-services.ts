@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tcpConnect, waitUntil } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -17,24 +18,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+const tcpOpen = (port: number) => tcpConnect('127.0.0.1', port).then(
+  () => true,
+  () => false,
+);
 
 /** PostgreSQL's server binaries (initdb, pg_ctl), or null when not installed. */
 export function postgresBinDir(): string | null {
@@ -77,7 +64,7 @@ export async function startScratchPostgres(): Promise<ScratchPostgres> {
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
   const start = async () => {
     await as(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
-    await waitFor(() => tcpOpen(port), 20_000, `scratch PostgreSQL on ${port}`);
+    await waitUntil(() => tcpOpen(port), `scratch PostgreSQL on ${port}`, 20_000, 100);
   };
   await start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -138,7 +125,7 @@ export async function startScratchMosquitto(): Promise<ScratchMosquitto> {
     child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
     const started = child;
     await Promise.race([
-      waitFor(() => tcpOpen(port), 10_000, `scratch Mosquitto on ${port}`),
+      waitUntil(() => tcpOpen(port), `scratch Mosquitto on ${port}`, 10_000, 100),
       new Promise((_, reject) => started.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}`)))),
     ]);
   };

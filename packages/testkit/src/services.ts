@@ -1,6 +1,6 @@
-import { createConnection } from 'node:net';
 import { connectPostgres, type SqlClient } from '@headstream/store';
 import { connectMqtt, createKafkaConnection } from '@headstream/transport';
+import { tcpConnect } from './wait.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -84,7 +84,12 @@ export async function probeKafka(brokers: string[]): Promise<ServiceStatus> {
   const kafka = createKafkaConnection({ brokers, clientId: 'hs-probe', connectionTimeoutMs: 3_000, retries: 1 });
   try {
     // A TCP check first: kafkajs would otherwise retry an absent broker for many seconds.
-    await Promise.any(brokers.map((b) => tcpReachable(b)));
+    await Promise.any(
+      brokers.map((b) => {
+        const at = b.lastIndexOf(':');
+        return tcpConnect(b.slice(0, at), Number(b.slice(at + 1)));
+      }),
+    );
     const topics = await withTimeout(kafka.listTopics(), 10_000, 'metadata');
     return { available: true, target, detail: `Kafka broker (${topics.length} topics)` };
   } catch (error) {
@@ -92,20 +97,4 @@ export async function probeKafka(brokers: string[]): Promise<ServiceStatus> {
   } finally {
     await kafka.close().catch(() => undefined);
   }
-}
-
-function tcpReachable(hostPort: string): Promise<void> {
-  const at = hostPort.lastIndexOf(':');
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)), timeout: 2_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      reject(new Error('connect timed out'));
-    });
-    socket.once('error', reject);
-  });
 }
