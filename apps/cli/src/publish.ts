@@ -1,10 +1,8 @@
-import { kafkaTopic, mqttTopic, type CommonConfig, type Logger, type ReadingFrame } from '@headstream/core';
+import { DEFAULT_READINGS_PARTITIONS, kafkaTopic, mqttTopic, type CommonConfig, type Logger, type ReadingFrame } from '@headstream/core';
 import { createKafkaPublisher, createMqttPublisher, type MessagePublisher } from '@headstream/transport';
 
 export type Destination = 'mqtt' | 'kafka';
 
-/** Partitions of hs.readings when a publisher creates it (the ingest service uses the same default). */
-const READINGS_PARTITIONS = 6;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -31,7 +29,7 @@ export async function openReadingSink(to: Destination, config: CommonConfig, log
       clientId,
       onLog: (level, message, extra) => log[level](extra, `kafka: ${message}`),
     });
-    await kafka.connection.ensureTopics([{ name: kafkaTopic('readings', config.topicRoot), partitions: READINGS_PARTITIONS }]);
+    await kafka.connection.ensureTopics([{ name: kafkaTopic('readings', config.topicRoot), partitions: DEFAULT_READINGS_PARTITIONS }]);
     publisher = kafka;
     target = config.kafkaBrokers.join(',');
   }

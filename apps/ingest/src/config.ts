@@ -1,4 +1,4 @@
-import { cfg, commonConfigSpec, field, type ConfigOf } from '@headstream/core';
+import { cfg, commonConfigSpec, DEFAULT_READINGS_PARTITIONS, field, type ConfigOf } from '@headstream/core';
 
 export const ingestConfigSpec = {
   ...commonConfigSpec,
@@ -18,7 +18,7 @@ export const ingestConfigSpec = {
   mqttCertFile: field('HS_MQTT_CERT_FILE', cfg.string().optional(), 'a PEM file path'),
   mqttKeyFile: field('HS_MQTT_KEY_FILE', cfg.string().optional(), 'a PEM file path', { secret: true }),
   kafkaGroup: field('HS_KAFKA_GROUP', cfg.name().default('headstream-ingest'), 'a consumer group name'),
-  kafkaPartitions: field('HS_KAFKA_PARTITIONS', cfg.int(1, 1024).default(6), 'partitions for hs.readings when ingest creates it'),
+  kafkaPartitions: field('HS_KAFKA_PARTITIONS', cfg.int(1, 1024).default(DEFAULT_READINGS_PARTITIONS), 'partitions for hs.readings when ingest creates it'),
   kafkaConcurrency: field('HS_KAFKA_CONCURRENCY', cfg.int(1, 64).default(2), 'partitions handled at once, 1..64'),
   kafkaSessionTimeoutMs: field('HS_KAFKA_SESSION_TIMEOUT_MS', cfg.int(6_000, 300_000).default(30_000), 'milliseconds, 6000..300000: how soon a crashed worker\'s partitions move to another'),
   kafkaSsl: field('HS_KAFKA_SSL', cfg.bool().default(false), 'true or false'),

@@ -61,6 +61,9 @@ export function mqttPredictionsFilter(options: { root?: string; task?: string } 
   return `${root}/${VERSION}/predictions/${options.task === undefined ? '+' : checkSegment('task', options.task)}/+`;
 }
 
+/** Partitions of hs.readings when Headstream creates it (ingest, replay, simulate): site keys spread over them. */
+export const DEFAULT_READINGS_PARTITIONS = 6;
+
 export type KafkaTopicKind = 'readings' | 'predictions' | 'deadletter';
 export const KAFKA_TOPIC_KINDS: readonly KafkaTopicKind[] = ['readings', 'predictions', 'deadletter'];
 
