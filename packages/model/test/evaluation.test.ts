@@ -2,6 +2,8 @@ import { TASKS, taskDefinitionSchema, type TaskDefinition } from '@headstream/co
 import { buildWindows, featureSpecFor, fitScalers, unscaleTarget, type FeatureScalers, type SeriesFrame, type WindowSet } from '@headstream/features';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  batchRows,
+  stepsPerEpoch,
   classificationMetrics,
   evaluate,
   fromWindowSets,
@@ -100,6 +102,35 @@ describe('fromWindowSets', () => {
     const airMask = data.labels.air_quality?.mask ?? new Float32Array();
     expect(airMask.reduce((a, b) => a + b, 0)).toBeLessThan(airMask.length / 2);
     expect(() => fromWindowSets([city, { ...factory, lookback: 8 }])).toThrow(/lookback/);
+  });
+});
+
+describe('batchRows', () => {
+  it('windowsPerEpoch: a capped input gives a fresh draw of that many distinct windows each epoch; others give all', () => {
+    const { train: sets } = windowSets();
+    const data = fromWindowSets(sets);
+    const [city, factory] = sets as [WindowSet, WindowSet];
+    const tasks = ['traffic', 'air_quality', 'fault', 'throughput'];
+    const cap = Math.floor(factory.n / 3);
+    const rng = new Rng(3);
+    const epoch = () => {
+      const seen = { city: [] as number[], factory: [] as number[] };
+      for (const rows of batchRows(data, 32, rng, tasks, { factory: cap })) {
+        seen.city.push(...(rows.city ?? []));
+        seen.factory.push(...(rows.factory ?? []));
+      }
+      return seen;
+    };
+    expect(stepsPerEpoch(data, 32, tasks, { factory: cap })).toBe(Math.ceil((city.n + cap) / 32));
+    expect(stepsPerEpoch(data, 32, tasks)).toBe(Math.ceil((city.n + factory.n) / 32));
+    const a = epoch();
+    const b = epoch();
+    expect(new Set(a.city).size).toBe(city.n);
+    expect(a.factory.length).toBe(cap);
+    expect(new Set(a.factory).size).toBe(cap);
+    expect(a.factory.every((i) => i >= 0 && i < factory.n)).toBe(true);
+    // Another epoch, another draw: over epochs the cap reaches windows the first draw left out.
+    expect(new Set([...a.factory, ...b.factory]).size).toBeGreaterThan(cap);
   });
 });
 

@@ -77,16 +77,20 @@ export interface Batch {
 /** Rows of each input that make up one mini-batch. */
 export type BatchRows = Record<string, number[]>;
 
+/** Most windows of an input that one epoch draws (by input name); inputs not named use all of theirs. */
+export type WindowsPerEpoch = Readonly<Record<string, number>>;
+
 /**
  * Mini-batches over all inputs at once: every step takes each input's share of the batch, so one
  * step trains the encoder on city and factory windows together (what makes it one shared model).
+ * An input capped by `perEpoch` contributes a fresh random draw of that many windows each epoch: a large
+ * window set then adds variety without adding steps.
  */
-export function* batchRows(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[]): Generator<BatchRows> {
-  const names = Object.keys(data.inputs).filter((name) => (data.inputs[name]?.n ?? 0) > 0 && tasks.some((t) => data.labels[t]?.input === name));
-  const total = names.reduce((a, n) => a + (data.inputs[n]?.n ?? 0), 0);
-  if (total === 0) return;
-  const steps = Math.max(1, Math.ceil(total / batchSize));
-  const perms = Object.fromEntries(names.map((n) => [n, rng.permutation(data.inputs[n]?.n ?? 0)]));
+export function* batchRows(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[], perEpoch: WindowsPerEpoch = {}): Generator<BatchRows> {
+  const names = inputsOf(data, tasks);
+  const steps = stepsPerEpoch(data, batchSize, tasks, perEpoch);
+  if (steps === 0) return;
+  const perms = Object.fromEntries(names.map((n) => [n, rng.permutation(data.inputs[n]?.n ?? 0).slice(0, epochWindows(data, n, perEpoch))]));
   for (let s = 0; s < steps; s++) {
     const rows: BatchRows = {};
     for (const n of names) {
@@ -96,6 +100,23 @@ export function* batchRows(data: MultiTaskData, batchSize: number, rng: Rng, tas
     }
     yield rows;
   }
+}
+
+/** Inputs that hold windows and feed one of `tasks`. */
+function inputsOf(data: MultiTaskData, tasks: readonly string[]): string[] {
+  return Object.keys(data.inputs).filter((name) => (data.inputs[name]?.n ?? 0) > 0 && tasks.some((t) => data.labels[t]?.input === name));
+}
+
+function epochWindows(data: MultiTaskData, input: string, perEpoch: WindowsPerEpoch): number {
+  const n = data.inputs[input]?.n ?? 0;
+  const cap = perEpoch[input];
+  return cap === undefined ? n : Math.min(n, Math.max(1, Math.floor(cap)));
+}
+
+/** Mini-batches per epoch that `batchRows` yields (0 when no input holds windows). */
+export function stepsPerEpoch(data: MultiTaskData, batchSize: number, tasks: readonly string[], perEpoch: WindowsPerEpoch = {}): number {
+  const total = inputsOf(data, tasks).reduce((a, n) => a + epochWindows(data, n, perEpoch), 0);
+  return total === 0 ? 0 : Math.max(1, Math.ceil(total / batchSize));
 }
 
 /** The same mini-batches as tensors (batchRows + toBatch). The caller disposes each (disposeBatch). */

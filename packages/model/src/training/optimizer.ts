@@ -69,7 +69,8 @@ export interface AdamOptions {
  * the data-parallel update a pure function of the summed gradient. Same defaults as tf.train.adam.
  */
 export class Adam {
-  readonly learningRate: number;
+  /** Step size of the next update; a schedule may change it between steps. */
+  learningRate: number;
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly epsilon: number;

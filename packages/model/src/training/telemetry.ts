@@ -32,6 +32,8 @@ interface EventBase {
 export interface StepEvent extends EventBase {
   type: 'step';
   step: number;
+  /** Optimizer step size used by this step (TrainOptions.schedule). */
+  learningRate: number;
   losses: Record<string, number>;
   weights: Record<string, number>;
   jointLoss: number;

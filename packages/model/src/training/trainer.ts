@@ -4,7 +4,7 @@ import { MultiTaskModel } from '../architecture/model.js';
 import { Rng } from '../rng.js';
 import { createStrategy } from '../weighting/index.js';
 import type { StrategyName, WeightingStrategy } from '../weighting/types.js';
-import { batchRows, disposeBatch, toBatch, type MultiTaskData } from './data.js';
+import { batchRows, disposeBatch, stepsPerEpoch, toBatch, type MultiTaskData, type WindowsPerEpoch } from './data.js';
 import { Adam } from './optimizer.js';
 import type { DataParallel } from './parallel.js';
 import { trainStep, type StepResult } from './step.js';
@@ -16,6 +16,16 @@ export interface TrainOptions {
   epochs: number;
   batchSize?: number;
   learningRate?: number;
+  /**
+   * constant: `learningRate` throughout. cosine: decays from `learningRate` to `minLearningRateFactor` of it
+   * over each phase's steps (half a cosine), so the last epochs average out the mini-batch noise instead of
+   * leaving the weights wherever the final full-size steps put them. Default cosine.
+   */
+  schedule?: 'constant' | 'cosine';
+  /** Cap on the windows each epoch draws per input (a fresh random draw each epoch); default all. */
+  windowsPerEpoch?: WindowsPerEpoch;
+  /** Floor of the cosine schedule as a fraction of `learningRate` (default 0.05). */
+  minLearningRateFactor?: number;
   /** A name (fresh strategy per phase) or an instance (caller keeps its state). Default equal. */
   strategy?: StrategyName | WeightingStrategy;
   /** joint: all tasks, one combined loss. sequential: one task after another on the same encoder. */
@@ -59,7 +69,9 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   const defs = names.map((n) => model.task(n));
   const phases: TaskDefinition[][] = regime === 'joint' ? [defs] : defs.map((t) => [t]);
   const rng = new Rng(options.seed ?? model.config.seed);
-  const optimizer = new Adam({ learningRate: options.learningRate ?? 3e-3 });
+  const baseRate = options.learningRate ?? 3e-3;
+  const optimizer = new Adam({ learningRate: baseRate });
+  const floor = baseRate * (options.minLearningRateFactor ?? 0.05);
   const history: EpochSummary[] = [];
   const started = performance.now();
   let step = 0;
@@ -67,6 +79,8 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   for (const phase of phases) {
     const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
     const taskNames = phase.map((t) => t.name);
+    const phaseSteps = options.epochs * stepsPerEpoch(data, options.batchSize ?? 256, taskNames, options.windowsPerEpoch);
+    let phaseStep = 0;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
       const sums = new Array<number>(phase.length).fill(0);
@@ -74,7 +88,9 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
       let steps = 0;
       let samples = 0;
       const conflicts: GradientConflict[] = [];
-      for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames)) {
+      for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames, options.windowsPerEpoch)) {
+        optimizer.learningRate = options.schedule === 'constant' || phaseSteps <= 1 ? baseRate : floor + 0.5 * (baseRate - floor) * (1 + Math.cos((Math.PI * phaseStep) / (phaseSteps - 1)));
+        phaseStep++;
         const every = options.telemetryEvery ?? 0;
         const sampled = every > 0 && step % every === 0;
         const stepOptions = { gradientsOn: options.gradientsOn ?? 'representation', wantGram: sampled } as const;
@@ -100,6 +116,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
             tasks: taskNames,
             epoch,
             step,
+            learningRate: optimizer.learningRate,
             strategy: strategy.name,
             losses: byName(taskNames, r.losses),
             weights: byName(taskNames, r.weights),
