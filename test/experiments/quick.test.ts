@@ -29,7 +29,7 @@ describe('quick results pipeline on the shared data sets', () => {
     expect(results.runs.shared.equal?.inferenceCost.parameters).toBeLessThan(0.75);
   }, 360_000);
 
-  it('each task beats its persistence baseline (single-task models; shared model for traffic, air quality, fault)', () => {
+  it('each task beats its persistence baseline, single-task and shared', () => {
     const s = results.single;
     expect(mae(s.traffic.score.metrics)).toBeLessThan(mae(s.traffic.score.baselines.persistence));
     expect(mae(s.air_quality.score.metrics)).toBeLessThan(mae(s.air_quality.score.baselines.persistence));
@@ -37,15 +37,15 @@ describe('quick results pipeline on the shared data sets', () => {
     const normal = f1(s.fault.score.baselines.persistence);
     expect(fault?.macro_f1).toBeGreaterThan((normal?.macro_f1 ?? 1) + 0.1);
     expect(fault?.anomaly_f1).toBeGreaterThan(0.3);
-    // Throughput (TEY next hour): the model beats persistence on RMSE. On MAE it is level with persistence: with the
-    // shrunk change (TASK_SOURCES.throughput) seed 1 is a hair below it in quick and full mode, but other seeds land
-    // on either side, so a strict "below" would test noise; within 1% it must stay (see docs/RESULTS.md, protocol notes).
+    // Throughput (TEY next hour) is persistence's home ground: in quick mode seeds 1–4 land 0.5–0.9% below its MAE
+    // (full mode 2.0–2.4%; docs/RESULTS.md, protocol notes).
+    expect(mae(s.throughput.score.metrics)).toBeLessThan(mae(s.throughput.score.baselines.persistence));
     expect(rmse(s.throughput.score.metrics)).toBeLessThan(rmse(s.throughput.score.baselines.persistence));
-    expect(mae(s.throughput.score.metrics)).toBeLessThan(1.01 * mae(s.throughput.score.baselines.persistence));
     const shared = results.runs.shared.equal?.scores ?? {};
     expect(mae(shared.traffic?.metrics)).toBeLessThan(mae(shared.traffic?.baselines.persistence));
     expect(mae(shared.air_quality?.metrics)).toBeLessThan(mae(shared.air_quality?.baselines.persistence));
     expect(f1(shared.fault?.metrics)?.macro_f1).toBeGreaterThan(f1(shared.fault?.baselines.persistence)?.macro_f1 ?? 1);
+    expect(mae(shared.throughput?.metrics)).toBeLessThan(mae(shared.throughput?.baselines.persistence));
   });
 
   it('writes RESULTS.md, its SVG plots and the run JSON', async () => {

@@ -48,6 +48,11 @@ export function settingsFor(mode: 'quick' | 'full'): Settings {
     : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 } };
 }
 
+/** Each epoch draws at most the mode's window budget per task (tasks keeping all their windows: `allTrainingWindows`). */
+export function windowsPerEpoch(maxTrain: number): Record<TaskName, number> {
+  return Object.fromEntries(TASK_ORDER.map((t) => [t, maxTrain])) as Record<TaskName, number>;
+}
+
 type Scores = Record<string, Omit<TaskScoreJSON, 'predictions' | 'anomaly'>>;
 
 export interface ModelRun {
@@ -112,7 +117,7 @@ function trainModel(tasks: readonly TaskName[], splits: Record<TaskName, TaskSpl
 
 /** Picks wasm (fastest here) or the next backend that runs a real training step of this model. */
 export async function chooseBackend(log: (line: string) => void): Promise<string> {
-  const config = modelConfig([...TASK_ORDER], { traffic: 6, air_quality: 30, fault: 32, throughput: 22 }, 1);
+  const config = modelConfig([...TASK_ORDER], { traffic: 6, air_quality: 30, fault: 32, throughput: 30 }, 1);
   return (await selectBackend(trainingProbe(config), { log })).backend;
 }
 
@@ -129,7 +134,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const fold = defaultFold(frames);
   const splits = splitAll(frames, fold, settings.sizes);
   log(`[results] data ready in ${((tLoad - t0) / 1000).toFixed(1)} s; train windows ${TASK_ORDER.map((t) => `${t} ${splits[t].train.n}`).join(', ')}`);
-  const base: Omit<TrainOptions, 'onEvent'> = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed };
+  const base: Omit<TrainOptions, 'onEvent'> = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed, windowsPerEpoch: windowsPerEpoch(settings.sizes.maxTrain) };
 
   // Single-task baselines: same architecture, one head, own data only.
   const single = {} as Results['single'];
@@ -262,7 +267,7 @@ function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: 
   const t0 = performance.now();
   const cv = settings.cv ?? { epochs: 4, maxTrain: 2000 };
   const sizes = { maxTrain: cv.maxTrain, maxValidation: Infinity };
-  const opts = { epochs: cv.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed, strategy: 'equal' as const };
+  const opts = { epochs: cv.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed, strategy: 'equal' as const, windowsPerEpoch: windowsPerEpoch(cv.maxTrain) };
   const out: CvResult = { air_quality: [], fault: [], seconds: 0 };
   for (const station of Object.keys(frames.air_quality.frames)) {
     const split = splitTask('air_quality', frames.air_quality, { ...fold, airStation: station }, sizes);

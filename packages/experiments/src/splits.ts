@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/core';
 import type { FeatureScalers, FeatureSpec, WindowSet } from '@headstream/features';
-import { fitTaskScalers, loadTaskFrames, taskSpec, TASK_ORDER, thin, windowsFor, type TaskFrames } from './protocols.js';
+import { fitTaskScalers, loadTaskFrames, taskSpec, TASK_ORDER, TASK_SOURCES, thin, windowsFor, type TaskFrames } from './protocols.js';
 
 /** Beijing: the first three years train, the last year (2016-03-01 00:00 CST on) validates. */
 export const AIR_SPLIT = Date.UTC(2016, 1, 29, 16);
@@ -125,9 +125,10 @@ export function splitTask(task: TaskName, frames: TaskFrames, fold: Fold, sizes:
     }
     return Number.isFinite(max) ? Math.max(1, Math.floor(candidates / (max * 1.2))) : 1;
   };
-  const trainStride = stride(trainSites, -Infinity, trainEnd, sizes.maxTrain);
+  const maxTrain = TASK_SOURCES[task].allTrainingWindows ? Infinity : sizes.maxTrain;
+  const trainStride = stride(trainSites, -Infinity, trainEnd, maxTrain);
   const valStride = stride(valSites, timeSplit ? trainEnd : -Infinity, Infinity, sizes.maxValidation);
-  const train = thin(windowsFor(frames, trainSites, scalers, timeSplit ? { to: trainEnd, labelsBefore: trainEnd, stride: trainStride } : { stride: trainStride }), sizes.maxTrain);
+  const train = thin(windowsFor(frames, trainSites, scalers, timeSplit ? { to: trainEnd, labelsBefore: trainEnd, stride: trainStride } : { stride: trainStride }), maxTrain);
   const validation = thin(windowsFor(frames, valSites, scalers, timeSplit ? { from: trainEnd, stride: valStride } : { stride: valStride }), sizes.maxValidation);
   return { task, spec, scalers, train: { ...train, sites: trainSites }, validation: { ...validation, sites: valSites }, describe };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowSet } from '@headstream/features';
-import { barPlot, forecastFromOutput, limitHistory, linePlot, residualTargets, runTypes, thin, toFrame, withDeviations, concatSets, TASK_SOURCES } from '../src/index.js';
+import { barPlot, forecastFromOutput, limitHistory, linePlot, residualTargets, runTypes, thin, toFrame, withChanges, withDeviations, withNextChanges, concatSets, deriveChannels, TASK_SOURCES } from '../src/index.js';
 
 function regressionSet(n: number): WindowSet {
   const x = Float32Array.from({ length: n * 24 * 2 }, (_, i) => i + 1);
@@ -45,6 +45,42 @@ describe('protocol helpers', () => {
     const dev = withDeviations(frame, ['a'], 3);
     expect(dev.channels).toEqual(['a', 'a_dev']);
     expect(Array.from(dev.values[1] ?? [])).toEqual([0, 1, 2, 96, 4]);
+  });
+
+  it('change channels: step-to-step differences, NaN across a gap', () => {
+    const frame = toFrame([0, 1, 3, 4].map((i) => ({ time: i * 1000, values: { a: [1, 4, 0, 10, 7][i] ?? 0 } })), ['a'], 1000);
+    const c = withChanges(frame, ['a']);
+    expect(c.channels).toEqual(['a', 'a_change']);
+    expect(Array.from(c.values[1] ?? [])).toEqual([NaN, 3, NaN, NaN, -3]);
+  });
+
+  it('next-change channels read only the past: what followed this step d seasons ago, and the mean over days', () => {
+    // Season of 3 steps; the series is known up to i, so the feature at i may use steps ≤ i only.
+    const v = [0, 1, 3, 6, 10, 15, 21, 28, 36, 45];
+    const frame = toFrame(v.map((a, i) => ({ time: i * 1000, values: { a } })), ['a'], 1000);
+    const c = withNextChanges(frame, 'a', [1, 2], 3);
+    expect(c.channels).toEqual(['a', 'a_next_change_1d', 'a_next_change_2d']);
+    const one = Array.from(c.values[1] ?? []);
+    // At i the change from i−3 to i−2 (= i − 2, since v[k+1] − v[k] = k + 1).
+    expect(one).toEqual([NaN, NaN, NaN, 1, 2, 3, 4, 5, 6, 7]);
+    const two = Array.from(c.values[2] ?? []);
+    // Mean of the changes after i−3 and i−6 (only the first where i−6 < 0).
+    expect(two.slice(3, 6)).toEqual([1, 2, 3]);
+    expect(two[6]).toBe((4 + 1) / 2);
+    expect(two[9]).toBe((7 + 4) / 2);
+    // Causality: changing the future (steps > i) leaves the feature at i unchanged.
+    const cut = toFrame(v.map((a, i) => ({ time: i * 1000, values: { a: i > 6 ? -999 : a } })), ['a'], 1000);
+    expect(Array.from(withNextChanges(cut, 'a', [1, 2], 3).values[2] ?? []).slice(0, 7)).toEqual(two.slice(0, 7));
+  });
+
+  it('the throughput protocol derives exactly the channels its spec reads', () => {
+    const src = TASK_SOURCES.throughput;
+    const frame = toFrame([0, 1].map((i) => ({ time: i * 3_600_000, values: Object.fromEntries(src.raw.map((c) => [c, i])) })), src.raw, 3_600_000);
+    const derived = deriveChannels(src, frame);
+    for (const c of src.channels) expect(derived.channels).toContain(c);
+    // Levels of the drifting sensors are not inputs; their changes are.
+    expect(src.channels).not.toContain('nox');
+    expect(src.channels).toContain('nox_change');
   });
 
   it('toFrame averages a bucket and leaves empty buckets NaN', () => {
