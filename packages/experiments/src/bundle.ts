@@ -43,7 +43,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const backend = await chooseBackend(log);
   const frames = await loadAllFrames(options.datasetsDir);
   const splits = splitAll(frames, defaultFold(frames), settings.sizes);
-  const common = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed, windowsPerEpoch: windowsPerEpoch(settings.sizes.maxTrain) };
+  const common = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, minLearningRateFactor: settings.learningRateFloor, seed, windowsPerEpoch: windowsPerEpoch(settings.sizes.maxTrain) };
   const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
   const info = (tasks: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
     version: `experiments-${mode}-${name}`,

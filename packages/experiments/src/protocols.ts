@@ -84,7 +84,10 @@ export const TASK_SOURCES: Readonly<Record<TaskName, TaskSource>> = {
     historySteps: SHARED_LOOKBACK,
     residual: true,
     changeScale: 1,
-    changeShrink: 1,
+    // Inner validation on the training stations and years only (fit 9 stations to 2015-02, score beijing-guanyuan
+    // 2015-03…2016-02, full mode, seeds 1–2): 0.5 was the MAE optimum of {0.4 … 1} for both seeds (−5.5% and
+    // −4.9% vs persistence, against −0.7% and −0.2% unshrunk). The held-out station and year took no part.
+    changeShrink: 0.5,
     allTrainingWindows: false,
   },
   fault: {
@@ -124,7 +127,8 @@ export const TASK_SOURCES: Readonly<Record<TaskName, TaskSource>> = {
     residual: true,
     // Next-hour TEY changes are mostly noise (persistence is hard to beat on MAE). Chosen by inner validation on
     // the training years (fit 2011–2012, score 2013, seeds 1–4, these channels): change label ×4 beat ×1 and ×2;
-    // shrink 0.7 and 0.8 tied for the best MAE of {0.5 … 1} and the smaller was kept. 2014 took no part.
+    // shrink 0.7 tied for the best MAE of {0.5 … 1} (with 0.8 when each epoch used all windows; with 0.6 under
+    // the final settings: 10,000 windows an epoch, 16 epochs, floor 0.3). 2014 took no part.
     changeScale: 4,
     changeShrink: 0.7,
     // ~22k windows of 30 features fit in memory; variety of plant behaviour is what this task lacks.
