@@ -11,6 +11,7 @@ import {
   postgresBinDir,
   realDatabase,
   realServiceOrSkip,
+  skipOrFailInCi,
   spawnNodeScript,
   startScratchMosquitto,
   startScratchPostgres,
@@ -27,15 +28,11 @@ afterEach(async () => {
 });
 
 function needPostgresBinaries(ctx: TestContext): void {
-  if (postgresBinDir()) return;
-  if (testServices().ci) throw new Error('PostgreSQL server binaries are missing');
-  ctx.skip('PostgreSQL server binaries (initdb, pg_ctl) are not installed');
+  if (!postgresBinDir()) skipOrFailInCi(ctx, 'PostgreSQL server binaries (initdb, pg_ctl) are not installed');
 }
 
 function needMosquittoBinary(ctx: TestContext): void {
-  if (mosquittoBinary()) return;
-  if (testServices().ci) throw new Error('mosquitto is missing');
-  ctx.skip('no mosquitto binary to run a broker of the test\'s own');
+  if (!mosquittoBinary()) skipOrFailInCi(ctx, 'no mosquitto binary to run a broker of the test\'s own');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/core';
 import { loadModel, MultiTaskModel, saveModel, train, type StrategyName } from '@headstream/model';
-import { chooseBackend, settingsFor, STRATEGIES, windowsPerEpoch } from './pipeline.js';
+import { chooseBackend, settingsFor, STRATEGIES, trainOptions } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_ORDER, TASK_SOURCES, taskSpec, windowsFor } from './protocols.js';
 import { modelConfig, modelData, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { defaultFold, loadAllFrames, splitAll } from './splits.js';
@@ -43,7 +43,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const backend = await chooseBackend(log);
   const frames = await loadAllFrames(options.datasetsDir);
   const splits = splitAll(frames, defaultFold(frames), settings.sizes);
-  const common = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, minLearningRateFactor: settings.learningRateFloor, seed, windowsPerEpoch: windowsPerEpoch(settings.sizes.maxTrain) };
+  const common = trainOptions(settings, seed);
   const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
   const info = (tasks: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
     version: `experiments-${mode}-${name}`,

@@ -1,7 +1,8 @@
 import { cpus, totalmem } from 'node:os';
 import type { TaskName } from '@headstream/core';
+import { featureCount } from '@headstream/features';
 import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, selectBackend, train, trainingProbe, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
-import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
+import { PROTOCOL_TASKS, TASK_ORDER, taskSpec } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type SplitSizes, type TaskSplit } from './splits.js';
 
@@ -55,9 +56,19 @@ export function settingsFor(mode: 'quick' | 'full'): Settings {
     : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 } };
 }
 
-/** Each epoch draws at most the mode's window budget per task (tasks keeping all their windows: `allTrainingWindows`). */
-export function windowsPerEpoch(maxTrain: number): Record<TaskName, number> {
-  return Object.fromEntries(TASK_ORDER.map((t) => [t, maxTrain])) as Record<TaskName, number>;
+/**
+ * Training options of a mode (optionally other epochs / window budget, as in cross-validation). Each epoch
+ * draws at most the budget per task, which matters for tasks keeping all their windows (`allTrainingWindows`).
+ */
+export function trainOptions(settings: Settings, seed: number, budget: { epochs: number; maxTrain: number } = { epochs: settings.epochs, maxTrain: settings.sizes.maxTrain }): Omit<TrainOptions, 'onEvent'> {
+  return {
+    epochs: budget.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    minLearningRateFactor: settings.learningRateFloor,
+    seed,
+    windowsPerEpoch: Object.fromEntries(TASK_ORDER.map((t) => [t, budget.maxTrain])),
+  };
 }
 
 type Scores = Record<string, Omit<TaskScoreJSON, 'predictions' | 'anomaly'>>;
@@ -124,7 +135,7 @@ function trainModel(tasks: readonly TaskName[], splits: Record<TaskName, TaskSpl
 
 /** Picks wasm (fastest here) or the next backend that runs a real training step of this model. */
 export async function chooseBackend(log: (line: string) => void): Promise<string> {
-  const config = modelConfig([...TASK_ORDER], { traffic: 6, air_quality: 30, fault: 32, throughput: 30 }, 1);
+  const config = modelConfig([...TASK_ORDER], Object.fromEntries(TASK_ORDER.map((t) => [t, featureCount(taskSpec(t))])), 1);
   return (await selectBackend(trainingProbe(config), { log })).backend;
 }
 
@@ -141,7 +152,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const fold = defaultFold(frames);
   const splits = splitAll(frames, fold, settings.sizes);
   log(`[results] data ready in ${((tLoad - t0) / 1000).toFixed(1)} s; train windows ${TASK_ORDER.map((t) => `${t} ${splits[t].train.n}`).join(', ')}`);
-  const base: Omit<TrainOptions, 'onEvent'> = { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, minLearningRateFactor: settings.learningRateFloor, seed, windowsPerEpoch: windowsPerEpoch(settings.sizes.maxTrain) };
+  const base = trainOptions(settings, seed);
 
   // Single-task baselines: same architecture, one head, own data only.
   const single = {} as Results['single'];
@@ -274,7 +285,7 @@ function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: 
   const t0 = performance.now();
   const cv = settings.cv ?? { epochs: 4, maxTrain: 2000 };
   const sizes = { maxTrain: cv.maxTrain, maxValidation: Infinity };
-  const opts = { epochs: cv.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, minLearningRateFactor: settings.learningRateFloor, seed, strategy: 'equal' as const, windowsPerEpoch: windowsPerEpoch(cv.maxTrain) };
+  const opts = { ...trainOptions(settings, seed, cv), strategy: 'equal' as const };
   const out: CvResult = { air_quality: [], fault: [], seconds: 0 };
   for (const station of Object.keys(frames.air_quality.frames)) {
     const split = splitTask('air_quality', frames.air_quality, { ...fold, airStation: station }, sizes);

@@ -188,6 +188,7 @@ export function deriveChannels(source: TaskSource, frame: SeriesFrame): SeriesFr
 }
 
 const channelOf = (frame: SeriesFrame, c: string) => frame.values[frame.channels.indexOf(c)] ?? new Float64Array(frame.length).fill(NaN);
+const withChannels = (frame: SeriesFrame, names: readonly string[], values: readonly Float64Array[]): SeriesFrame => ({ ...frame, channels: [...frame.channels, ...names], values: [...frame.values, ...values] });
 
 /** Adds `<c>_change` = value − the previous step's value (NaN when either is missing). */
 export function withChanges(frame: SeriesFrame, sensors: readonly string[]): SeriesFrame {
@@ -195,7 +196,7 @@ export function withChanges(frame: SeriesFrame, sensors: readonly string[]): Ser
     const v = channelOf(frame, c);
     return Float64Array.from({ length: frame.length }, (_, i) => (i > 0 ? (v[i] ?? NaN) - (v[i - 1] ?? NaN) : NaN));
   });
-  return { ...frame, channels: [...frame.channels, ...sensors.map((c) => `${c}_change`)], values: [...frame.values, ...extra] };
+  return withChannels(frame, sensors.map((c) => `${c}_change`), extra);
 }
 
 /**
@@ -225,7 +226,7 @@ export function withNextChanges(frame: SeriesFrame, target: string, days: readon
       return n > 0 ? sum / n : NaN;
     }),
   );
-  return { ...frame, channels: [...frame.channels, ...days.map((d) => `${target}_next_change_${d}d`)], values: [...frame.values, ...extra] };
+  return withChannels(frame, days.map((d) => `${target}_next_change_${d}d`), extra);
 }
 
 /**
@@ -248,7 +249,7 @@ export function withDeviations(frame: SeriesFrame, sensors: readonly string[], b
     }
     return out;
   });
-  return { ...frame, channels: [...frame.channels, ...sensors.map((c) => `${c}_dev`)], values: [...frame.values, ...extra] };
+  return withChannels(frame, sensors.map((c) => `${c}_dev`), extra);
 }
 
 /** Bucket means on the epoch-aligned grid from the first to the last record (NaN = no reading). */

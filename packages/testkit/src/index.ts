@@ -77,18 +77,22 @@ export function realServiceOrSkip(ctx: TestContext, name: 'postgres' | 'mqtt'): 
   const services = testServices();
   const status = services[name];
   if (status.available) return status.url;
-  if (services.ci) throw new Error(status.detail);
-  ctx.skip(status.detail);
+  skipOrFailInCi(ctx, status.detail);
   return '';
 }
 
 /** Kafka brokers, or skips the test naming why (never in CI: the global setup fails first). */
 export function kafkaBrokersOrSkip(ctx: TestContext): string[] {
-  const { kafka, ci } = testServices();
+  const { kafka } = testServices();
   if (kafka.available) return kafka.brokers;
-  if (ci) throw new Error(kafka.detail);
-  ctx.skip(kafka.detail);
+  skipOrFailInCi(ctx, kafka.detail);
   return [];
+}
+
+/** Skips the test naming what is missing; in CI, where nothing may skip, fails with that reason instead. */
+export function skipOrFailInCi(ctx: TestContext, detail: string): void {
+  if (testServices().ci) throw new Error(detail);
+  ctx.skip(detail);
 }
 
 /** A name unique to this run, for topics, groups and client ids. */

@@ -62,6 +62,11 @@ export interface TrainResult {
 
 const byName = (rec: readonly string[], values: readonly number[]) => Object.fromEntries(rec.map((t, i) => [t, values[i] ?? NaN]));
 
+/** Half a cosine from `base` at step 0 to `floor` at the last of `total` steps. */
+function cosineRate(step: number, total: number, base: number, floor: number): number {
+  return total <= 1 ? base : floor + 0.5 * (base - floor) * (1 + Math.cos((Math.PI * step) / (total - 1)));
+}
+
 /** Trains the model in place (the training loop of the LibMTL split: no architecture, no weighting here). */
 export function train(model: MultiTaskModel, data: MultiTaskData, options: TrainOptions): TrainResult {
   const regime = options.regime ?? 'joint';
@@ -79,8 +84,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   for (const phase of phases) {
     const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
     const taskNames = phase.map((t) => t.name);
-    const phaseSteps = options.epochs * stepsPerEpoch(data, options.batchSize ?? 256, taskNames, options.windowsPerEpoch);
-    let phaseStep = 0;
+    const epochSteps = stepsPerEpoch(data, options.batchSize ?? 256, taskNames, options.windowsPerEpoch);
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
       const sums = new Array<number>(phase.length).fill(0);
@@ -89,8 +93,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
       let samples = 0;
       const conflicts: GradientConflict[] = [];
       for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames, options.windowsPerEpoch)) {
-        optimizer.learningRate = options.schedule === 'constant' || phaseSteps <= 1 ? baseRate : floor + 0.5 * (baseRate - floor) * (1 + Math.cos((Math.PI * phaseStep) / (phaseSteps - 1)));
-        phaseStep++;
+        optimizer.learningRate = options.schedule === 'constant' ? baseRate : cosineRate(epoch * epochSteps + steps, options.epochs * epochSteps, baseRate, floor);
         const every = options.telemetryEvery ?? 0;
         const sampled = every > 0 && step % every === 0;
         const stepOptions = { gradientsOn: options.gradientsOn ?? 'representation', wantGram: sampled } as const;
