@@ -10,6 +10,19 @@ const alias = readdirSync(packagesDir).map((name) => ({
   replacement: `${packagesDir}${name}/src/index.ts`,
 }));
 
+/**
+ * Heavy learning tests (each trains networks for seconds to minutes, all CPU). They run in their own
+ * project, one file at a time, after the unit and integration projects have finished, so they never
+ * compete with each other or with the service tests for the two cores of a CI machine.
+ */
+const LEARNING = [
+  'packages/model/test/model.test.ts',
+  'packages/model/test/parallel.test.ts',
+  'packages/model/test/evaluation.test.ts',
+  'apps/cli/test/train-evaluate.test.ts',
+  'test/experiments/quick.test.ts',
+];
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -20,7 +33,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**', ...LEARNING],
+          // Spawning a CLI process takes ~0.5 s on a quiet machine and several seconds on a loaded one.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -28,10 +44,21 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', ...LEARNING],
           globalSetup: ['packages/testkit/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'learning',
+          include: LEARNING,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { kafkaTopic, mqttTopic } from '@headstream/core';
 import { IngestPipeline } from '@headstream/pipeline';
 import { migrate } from '@headstream/store';
-import { databaseTargets, kafkaBrokersOrSkip, mqttTargets, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
+import { databaseTargets, describeEachTarget, kafkaBrokersOrSkip, mqttTargets, realDatabase, realServiceOrSkip, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttPublisher, createMqttSource, type MessageSource } from '@headstream/transport';
 import { readingCounts, readingMessage } from './helpers.js';
 
@@ -20,10 +20,14 @@ afterEach(async () => {
 
 // Each MQTT broker against each database: real Mosquitto with real PostgreSQL, and the
 // embedded pair (aedes + PGlite) that the zero-setup default runs on.
-const dbs = databaseTargets();
-const pairs = mqttTargets().map((broker, i) => ({ broker, db: dbs[Math.min(i, dbs.length - 1)] ?? dbs[0] }));
+const [postgres, pglite] = databaseTargets();
+const [mosquitto, aedes] = mqttTargets();
+const pairs = [
+  { broker: mosquitto, db: postgres },
+  { broker: aedes, db: pglite },
+].map(({ broker, db }) => ({ name: `MQTT (${broker?.name}) → pipeline → ${db?.name}`, broker: broker!, db, missing: broker?.missing ?? db?.missing }));
 
-describe.each(pairs)('MQTT ($broker.name) → pipeline → $db.name', ({ broker, db: dbTarget }) => {
+describeEachTarget(pairs, '$name', ({ broker, db: dbTarget }) => {
   it.each(['after-commit', 'on-receipt'] as const)('stores every valid reading once and dead-letters the rest (%s)', async (ackMode) => {
     if (!dbTarget) throw new Error('no database target');
     const db: TestDatabase = await dbTarget.open(import.meta.filename);
@@ -78,9 +82,8 @@ describe.each(pairs)('MQTT ($broker.name) → pipeline → $db.name', ({ broker,
 describe('Kafka → pipeline → PostgreSQL', () => {
   it('stores every valid reading once, dead-letters the rest to the table and hs.deadletter', async (ctx) => {
     const brokers = kafkaBrokersOrSkip(ctx);
-    const dbTarget = dbs[0];
-    if (!dbTarget) throw new Error('no database');
-    const db = await dbTarget.open(import.meta.filename);
+    realServiceOrSkip(ctx, 'postgres');
+    const db = await realDatabase(import.meta.filename);
     cleanups.push(() => db.dispose());
     await migrate(db);
     const root = uniqueName('hst');

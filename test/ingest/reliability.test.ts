@@ -8,6 +8,9 @@ import {
   kafkaBrokersOrSkip,
   mosquittoBinary,
   mqttTargets,
+  databaseTargets,
+  firstAvailable,
+  freePort,
   postgresBinDir,
   realDatabase,
   realServiceOrSkip,
@@ -45,8 +48,7 @@ describe('ingest reliability', () => {
     const db = await connectPostgres({ url: pg.url, poolSize: 2 });
     cleanups.push(() => db.close());
     await migrate(db);
-    const broker = mqttTargets()[0];
-    if (!broker) throw new Error('no MQTT broker');
+    const broker = firstAvailable(mqttTargets());
     const root = uniqueName('outage').replace(/-/g, '_');
     const source = createMqttSource({ url: broker.url, protocolVersion: broker.protocolVersion, clientId: uniqueName('ingest'), filters: [`${root}/v1/readings/+/+`] });
     const pipeline = new IngestPipeline({ db, sources: [source], topicRoot: root, retry: { initialDelayMs: 50, maxDelayMs: 400, maxPermanentAttempts: 3 } });
@@ -104,7 +106,8 @@ describe('ingest reliability', () => {
     }
     await Promise.all(acked);
     await waitUntil(async () => (await readingCounts(db)).rows >= N * 20, 'every reading to be stored', 60_000);
-    await sleep(300);
+    // Every message (re-deliveries after the restart included) has gone through a committed batch.
+    await waitUntil(() => pipeline.stats.messages >= N, 'every message to be committed', 60_000);
     expect(await readingCounts(db)).toMatchObject({ rows: N * 20, distinct: N * 20 });
     expect(pipeline.stats.deadLetters).toBe(0);
   }, 120_000);
@@ -120,14 +123,14 @@ describe('ingest reliability', () => {
     cleanups.push(() => producer.close());
     await producer.connection.ensureTopics([{ name: topic, partitions: 3 }]);
 
+    const group = uniqueName('ingest');
     const env: Record<string, string> = {
       HS_PG_URL: testServices().postgres.url,
       HS_PG_SCHEMA: db.schema,
       HS_INGEST_SOURCES: 'kafka',
       HS_KAFKA_BROKERS: brokers.join(','),
-      HS_KAFKA_GROUP: uniqueName('ingest'),
+      HS_KAFKA_GROUP: group,
       HS_TOPIC_ROOT: root,
-      HS_HTTP_PORT: '0',
       HS_KAFKA_SESSION_TIMEOUT_MS: '6000',
       HS_LOG_LEVEL: 'warn',
     };
@@ -154,7 +157,14 @@ describe('ingest reliability', () => {
     await producing;
     ingest = await start();
     await waitUntil(async () => (await readingCounts(db)).rows >= N * 20, 'every reading after the restart', 60_000);
-    await sleep(500);
+    // The group has committed every record: nothing is left to re-deliver.
+    const kafka = producer.connection;
+    await waitUntil(
+      async () => JSON.stringify(await kafka.committedOffsets(group, topic)) === JSON.stringify(await kafka.endOffsets(topic)),
+      'the ingest group to commit up to the end offsets',
+      60_000,
+      200,
+    );
     expect(await readingCounts(db)).toMatchObject({ rows: N * 20, distinct: N * 20 });
     expect(atKill).toBeLessThan(N * 20);
     // Graceful stop: SIGTERM flushes, commits and exits 0.
@@ -164,22 +174,30 @@ describe('ingest reliability', () => {
 });
 
 async function realOrEmbedded() {
-  const { databaseTargets } = await import('@headstream/testkit');
-  const target = databaseTargets()[0];
-  if (!target) throw new Error('no database');
-  return target.open('reliability');
+  return firstAvailable(databaseTargets()).open('reliability');
 }
 
 const INGEST = fileURLToPath(new URL('../../apps/ingest/dist/main.js', import.meta.url));
 
 async function startIngestProcess(env: Record<string, string>): Promise<{ process: ChildProcess; exited: Promise<number | null> }> {
-  const ingest = spawnNodeScript(INGEST, [], env);
+  const port = await freePort();
+  const ingest = spawnNodeScript(INGEST, [], { ...env, HS_HTTP_PORT: String(port) });
   cleanups.push(async () => {
     if (ingest.child.exitCode === null && ingest.child.signalCode === null) ingest.child.kill('SIGKILL');
     await ingest.exited;
   });
-  // Ready when the consumer has joined: give it a moment, and fail fast if it died.
-  const died = await Promise.race([ingest.exited.then(() => true), sleep(1500).then(() => false)]);
-  if (died) throw new Error(`ingest exited at start: ${ingest.output()}`);
+  // Ready when /healthz says the sources are started; fail fast if the process died instead.
+  let died = false;
+  void ingest.exited.then(() => (died = true));
+  await waitUntil(
+    async () => {
+      if (died) throw new Error(`ingest exited at start: ${ingest.output()}`);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return res?.status === 200;
+    },
+    'ingest /healthz to answer 200',
+    60_000,
+    100,
+  );
   return { process: ingest.child, exited: ingest.exited };
 }

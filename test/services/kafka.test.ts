@@ -56,12 +56,9 @@ describe('Kafka round trip on the real broker', () => {
 
     // Offsets are committed after each batch: committed == end offsets once all is read.
     const end = await kafka.endOffsets(topic);
-    let committed = await kafka.committedOffsets(groupId, topic);
-    for (let i = 0; i < 100 && JSON.stringify(committed) !== JSON.stringify(end); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      committed = await kafka.committedOffsets(groupId, topic);
-    }
-    expect(committed).toEqual(end);
+    const allCommitted = async () => JSON.stringify(await kafka.committedOffsets(groupId, topic)) === JSON.stringify(await kafka.endOffsets(topic));
+    await waitUntil(allCommitted, 'committed offsets to reach the end offsets', 30_000, 100);
+    expect(await kafka.committedOffsets(groupId, topic)).toEqual(end);
     await consumer.close();
 
     // A new member of the same group starts from the committed offsets: only new frames.
@@ -69,7 +66,8 @@ describe('Kafka round trip on the real broker', () => {
     const again: IncomingRecord[] = [];
     const second = await kafka.consume({ groupId, topics: [topic], onBatch: collect(again) });
     await waitUntil(() => again.length >= 1, 'the new record');
-    await new Promise((r) => setTimeout(r, 500));
+    // Nothing older may follow: once the new member has committed up to the end, it has seen all it will.
+    await waitUntil(allCommitted, 'the new member to commit up to the end offsets', 30_000, 100);
     expect(again.map((r) => r.key?.toString())).toEqual(['s9']);
     await second.close();
     await producer.close();

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { mqttReadingsFilter, mqttTopic, parseMqttTopic, parseReadingMessage, type Reading } from '@headstream/core';
-import { mqttTargets, uniqueName } from '@headstream/testkit';
+import { describeEachTarget, mqttTargets, uniqueName } from '@headstream/testkit';
 import { connectMqtt, type MqttClient } from '@headstream/transport';
 
-describe.each(mqttTargets())('MQTT on $name', ({ url, protocolVersion }) => {
+describeEachTarget(mqttTargets(), 'MQTT on $name', ({ url, protocolVersion }) => {
   const root = uniqueName('hstest').replace(/-/g, '_');
 
   async function receive(client: MqttClient, count: number, timeoutMs = 10_000): Promise<{ topic: string; payload: Buffer }[]> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, type TestDatabase } from '@headstream/testkit';
+import { databaseTargets, describeEachTarget, realDatabase, realServiceOrSkip, type TestDatabase } from '@headstream/testkit';
 
-describe.each(databaseTargets())('SQL client on $name', ({ name, open }) => {
+describeEachTarget(databaseTargets(), 'SQL client on $name', ({ name, open }) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await open(import.meta.filename);
@@ -49,22 +49,25 @@ describe.each(databaseTargets())('SQL client on $name', ({ name, open }) => {
   });
 });
 
-describe.runIf(databaseTargets().some((t) => t.name === 'postgres'))('isolation on the real PostgreSQL', () => {
-  it('hides uncommitted rows from other connections and keeps test schemas apart', async () => {
-    const target = databaseTargets().find((t) => t.name === 'postgres');
-    if (!target) throw new Error('unreachable');
-    const [a, b] = await Promise.all([target.open('iso-a'), target.open('iso-b')]);
+describe('isolation on the real PostgreSQL', () => {
+  it('hides uncommitted rows from other connections and keeps test schemas apart', async (ctx) => {
+    realServiceOrSkip(ctx, 'postgres');
+    const [a, b] = await Promise.all([realDatabase('iso-a'), realDatabase('iso-b')]);
     try {
       expect(a.schema).not.toBe(b.schema);
       await a.query('CREATE TABLE t (v int)');
       await b.query('CREATE TABLE t (v int)'); // same name, other schema: no clash
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const insertDone = new Promise<void>((r) => (inserted = r));
       const tx = a.transaction(async (q) => {
         await q.query('INSERT INTO t VALUES (1)');
+        inserted();
         await gate;
       });
-      await new Promise((r) => setTimeout(r, 50));
+      // The row is written (the INSERT returned) but not committed: another connection must not see it.
+      await insertDone;
       expect((await a.query('SELECT * FROM t')).rowCount).toBe(0);
       release();
       await tx;

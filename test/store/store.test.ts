@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPostgres, INGEST_ROLE, migrate, MIGRATIONS, ReadingWriter, type ReadingBatchItem, type WriteMode } from '@headstream/store';
-import { databaseTargets, testServices, type TestDatabase } from '@headstream/testkit';
+import { databaseTargets, describeEachTarget, realDatabase, realServiceOrSkip, testServices, type TestDatabase } from '@headstream/testkit';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 
@@ -15,7 +15,7 @@ function items(sites: number, steps: number, offset = 0): ReadingBatchItem[] {
   return out;
 }
 
-describe.each(databaseTargets())('store on $name', ({ name, open }) => {
+describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await open(import.meta.filename);
@@ -83,11 +83,10 @@ describe.each(databaseTargets())('store on $name', ({ name, open }) => {
   });
 });
 
-describe.runIf(testServices().postgres.available)('least privilege on the real PostgreSQL', () => {
-  it('the ingest role can insert and select readings but not delete or drop', async () => {
-    const target = databaseTargets().find((t) => t.name === 'postgres');
-    if (!target) throw new Error('unreachable');
-    const db = await target.open('privileges');
+describe('least privilege on the real PostgreSQL', () => {
+  it('the ingest role can insert and select readings but not delete or drop', async (ctx) => {
+    realServiceOrSkip(ctx, 'postgres');
+    const db = await realDatabase('privileges');
     const login = `hs_test_ingest_${randomBytes(3).toString('hex')}`;
     try {
       await migrate(db);

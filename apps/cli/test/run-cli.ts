@@ -4,6 +4,7 @@ import { runNodeScript, type ProcessRun } from '@headstream/testkit';
 /** The built `headstream` binary. */
 export const CLI = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<ProcessRun> {
-  return runNodeScript(CLI, args, env);
+/** Runs the CLI to the end; `timeoutMs` should be the calling test's own limit (less a margin). */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<ProcessRun> {
+  return runNodeScript(CLI, args, env, timeoutMs);
 }

@@ -122,17 +122,39 @@ describe('architecture and training', () => {
   });
 
   it('per-parameter gradients give the same losses and a comparable conflict picture', () => {
-    const data = latentData(32, [1, -1], 'all');
-    const cos: number[] = [];
-    for (const gradientsOn of ['representation', 'parameters'] as const) {
-      const model = MultiTaskModel.create(base([reg('traffic'), reg('air_quality')]));
-      const ev: TrainingEvent[] = [];
-      train(model, data, { epochs: 1, batchSize: 32, strategy: 'pcgrad', gradientsOn, telemetryEvery: 1, onEvent: (e) => ev.push(e) });
-      const s = ev.find((e) => e.type === 'step');
-      cos.push(s?.type === 'step' ? (s.conflict?.cosine[0]?.[1] ?? NaN) : NaN);
+    // Equal weighting updates the same way whichever site measures the conflict, so both runs follow one
+    // trajectory: identical losses at every step. On the bottleneck tasks (which compete) both sites must
+    // see the same conflict: a clearly negative cosine late in training, agreeing step by step.
+    const data = bottleneckData(128, 31);
+    const tasks = [reg('traffic'), reg('air_quality')];
+    const run = (gradientsOn: 'representation' | 'parameters') => {
+      const model = MultiTaskModel.create({ ...base(tasks, { kind: 'transformer', dModel: 1, layers: 1, patch: 4, hidden: 4, heads: 1 }), seed: 3 });
+      const strat = createStrategy('equal', 2, 1);
+      const optimizer = new Adam({ learningRate: 1e-2 });
+      const rng = new Rng(3);
+      const losses: number[] = [];
+      const cos: number[] = [];
+      for (let epoch = 0; epoch < 30; epoch++) {
+        for (const batch of batches(data, 64, rng, ['traffic', 'air_quality'])) {
+          const r = trainStep(model, batch, model.tasks, strat, optimizer, { gradientsOn, wantGram: true });
+          disposeBatch(batch);
+          losses.push(...r.losses);
+          cos.push(conflictFromGram(r.gram ?? []).cosine[0]?.[1] ?? NaN);
+        }
+      }
       model.dispose();
-    }
-    expect(cos.every(Number.isFinite)).toBe(true);
+      return { losses, late: cos.slice(-20) };
+    };
+    const rep = run('representation');
+    const par = run('parameters');
+    expect(par.losses.length).toBe(rep.losses.length);
+    par.losses.forEach((l, i) => expect(l).toBeCloseTo(rep.losses[i] ?? NaN, 4));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Measured: representation −0.27, parameters −0.48, the same sign on 19 of the last 20 steps.
+    expect(mean(rep.late)).toBeLessThan(-0.2);
+    expect(mean(par.late)).toBeLessThan(-0.2);
+    const sameSign = rep.late.filter((c, i) => Math.sign(c) === Math.sign(par.late[i] ?? NaN)).length;
+    expect(sameSign).toBeGreaterThanOrEqual(16);
   });
 
   it('sequential and single-task regimes train the tasks one after another / alone', () => {

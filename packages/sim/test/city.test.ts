@@ -10,6 +10,10 @@ const site1 = records.filter((r) => r.site === 'city-001');
 const values = (rs: SimRecord[], metric: string) => rs.map((r) => r.values[metric] ?? Number.NaN);
 
 describe('city simulator', () => {
+  test('the statistics helpers refuse an empty subset instead of reading it as 0', () => {
+    expect(() => mean([])).toThrow(/empty/);
+  });
+
   test('one record per site per 5-min step, every metric finite', () => {
     expect(records).toHaveLength(3 * 28 * 288);
     expect(new Set(records.map((r) => r.site))).toEqual(new Set(['city-001', 'city-002', 'city-003']));

@@ -1,4 +1,8 @@
-export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+/** Mean of a non-empty sample; an empty one throws, so a subset check can never pass on no data. */
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error('mean of an empty sample: the subset this check compares is empty');
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
 
 /** Sample autocorrelation at `lag`. */
 export function autocorrelation(xs: readonly number[], lag: number): number {

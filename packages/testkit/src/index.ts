@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { connectPostgres, openPglite, quoteIdent, type SqlClient } from '@headstream/store';
-import { inject, type TestContext } from 'vitest';
+import { describe, inject, it, type TestContext } from 'vitest';
 import type { TestServices } from './services.js';
 
 export type { ServiceStatus, TestServices } from './services.js';
@@ -47,26 +47,64 @@ export async function embeddedDatabase(): Promise<TestDatabase> {
   return Object.assign(Object.create(client) as SqlClient, { dispose: () => client.close() });
 }
 
-/**
- * The databases a store test should run against: always embedded PGlite, plus the real
- * PostgreSQL when it is there (the global setup already failed the run if CI lacks it).
- */
-export function databaseTargets(): { name: 'postgres' | 'pglite'; open: (label: string) => Promise<TestDatabase> }[] {
-  const targets: { name: 'postgres' | 'pglite'; open: (label: string) => Promise<TestDatabase> }[] = [
-    { name: 'pglite', open: () => embeddedDatabase() },
-  ];
-  if (testServices().postgres.available) targets.unshift({ name: 'postgres', open: realDatabase });
-  return targets;
+/** A place a test runs against; `missing` says why the real service is not there (then nothing runs on it). */
+export interface TestTarget {
+  name: string;
+  missing?: string;
 }
 
-/** MQTT brokers to test against: the embedded aedes one always, the real one when present. */
-export function mqttTargets(): { name: 'mosquitto' | 'embedded'; url: string; protocolVersion: 4 | 5 }[] {
+export interface DatabaseTarget extends TestTarget {
+  name: 'postgres' | 'pglite';
+  open: (label: string) => Promise<TestDatabase>;
+}
+
+export interface MqttTarget extends TestTarget {
+  name: 'mosquitto' | 'embedded';
+  url: string;
+  protocolVersion: 4 | 5;
+}
+
+const missingReason = (status: { available: boolean; detail: string }) => (status.available ? {} : { missing: status.detail });
+
+/**
+ * The databases a store test should run against: the real PostgreSQL (with `missing` set when it is
+ * not there) and always embedded PGlite. Run suites over them with describeEachTarget, which reports
+ * a missing one as a skipped test naming why (in CI the global setup has already failed the run).
+ */
+export function databaseTargets(): DatabaseTarget[] {
+  return [
+    { name: 'postgres', open: realDatabase, ...missingReason(testServices().postgres) },
+    { name: 'pglite', open: () => embeddedDatabase() },
+  ];
+}
+
+/** MQTT brokers to test against: the real one (with `missing` when absent) and always the embedded aedes one. */
+export function mqttTargets(): MqttTarget[] {
   const services = testServices();
-  const targets: { name: 'mosquitto' | 'embedded'; url: string; protocolVersion: 4 | 5 }[] = [
+  return [
+    { name: 'mosquitto', url: services.mqtt.url, protocolVersion: 5, ...missingReason(services.mqtt) },
     { name: 'embedded', url: services.embeddedMqttUrl, protocolVersion: 4 },
   ];
-  if (services.mqtt.available) targets.unshift({ name: 'mosquitto', url: services.mqtt.url, protocolVersion: 5 });
-  return targets;
+}
+
+/** The first target that is there (the real service when present, else the embedded one). */
+export function firstAvailable<T extends TestTarget>(targets: readonly T[]): T {
+  const target = targets.find((t) => t.missing === undefined);
+  if (!target) throw new Error(`no target available: ${targets.map((t) => `${t.name}: ${t.missing ?? ''}`).join('; ')}`);
+  return target;
+}
+
+/**
+ * describe() per target, "$name" in the title replaced by its name. A missing target's suite holds
+ * one test that skips naming why off CI and fails in CI, so a real-service variant never drops out silently.
+ */
+export function describeEachTarget<T extends TestTarget>(targets: readonly T[], title: string, body: (target: T) => void): void {
+  for (const target of targets) {
+    const name = title.replaceAll('$name', target.name);
+    const missing = target.missing;
+    if (missing === undefined) describe(name, () => body(target));
+    else describe(name, () => it(`needs ${target.name}`, (ctx) => skipOrFailInCi(ctx, missing)));
+  }
 }
 
 /**

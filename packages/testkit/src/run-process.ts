@@ -31,19 +31,30 @@ export function spawnNodeScript(script: string, args: string[], env: Record<stri
   return { child, exited, output: () => output };
 }
 
-/** Runs a built Node entry point to the end (see spawnNodeScript), killing it after timeoutMs. */
-export function runNodeScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ProcessRun> {
+/**
+ * Runs a built Node entry point to the end (see spawnNodeScript). A process still running after
+ * `timeoutMs` is killed and the promise REJECTS naming the limit and the output so far, so a caller
+ * never mistakes a killed run for a finished one. Give the limit of the test that waits for it.
+ */
+export function runNodeScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ProcessRun> {
   const { child } = spawnNodeScript(script, args, env);
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
+    let killed = false;
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      if (killed) {
+        const tail = `${stdout}${stderr}`.slice(-2_000);
+        reject(new Error(`${script} ${args.join(' ')} was still running after ${timeoutMs} ms and was killed; output so far:\n${tail}`));
+      } else resolve({ code, signal, stdout, stderr });
     });
   });
 }
