@@ -17,9 +17,11 @@ const alias = readdirSync(packagesDir).map((name) => ({
  */
 const LEARNING = [
   'packages/model/test/model.test.ts',
+  'packages/model/test/backends.test.ts',
   'packages/model/test/parallel.test.ts',
   'packages/model/test/evaluation.test.ts',
   'apps/cli/test/train-evaluate.test.ts',
+  'apps/cli/test/doctor.test.ts',
   'test/experiments/quick.test.ts',
 ];
 

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { commonConfigSpec, ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, loadConfig } from '@headstream/core';
+import { doctor, printDoctor } from './commands/doctor.js';
 import { evaluateCommand, type EvaluateCommandOptions } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
@@ -65,6 +66,16 @@ export function buildProgram(): Command {
         process.stdout.write(ok ? 'selfcheck passed\n' : 'selfcheck FAILED\n');
       }
       process.exitCode = ok ? 0 : 1;
+    });
+
+  program
+    .command('doctor')
+    .description('which TensorFlow.js backend training uses here (native, GPU, wasm, cpu) and why the others are not available')
+    .addOption(new Option('--json', 'print one JSON object instead of a table'))
+    .action(async (options: { json?: boolean }) => {
+      const report = await doctor();
+      process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : printDoctor(report));
+      process.exitCode = report.ok ? 0 : 1;
     });
 
   program

@@ -14,6 +14,14 @@ export interface BackendAttempt {
   ms?: number;
 }
 
+/** What a loaded backend runs on (native backends only report a library version and device). */
+export interface BackendDevice {
+  /** libtensorflow's version, for the native backends. */
+  libtensorflow?: string;
+  /** 'gpu' when the native GPU build found a CUDA device, else 'cpu'. */
+  device: 'cpu' | 'gpu';
+}
+
 export interface BackendChoice {
   backend: string;
   candidate: BackendCandidate;
@@ -34,6 +42,8 @@ async function load(candidate: BackendCandidate): Promise<string> {
       } catch {
         throw new Error(`${pkg} is not installed`);
       }
+      // libtensorflow logs its CPU-feature and oneDNN notices to stderr at load unless told not to.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
       await import(pkg);
       return 'tensorflow';
     }
@@ -46,6 +56,43 @@ async function load(candidate: BackendCandidate): Promise<string> {
     case 'cpu':
       return 'cpu';
   }
+}
+
+/** The device behind the active backend. */
+export function activeDevice(): BackendDevice {
+  const backend = tf.backend() as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean };
+  return { ...(backend.binding?.TF_Version ? { libtensorflow: backend.binding.TF_Version } : {}), device: backend.isUsingGpuDevice ? 'gpu' : 'cpu' };
+}
+
+/** What to do to get a candidate that is not there (for doctor's report). */
+export const BACKEND_REMEDY: Record<BackendCandidate, string> = {
+  'tensorflow-gpu': 'bash infra/tensorflow/setup.sh --gpu (needs CUDA and cuDNN: see infra/tensorflow/README.md)',
+  tensorflow: 'bash infra/tensorflow/setup.sh (builds tfjs-node offline from Maven Central natives)',
+  wasm: 'npm ci (bundled with @tensorflow/tfjs-backend-wasm)',
+  cpu: 'always available',
+};
+
+/**
+ * Tries every candidate in turn (load, activate, run `probe`) and reports each, with its device.
+ * Leaves the last working candidate active; callers that go on computing should selectBackend afterwards.
+ */
+export async function probeBackends(probe: () => void, order: readonly BackendCandidate[] = BACKEND_ORDER): Promise<(BackendAttempt & Partial<BackendDevice>)[]> {
+  const out: (BackendAttempt & Partial<BackendDevice>)[] = [];
+  for (const candidate of order) {
+    const t0 = performance.now();
+    try {
+      const name = await load(candidate);
+      if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+      await tf.ready();
+      const device = activeDevice();
+      if (candidate === 'tensorflow-gpu' && device.device !== 'gpu') throw new Error('@tensorflow/tfjs-node-gpu loaded but found no CUDA device (it would run on the CPU)');
+      probe();
+      out.push({ candidate, ok: true, reason: `training step succeeded on ${name}`, ms: performance.now() - t0, ...device });
+    } catch (error) {
+      out.push({ candidate, ok: false, reason: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error) });
+    }
+  }
+  return out;
 }
 
 /**

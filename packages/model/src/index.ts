@@ -15,6 +15,6 @@ export { evaluate, evaluateData, type DataReport, type TaskReport } from './eval
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
 export { saveModel, loadModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
-export { BACKEND_ORDER, selectBackend, type BackendAttempt, type BackendCandidate, type BackendChoice } from './backend.js';
+export { activeDevice, BACKEND_ORDER, BACKEND_REMEDY, probeBackends, selectBackend, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
 export { runExperiment, type ExperimentOptions, type ExperimentReport, type TaskComparison, type ValidationData } from './experiment.js';

@@ -31,6 +31,8 @@ const HOOK = `export async function resolve(specifier, context, next) {
 }`;
 register(`data:text/javascript,${encodeURIComponent(HOOK)}`);
 await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+// Production mode: no "install our node backend" banners or debug warnings on stderr (logs are ours).
+tf.enableProdMode();
 
 export { tf };
 export type Tensor = tf.Tensor;

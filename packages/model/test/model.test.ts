@@ -13,12 +13,10 @@ import {
   MultiTaskModel,
   Rng,
   saveModel,
-  selectBackend,
   singleTaskConfig,
   syntheticData,
   tf,
   train,
-  trainingProbe,
   trainStep,
   type ModelConfig,
   type MultiTaskData,
@@ -370,46 +368,5 @@ describe('save/load and backends', () => {
       model.dispose();
       await rm(dir, { recursive: true, force: true });
     }
-  });
-
-  it('a model saved on cpu loads on wasm with the same predictions (float tolerance)', async () => {
-    const config: ModelConfig = { ...base([reg('traffic'), TASKS.fault]), inputs: { city: { features: 2 }, factory: { features: 3 } } };
-    const model = MultiTaskModel.create(config);
-    const data = syntheticData(config, 16);
-    train(model, data, { epochs: 2, batchSize: 16 });
-    const inputs = { city: data.inputs.city?.x ?? new Float32Array(), factory: data.inputs.factory?.x ?? new Float32Array() };
-    const before = model.predict(inputs);
-    const dir = await mkdtemp(join(tmpdir(), 'hs-model-'));
-    try {
-      await saveModel(model, dir, { version: 'v2', features: {}, strategy: { name: 'equal' }, regime: 'joint', metrics: {} });
-      await selectBackend(() => undefined, { env: 'wasm', log: () => undefined });
-      expect(tf.getBackend()).toBe('wasm');
-      const { model: loaded, metadata } = await loadModel(dir);
-      expect(metadata.backend).toBe('cpu');
-      const after = loaded.predict(inputs);
-      loaded.dispose();
-      const a = before.traffic;
-      const b = after.traffic;
-      const fa = before.fault;
-      const fb = after.fault;
-      if (a?.kind !== 'regression' || b?.kind !== 'regression' || fa?.kind !== 'classification' || fb?.kind !== 'classification') throw new Error('predictions missing');
-      b.values.forEach((v, i) => expect(v).toBeCloseTo(a.values[i] ?? NaN, 4));
-      fb.probabilities.forEach((v, i) => expect(v).toBeCloseTo(fa.probabilities[i] ?? NaN, 4));
-      expect([...fb.label]).toEqual([...fa.label]);
-    } finally {
-      await tf.setBackend('cpu');
-      model.dispose();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('selects the first backend whose real training step works and logs why others were rejected', async () => {
-    const lines: string[] = [];
-    const choice = await selectBackend(trainingProbe(base([reg('traffic')])), { env: '', order: ['tensorflow', 'cpu'], log: (l) => lines.push(l) });
-    expect(choice.backend).toBe('cpu');
-    expect(choice.attempts[0]).toMatchObject({ candidate: 'tensorflow', ok: false });
-    expect(lines.join('\n')).toMatch(/tensorflow: rejected/);
-    const forced = await selectBackend(trainingProbe(base([reg('traffic')])), { env: 'cpu', log: () => undefined });
-    expect(forced.attempts).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import type { EncoderConfig } from './config.js';
-import { bmm, dense, layerNorm } from './ops.js';
+import { bmm, dense, layerNorm, relu } from './ops.js';
 import type { ParamStore } from './params.js';
 
 /**
@@ -61,7 +61,7 @@ function convBlock(params: ParamStore, p: string, x: Tensor, dilation: number): 
   const [b, t, d] = x.shape as [number, number, number];
   const shift = Math.min(dilation, t);
   const past = tf.slice(tf.pad(x, [[0, 0], [shift, 0], [0, 0]]), [0, 0, 0], [b, t, d]);
-  const y = tf.relu(dense(tf.concat([x, past], 2), params.get(`${p}/w`), params.get(`${p}/b`)));
+  const y = relu(dense(tf.concat([x, past], 2), params.get(`${p}/w`), params.get(`${p}/b`)));
   return layerNorm(tf.add(x, y), params.get(`${p}/ln_g`), params.get(`${p}/ln_b`));
 }
 
@@ -70,9 +70,9 @@ function mixerBlock(params: ParamStore, p: string, x: Tensor): Tensor {
   const [b, t, d] = x.shape as [number, number, number];
   const ln = (z: Tensor) => layerNorm(z, params.get(`${p}/ln_g`), params.get(`${p}/ln_b`));
   const xt = tf.reshape(tf.transpose(x, [0, 2, 1]), [b * d, t]);
-  const mixed = tf.transpose(tf.reshape(tf.relu(dense(xt, params.get(`${p}/tok_w1`), params.get(`${p}/tok_b1`))), [b, d, t]), [0, 2, 1]);
+  const mixed = tf.transpose(tf.reshape(relu(dense(xt, params.get(`${p}/tok_w1`), params.get(`${p}/tok_b1`))), [b, d, t]), [0, 2, 1]);
   const h = tf.add(x, mixed);
-  const ff = dense(tf.relu(dense(h, params.get(`${p}/ch_w1`), params.get(`${p}/ch_b1`))), params.get(`${p}/ch_w2`), params.get(`${p}/ch_b2`));
+  const ff = dense(relu(dense(h, params.get(`${p}/ch_w1`), params.get(`${p}/ch_b1`))), params.get(`${p}/ch_w2`), params.get(`${p}/ch_b2`));
   return ln(tf.add(h, ff));
 }
 
@@ -87,5 +87,5 @@ function transformerBlock(params: ParamStore, p: string, x: Tensor, heads: numbe
   const ctx = tf.reshape(tf.transpose(tf.reshape(bmm(att, part(2)), [b, heads, t, dh]), [0, 2, 1, 3]), [b, t, d]);
   const h = tf.add(x, dense(ctx, params.get(`${p}/proj`)));
   const h2 = layerNorm(h, params.get(`${p}/ln2_g`), params.get(`${p}/ln2_b`));
-  return tf.add(h, dense(tf.relu(dense(h2, params.get(`${p}/ff_w1`), params.get(`${p}/ff_b1`))), params.get(`${p}/ff_w2`), params.get(`${p}/ff_b2`)));
+  return tf.add(h, dense(relu(dense(h2, params.get(`${p}/ff_w1`), params.get(`${p}/ff_b1`))), params.get(`${p}/ff_w2`), params.get(`${p}/ff_b2`)));
 }

@@ -1,7 +1,7 @@
 import type { TaskDefinition } from '@headstream/core';
 import { tf, type Tensor } from '../tf.js';
 import { outputSize } from './config.js';
-import { bmm, dense } from './ops.js';
+import { bmm, dense, relu } from './ops.js';
 import type { ParamStore } from './params.js';
 
 /**
@@ -24,6 +24,6 @@ export function applyHead(params: ParamStore, task: TaskDefinition, rep: Tensor)
   const scores = tf.softmax(tf.reshape(dense(rep, params.get(`${p}/query`)), [b, 1, t]));
   const pooled = tf.reshape(bmm(scores, rep), [b, d]);
   const last = tf.reshape(tf.slice(rep, [0, t - 1, 0], [b, 1, d]), [b, d]);
-  const h = tf.relu(dense(tf.concat([pooled, last], 1), params.get(`${p}/w1`), params.get(`${p}/b1`)));
+  const h = relu(dense(tf.concat([pooled, last], 1), params.get(`${p}/w1`), params.get(`${p}/b1`)));
   return dense(h, params.get(`${p}/w2`), params.get(`${p}/b2`));
 }

@@ -30,12 +30,34 @@ const plainMatMul = tf.customGrad((...args) => {
   };
 });
 
-/** matMul with optional transposes, always run as a non-transposed product (see plainMatMul). */
+/**
+ * matMul with optional transposes. On wasm (and cpu) always run as a non-transposed product (see
+ * plainMatMul); native TensorFlow multiplies transposed operands in the kernel itself, and every extra
+ * op costs it more than the multiply (tfjs-node's per-op overhead), so there the transposes stay flags
+ * and tfjs-core's own gradient applies.
+ */
 export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  if (tf.getBackend() === 'tensorflow') return tf.matMul(a, b, transposeA, transposeB);
   const x = transposeA ? swapLast(a) : a;
   const y = transposeB ? swapLast(b) : b;
   // Outside a gradient computation (inference) the custom-gradient wrapper is pure overhead.
   return tf.engine().state.gradientDepth > 0 ? plainMatMul(x, y) : tf.matMul(x, y);
+}
+
+/**
+ * relu whose gradient is dy · (x > 0). tfjs-node builds the Step kernel of tfjs-core's relu gradient
+ * from six full-size ops (isNaN, greater, ones, fill, two selects); this takes two. NaN inputs get a
+ * zero gradient instead of NaN, which changes nothing a finite loss can see.
+ */
+const nativeRelu = tf.customGrad((...args) => {
+  const [x, save] = args as [Tensor, tf.GradSaveFunc];
+  save([x]);
+  return { value: tf.relu(x), gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, tf.cast(tf.greater(saved[0] as Tensor, 0), dy.dtype)) };
+});
+
+/** relu; on native TensorFlow with the cheaper gradient above (wasm and cpu have a fused Step kernel). */
+export function relu(x: Tensor): Tensor {
+  return tf.getBackend() === 'tensorflow' && tf.engine().state.gradientDepth > 0 ? nativeRelu(x) : tf.relu(x);
 }
 
 /** x [..., k] · w [k, n] (+ b): reshaped to one 2-D matMul, the fastest path on every backend. */

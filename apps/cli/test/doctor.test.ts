@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const ci = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+
+interface Report {
+  ok: boolean;
+  selected?: { candidate: string; why: string };
+  backends: { candidate: string; ok: boolean; detail: string; device?: string; libtensorflow?: string; remedy?: string }[];
+}
+
+describe('headstream doctor', () => {
+  it('reports every backend in preference order, the one training uses and how to get the missing ones', async () => {
+    const run = await runCli(['doctor', '--json'], {}, 90_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(''); // no TensorFlow or tfjs banners
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.backends.map((b) => b.candidate)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    const by = Object.fromEntries(report.backends.map((b) => [b.candidate, b]));
+    expect(by.wasm).toMatchObject({ ok: true, device: 'cpu' });
+    expect(by.cpu).toMatchObject({ ok: true, device: 'cpu' });
+    expect(by['tensorflow-gpu']).toMatchObject({ ok: false, detail: '@tensorflow/tfjs-node-gpu is not installed' });
+    expect(by['tensorflow-gpu']?.remedy).toContain('infra/tensorflow/setup.sh --gpu');
+    if (by.tensorflow?.ok) {
+      expect(by.tensorflow.libtensorflow).toMatch(/^2\.\d+\.\d+/);
+      expect(report.selected).toEqual({ candidate: 'tensorflow', why: 'first working backend in the order tensorflow-gpu → tensorflow → wasm → cpu' });
+    } else {
+      // CI sets up the native backend (.ci/run → infra/tensorflow/setup.sh): there it must be active.
+      expect(ci, `native backend missing in CI: ${by.tensorflow?.detail}`).toBe(false);
+      expect(by.tensorflow?.remedy).toContain('infra/tensorflow/setup.sh');
+      expect(report.selected?.candidate).toBe('wasm');
+    }
+    const table = await runCli(['doctor'], {}, 90_000);
+    expect(table.stdout).toMatch(/^selected: (tensorflow|wasm) \(/m);
+  }, 200_000);
+
+  it('honours HS_TF_BACKEND, and names a bad value in one line with exit code 2', async () => {
+    const forced = JSON.parse((await runCli(['doctor', '--json'], { HS_TF_BACKEND: 'wasm' }, 90_000)).stdout) as Report;
+    expect(forced.selected).toEqual({ candidate: 'wasm', why: 'forced by HS_TF_BACKEND=wasm' });
+    const bad = await runCli(['doctor'], { HS_TF_BACKEND: 'webgpu' }, 90_000);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('headstream: HS_TF_BACKEND: unknown backend "webgpu"; valid: tensorflow-gpu, node-gpu, tensorflow, node, wasm, cpu\n');
+  }, 200_000);
+});

@@ -1,0 +1,141 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TASKS, taskDefinitionSchema } from '@headstream/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  activeDevice,
+  Adam,
+  createStrategy,
+  disposeBatch,
+  loadModel,
+  MultiTaskModel,
+  paramLayout,
+  probeBackends,
+  readWeights,
+  saveModel,
+  selectBackend,
+  syntheticData,
+  tf,
+  toBatch,
+  train,
+  trainingProbe,
+  trainStep,
+  type BackendCandidate,
+  type ModelConfig,
+  type TaskPrediction,
+} from '../src/index.js';
+
+/*
+ * Backend parity: the same model gives the same predictions and the same training step on every backend
+ * the machine has (cpu and wasm always; native TensorFlow where infra/tensorflow/setup.sh has run —
+ * in CI it must have: .ci/run sets it up, and a missing native backend fails there).
+ */
+const L = 16;
+const config: ModelConfig = {
+  tasks: [taskDefinitionSchema.parse({ ...TASKS.traffic, domain: 'city', horizons: [1, 3], quantiles: [0.1, 0.5, 0.9], lookback: L }), { ...TASKS.fault, lookback: L }],
+  inputs: { city: { features: 3 }, factory: { features: 4 } },
+  lookback: L,
+  encoder: { kind: 'mixer', dModel: 8, layers: 2, patch: 4, hidden: 16, heads: 2 },
+  headHidden: 8,
+  seed: 3,
+};
+const data = syntheticData(config, 32, 5);
+const inputs = { city: data.inputs.city?.x ?? new Float32Array(), factory: data.inputs.factory?.x ?? new Float32Array() };
+const ci = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+
+let available: BackendCandidate[] = [];
+beforeAll(async () => {
+  const attempts = await probeBackends(trainingProbe(config), ['tensorflow', 'wasm', 'cpu']);
+  available = attempts.filter((a) => a.ok).map((a) => a.candidate);
+  await tf.setBackend('cpu');
+}, 120_000);
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+async function use(candidate: BackendCandidate): Promise<void> {
+  await selectBackend(() => undefined, { env: candidate, log: () => undefined });
+}
+
+function flat(p: Record<string, TaskPrediction>): number[] {
+  return Object.keys(p)
+    .sort()
+    .flatMap((t) => {
+      const r = p[t];
+      return r?.kind === 'regression' ? [...r.values] : r?.kind === 'classification' ? [...r.probabilities] : [];
+    });
+}
+
+describe('backends', () => {
+  it('the native TensorFlow backend is installed (required in CI; set up by infra/tensorflow/setup.sh)', (ctx) => {
+    if (!available.includes('tensorflow')) {
+      const why = 'native backend @tensorflow/tfjs-node is not usable here: run bash infra/tensorflow/setup.sh';
+      if (ci) throw new Error(why);
+      ctx.skip(why);
+    }
+    expect(available).toEqual(expect.arrayContaining(['wasm', 'cpu']));
+  });
+
+  it('a model trained and saved on one backend loads on every other with the same predictions', async () => {
+    for (const from of available) {
+      await use(from);
+      const model = MultiTaskModel.create(config);
+      train(model, data, { epochs: 2, batchSize: 16, seed: 2 });
+      const reference = flat(model.predict(inputs));
+      const dir = await mkdtemp(join(tmpdir(), `hs-parity-${from}-`));
+      try {
+        await saveModel(model, dir, { version: `on-${from}`, features: {}, strategy: { name: 'equal' }, regime: 'joint', metrics: {} });
+        for (const to of available) {
+          await use(to);
+          const { model: loaded, metadata } = await loadModel(dir);
+          expect(metadata.backend).toBe(from === 'tensorflow' ? 'tensorflow' : from);
+          const got = flat(loaded.predict(inputs));
+          loaded.dispose();
+          expect(got).toHaveLength(reference.length);
+          const worst = Math.max(...got.map((v, i) => Math.abs(v - (reference[i] ?? NaN))));
+          expect(worst, `saved on ${from}, loaded on ${to}`).toBeLessThan(1e-4);
+        }
+      } finally {
+        await use(from);
+        model.dispose();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }, 180_000);
+
+  it('one training step gives the same weights on every backend (native matMul and relu gradients included)', async () => {
+    const weights: Record<string, Float32Array> = {};
+    for (const b of available) {
+      await use(b);
+      const model = MultiTaskModel.create(config);
+      const batch = toBatch(data, { city: Array.from({ length: 32 }, (_, i) => i), factory: Array.from({ length: 32 }, (_, i) => i) }, ['traffic', 'fault']);
+      // ε = 1 makes Adam's first step ≈ lr·g, so the weights show the gradients themselves.
+      const optimizer = new Adam({ learningRate: 0.1, epsilon: 1 });
+      trainStep(model, batch, model.tasks, createStrategy('pcgrad', 2, 1), optimizer, { gradientsOn: 'representation', wantGram: true });
+      disposeBatch(batch);
+      const layout = paramLayout(model);
+      weights[b] = readWeights(model, layout, new Float32Array(layout.total));
+      model.dispose();
+    }
+    const cpu = weights.cpu ?? new Float32Array();
+    for (const b of available) {
+      const w = weights[b] ?? new Float32Array();
+      const worst = Math.max(...w.map((v, i) => Math.abs(v - (cpu[i] ?? NaN))));
+      expect(worst, `${b} vs cpu`).toBeLessThan(1e-5);
+    }
+  }, 120_000);
+
+  it('selection takes the first candidate whose real training step works and says why the others were rejected', async () => {
+    const lines: string[] = [];
+    // tfjs-node-gpu is never installed on a CPU machine: rejected with a reason, then the next one works.
+    const choice = await selectBackend(trainingProbe(config), { env: '', order: ['tensorflow-gpu', 'cpu'], log: (l) => lines.push(l) });
+    expect(choice.candidate).toBe('cpu');
+    expect(choice.attempts[0]).toMatchObject({ candidate: 'tensorflow-gpu', ok: false });
+    expect(lines.join('\n')).toMatch(/tensorflow-gpu: rejected — @tensorflow\/tfjs-node-gpu is not installed/);
+    const forced = await selectBackend(trainingProbe(config), { env: 'wasm', log: () => undefined });
+    expect(forced.attempts).toHaveLength(1);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(activeDevice().device).toBe('cpu');
+  }, 60_000);
+});
