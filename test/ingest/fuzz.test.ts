@@ -30,13 +30,14 @@ const parseOptions = { maxPayloadBytes: 8 * 1024, maxFrames: 50 } satisfies Omit
 function generate(count: number, root: string) {
   const r = prng(SEED);
   let clock = 0;
-  const validFrame = () => {
+  // A message's frames are of the site its topic names (a reading belongs to its topic).
+  const validFrame = (site: string) => {
     const values: Record<string, number> = {};
     for (let m = 0, n = 1 + r.int(4); m < n; m++) values[`m${r.int(6)}`] = (r.next() - 0.5) * 10 ** r.int(6);
     clock++;
-    return { site: `s${r.int(20)}`, ts: r.next() < 0.5 ? T0 + clock * 1000 : new Date(T0 + clock * 1000).toISOString(), values };
+    return { site, ts: r.next() < 0.5 ? T0 + clock * 1000 : new Date(T0 + clock * 1000).toISOString(), values };
   };
-  const validMessage = () => (r.next() < 0.5 ? validFrame() : Array.from({ length: 1 + r.int(5) }, validFrame));
+  const validMessage = (site: string) => (r.next() < 0.5 ? validFrame(site) : Array.from({ length: 1 + r.int(5) }, () => validFrame(site)));
   const mutations: ((text: string) => string)[] = [
     (t) => t.slice(0, r.int(t.length)), // truncated
     (t) => { const i = r.int(t.length); return t.slice(0, i) + String.fromCharCode(r.int(128)) + t.slice(i + 1); }, // one byte changed
@@ -52,22 +53,24 @@ function generate(count: number, root: string) {
     (t) => t.replace(/\{"site"/, '{"extra":true,"site"'),
     (t) => t.replace(/"values":\{[^}]*\}/, '"values":{}'),
   ];
-  const junk: (() => string | Buffer)[] = [
+  const junk: ((site: string) => string | Buffer)[] = [
     () => '',
     () => Buffer.from(Array.from({ length: 1 + r.int(200) }, () => r.int(256))),
     () => JSON.stringify(r.pick([42, 'text', null, true, [], {}, [[1]], { a: { b: [] } }])),
     () => '['.repeat(2000) + ']'.repeat(2000),
-    () => JSON.stringify(Array.from({ length: 60 }, validFrame)), // too many frames
-    () => JSON.stringify({ ...validFrame(), site: 'x'.repeat(9000) }), // too large
-    () => JSON.stringify({ ...validFrame(), site: 'y'.repeat(200) }), // name too long
-    () => JSON.stringify({ ...validFrame(), values: { [`m${'\u00e9'}`]: 1 } }),
+    (site) => JSON.stringify(Array.from({ length: 60 }, () => validFrame(site))), // too many frames
+    (site) => JSON.stringify({ ...validFrame(site), site: 'x'.repeat(9000) }), // too large
+    (site) => JSON.stringify({ ...validFrame(site), site: 'y'.repeat(200) }), // name too long
+    (site) => JSON.stringify({ ...validFrame(site), values: { [`m${'\u00e9'}`]: 1 } }),
   ];
   const messages: { topic: string; payload: string | Buffer }[] = [];
   for (let i = 0; i < count; i++) {
     const site = `s${r.int(20)}`;
-    const topic = r.next() < 0.02 ? `${root}/v1/readings/city/bad site` : mqttTopic({ kind: 'readings', domain: 'city', site }, root);
+    // Now and then the topic names another site than the frames (site_mismatch).
+    const topicSite = r.next() < 0.03 ? `s${20 + r.int(5)}` : site;
+    const topic = r.next() < 0.02 ? `${root}/v1/readings/city/bad site` : mqttTopic({ kind: 'readings', domain: 'city', site: topicSite }, root);
     const roll = r.next();
-    const payload = roll < 0.3 ? JSON.stringify(validMessage()) : roll < 0.8 ? r.pick(mutations)(JSON.stringify(validMessage())) : r.pick(junk)();
+    const payload = roll < 0.3 ? JSON.stringify(validMessage(site)) : roll < 0.8 ? r.pick(mutations)(JSON.stringify(validMessage(site))) : r.pick(junk)(site);
     messages.push({ topic, payload });
   }
   return messages;
@@ -107,7 +110,7 @@ it('fuzz: 10,000 mutated, random and valid messages — bad ones dead-lettered w
   const expectedReasons = new Map<string, number>();
   for (const m of messages) {
     const topic = parseMqttTopic(m.topic, root);
-    const parsed = topic?.kind === 'readings' ? parseReadingMessage(m.payload, { ...parseOptions, domain: topic.domain }) : null;
+    const parsed = topic?.kind === 'readings' ? parseReadingMessage(m.payload, { ...parseOptions, domain: topic.domain, site: topic.site }) : null;
     if (parsed?.ok) for (const rd of parsed.readings) for (const metric of Object.keys(rd.values)) expectedKeys.add(`${rd.site}|${metric}|${rd.time}`);
     else {
       const reason = parsed === null ? 'bad_topic' : parsed.reason;

@@ -13,8 +13,15 @@ try {
   process.exit(CONFIG_EXIT_CODE);
 }
 const log = createLogger('ingest', { level: config.logLevel });
+const STORE_FAILURE_EXIT_CODE = 3;
 try {
-  const service = await startIngest(config, log);
+  const service = await startIngest(config, log, {
+    // No point consuming what cannot be stored: exit, unacknowledged, so a supervisor restarts us.
+    onFatal: (error) => {
+      log.fatal({ err: error.cause }, `exiting: ${error.message}`);
+      process.exit(STORE_FAILURE_EXIT_CODE);
+    },
+  });
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     if (++signals > 1) {

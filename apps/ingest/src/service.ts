@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { kafkaTopic, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
-import { IngestPipeline } from '@headstream/pipeline';
+import { IngestPipeline, type StoreUnavailableError } from '@headstream/pipeline';
 import { migrate, openDatabase, type SqlClient } from '@headstream/store';
 import {
   createKafkaPublisher,
@@ -21,8 +21,13 @@ export interface IngestService {
   stop(): Promise<void>;
 }
 
+export interface IngestHooks {
+  /** The store refuses writes for good (no privilege, read-only, disk full): main exits non-zero. */
+  onFatal?: (error: StoreUnavailableError) => void;
+}
+
 /** Wires config → database, migrations, sources, dead-letter publishers, ops endpoints. */
-export async function startIngest(config: IngestConfig, log: Logger): Promise<IngestService> {
+export async function startIngest(config: IngestConfig, log: Logger, hooks: IngestHooks = {}): Promise<IngestService> {
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'error while closing'));
@@ -33,6 +38,9 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
       ...(config.pgDataDir === undefined ? {} : { dataDir: config.pgDataDir }),
       ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
       applicationName: 'headstream-ingest',
+      statementTimeoutMs: config.pgStatementTimeoutMs,
+      lockTimeoutMs: config.pgLockTimeoutMs,
+      idleInTransactionTimeoutMs: config.pgIdleTxTimeoutMs,
     });
     closers.push(() => db.close());
     const migrated = await migrate(db);
@@ -76,7 +84,11 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
           onError: (error) => log.error({ err: error }, 'MQTT source error'),
         }),
       );
-      const publisher = await createMqttPublisher({ ...connection, clientId: `${config.mqttClientId}-deadletter-${process.pid}` });
+      const publisher = await createMqttPublisher({
+        ...connection,
+        clientId: `${config.mqttClientId}-deadletter-${process.pid}`,
+        onError: (error) => log.warn({ err: error }, 'MQTT dead-letter publisher error'),
+      });
       closers.push(() => publisher.close());
       publishers.mqtt = publisher;
     }
@@ -122,10 +134,16 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
       sources,
       deadLetterPublishers: publishers,
       topicRoot: config.topicRoot,
-      parse: parseOptionsOf(config),
+      parse: {
+        ...parseOptionsOf(config),
+        ...(config.allowedSites ? { allowedSites: config.allowedSites } : {}),
+        ...(config.allowedDomains ? { allowedDomains: config.allowedDomains } : {}),
+      },
       writeMode: config.writeMode,
       log: log.child({ component: 'pipeline' }),
       metrics,
+      stallAfterMs: config.healthStallMs,
+      ...(hooks.onFatal ? { onFatal: hooks.onFatal } : {}),
     });
     if (kafkaLag) {
       const lagGauge = metrics.gauge('ingest_kafka_consumer_lag', 'Messages in hs.readings not yet committed by the ingest group');
@@ -143,7 +161,11 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
     const ops = await startOpsServer({
       port: config.httpPort,
       metrics,
-      health: () => ({ ok: started, database: db.kind, sources: sourceKinds, writeMode: pipeline.writeMode, ...pipeline.stats }),
+      // 503 until started, and whenever a source is disconnected or stalled or the store has failed.
+      health: () => {
+        const health = pipeline.health();
+        return { ...pipeline.stats, database: db.kind, writeMode: pipeline.writeMode, ...health, ok: started && health.ok };
+      },
     });
     closers.push(() => ops.close());
     await pipeline.start();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseAllowList } from './allow-list.js';
 import { NAME_PATTERN } from './names.js';
 import { PARSE_DEFAULTS, type ParseOptions } from './reading.js';
 import { DEFAULT_TIME_WINDOW } from './time.js';
@@ -73,6 +74,16 @@ export const cfg = {
     ),
   isoTime: () => z.preprocess((v) => (typeof v === 'string' ? Date.parse(v) : v), z.number().refine(Number.isFinite)),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values),
+  /** Names, globs, a /regex/ or @file (see parseAllowList), as one RegExp. */
+  allowList: () =>
+    z.string().transform((v, ctx) => {
+      try {
+        return parseAllowList(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message, params: { explain: true } });
+        return z.NEVER;
+      }
+    }),
 };
 
 export interface LoadConfigOptions {
@@ -98,7 +109,9 @@ export function loadConfig<S extends ConfigSpec>(spec: S, options: LoadConfigOpt
     }
     const where = fromEnv !== undefined ? '' : raw !== undefined ? ` (from ${filePath})` : '';
     const got = raw === undefined ? 'it is not set' : f.secret ? 'got a value that is not' : `got ${JSON.stringify(raw)}`;
-    problems.push({ key: f.env, line: `config: ${f.env}${where}: expected ${f.expected}; ${got}` });
+    // A custom check (an unreadable @file, a bad /regex/) says what exactly is wrong.
+    const why = f.secret ? undefined : parsed.error.issues.find((i) => i.code === 'custom' && i.params?.explain === true)?.message;
+    problems.push({ key: f.env, line: `config: ${f.env}${where}: expected ${f.expected}; ${got}${why ? ` (${why})` : ''}` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;

@@ -1,6 +1,7 @@
 export * from './names.js';
 export * from './time.js';
 export * from './reading.js';
+export * from './allow-list.js';
 export * from './prediction.js';
 export * from './tasks.js';
 export * from './topics.js';

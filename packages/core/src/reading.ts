@@ -35,6 +35,11 @@ export const REJECT_REASONS = [
   'timestamp_out_of_window',
   'bad_name',
   'too_many_frames',
+  /** A frame's site is not the one its MQTT topic or Kafka key names. */
+  'site_mismatch',
+  /** HS_ALLOWED_SITES / HS_ALLOWED_DOMAINS is set and the name is not on it. */
+  'site_not_allowed',
+  'domain_not_allowed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -42,9 +47,23 @@ export type ParseResult =
   | { ok: true; readings: Reading[] }
   | { ok: false; reason: RejectReason; detail: string };
 
+/** An allow-list of names (a RegExp fits): see parseAllowList. */
+export interface NameFilter {
+  test(name: string): boolean;
+}
+
 export interface ParseOptions {
   /** Domain from the MQTT topic; a frame's own `domain` must agree with it. */
   domain?: string;
+  /**
+   * The site the message is addressed to: the MQTT topic's {site} or the Kafka record key.
+   * Every frame's site must equal it; one that differs rejects the whole message
+   * (site_mismatch), so a sensor can never write another site's series.
+   */
+  site?: string;
+  /** Only these sites / domains are accepted (site_not_allowed / domain_not_allowed). */
+  allowedSites?: NameFilter;
+  allowedDomains?: NameFilter;
   maxPayloadBytes?: number;
   maxFrames?: number;
   maxMetricsPerFrame?: number;
@@ -100,25 +119,27 @@ export function parseReadingMessage(payload: Uint8Array | string, options: Parse
     const problem = nameProblem(options.domain);
     if (problem) return reject('bad_name', `domain ${problem}`);
   }
-  const now = options.now ?? Date.now();
+  const context: FrameContext = { options, maxMetrics, window, now: options.now ?? Date.now() };
   const readings: Reading[] = [];
   for (let i = 0; i < frames.length; i++) {
     const at = Array.isArray(doc) ? `frames[${i}]` : 'frame';
-    const result = checkFrame(frames[i], at, options.domain, maxMetrics, window, now);
+    const result = checkFrame(frames[i], at, context);
     if ('reason' in result) return result;
     readings.push(result);
   }
   return { ok: true, readings };
 }
 
-function checkFrame(
-  frame: unknown,
-  at: string,
-  topicDomain: string | undefined,
-  maxMetrics: number,
-  window: TimeWindow,
-  now: number,
-): Reading | { ok: false; reason: RejectReason; detail: string } {
+interface FrameContext {
+  options: ParseOptions;
+  maxMetrics: number;
+  window: TimeWindow;
+  now: number;
+}
+
+function checkFrame(frame: unknown, at: string, context: FrameContext): Reading | { ok: false; reason: RejectReason; detail: string } {
+  const { options, maxMetrics, window, now } = context;
+  const topicDomain = options.domain;
   const fail = (reason: RejectReason, detail: string) => ({ ok: false as const, reason, detail: `${at}: ${detail}` });
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
     return fail('bad_shape', `expected an object {site, ts, values}, got ${frame === null ? 'null' : Array.isArray(frame) ? 'array' : typeof frame}`);
@@ -134,6 +155,10 @@ function checkFrame(
   const siteProblem = nameProblem(record.site);
   if (siteProblem) return fail(typeof record.site === 'string' ? 'bad_name' : 'bad_shape', `site ${siteProblem}`);
   const site = record.site as string;
+  if (options.site !== undefined && site !== options.site) {
+    return fail('site_mismatch', `site "${site}" is not "${truncate(options.site, 40)}", the site its topic or key names`);
+  }
+  if (options.allowedSites && !options.allowedSites.test(site)) return fail('site_not_allowed', `site "${site}" is not in the allowed sites`);
 
   let domain = topicDomain;
   if (record.domain !== undefined) {
@@ -146,6 +171,7 @@ function checkFrame(
     domain = frameDomain;
   }
   if (domain === undefined) return fail('bad_shape', 'missing field "domain" (required when the topic does not carry it)');
+  if (options.allowedDomains && !options.allowedDomains.test(domain)) return fail('domain_not_allowed', `domain "${domain}" is not in the allowed domains`);
 
   const ts = parseTimestamp(record.ts);
   if (!ts.ok) return fail('bad_timestamp', `ts ${ts.problem}`);

@@ -40,5 +40,7 @@ export interface TimeWindow {
 
 export const DEFAULT_TIME_WINDOW: TimeWindow = {
   notBeforeMs: Date.UTC(1990, 0, 1),
-  maxFutureMs: 24 * 3600 * 1000,
+  // Clock skew, not scheduling: a reading hours ahead is a broken clock, and would sit
+  // in the rollups as "the latest value" until real time catches up.
+  maxFutureMs: 5 * 60 * 1000,
 };

@@ -115,3 +115,20 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('cfg.allowList', () => {
+  const spec = { sites: field('HS_ALLOWED_SITES', cfg.allowList().optional(), 'names/globs, a /regex/ or @file') };
+
+  it('unset: no allow-list; set: one RegExp', () => {
+    expect(loadConfig(spec, { env: {} }).sites).toBeUndefined();
+    const re = loadConfig(spec, { env: { HS_ALLOWED_SITES: 's-*' } }).sites;
+    expect(re?.test('s-9')).toBe(true);
+    expect(re?.test('t-9')).toBe(false);
+  });
+
+  it('a bad value is one line naming the variable and what is wrong', () => {
+    const e = configError(() => loadConfig(spec, { env: { HS_ALLOWED_SITES: '@/nonexistent/sites.txt' } }));
+    expect(e.message).toBe('config: HS_ALLOWED_SITES: expected names/globs, a /regex/ or @file; got "@/nonexistent/sites.txt" (cannot read /nonexistent/sites.txt: ENOENT)');
+    expect(configError(() => loadConfig(spec, { env: { HS_ALLOWED_SITES: '/[/' } })).message.split('\n')).toHaveLength(1);
+  });
+});

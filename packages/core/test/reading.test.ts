@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseReadingMessage, REJECT_REASONS, type ParseOptions, type RejectReason } from '../src/index.js';
+import { DEFAULT_TIME_WINDOW, parseAllowList, parseReadingMessage, REJECT_REASONS, type ParseOptions, type RejectReason } from '../src/index.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const opts: ParseOptions = { domain: 'city', now: NOW };
@@ -71,6 +74,7 @@ describe('parseReadingMessage rejects, never throws', () => {
     ['timestamp of a wrong type', 'bad_timestamp', JSON.stringify({ ...frame, ts: { t: 1 } })],
     ['infinite epoch', 'bad_timestamp', '{"site":"a","ts":1e999,"values":{"x":1}}'],
     ['timestamp too far in the future', 'timestamp_out_of_window', JSON.stringify({ ...frame, ts: NOW + 2 * 24 * 3600e3 })],
+    ['timestamp 1 h ahead (past the 5 min default)', 'timestamp_out_of_window', JSON.stringify({ ...frame, ts: NOW + 3600e3 })],
     ['timestamp before the window (epoch seconds by mistake)', 'timestamp_out_of_window', JSON.stringify({ ...frame, ts: 1748779200 })],
     ['custom window', 'timestamp_out_of_window', JSON.stringify(frame), { ...opts, window: { notBeforeMs: NOW, maxFutureMs: 0 } }],
     ['site with a slash', 'bad_name', JSON.stringify({ ...frame, site: 'a/b' })],
@@ -83,6 +87,11 @@ describe('parseReadingMessage rejects, never throws', () => {
     ['a bad topic domain', 'bad_name', JSON.stringify(frame), { ...opts, domain: 'ci ty' }],
     ['a bad frame domain', 'bad_name', JSON.stringify({ ...frame, domain: '+' }), { now: NOW }],
     ['too many frames', 'too_many_frames', JSON.stringify([frame, frame, frame]), { ...opts, maxFrames: 2 }],
+    ['a frame of another site than the topic names', 'site_mismatch', JSON.stringify(frame), { ...opts, site: 'b2' }],
+    ['one frame of another site among matching ones', 'site_mismatch', JSON.stringify([frame, { ...frame, site: 'b2' }, frame]), { ...opts, site: 'a1' }],
+    ['a site off the allow-list', 'site_not_allowed', JSON.stringify(frame), { ...opts, allowedSites: parseAllowList('b*,c1') }],
+    ['a domain off the allow-list', 'domain_not_allowed', JSON.stringify(frame), { ...opts, allowedDomains: parseAllowList('factory') }],
+    ['a frame domain off the allow-list (Kafka)', 'domain_not_allowed', JSON.stringify({ ...frame, domain: 'lab' }), { now: NOW, allowedDomains: parseAllowList('/^(city|factory)$/') }],
   ];
 
   it.each(cases)('%s → %s', (_label, reason, payload, options) => {
@@ -96,6 +105,18 @@ describe('parseReadingMessage rejects, never throws', () => {
     expect(new Set(cases.map((c) => c[1]))).toEqual(new Set(REJECT_REASONS));
   });
 
+  it('a frame of another site rejects the whole message, naming both sites', () => {
+    const r = rejected(JSON.stringify([frame, { ...frame, site: 'b2' }]), { ...opts, site: 'a1' });
+    expect(r).toMatchObject({ reason: 'site_mismatch', detail: 'frames[1]: site "b2" is not "a1", the site its topic or key names' });
+    expect(parseReadingMessage(JSON.stringify([frame, frame]), { ...opts, site: 'a1' }).ok).toBe(true);
+  });
+
+  it('the default future window is 5 minutes', () => {
+    expect(DEFAULT_TIME_WINDOW.maxFutureMs).toBe(300_000);
+    expect(parseReadingMessage(JSON.stringify({ ...frame, ts: NOW + 299_000 }), opts).ok).toBe(true);
+    expect(rejected(JSON.stringify({ ...frame, ts: NOW + 301_000 })).reason).toBe('timestamp_out_of_window');
+  });
+
   it('names the offending frame and field', () => {
     const r = rejected(JSON.stringify([frame, { ...frame, values: { ok: 1, bad: 'x' } }]));
     expect(r.detail).toBe('frames[1]: values.bad is string, expected a number');
@@ -104,5 +125,34 @@ describe('parseReadingMessage rejects, never throws', () => {
   it('survives deeply nested and huge-array junk', () => {
     expect(rejected('['.repeat(5000) + ']'.repeat(5000)).reason).toBe('bad_shape');
     expect(rejected(JSON.stringify(Array.from({ length: 20_000 }, () => 1))).reason).toBe('too_many_frames');
+  });
+});
+
+describe('parseAllowList', () => {
+  it('names and globs, comma-separated, match whole names', () => {
+    const re = parseAllowList('s-1, plant-*,x?');
+    expect(['s-1', 'plant-7', 'plant-', 'x1'].every((n) => re.test(n))).toBe(true);
+    expect(['s-10', 'as-1', 'xy1', 'plant7'].some((n) => re.test(n))).toBe(false);
+  });
+
+  it('one /regex/, as written', () => {
+    const re = parseAllowList('/^(north|south)-\\d{1,3}$/');
+    expect(re.test('north-12')).toBe(true);
+    expect(re.test('east-12')).toBe(false);
+  });
+
+  it('@file: one entry per line, comments and blank lines ignored', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-allow-'));
+    const file = join(dir, 'sites.txt');
+    writeFileSync(file, '# sites of the north plant\nn-1\n\n/^line-[ab]$/\nm*\n');
+    const re = parseAllowList(`@${file}`);
+    expect(['n-1', 'line-a', 'm42'].every((n) => re.test(n))).toBe(true);
+    expect(['n-2', 'line-c'].some((n) => re.test(n))).toBe(false);
+  });
+
+  it('refuses a bad regex, a bad glob and an unreadable file, saying which', () => {
+    expect(() => parseAllowList('/(/')).toThrow(/not a valid regular expression/);
+    expect(() => parseAllowList('a b')).toThrow(/neither a name/);
+    expect(() => parseAllowList('@/nonexistent/hs-sites.txt')).toThrow(/cannot read \/nonexistent\/hs-sites.txt: ENOENT/);
   });
 });

@@ -1,2 +1,10 @@
-export { IngestPipeline, type CommittedBatch, type IngestPipelineOptions, type IngestStats } from './ingest-pipeline.js';
-export { isTransient, retry, DEFAULT_RETRY, type RetryOptions } from './retry.js';
+export {
+  IngestPipeline,
+  StoreUnavailableError,
+  type CommittedBatch,
+  type IngestPipelineOptions,
+  type IngestStats,
+  type PipelineHealth,
+  type SourceHealth,
+} from './ingest-pipeline.js';
+export { describeDbError, isStoreFailure, isTransient, retry, DEFAULT_RETRY, type RetryOptions } from './retry.js';

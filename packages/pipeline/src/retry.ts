@@ -1,5 +1,33 @@
-/** PostgreSQL SQLSTATE classes and socket errors that go away by themselves. */
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+/**
+ * PostgreSQL SQLSTATE classes and socket errors that go away by themselves. 55P03 (lock_timeout),
+ * 57014 (statement_timeout) and 25P03 (idle_in_transaction_session_timeout) are our own time
+ * limits firing: the write is retried, so a held lock pauses a partition instead of hanging it.
+ */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300', '40001', '40P01', '55P03', '57014', '25P03',
+]);
+
+/**
+ * Errors that say the store itself cannot take writes, whatever the message: no privilege
+ * (42501), read-only (25006), disk full or out of memory (53xxx but 53300 "too many
+ * connections", which is transient), I/O or corruption (58xxx, XX001, XX002), tables gone
+ * (42P01). Splitting a batch cannot help; the process should stop and be restarted.
+ */
+const STORE_FAILURE_CODES = new Set(['42501', '25006', '53000', '53100', '53200', '53400', '58000', '58030', '58P01', '58P02', 'XX001', 'XX002', '42P01']);
+
+export function isStoreFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && STORE_FAILURE_CODES.has(code);
+}
+
+/** SQLSTATE and first line of a database error, for logs and dead-letter details. */
+export function describeDbError(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? `${message} (SQLSTATE ${code})` : message;
+}
 
 export function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

@@ -9,6 +9,10 @@ export interface DatabaseOptions {
   /** PGlite data directory when embedded; unset = in memory. */
   dataDir?: string;
   applicationName?: string;
+  /** PostgreSQL server only (see PostgresOptions); PGlite has no concurrent sessions to wait on. */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** The configured PostgreSQL, or the embedded one when no URL is given. */
@@ -18,5 +22,8 @@ export function openDatabase(options: DatabaseOptions): Promise<SqlClient> {
     url: options.url,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+    ...(options.idleInTransactionTimeoutMs === undefined ? {} : { idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs }),
   });
 }

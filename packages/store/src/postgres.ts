@@ -10,8 +10,13 @@ export interface PostgresOptions {
   schema?: string;
   poolSize?: number;
   applicationName?: string;
-  /** Statement timeout, ms; 0 = none. */
+  /** Server-side limits, ms; 0 or unset = none. A write blocked by a lock or a hung
+   * statement then fails (SQLSTATE 55P03 / 57014) and is retried, instead of holding its
+   * batch (and the partition or MQTT session behind it) forever. */
   statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  /** A session idle inside a transaction this long is closed by the server (25P03). */
+  idleInTransactionTimeoutMs?: number;
 }
 
 // int8 (counts, ids) and numeric as JS numbers: ids and counts stay far below 2^53.
@@ -75,14 +80,20 @@ async function copyInto(conn: pg.PoolClient, sql: string, body: string): Promise
 /** Connects to PostgreSQL and checks the connection with one round trip. */
 export async function connectPostgres(options: PostgresOptions): Promise<SqlClient> {
   const schema = options.schema ?? 'public';
-  const startup = [`-c search_path=${quoteIdent(schema)},public`];
-  if (options.statementTimeoutMs) startup.push(`-c statement_timeout=${Math.trunc(options.statementTimeoutMs)}`);
+  const ms = (v: number | undefined) => (v ? Math.trunc(v) : undefined);
+  const statementTimeout = ms(options.statementTimeoutMs);
+  const lockTimeout = ms(options.lockTimeoutMs);
+  const idleInTransactionTimeout = ms(options.idleInTransactionTimeoutMs);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 4,
     application_name: options.applicationName ?? 'headstream',
-    options: startup.join(' '),
+    options: `-c search_path=${quoteIdent(schema)},public`,
     connectionTimeoutMillis: 10_000,
+    // Sent as startup parameters: every pooled connection has them from its first statement.
+    ...(statementTimeout === undefined ? {} : { statement_timeout: statementTimeout }),
+    ...(lockTimeout === undefined ? {} : { lock_timeout: lockTimeout }),
+    ...(idleInTransactionTimeout === undefined ? {} : { idle_in_transaction_session_timeout: idleInTransactionTimeout }),
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => undefined);

@@ -20,6 +20,7 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
 export function createKafkaSource(options: KafkaSourceOptions): MessageSource & { connection: KafkaConnection } {
   const connection = createKafkaConnection(options);
   let stopConsumer: (() => Promise<void>) | undefined;
+  let consumerConnected: (() => boolean) | undefined;
   return {
     kind: 'kafka',
     connection,
@@ -53,11 +54,14 @@ export function createKafkaSource(options: KafkaSourceOptions): MessageSource & 
         },
       });
       stopConsumer = () => consumer.close();
+      consumerConnected = () => consumer.connected;
     },
     async stop() {
+      consumerConnected = undefined;
       await stopConsumer?.();
       await connection.close();
     },
+    connected: () => consumerConnected?.() ?? false,
   };
 }
 

@@ -39,6 +39,8 @@ export interface KafkaProducer {
 }
 
 export interface KafkaConsumer {
+  /** In its group and not crashed (for /healthz). */
+  readonly connected: boolean;
   /** Stops fetching (backpressure); in-flight batches finish. */
   pause(): void;
   resume(): void;
@@ -153,10 +155,16 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
       await consumer.connect();
       opened.add(consumer);
       await consumer.subscribe({ topics: consumeOptions.topics, fromBeginning: consumeOptions.fromBeginning ?? true });
-      if (consumeOptions.onError) {
-        const onError = consumeOptions.onError;
-        consumer.on(consumer.events.CRASH, (event) => onError(event.payload.error));
-      }
+      // Joined = connected; a crash (kafkajs restarts the consumer after a retriable one)
+      // or a disconnect clears it until the group is joined again.
+      let joined = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+      consumer.on(consumer.events.DISCONNECT, () => (joined = false));
+      consumer.on(consumer.events.STOP, () => (joined = false));
+      consumer.on(consumer.events.CRASH, (event) => {
+        joined = false;
+        consumeOptions.onError?.(event.payload.error);
+      });
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: consumeOptions.partitionsConcurrently ?? 1,
@@ -192,6 +200,9 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
         },
       });
       return {
+        get connected() {
+          return joined;
+        },
         pause: () => consumer.pause(consumeOptions.topics.map((topic) => ({ topic }))),
         resume: () => consumer.resume(consumeOptions.topics.map((topic) => ({ topic }))),
         async close() {

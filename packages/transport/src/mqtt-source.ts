@@ -57,9 +57,14 @@ export function createMqttSource(options: MqttSourceOptions): MessageSource & { 
         await run(batch.map((p) => p.message));
         for (const p of batch) p.ack?.();
       } catch (error) {
-        // Not acknowledged: the broker re-delivers on the session's next connection.
         options.onError?.(error instanceof Error ? error : new Error(String(error)));
-        for (const c of clients) c.end(true);
+        // Not acknowledged. A QoS 1 message the broker sent is re-delivered only on the
+        // session's next connection, and mqtt.js reads nothing more from a connection with an
+        // acknowledgement outstanding: reconnect (session kept) so the batch comes again and
+        // consuming goes on. Never just end the clients: the process would be alive but deaf.
+        if (ackMode === 'after-commit' && !stopping) {
+          for (const c of clients) c.end(true, () => c.reconnect());
+        }
       }
     });
   };
@@ -109,15 +114,19 @@ export function createMqttSource(options: MqttSourceOptions): MessageSource & { 
       await chain;
       await Promise.all(clients.map((c) => c.endAsync()));
     },
+    connected: () => !stopping && clients.length === connections && clients.every((c) => c.connected),
   };
 }
 
 export interface MqttPublisherOptions extends Omit<MqttConnectionOptions, 'onMessage'> {
   qos?: 0 | 1;
+  /** Connection errors while reconnecting (broker gone); without a listener they would crash the process. */
+  onError?: (error: Error) => void;
 }
 
 export async function createMqttPublisher(options: MqttPublisherOptions): Promise<MessagePublisher> {
   const client = await connectMqtt(options);
+  client.on('error', (error) => options.onError?.(error));
   const qos = options.qos ?? 1;
   return {
     kind: 'mqtt',

@@ -23,6 +23,8 @@ export interface MessageSource {
   start(handler: (batch: InboundMessage[]) => Promise<void>): Promise<void>;
   /** Stops receiving; waits for the batch in hand to finish and be acknowledged. */
   stop(): Promise<void>;
+  /** Whether the source is connected to its broker(s) now (for /healthz); absent = always. */
+  connected?(): boolean;
 }
 
 /** Publishes messages to a topic (MQTT topic or Kafka topic). */
