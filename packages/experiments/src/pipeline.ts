@@ -1,7 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { TaskName } from '@headstream/core';
 import { featureCount } from '@headstream/features';
-import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, selectBackend, train, trainingProbe, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
+import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, selectBackend, timedTrainingStep, train, trainingProbe, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
 import { PROTOCOL_TASKS, TASK_ORDER, taskSpec } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type SplitSizes, type TaskSplit } from './splits.js';
@@ -133,10 +133,10 @@ function trainModel(tasks: readonly TaskName[], splits: Record<TaskName, TaskSpl
   return { model, result };
 }
 
-/** Picks wasm (fastest here) or the next backend that runs a real training step of this model. */
-export async function chooseBackend(log: (line: string) => void): Promise<string> {
+/** The backend that trains this model fastest at the protocol's batch size, among those that work here. */
+export async function chooseBackend(log: (line: string) => void, batchSize = 128): Promise<string> {
   const config = modelConfig([...TASK_ORDER], Object.fromEntries(TASK_ORDER.map((t) => [t, featureCount(taskSpec(t))])), 1);
-  return (await selectBackend(trainingProbe(config), { log })).backend;
+  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }) })).backend;
 }
 
 /** The whole experiment: protocols, single-task baselines, the strategy sweep over shared and pair models, CV. */

@@ -12,6 +12,8 @@ export interface BackendAttempt {
   ok: boolean;
   reason: string;
   ms?: number;
+  /** Fastest timed training step (SelectOptions.timedStep), ms. */
+  stepMs?: number;
 }
 
 /** What a loaded backend runs on (native backends only report a library version and device). */
@@ -95,32 +97,72 @@ export async function probeBackends(probe: () => void, order: readonly BackendCa
   return out;
 }
 
+export interface SelectOptions {
+  /** Overrides HS_TF_BACKEND ('' = not forced). */
+  env?: string;
+  log?: (line: string) => void;
+  order?: readonly BackendCandidate[];
+  /**
+   * A representative training step (e.g. trainingProbe(config, batch) at the job's batch size). When
+   * given, every working candidate is timed with it and the fastest is chosen; otherwise the first
+   * working candidate in `order` is. tfjs-node pays a fixed cost per op, so which backend is fastest
+   * depends on the model and the batch: measured here, not assumed.
+   */
+  timedStep?: (() => void) & { release?: () => void };
+  /** Timed runs per candidate after one warm-up (default 3); the fastest run counts. */
+  timedRuns?: number;
+}
+
+/** Names HS_TF_BACKEND accepts, each mapped to its candidate. */
+export const CANDIDATE_ALIASES: Readonly<Record<string, BackendCandidate>> = { 'tensorflow-gpu': 'tensorflow-gpu', 'node-gpu': 'tensorflow-gpu', tensorflow: 'tensorflow', node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
 /**
- * Chooses the backend: HS_TF_BACKEND (a candidate name or a registered tfjs backend name) overrides;
- * otherwise the first candidate in BACKEND_ORDER that loads AND runs `probe` (one real training step of
- * the real model) without error. Every attempt and its reason is returned and logged.
+ * Chooses the backend: HS_TF_BACKEND (a candidate name or alias) overrides; otherwise among the
+ * candidates in `order` that load AND run `probe` (one real training step of the real model) without
+ * error, the fastest at `timedStep` (or, without one, the first). Every attempt and its reason is
+ * returned and logged.
  */
-export async function selectBackend(probe: () => void, options: { env?: string; log?: (line: string) => void; order?: readonly BackendCandidate[] } = {}): Promise<BackendChoice> {
+export async function selectBackend(probe: () => void, options: SelectOptions = {}): Promise<BackendChoice> {
   const log = options.log ?? ((line: string) => console.error(line));
   const forced = options.env ?? process.env.HS_TF_BACKEND;
-  const order: readonly BackendCandidate[] = forced ? [forced === 'tensorflow-gpu' || forced === 'node-gpu' ? 'tensorflow-gpu' : forced === 'node' || forced === 'tensorflow' ? 'tensorflow' : (forced as BackendCandidate)] : (options.order ?? BACKEND_ORDER);
+  const order: readonly BackendCandidate[] = forced ? [CANDIDATE_ALIASES[forced] ?? (forced as BackendCandidate)] : (options.order ?? BACKEND_ORDER);
+  const timed = forced ? undefined : options.timedStep;
   const attempts: BackendAttempt[] = [];
+  const working: { candidate: BackendCandidate; name: string; stepMs: number }[] = [];
   for (const candidate of order) {
     const t0 = performance.now();
     try {
       const name = await load(candidate);
+      // tfjs-node and tfjs-node-gpu both register "tensorflow": the GPU build, when it works, is that backend.
+      if (working.some((w) => w.name === name)) continue;
       if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
       await tf.ready();
       probe();
       const ms = performance.now() - t0;
-      attempts.push({ candidate, ok: true, reason: `training step succeeded on ${name}`, ms });
-      log(`[model] backend ${candidate}: ok (probe step ${ms.toFixed(0)} ms)${forced ? ' — forced by HS_TF_BACKEND' : ''}`);
-      return { backend: name, candidate, attempts };
+      let stepMs = NaN;
+      if (timed) {
+        timed();
+        stepMs = Infinity;
+        for (let i = 0; i < (options.timedRuns ?? 3); i++) {
+          const s0 = performance.now();
+          timed();
+          stepMs = Math.min(stepMs, performance.now() - s0);
+        }
+      }
+      attempts.push({ candidate, ok: true, reason: `training step succeeded on ${name}`, ms, ...(timed ? { stepMs } : {}) });
+      log(`[model] backend ${candidate}: ok (probe step ${ms.toFixed(0)} ms${timed ? `, timed step ${stepMs.toFixed(1)} ms` : ''})${forced ? ' — forced by HS_TF_BACKEND' : ''}`);
+      if (!timed) return { backend: name, candidate, attempts };
+      working.push({ candidate, name, stepMs });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       attempts.push({ candidate, ok: false, reason });
       log(`[model] backend ${candidate}: rejected — ${reason}`);
     }
   }
-  throw new Error(`no usable TensorFlow.js backend: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
+  timed?.release?.();
+  const fastest = [...working].sort((a, b) => a.stepMs - b.stepMs)[0];
+  if (!fastest) throw new Error(`no usable TensorFlow.js backend: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
+  if (!(await tf.setBackend(fastest.name))) throw new Error(`tf.setBackend('${fastest.name}') failed`);
+  log(`[model] backend ${fastest.candidate} chosen: fastest training step (${working.map((w) => `${w.candidate} ${w.stepMs.toFixed(1)} ms`).join(', ')})`);
+  return { backend: fastest.name, candidate: fastest.candidate, attempts };
 }

@@ -9,12 +9,12 @@ export { Adam, paramLayout, readWeights, writeWeights, type AdamOptions, type Pa
 export { DataParallel, defaultWorkerUrl, type DataParallelOptions } from './training/parallel.js';
 export { train, singleTaskConfig, trainSingleTaskModels, type EpochSummary, type Regime, type TrainOptions, type TrainResult } from './training/trainer.js';
 export { conflictFromGram, meanConflict, type EpochEvent, type GradientConflict, type GradientSite, type StepEvent, type TrainingEvent } from './training/telemetry.js';
-export { syntheticData, trainingProbe } from './training/probe.js';
+export { syntheticData, timedTrainingStep, trainingProbe, type TimedStep } from './training/probe.js';
 export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, type ClassificationMetrics, type HorizonMetrics, type TaskScore } from './evaluation/metrics.js';
 export { evaluate, evaluateData, type DataReport, type TaskReport } from './evaluation/evaluate.js';
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
 export { saveModel, loadModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
-export { activeDevice, BACKEND_ORDER, BACKEND_REMEDY, probeBackends, selectBackend, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
+export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
 export { runExperiment, type ExperimentOptions, type ExperimentReport, type TaskComparison, type ValidationData } from './experiment.js';

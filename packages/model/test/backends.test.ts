@@ -138,4 +138,25 @@ describe('backends', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(activeDevice().device).toBe('cpu');
   }, 60_000);
+
+  it('with a timed step, every working candidate is timed and the fastest is chosen, not the first', async () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    // A step that is slow on wasm and fast on cpu: cpu must win although wasm comes first in the order.
+    const timedStep = Object.assign(() => busy(tf.getBackend() === 'wasm' ? 40 : 2), { release: () => undefined });
+    const lines: string[] = [];
+    const choice = await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep, log: (l) => lines.push(l) });
+    expect(choice.candidate).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    const steps = Object.fromEntries(choice.attempts.map((a) => [a.candidate, a.stepMs ?? NaN]));
+    expect(steps.wasm).toBeGreaterThanOrEqual(40);
+    expect(steps.cpu).toBeLessThan(40);
+    expect(lines.at(-1)).toMatch(/backend cpu chosen: fastest training step \(wasm \d+\.\d ms, cpu \d+\.\d ms\)/);
+    // Forced by HS_TF_BACKEND: no timing, the forced one is taken.
+    const forced = await selectBackend(trainingProbe(config), { env: 'wasm', timedStep, log: () => undefined });
+    expect(forced.candidate).toBe('wasm');
+    expect(forced.attempts[0]?.stepMs).toBeUndefined();
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { TASKS } from '@headstream/core';
-import { BACKEND_ORDER, BACKEND_REMEDY, DEFAULT_ENCODER, probeBackends, trainingProbe, type BackendCandidate, type ModelConfig } from '@headstream/model';
+import { BACKEND_ORDER, BACKEND_REMEDY, CANDIDATE_ALIASES, DEFAULT_ENCODER, probeBackends, selectBackend, timedTrainingStep, trainingProbe, type BackendCandidate, type ModelConfig } from '@headstream/model';
 import { UsageError } from '../publish.js';
 
 export interface DoctorReport {
@@ -10,21 +10,28 @@ export interface DoctorReport {
   cpus: number;
   /** The backend training would use now, and why. */
   selected?: { candidate: BackendCandidate; why: string };
-  backends: { candidate: BackendCandidate; ok: boolean; detail: string; device?: string; libtensorflow?: string; probe_ms?: number; remedy?: string }[];
+  backends: { candidate: BackendCandidate; ok: boolean; detail: string; device?: string; libtensorflow?: string; probe_ms?: number; step_ms?: number; remedy?: string }[];
 }
 
 const tasks = [TASKS.traffic, TASKS.air_quality, TASKS.fault, TASKS.throughput];
-/** The probe trains one step of a four-task model of the default architecture. */
+/** The probe trains one step of a four-task model of the default architecture; the timing runs it at TIMING_BATCH. */
+const TIMING_BATCH = 128;
 const probeConfig: ModelConfig = { tasks, inputs: { site: { features: 8 } }, taskInput: Object.fromEntries(tasks.map((t) => [t.name, 'site'])), lookback: 32, encoder: DEFAULT_ENCODER, headHidden: 16, seed: 1 };
-
-const ALIASES: Record<string, BackendCandidate> = { 'tensorflow-gpu': 'tensorflow-gpu', 'node-gpu': 'tensorflow-gpu', tensorflow: 'tensorflow', node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
 /** `headstream doctor`: which TensorFlow.js backend is active and why the others are not. */
 export async function doctor(env: Record<string, string | undefined> = process.env): Promise<DoctorReport> {
   const forcedName = env.HS_TF_BACKEND?.trim() || undefined;
-  const forced = forcedName === undefined ? undefined : ALIASES[forcedName];
-  if (forcedName !== undefined && forced === undefined) throw new UsageError(`HS_TF_BACKEND: unknown backend "${forcedName}"; valid: ${Object.keys(ALIASES).join(', ')}`);
+  const forced = forcedName === undefined ? undefined : CANDIDATE_ALIASES[forcedName];
+  if (forcedName !== undefined && forced === undefined) throw new UsageError(`HS_TF_BACKEND: unknown backend "${forcedName}"; valid: ${Object.keys(CANDIDATE_ALIASES).join(', ')}`);
   const attempts = await probeBackends(trainingProbe(probeConfig), BACKEND_ORDER);
+  // Which one training would take: the same measured choice the training jobs make.
+  let choice: Awaited<ReturnType<typeof selectBackend>> | undefined;
+  try {
+    choice = await selectBackend(trainingProbe(probeConfig), { env: forced ?? '', log: () => undefined, timedStep: timedTrainingStep(probeConfig, TIMING_BATCH) });
+  } catch {
+    choice = undefined;
+  }
+  const stepMs = Object.fromEntries((choice?.attempts ?? []).filter((a) => a.stepMs !== undefined).map((a) => [a.candidate, Math.round((a.stepMs ?? 0) * 10) / 10]));
   const backends = attempts.map((a) => ({
     candidate: a.candidate,
     ok: a.ok,
@@ -32,13 +39,12 @@ export async function doctor(env: Record<string, string | undefined> = process.e
     ...(a.ok && a.device ? { device: a.device } : {}),
     ...(a.libtensorflow ? { libtensorflow: a.libtensorflow } : {}),
     ...(a.ok && a.ms !== undefined ? { probe_ms: Math.round(a.ms) } : { remedy: BACKEND_REMEDY[a.candidate] }),
+    ...(stepMs[a.candidate] !== undefined ? { step_ms: stepMs[a.candidate] } : {}),
   }));
-  const first = attempts.find((a) => a.ok);
-  const selected = forced
-    ? attempts.find((a) => a.candidate === forced)?.ok
-      ? { candidate: forced, why: `forced by HS_TF_BACKEND=${forcedName}` }
-      : undefined
-    : first && { candidate: first.candidate, why: `first working backend in the order ${BACKEND_ORDER.join(' → ')}` };
+  const selected = choice && {
+    candidate: choice.candidate,
+    why: forced ? `forced by HS_TF_BACKEND=${forcedName}` : `fastest training step at batch ${TIMING_BATCH} among the working backends`,
+  };
   return {
     ok: selected !== undefined,
     node: process.version,
@@ -52,7 +58,7 @@ export async function doctor(env: Record<string, string | undefined> = process.e
 export function printDoctor(report: DoctorReport): string {
   const lines = [`node ${report.node} on ${report.platform}, ${report.cpus} CPU(s)`, 'TensorFlow.js backends (preference order):'];
   for (const b of report.backends) {
-    const what = b.ok ? `ok    ${b.device ?? 'cpu'}${b.libtensorflow ? `, libtensorflow ${b.libtensorflow}` : ''}, probe step ${b.probe_ms ?? '?'} ms` : `no    ${b.detail}\n        to get it: ${b.remedy ?? ''}`;
+    const what = b.ok ? `ok    ${b.device ?? 'cpu'}${b.libtensorflow ? `, libtensorflow ${b.libtensorflow}` : ''}${b.step_ms !== undefined ? `, training step ${b.step_ms} ms at batch ${TIMING_BATCH}` : ''}` : `no    ${b.detail}\n        to get it: ${b.remedy ?? ''}`;
     lines.push(`  ${b.candidate.padEnd(15)}${what}`);
   }
   lines.push(report.selected ? `selected: ${report.selected.candidate} (${report.selected.why})` : 'selected: NONE — no backend can train here');

@@ -82,6 +82,35 @@ function timeSteps(strategies: readonly StrategyName[], steps: number, parallel?
   return Object.fromEntries(runs.map((r) => [r.name, median(r.times)]));
 }
 
+/** Batch sizes of the per-backend sweep: tfjs-node pays a fixed cost per op, so its lead grows with the batch. */
+const SWEEP_BATCHES = [256, 1024, 4096];
+
+/** Single-thread samples/s of equal-weight steps at each sweep batch size (median of `steps`). */
+function batchSweep(steps: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const names = tasks.map((t) => t.name);
+  for (const b of SWEEP_BATCHES) {
+    const data = syntheticData(config, b);
+    const batch = toBatch(data, { site: Array.from({ length: b }, (_, i) => i) }, names);
+    const model = MultiTaskModel.create(config);
+    const strategy = createStrategy('equal', tasks.length);
+    const optimizer = new Adam({ learningRate: 1e-3 });
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < steps + 1; i++) {
+        const t0 = performance.now();
+        trainStep(model, batch, model.tasks, strategy, optimizer, { gradientsOn: 'representation', wantGram: false });
+        if (i >= 1) times.push(performance.now() - t0);
+      }
+    } finally {
+      disposeBatch(batch);
+      model.dispose();
+    }
+    out[String(b)] = Math.round((b / median(times)) * 1000);
+  }
+  return out;
+}
+
 interface TrainTiming {
   replicas: number;
   train_samples_per_s: number;
@@ -108,6 +137,8 @@ interface BackendResult extends TrainTiming {
   /** Every training configuration measured (single thread, data-parallel); the fields above are the fastest's. */
   train_configs: TrainTiming[];
   train_samples_per_s_single_thread: number;
+  /** Single-thread samples/s by batch size (equal weights). */
+  train_samples_per_s_by_batch: Record<string, number>;
   infer_windows_per_s_b1: number;
   infer_windows_per_s_b256: number;
   mtl_vs_stl_inference_cost: number;
@@ -133,6 +164,8 @@ async function benchBackend(candidate: BackendCandidate, steps: number, workers:
     }
   }
   const best = [...configs].sort((a, b) => b.train_samples_per_s - a.train_samples_per_s)[0] as TrainTiming;
+  const byBatch = batchSweep(Math.max(3, Math.round(steps / 2)));
+  say(`${choice.backend}, 1 thread, samples/s by batch: ${JSON.stringify(byBatch)}`);
   const shared = MultiTaskModel.create(config);
   const singles = tasks.map((t) => MultiTaskModel.create(singleTaskConfig(config, t.name)));
   const twoShared = MultiTaskModel.create(twoDomainConfig);
@@ -147,6 +180,7 @@ async function benchBackend(candidate: BackendCandidate, steps: number, workers:
       ...best,
       train_samples_per_s_single_thread: configs[0]?.train_samples_per_s ?? NaN,
       train_configs: configs,
+      train_samples_per_s_by_batch: byBatch,
       infer_windows_per_s_b1: Math.round(b1.windowsPerSecond),
       infer_windows_per_s_b256: Math.round(b256.windowsPerSecond),
       mtl_vs_stl_inference_cost: +cost.time.toFixed(3),
@@ -199,9 +233,25 @@ async function main(): Promise<void> {
     cpus: (await import('node:os')).cpus().length,
     backends: results,
     skipped,
+    ...nativeVsWasm(results),
   };
   if (json) console.log(JSON.stringify(summary));
   else say(`fastest: ${best.backend} (${best.train_samples_per_s} samples/s)`);
+}
+
+/**
+ * Native TensorFlow against wasm from this one run: at the bench batch (fastest configuration of each,
+ * data-parallel included) and single-threaded at each sweep batch size.
+ */
+function nativeVsWasm(results: Record<string, BackendResult>): { native_vs_wasm?: number; native_vs_wasm_by_batch?: Record<string, number> } {
+  const native = results['tensorflow-gpu'] ?? results.tensorflow;
+  const wasm = results.wasm;
+  if (!native || !wasm) return {};
+  const ratio = (a: number | undefined, b: number | undefined) => +((a ?? NaN) / (b ?? NaN)).toFixed(2);
+  return {
+    native_vs_wasm: ratio(native.train_samples_per_s, wasm.train_samples_per_s),
+    native_vs_wasm_by_batch: Object.fromEntries(SWEEP_BATCHES.map((b) => [String(b), ratio(native.train_samples_per_s_by_batch[b], wasm.train_samples_per_s_by_batch[b])])),
+  };
 }
 
 main().catch((error: unknown) => {

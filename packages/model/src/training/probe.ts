@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../architecture/config.js';
+import { tf } from '../tf.js';
 import { MultiTaskModel } from '../architecture/model.js';
 import { Rng } from '../rng.js';
 import { equalWeights } from '../weighting/equal.js';
@@ -39,4 +40,33 @@ export function trainingProbe(config: ModelConfig): () => void {
       model.dispose();
     }
   };
+}
+
+/** A training step to time backends with (SelectOptions.timedStep); release() frees its model. */
+export type TimedStep = (() => void) & { release(): void };
+
+/**
+ * One training step of the real model at a real batch size, for timing a backend: the model and batch
+ * are built on the first call on each backend (that call is the warm-up) and reused after.
+ */
+export function timedTrainingStep(config: ModelConfig, batchSize: number, options: { gradientsOn?: 'representation' | 'parameters' } = {}): TimedStep {
+  let state: { backend: string; model: MultiTaskModel; batch: ReturnType<typeof toBatch>; optimizer: Adam } | undefined;
+  const release = () => {
+    if (!state) return;
+    disposeBatch(state.batch);
+    state.model.dispose();
+    state = undefined;
+  };
+  const step = () => {
+    const backend = tf.getBackend();
+    if (state?.backend !== backend) {
+      release();
+      const data = syntheticData(config, batchSize);
+      const rows = Array.from({ length: batchSize }, (_, i) => i);
+      state = { backend, model: MultiTaskModel.create(config), batch: toBatch(data, Object.fromEntries(Object.keys(data.inputs).map((k) => [k, rows])), config.tasks.map((t) => t.name)), optimizer: new Adam({ learningRate: 1e-3 }) };
+    }
+    const { model, batch, optimizer } = state;
+    trainStep(model, batch, model.tasks, equalWeights(model.tasks.length), optimizer, { gradientsOn: options.gradientsOn ?? 'representation', wantGram: true });
+  };
+  return Object.assign(step, { release });
 }
