@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getLoader, openSources, ReadingChecksum } from '@headstream/datasets';
+import { migrate } from '@headstream/store';
 import { freePort, kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, spawnNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 
 const require = createRequire(import.meta.url);
@@ -61,6 +62,7 @@ describe('replay a real data set through a real broker into ingest: the database
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase(`replay-${to}`);
     cleanups.push(() => db.dispose());
+    await migrate(db); // `headstream migrate` as the owner: ingest only checks the version
     const root = uniqueName('e2e').replace(/-/g, '_');
     const ingest = await startIngest({
       ...env,

@@ -247,6 +247,7 @@ describe('/healthz', () => {
     cleanups.push(() => broker.dispose());
     const db = await realDatabase('healthz-broker');
     cleanups.push(() => db.dispose());
+    await migrate(db); // `headstream migrate` as the owner: ingest only checks the version
     const root = uniqueName('hz').replace(/-/g, '_');
     const ingest = await startIngest({
       HS_PG_URL: testServices().postgres.url,
@@ -278,6 +279,7 @@ describe('no hung partitions', () => {
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('locked');
     cleanups.push(() => db.dispose());
+    await migrate(db); // `headstream migrate` as the owner: ingest only checks the version
     const root = uniqueName('locked');
     const topic = kafkaTopic('readings', root);
     const producer = await createKafkaPublisher({ brokers, clientId: 'lock-producer' });

@@ -117,6 +117,7 @@ describe('ingest reliability', () => {
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('sigkill');
     cleanups.push(() => db.dispose());
+    await migrate(db); // `headstream migrate` as the owner: ingest only checks the version
     const root = uniqueName('kill');
     const topic = kafkaTopic('readings', root);
     const producer = await createKafkaPublisher({ brokers, clientId: 'sigkill-producer' });

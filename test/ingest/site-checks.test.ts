@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kafkaTopic, mqttTopic } from '@headstream/core';
 import { freePort, kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, spawnNodeScript, testServices, uniqueName, waitUntil } from '@headstream/testkit';
+import { migrate } from '@headstream/store';
 import { connectMqtt, createKafkaPublisher } from '@headstream/transport';
 
 // A reading belongs to its topic: the MQTT topic's {site} and the Kafka key must be the frame's
@@ -24,6 +25,7 @@ describe('a reading belongs to its topic', () => {
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('site-checks');
     cleanups.push(() => db.dispose());
+    await migrate(db); // `headstream migrate` as the owner: ingest only checks the version
     const root = uniqueName('sites').replace(/-/g, '_');
     const topic = kafkaTopic('readings', root);
     const producer = await createKafkaPublisher({ brokers, clientId: 'sites-producer' });

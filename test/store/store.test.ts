@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPostgres, INGEST_ROLE, migrate, MIGRATIONS, ReadingWriter, type ReadingBatchItem, type WriteMode } from '@headstream/store';
+import { connectPostgres, ingestRoleFor, migrate, MIGRATIONS, quoteIdent, ReadingWriter, type ReadingBatchItem, type WriteMode } from '@headstream/store';
 import { databaseTargets, describeEachTarget, realDatabase, realServiceOrSkip, testServices, type TestDatabase } from '@headstream/testkit';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
@@ -90,7 +90,8 @@ describe('least privilege on the real PostgreSQL', () => {
     const login = `hs_test_ingest_${randomBytes(3).toString('hex')}`;
     try {
       await migrate(db);
-      await db.query(`CREATE ROLE ${login} LOGIN IN ROLE ${INGEST_ROLE}`);
+      // The schema's own ingest role (roles are per schema: see ingestRoleFor).
+      await db.query(`CREATE ROLE ${login} LOGIN IN ROLE ${quoteIdent(ingestRoleFor(db.schema))}`);
       const url = new URL(testServices().postgres.url);
       url.username = login;
       const asIngest = await connectPostgres({ url: url.toString(), schema: db.schema });

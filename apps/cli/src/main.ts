@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { commonConfigSpec, ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, loadConfig } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, maskSecrets } from '@headstream/core';
+import { cliConfigSpec, loadCliConfig } from './config.js';
 import { doctor, printDoctor } from './commands/doctor.js';
 import { evaluateCommand, type EvaluateCommandOptions } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -17,7 +18,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const USAGE_EXIT_CODE = 2;
 
 function loadCommonConfig() {
-  return loadConfig(commonConfigSpec);
+  return loadCliConfig();
 }
 
 function cliLogger(level: string) {
@@ -80,9 +81,9 @@ export function buildProgram(): Command {
 
   program
     .command('migrate')
-    .description('apply the database schema migrations to HS_PG_URL (or an embedded PGlite directory)')
+    .description('apply the database schema migrations to HS_PG_URL (or an embedded PGlite directory); run as the schema owner before starting services')
     .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset')
-    .option('--schema <name>', 'PostgreSQL schema for the tables (default public)')
+    .option('--schema <name>', 'PostgreSQL schema for the tables (default HS_PG_SCHEMA, else public)')
     .option('--json', 'print one JSON object')
     .action(async (options: { dataDir?: string; schema?: string; json?: boolean }) => {
       await migrateCommand(loadCommonConfig(), options);
@@ -162,7 +163,7 @@ export function buildProgram(): Command {
     .command('config')
     .description('print the configuration resolved from the environment and HS_CONFIG_FILE (secrets masked)')
     .action(() => {
-      process.stdout.write(`${JSON.stringify(describeConfig(commonConfigSpec, loadCommonConfig()), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(describeConfig(cliConfigSpec, loadCommonConfig()), null, 2)}\n`);
     });
 
   return program;
@@ -183,12 +184,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${maskSecrets(error.message)}\n`);
       process.exitCode = CONFIG_EXIT_CODE;
       return;
     }
     const debug = /^(debug|trace)$/.test(process.env.HS_LOG_LEVEL ?? '');
-    process.stderr.write(`headstream: ${error instanceof Error ? ((debug ? error.stack : undefined) ?? error.message) : String(error)}\n`);
+    process.stderr.write(`headstream: ${maskSecrets(error instanceof Error ? ((debug ? error.stack : undefined) ?? error.message) : String(error))}\n`);
     process.exitCode = 1;
   }
 }

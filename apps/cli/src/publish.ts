@@ -1,5 +1,6 @@
-import { DEFAULT_READINGS_PARTITIONS, kafkaTopic, mqttTopic, type CommonConfig, type Logger, type ReadingFrame } from '@headstream/core';
-import { createKafkaPublisher, createMqttPublisher, type MessagePublisher } from '@headstream/transport';
+import { DEFAULT_READINGS_PARTITIONS, kafkaTopic, maskUrl, mqttTopic, type Logger, type ReadingFrame } from '@headstream/core';
+import { createKafkaPublisher, createMqttPublisher, kafkaFromConfig, mqttFromConfig, type MessagePublisher } from '@headstream/transport';
+import type { CliConfig } from './config.js';
 
 export type Destination = 'mqtt' | 'kafka';
 
@@ -15,20 +16,21 @@ export interface ReadingSink {
   readonly target: string;
 }
 
-export async function openReadingSink(to: Destination, config: CommonConfig, log: Logger, clientId: string): Promise<ReadingSink> {
+export async function openReadingSink(to: Destination, config: CliConfig, log: Logger, clientId: string): Promise<ReadingSink> {
   let publisher: MessagePublisher;
   let target: string;
   if (to === 'mqtt') {
     if (config.mqttUrl === undefined) throw new UsageError('--to mqtt needs HS_MQTT_URL (e.g. mqtt://127.0.0.1:1883)');
-    publisher = await createMqttPublisher({ url: config.mqttUrl, clientId: `${clientId}-${process.pid}` });
-    target = config.mqttUrl;
+    // The same credentials and TLS as the services (HS_MQTT_USERNAME, HS_MQTT_PASSWORD, HS_MQTT_*_FILE).
+    publisher = await createMqttPublisher({
+      ...mqttFromConfig(config, config.mqttUrl),
+      clientId: `${clientId}-${process.pid}`,
+      onError: (error) => log.warn({ err: error }, 'MQTT publisher error'),
+    });
+    target = maskUrl(config.mqttUrl);
   } else {
     if (config.kafkaBrokers === undefined) throw new UsageError('--to kafka needs HS_KAFKA_BROKERS (e.g. 127.0.0.1:9092)');
-    const kafka = await createKafkaPublisher({
-      brokers: config.kafkaBrokers,
-      clientId,
-      onLog: (level, message, extra) => log[level](extra, `kafka: ${message}`),
-    });
+    const kafka = await createKafkaPublisher(kafkaFromConfig(config, clientId, log));
     await kafka.connection.ensureTopics([{ name: kafkaTopic('readings', config.topicRoot), partitions: DEFAULT_READINGS_PARTITIONS }]);
     publisher = kafka;
     target = config.kafkaBrokers.join(',');

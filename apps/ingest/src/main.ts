@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, loadConfig } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, loadConfig, maskSecrets } from '@headstream/core';
+import { SchemaBehindError } from '@headstream/store';
+import { checkTransportConfig } from '@headstream/transport';
 import { ingestConfigSpec } from './config.js';
+import { databaseTarget } from './database-target.js';
 import { startIngest } from './service.js';
 
 // Thin entry point: config, logger, signals. The wiring is in service.ts.
 let config;
 try {
   config = loadConfig(ingestConfigSpec);
+  // --embedded: same as HS_EMBEDDED=1 (an in-memory database is allowed).
+  if (process.argv.slice(2).includes('--embedded')) config = { ...config, embedded: true };
+  databaseTarget(config); // refuses an in-memory database unless asked explicitly
+  checkTransportConfig(config); // a partial Kafka SASL setting, SASL/PLAIN without TLS, a cert without key
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
@@ -14,6 +21,9 @@ try {
 }
 const log = createLogger('ingest', { level: config.logLevel });
 const STORE_FAILURE_EXIT_CODE = 3;
+/** The database schema is older than this build: run `headstream migrate` as the owner first. */
+const SCHEMA_BEHIND_EXIT_CODE = 4;
+log.info({ database: config.pgUrl ?? 'embedded PGlite', mqtt: config.mqttUrl ?? 'embedded broker', kafka: config.kafkaBrokers ?? 'off' }, 'ingest starting');
 try {
   const service = await startIngest(config, log, {
     // No point consuming what cannot be stored: exit, unacknowledged, so a supervisor restarts us.
@@ -40,6 +50,11 @@ try {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 } catch (error) {
+  // Exit now: a half-started service (a reconnecting client, a pool) would keep the process alive.
+  if (error instanceof SchemaBehindError || error instanceof ConfigError) {
+    process.stderr.write(`${maskSecrets(error.message)}\n`);
+    process.exit(error instanceof ConfigError ? CONFIG_EXIT_CODE : SCHEMA_BEHIND_EXIT_CODE);
+  }
   log.fatal({ err: error }, 'ingest failed to start');
-  process.exitCode = 1;
+  process.exit(1);
 }

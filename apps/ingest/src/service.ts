@@ -1,18 +1,30 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { kafkaTopic, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
 import { IngestPipeline, type StoreUnavailableError } from '@headstream/pipeline';
-import { migrate, openDatabase, type SqlClient } from '@headstream/store';
+import { migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
 import {
   createKafkaPublisher,
   createKafkaSource,
   createMqttPublisher,
   createMqttSource,
+  embeddedBrokerUsersFromFile,
+  kafkaFromConfig,
+  mqttFromConfig,
+  MQTT_MAX_PACKET_SIZE,
   startEmbeddedMqttBroker,
   type EmbeddedMqttBroker,
+  type MqttQueueStats,
   type MessagePublisher,
   type MessageSource,
 } from '@headstream/transport';
 import type { IngestConfig } from './config.js';
+import { databaseTarget } from './database-target.js';
+
+/** Room above HS_MAX_PAYLOAD_BYTES for the PUBLISH header, topic and properties: payloads a
+ * little over the limit still arrive and are dead-lettered (payload_too_large); much larger
+ * ones are dropped by the broker and never reach ingest's memory. */
+const MQTT_PACKET_HEADROOM = 64 * 1024;
 
 export interface IngestService {
   pipeline: IngestPipeline;
@@ -33,60 +45,71 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
     for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'error while closing'));
   };
   try {
+    // In memory only when asked explicitly (HS_EMBEDDED=1); otherwise PGlite on disk or a server.
+    const target = databaseTarget(config);
+    if (target.kind === 'pglite') mkdirSync(target.dataDir, { recursive: true });
+    if (target.kind === 'memory') log.warn('database in memory (HS_EMBEDDED): every reading is lost when ingest stops');
     const db: SqlClient = await openDatabase({
-      ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }),
-      ...(config.pgDataDir === undefined ? {} : { dataDir: config.pgDataDir }),
+      ...(target.kind === 'postgres' ? { url: target.url } : {}),
+      ...(target.kind === 'pglite' ? { dataDir: target.dataDir } : {}),
       ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
       applicationName: 'headstream-ingest',
       statementTimeoutMs: config.pgStatementTimeoutMs,
       lockTimeoutMs: config.pgLockTimeoutMs,
       idleInTransactionTimeoutMs: config.pgIdleTxTimeoutMs,
+      createSchema: false,
     });
     closers.push(() => db.close());
-    const migrated = await migrate(db);
-    log.info({ database: db.kind, applied: migrated.applied.map((m) => m.version), version: migrated.current, timescale: migrated.timescale }, 'database ready');
+    // A server database is migrated by `headstream migrate` as its owner, never by a service (its
+    // least-privilege role may not): refuse to start when it is behind. Embedded PGlite has nobody else.
+    const migrated = db.kind === 'pglite' ? await migrate(db) : { applied: [], current: await requireCurrentSchema(db), timescale: undefined };
+    log.info({ database: db.kind, ...(target.kind === 'pglite' ? { dataDir: target.dataDir } : {}), applied: migrated.applied.map((m) => m.version), version: migrated.current, timescale: migrated.timescale }, 'database ready');
 
     const sourceKinds = config.sources ?? (config.kafkaBrokers ? ['mqtt', 'kafka'] : ['mqtt']);
     const sources: MessageSource[] = [];
     const publishers: Partial<Record<'mqtt' | 'kafka', MessagePublisher>> = {};
     let mqttUrl: string | undefined;
+    let mqttQueue: (() => MqttQueueStats) | undefined;
 
     if (sourceKinds.includes('mqtt')) {
       let embedded: EmbeddedMqttBroker | undefined;
       if (config.mqttUrl === undefined) {
-        embedded = await startEmbeddedMqttBroker({ port: config.mqttEmbeddedPort });
+        embedded = await startEmbeddedMqttBroker({
+          host: config.mqttEmbeddedHost,
+          port: config.mqttEmbeddedPort,
+          ...(config.mqttEmbeddedUsersFile === undefined ? {} : { users: embeddedBrokerUsersFromFile(config.mqttEmbeddedUsersFile) }),
+          maxPacketBytes: config.mqttEmbeddedMaxPacketBytes ?? config.maxPayloadBytes + MQTT_PACKET_HEADROOM,
+        });
         closers.push(() => embedded?.close() ?? Promise.resolve());
         log.info({ url: embedded.url }, 'embedded MQTT broker listening');
       }
       mqttUrl = embedded?.url ?? config.mqttUrl;
       const connection = {
-        url: mqttUrl ?? '',
+        ...mqttFromConfig(config, mqttUrl ?? ''),
+        // Our own clients of the embedded broker use its internal credentials when it has users.
+        ...(embedded?.internal ?? {}),
         protocolVersion: embedded ? embedded.protocolVersion : (5 as const),
-        ...(config.mqttUsername === undefined ? {} : { username: config.mqttUsername }),
-        ...(config.mqttPassword === undefined ? {} : { password: config.mqttPassword }),
-        ...(config.mqttCaFile || config.mqttCertFile
-          ? {
-              tls: {
-                ...(config.mqttCaFile ? { ca: readFileSync(config.mqttCaFile) } : {}),
-                ...(config.mqttCertFile ? { cert: readFileSync(config.mqttCertFile) } : {}),
-                ...(config.mqttKeyFile ? { key: readFileSync(config.mqttKeyFile) } : {}),
-              },
-            }
-          : {}),
       };
-      sources.push(
-        createMqttSource({
-          ...connection,
-          clientId: config.mqttClientId,
-          filters: [mqttReadingsFilter({ root: config.topicRoot, ...(config.mqttShareGroup ? { shareGroup: config.mqttShareGroup } : {}) })],
-          ackMode: config.mqttAckMode,
-          connections: config.mqttConnections,
-          onError: (error) => log.error({ err: error }, 'MQTT source error'),
-        }),
-      );
+      // One client id per replica: two replicas with the same id would kick each other off.
+      const clientId = `${config.mqttClientId}-${config.replicaId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+      const mqttSource = createMqttSource({
+        ...connection,
+        clientId,
+        filters: [mqttReadingsFilter({ root: config.topicRoot, ...(config.mqttShareGroup ? { shareGroup: config.mqttShareGroup } : {}) })],
+        ackMode: config.mqttAckMode,
+        connections: config.mqttConnections,
+        maxBatchMessages: config.batchMaxMessages,
+        maxBatchBytes: config.batchMaxBytes,
+        maxQueueMessages: config.mqttQueueMessages,
+        maxQueueBytes: config.mqttQueueBytes,
+        maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, config.maxPayloadBytes + MQTT_PACKET_HEADROOM),
+        onError: (error) => log.error({ err: error }, 'MQTT source error'),
+      });
+      sources.push(mqttSource);
+      mqttQueue = () => mqttSource.queue();
       const publisher = await createMqttPublisher({
         ...connection,
-        clientId: `${config.mqttClientId}-deadletter-${process.pid}`,
+        clientId: `${clientId}-deadletter-${process.pid}`,
         onError: (error) => log.warn({ err: error }, 'MQTT dead-letter publisher error'),
       });
       closers.push(() => publisher.close());
@@ -96,15 +119,7 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
     let kafkaLag: (() => Promise<number>) | undefined;
     if (sourceKinds.includes('kafka')) {
       if (!config.kafkaBrokers) throw new Error('HS_INGEST_SOURCES includes kafka but HS_KAFKA_BROKERS is not set');
-      const kafkaConnection = {
-        brokers: config.kafkaBrokers,
-        clientId: 'headstream-ingest',
-        ...(config.kafkaSsl ? { ssl: true } : {}),
-        ...(config.kafkaSaslMechanism && config.kafkaUsername && config.kafkaPassword
-          ? { sasl: { mechanism: config.kafkaSaslMechanism, username: config.kafkaUsername, password: config.kafkaPassword } }
-          : {}),
-        onLog: (level: 'error' | 'warn', message: string, extra: Record<string, unknown>) => log[level](extra, `kafka: ${message}`),
-      };
+      const kafkaConnection = kafkaFromConfig(config, 'headstream-ingest', log);
       const topic = kafkaTopic('readings', config.topicRoot);
       const source = createKafkaSource({
         ...kafkaConnection,
@@ -140,6 +155,9 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
         ...(config.allowedDomains ? { allowedDomains: config.allowedDomains } : {}),
       },
       writeMode: config.writeMode,
+      maxWriteValues: config.batchMaxValues,
+      seriesCacheEntries: config.seriesCacheSize,
+      seriesQuotaPerMinute: config.seriesQuotaPerMin,
       log: log.child({ component: 'pipeline' }),
       metrics,
       stallAfterMs: config.healthStallMs,
@@ -157,14 +175,57 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
       timer.unref();
       closers.push(() => Promise.resolve(clearInterval(timer)));
     }
+    if (mqttQueue) {
+      const queue = mqttQueue;
+      const gauges = {
+        messages: metrics.gauge('ingest_mqtt_queue_messages', 'MQTT messages received and not yet stored'),
+        bytes: metrics.gauge('ingest_mqtt_queue_bytes', 'Payload bytes of MQTT messages received and not yet stored'),
+        peakMessages: metrics.gauge('ingest_mqtt_queue_peak_messages', 'Most MQTT messages received and not yet stored at once, since start'),
+        peakBytes: metrics.gauge('ingest_mqtt_queue_peak_bytes', 'Most payload bytes received and not yet stored at once, since start'),
+        paused: metrics.gauge('ingest_mqtt_paused', '1 while reading from the broker is paused (queue full)'),
+      };
+      const sample = () => {
+        const q = queue();
+        gauges.messages.set(q.messages);
+        gauges.bytes.set(q.bytes);
+        gauges.peakMessages.set(q.peakMessages);
+        gauges.peakBytes.set(q.peakBytes);
+        gauges.paused.set(q.paused ? 1 : 0);
+      };
+      sample();
+      const timer = setInterval(sample, 250);
+      timer.unref();
+      closers.push(() => Promise.resolve(clearInterval(timer)));
+    }
+    if (config.deadLetterRetentionDays > 0) {
+      // Retention of dead letters: an hourly DELETE (the ingest role holds DELETE on dead_letters only).
+      const days = config.deadLetterRetentionDays;
+      const expired = metrics.counter('ingest_dead_letters_expired_total', 'Dead letters deleted by HS_DEADLETTER_RETENTION_DAYS');
+      const expire = () => {
+        db.query("DELETE FROM dead_letters WHERE received_at < now() - $1::int * interval '1 day'", [days]).then(
+          (r) => {
+            if (r.rowCount > 0) expired.inc(r.rowCount);
+          },
+          (error: unknown) => log.warn({ err: error }, 'dead-letter retention: DELETE failed'),
+        );
+      };
+      expire();
+      const timer = setInterval(expire, 3_600_000);
+      timer.unref();
+      closers.push(() => Promise.resolve(clearInterval(timer)));
+    }
     let started = false;
     const ops = await startOpsServer({
       port: config.httpPort,
+      host: config.httpHost,
       metrics,
+      onError: (error) => log.warn({ err: error }, '/healthz or /metrics failed'),
       // 503 until started, and whenever a source is disconnected or stalled or the store has failed.
       health: () => {
         const health = pipeline.health();
-        return { ...pipeline.stats, database: db.kind, writeMode: pipeline.writeMode, ...health, ok: started && health.ok };
+        // The store's error text stays in the log, never in the answer (/healthz may be scraped by anyone on HS_HTTP_HOST).
+        const { fatal, ...rest } = health;
+        return { ...pipeline.stats, database: db.kind, writeMode: pipeline.writeMode, ...(mqttQueue ? { mqttQueue: mqttQueue() } : {}), ...rest, ...(fatal ? { fatal: 'store unavailable (see the log)' } : {}), ok: started && health.ok };
       },
     });
     closers.push(() => ops.close());

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseAllowList } from './allow-list.js';
-import { NAME_PATTERN } from './names.js';
+import { NAME_PATTERN, SQL_IDENTIFIER_PATTERN } from './names.js';
 import { PARSE_DEFAULTS, type ParseOptions } from './reading.js';
+import { MASK, maskDeep, maskSecrets, maskUrl } from './secrets.js';
 import { DEFAULT_TIME_WINDOW } from './time.js';
 import { DEFAULT_TOPIC_ROOT } from './topics.js';
 
@@ -41,6 +42,8 @@ export function field<T>(env: string, schema: z.ZodType<T>, expected: string, op
 export const cfg = {
   string: () => z.string().min(1),
   name: () => z.string().regex(NAME_PATTERN).max(128),
+  /** A SQL identifier as quoteIdent accepts it (SQL_IDENTIFIER_PATTERN). */
+  identifier: () => z.string().regex(SQL_IDENTIFIER_PATTERN),
   int: (min: number, max: number) =>
     z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v), z.number().int().min(min).max(max)),
   bool: () =>
@@ -108,10 +111,11 @@ export function loadConfig<S extends ConfigSpec>(spec: S, options: LoadConfigOpt
       continue;
     }
     const where = fromEnv !== undefined ? '' : raw !== undefined ? ` (from ${filePath})` : '';
-    const got = raw === undefined ? 'it is not set' : f.secret ? 'got a value that is not' : `got ${JSON.stringify(raw)}`;
+    // A URL's password is masked: a config error is printed, logged, pasted into tickets.
+    const got = raw === undefined ? 'it is not set' : f.secret ? 'got a value that is not' : `got ${JSON.stringify(typeof raw === 'string' ? maskUrl(raw) : raw)}`;
     // A custom check (an unreadable @file, a bad /regex/) says what exactly is wrong.
     const why = f.secret ? undefined : parsed.error.issues.find((i) => i.code === 'custom' && i.params?.explain === true)?.message;
-    problems.push({ key: f.env, line: `config: ${f.env}${where}: expected ${f.expected}; ${got}${why ? ` (${why})` : ''}` });
+    problems.push({ key: f.env, line: `config: ${f.env}${where}: expected ${f.expected}; ${got}${why ? ` (${maskSecrets(why)})` : ''}` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;
@@ -149,22 +153,9 @@ export function describeConfig<S extends ConfigSpec>(spec: S, config: ConfigOf<S
   const out: Record<string, unknown> = {};
   for (const [key, f] of Object.entries(spec)) {
     const value = config[key];
-    out[f.env] = f.secret && value !== undefined ? '***' : typeof value === 'string' ? maskUrlPassword(value) : value;
+    out[f.env] = f.secret && value !== undefined ? MASK : typeof value === 'string' ? maskUrl(value) : maskDeep(value);
   }
   return out;
-}
-
-function maskUrlPassword(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) {
-      url.password = '***';
-      return url.toString();
-    }
-  } catch {
-    // not a URL
-  }
-  return value;
 }
 
 /** Settings every Headstream app shares. Unset service URLs mean "use the embedded one". */

@@ -8,3 +8,4 @@ export * from './topics.js';
 export * from './config.js';
 export * from './observability.js';
 export * from './clock.js';
+export * from './secrets.js';

@@ -18,3 +18,9 @@ export function isValidName(name: unknown): name is string {
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
+
+/**
+ * SQL identifiers Headstream generates or accepts (schema names): what quoteIdent quotes. Config
+ * (HS_PG_SCHEMA) accepts exactly these, so a name passes config if and only if it can be used.
+ */
+export const SQL_IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -1,5 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MASK, maskDeep, maskSecrets } from './secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -11,9 +12,18 @@ export function createLogger(app: string, options: { level?: string; destination
   const opts: LoggerOptions = {
     name: app,
     level: options.level ?? 'info',
-    redact: options.redact ?? { paths: ['password', '*.password', 'sasl', '*.sasl'], censor: '***' },
+    redact: options.redact ?? { paths: ['password', '*.password', '*.*.password', 'sasl', '*.sasl', 'key', '*.key'], censor: MASK },
     timestamp: pino.stdTimeFunctions.isoTime,
     base: { app, pid: process.pid },
+    // Every sink masks URL passwords: fields (url, mqttUrl, nested config), errors (message,
+    // stack, causes) and the message text itself.
+    serializers: { err: (error: unknown) => maskDeep({ ...pino.stdSerializers.err(error as Error) }) },
+    formatters: { log: (object) => maskDeep(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a: unknown) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>);
+      },
+    },
   };
   const dest = options.destination;
   if (dest === undefined) return pino(opts);
@@ -69,17 +79,33 @@ export async function startOpsServer(options: {
   host?: string;
   metrics: Metrics;
   health: () => { ok: boolean; [detail: string]: unknown };
+  /** Errors behind a 500 answer (they are not sent to the client). */
+  onError?: (error: unknown) => void;
 }): Promise<OpsServer> {
   const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
-      const health = options.health();
-      res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+      let body: string;
+      let ok = false;
+      try {
+        const health = options.health();
+        ok = health.ok;
+        // Health details may hold error text (a fatal store error): URLs in it are masked.
+        body = JSON.stringify(maskDeep(health));
+      } catch (error) {
+        options.onError?.(error);
+        body = JSON.stringify({ ok: false, error: 'health check failed' });
+      }
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(body);
     } else if (req.method === 'GET' && path === '/metrics') {
       options.metrics.text().then(
         (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text),
-        (error: unknown) => res.writeHead(500).end(String(error)),
+        // Never echo raw error text to a scraper: it may hold internals. The process logs it.
+        (error: unknown) => {
+          options.onError?.(error);
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+        },
       );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
@@ -87,7 +113,8 @@ export async function startOpsServer(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    // Loopback unless told otherwise (HS_HTTP_HOST): metrics and health are not for the world.
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address();
   return {

@@ -7,9 +7,13 @@ import {
   type Metrics,
   type ParseOptions,
 } from '@headstream/core';
-import { ReadingWriter, type DeadLetter, type ReadingBatchItem, type SqlClient, type WriteMode, type WriteResult } from '@headstream/store';
+import { ReadingWriter, seriesKeyOf, type DeadLetter, type ReadingBatchItem, type SqlClient, type WriteMode, type WriteResult } from '@headstream/store';
 import type { InboundMessage, MessagePublisher, MessageSource } from '@headstream/transport';
+import { chunkByBudget, SeriesQuota } from './bounds.js';
 import { DEFAULT_RETRY, describeDbError, isStoreFailure, retry, type RetryOptions } from './retry.js';
+
+/** Default bound of the values (readings × metrics) written in one transaction. */
+export const DEFAULT_MAX_WRITE_VALUES = 200_000;
 
 /** The store refuses writes whatever the message (no privilege, read-only, disk full): restart needed. */
 export class StoreUnavailableError extends Error {
@@ -61,12 +65,27 @@ export interface IngestPipelineOptions {
   sources: MessageSource[];
   /** Where dead letters are also published, per source kind (MQTT hs/v1/deadletter, Kafka hs.deadletter). */
   deadLetterPublishers?: Partial<Record<'mqtt' | 'kafka', MessagePublisher>>;
+  /** A dead-letter topic copy not acknowledged in this time counts as failed (default 5000 ms). */
+  deadLetterPublishTimeoutMs?: number;
   topicRoot?: string;
   parse?: Omit<ParseOptions, 'domain' | 'now'>;
   writeMode?: WriteMode | 'auto';
   retry?: RetryOptions;
   log?: Logger;
   metrics?: Metrics;
+  /**
+   * Values (frames × metrics) written per transaction: a batch holding more is written in
+   * several transactions, each of whole messages (one message larger than this is written
+   * alone), and acknowledged after the last. Default 200000.
+   */
+  maxWriteValues?: number;
+  /** Bound of the series id cache (LRU). Default 250000. */
+  seriesCacheEntries?: number;
+  /**
+   * New series allowed per minute (token bucket): a message that would create more than
+   * what is left is dead-lettered as series_quota. Unset: no quota.
+   */
+  seriesQuotaPerMinute?: number;
   /** A batch in hand longer than this makes its source "stalled" (health not ok). Default 120000 ms. */
   stallAfterMs?: number;
   /**
@@ -102,6 +121,8 @@ export interface IngestStats {
   retries: number;
   /** Messages the database refused (dead-lettered as store_rejected after splitting their batch). */
   storeRejected: number;
+  /** Messages dead-lettered as series_quota (they would have created too many new series). */
+  seriesQuota: number;
 }
 
 /**
@@ -116,16 +137,21 @@ export interface IngestStats {
  * source. When the store refuses everything (StoreUnavailableError), onFatal is called.
  */
 export class IngestPipeline {
-  readonly stats: IngestStats = { batches: 0, messages: 0, readings: 0, inserted: 0, duplicates: 0, deadLetters: 0, retries: 0, storeRejected: 0 };
+  readonly stats: IngestStats = { batches: 0, messages: 0, readings: 0, inserted: 0, duplicates: 0, deadLetters: 0, retries: 0, storeRejected: 0, seriesQuota: 0 };
   private readonly writer: ReadingWriter;
   private readonly root: string;
   private stopping = false;
   private fatal: StoreUnavailableError | undefined;
   private readonly states: SourceState[];
   private readonly instruments;
+  private readonly quota: SeriesQuota | undefined;
 
   constructor(private readonly options: IngestPipelineOptions) {
-    this.writer = new ReadingWriter(options.db, { mode: options.writeMode ?? 'auto' });
+    this.writer = new ReadingWriter(options.db, {
+      mode: options.writeMode ?? 'auto',
+      ...(options.seriesCacheEntries === undefined ? {} : { seriesCacheEntries: options.seriesCacheEntries }),
+    });
+    this.quota = options.seriesQuotaPerMinute === undefined ? undefined : new SeriesQuota(options.seriesQuotaPerMinute);
     this.root = options.topicRoot ?? 'hs';
     this.states = options.sources.map((source) => ({ source, lastCommittedAt: undefined, consecutiveFailures: 0, inFlight: new Map() }));
     const m = options.metrics;
@@ -176,7 +202,41 @@ export class IngestPipeline {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.options.sources.map((s) => s.stop()));
+    await Promise.allSettled([...this.deadLetterPublishes]);
   }
+
+  /** Dead-letter topic copies in flight (each bounded by deadLetterPublishTimeoutMs). */
+  private readonly deadLetterPublishes = new Set<Promise<void>>();
+  /** Dead-letter topic copies that failed or timed out (also a metric). */
+  deadLetterPublishFailures = 0;
+
+  private publishDeadLettersLater(kind: 'mqtt' | 'kafka', dead: DeadLetter[]): void {
+    if (!this.options.deadLetterPublishers?.[kind]) return;
+    const timeoutMs = this.options.deadLetterPublishTimeoutMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement in ${timeoutMs} ms`)), timeoutMs);
+    });
+    const publish = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.publishDeadLetters(kind, dead));
+    const done: Promise<void> = Promise.race([publish, timeout])
+      .catch((error: unknown) => {
+        this.deadLetterPublishFailures++;
+        this.deadLetterPublishFailed ??= this.options.metrics?.counter(
+          'ingest_dead_letter_publish_failures_total',
+          'Dead-letter topic copies that failed or timed out (the dead_letters table has them)',
+          ['source'],
+        );
+        this.deadLetterPublishFailed?.inc({ source: kind });
+        this.options.log?.warn({ err: error, count: dead.length }, 'could not publish dead letters to the topic (they are in the table)');
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.deadLetterPublishes.delete(done);
+      });
+    this.deadLetterPublishes.add(done);
+  }
+
+  private deadLetterPublishFailed: { inc(labels: { source: string }): void } | undefined;
 
   /** Parses and stores one batch; resolves only once it is committed. Public for replay and tests. */
   handle(kind: 'mqtt' | 'kafka', batch: InboundMessage[]): Promise<void> {
@@ -208,14 +268,13 @@ export class IngestPipeline {
   private async process(kind: 'mqtt' | 'kafka', batch: InboundMessage[], state: SourceState | undefined): Promise<void> {
     if (this.fatal) throw this.fatal;
     const started = performance.now();
-    const parsed: ParsedMessage[] = [];
+    let parsed: ParsedMessage[] = [];
     const dead: DeadLetter[] = [];
     for (const message of batch) {
       const result = this.parse(kind, message);
       if (result.ok) parsed.push({ message, items: result.readings });
       else dead.push(deadLetter(kind, message, result.reason, result.detail));
     }
-    const items = parsed.flatMap((p) => p.items);
     const retryOptions = this.options.retry ?? DEFAULT_RETRY;
     const hooks = {
       // On shutdown, give up: the batch stays unacknowledged and is delivered again later.
@@ -224,29 +283,25 @@ export class IngestPipeline {
         this.stats.retries++;
         if (state) state.consecutiveFailures++;
         this.instruments?.retries.inc();
-        this.options.log?.warn({ err: error, attempt, delayMs, readings: items.length }, 'batch write failed; retrying');
+        this.options.log?.warn({ err: error, attempt, delayMs, messages: batch.length }, 'batch write failed; retrying');
       },
     };
-    let written: WriteResult;
-    try {
-      written = await retry(() => this.writer.write(items, dead), retryOptions, hooks);
-    } catch (error) {
-      if (this.stopping) throw error;
-      if (isStoreFailure(error)) throw new StoreUnavailableError('the database refuses writes', error);
-      // Not transient, not the store as a whole: find the message(s) it refuses.
-      this.options.log?.warn({ err: error, messages: batch.length }, 'batch refused by the database; splitting it to find the message(s) at fault');
-      const rejected: DeadLetter[] = [];
-      const stored = await this.bisect(kind, parsed, rejected, { ...retryOptions, maxPermanentAttempts: 1 }, hooks);
-      dead.push(...rejected);
-      try {
-        await retry(() => this.writer.write([], dead), retryOptions, hooks);
-      } catch (deadLetterError) {
-        if (this.stopping) throw deadLetterError;
-        throw new StoreUnavailableError('not even a dead letter can be stored', deadLetterError);
-      }
-      this.stats.storeRejected += rejected.length;
-      written = { ...stored, deadLetters: dead.length };
+    if (this.quota && parsed.length > 0) parsed = await this.applySeriesQuota(kind, parsed, dead, retryOptions, hooks);
+
+    // Transactions of at most maxWriteValues values, of whole messages; dead letters go with the last.
+    const chunks = chunkByBudget(parsed, (p) => countValues(p.items), this.options.maxWriteValues ?? DEFAULT_MAX_WRITE_VALUES);
+    if (chunks.length === 0) chunks.push([]);
+    const written: WriteResult = { rows: 0, inserted: 0, duplicates: 0, deadLetters: 0 };
+    for (let c = 0; c < chunks.length; c++) {
+      const last = c === chunks.length - 1;
+      const part = await this.writeChunk(kind, chunks[c] ?? [], last ? dead : [], retryOptions, hooks);
+      written.rows += part.rows;
+      written.inserted += part.inserted;
+      written.duplicates += part.duplicates;
+      if (last) dead.push(...part.rejected);
+      else dead.unshift(...part.rejected);
     }
+    written.deadLetters = dead.length;
     const committedAt = Date.now();
     const lagsMs = batch.map((m) => committedAt - (m.publishedAt ?? m.receivedAt));
     this.stats.batches++;
@@ -265,7 +320,9 @@ export class IngestPipeline {
       i.batchSeconds.observe({ source: kind }, (performance.now() - started) / 1000);
       for (const lag of lagsMs) i.lagSeconds.observe({ source: kind }, lag / 1000);
     }
-    if (dead.length > 0) await this.publishDeadLetters(kind, dead);
+    // The topic copy goes out after the batch is acknowledged, bounded in time: a slow or absent
+    // broker never holds the batch (the table already holds the dead letters).
+    if (dead.length > 0) this.publishDeadLettersLater(kind, dead);
     this.options.onCommitted?.({
       source: kind,
       messages: batch.length,
@@ -277,6 +334,80 @@ export class IngestPipeline {
       firstReceivedAt: batch.reduce((min, m) => Math.min(min, m.receivedAt), committedAt),
       committedAt,
     });
+  }
+
+  /**
+   * Keeps the messages whose new series (not stored yet) fit in the quota, in order; the
+   * others are dead-lettered (series_quota). A series new to several messages of the batch
+   * is charged once.
+   */
+  private async applySeriesQuota(
+    kind: 'mqtt' | 'kafka',
+    parsed: ParsedMessage[],
+    dead: DeadLetter[],
+    retryOptions: RetryOptions,
+    hooks: Parameters<typeof retry>[2],
+  ): Promise<ParsedMessage[]> {
+    const quota = this.quota;
+    if (!quota) return parsed;
+    let unknown: Map<string, unknown>;
+    try {
+      unknown = await retry(() => this.writer.unknownSeries(parsed.flatMap((p) => p.items)), retryOptions, hooks);
+    } catch (error) {
+      if (!this.stopping && isStoreFailure(error)) throw new StoreUnavailableError('the database refuses reads of series', error);
+      throw error;
+    }
+    if (unknown.size === 0) return parsed;
+    const charged = new Set<string>();
+    const kept: ParsedMessage[] = [];
+    for (const p of parsed) {
+      const fresh = new Set<string>();
+      for (const item of p.items) {
+        for (const metric in item.values) {
+          const key = seriesKeyOf(item.domain, item.site, metric);
+          if (unknown.has(key) && !charged.has(key)) fresh.add(key);
+        }
+      }
+      if (quota.tryTake(fresh.size)) {
+        for (const key of fresh) charged.add(key);
+        kept.push(p);
+      } else {
+        this.stats.seriesQuota++;
+        dead.push(
+          deadLetter(kind, p.message, 'series_quota', `the message would create ${fresh.size} new series; the quota of ${quota.perMinute} new series a minute is used up`),
+        );
+      }
+    }
+    return kept;
+  }
+
+  /** One transaction: the parts' readings and `dead`; if the database refuses it, bisect (store_rejected). */
+  private async writeChunk(
+    kind: 'mqtt' | 'kafka',
+    parts: ParsedMessage[],
+    dead: DeadLetter[],
+    retryOptions: RetryOptions,
+    hooks: Parameters<typeof retry>[2],
+  ): Promise<Omit<WriteResult, 'deadLetters'> & { rejected: DeadLetter[] }> {
+    const items = parts.flatMap((p) => p.items);
+    try {
+      return { ...(await retry(() => this.writer.write(items, dead), retryOptions, hooks)), rejected: [] };
+    } catch (error) {
+      if (this.stopping) throw error;
+      if (isStoreFailure(error)) throw new StoreUnavailableError('the database refuses writes', error);
+      // Not transient, not the store as a whole: find the message(s) it refuses.
+      this.options.log?.warn({ err: error, messages: parts.length }, 'batch refused by the database; splitting it to find the message(s) at fault');
+      const rejected: DeadLetter[] = [];
+      const stored = await this.bisect(kind, parts, rejected, { ...retryOptions, maxPermanentAttempts: 1 }, hooks);
+      try {
+        await retry(() => this.writer.write([], [...dead, ...rejected]), retryOptions, hooks);
+      } catch (deadLetterError) {
+        if (this.stopping) throw deadLetterError;
+        throw new StoreUnavailableError('not even a dead letter can be stored', deadLetterError);
+      }
+      this.stats.storeRejected += rejected.length;
+      return { ...stored, rejected };
+    }
   }
 
   /**
@@ -338,27 +469,29 @@ export class IngestPipeline {
     const publisher = this.options.deadLetterPublishers?.[kind];
     if (!publisher) return;
     const topic = kind === 'mqtt' ? mqttTopic({ kind: 'deadletter' }, this.root) : kafkaTopic('deadletter', this.root);
-    try {
-      await publisher.publish(
-        topic,
-        dead.map((d) => ({
-          payload: JSON.stringify({
-            reason: d.reason,
-            detail: d.detail,
-            source: d.source,
-            topic: d.topic,
-            partition: d.partition,
-            offset: d.offset,
-            payload_size: d.payload.length,
-            payload_base64: d.payload.subarray(0, 16 * 1024).toString('base64'),
-          }),
-        })),
-      );
-    } catch (error) {
-      // The table already holds them; the topic copy is a convenience for subscribers.
-      this.options.log?.warn({ err: error, count: dead.length }, 'could not publish dead letters');
-    }
+    // Errors go to publishDeadLettersLater, which counts and logs them.
+    await publisher.publish(
+      topic,
+      dead.map((d) => ({
+        payload: JSON.stringify({
+          reason: d.reason,
+          detail: d.detail,
+          source: d.source,
+          topic: d.topic,
+          partition: d.partition,
+          offset: d.offset,
+          payload_size: d.payload.length,
+          payload_base64: d.payload.subarray(0, 16 * 1024).toString('base64'),
+        }),
+      })),
+    );
   }
+}
+
+function countValues(items: readonly ReadingBatchItem[]): number {
+  let n = 0;
+  for (const item of items) n += Object.keys(item.values).length;
+  return n;
 }
 
 function deadLetter(kind: 'mqtt' | 'kafka', message: InboundMessage, reason: string, detail: string): DeadLetter {

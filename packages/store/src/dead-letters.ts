@@ -26,7 +26,8 @@ export async function insertDeadLetters(db: SqlExecutor, letters: readonly DeadL
     });
     await db.query(
       `INSERT INTO dead_letters (source, topic, partition, "offset", reason, detail, payload, payload_size, truncated)
-       VALUES ${tuples.join(', ')}`,
+       VALUES ${tuples.join(', ')}
+       ON CONFLICT DO NOTHING`, // a re-delivered Kafka record is dead-lettered once (dead_letters_kafka_record)
       params,
     );
   }

@@ -1,4 +1,5 @@
-import type { SqlClient, SqlExecutor } from './sql-client.js';
+import { createHash } from 'node:crypto';
+import { quoteIdent, type SqlClient, type SqlExecutor } from './sql-client.js';
 
 /**
  * Versioned, idempotent migrations. Each runs once, recorded in schema_migrations; a
@@ -9,6 +10,8 @@ import type { SqlClient, SqlExecutor } from './sql-client.js';
  */
 export interface MigrationContext {
   timescale: boolean;
+  /** The schema migrated (current_schema()); names its least-privilege roles. */
+  schema: string;
   /** Drop raw readings older than this (TimescaleDB retention policy); null keeps all. */
   retention: string | null;
 }
@@ -21,8 +24,59 @@ export interface Migration {
   up(db: SqlExecutor, ctx: MigrationContext): Promise<void>;
 }
 
+/** The least-privilege roles of the `public` schema. Other schemas get their own: see ingestRoleFor. */
 export const INGEST_ROLE = 'headstream_ingest';
 export const READER_ROLE = 'headstream_reader';
+
+function roleFor(base: string, schema: string): string {
+  if (schema === 'public') return base;
+  const name = `${base}_${schema}`;
+  if (name.length <= 63) return name;
+  // PostgreSQL names are at most 63 bytes: shorten, keeping them unique with a hash of the schema.
+  return `${base}_${schema.slice(0, 62 - base.length - 1 - 9)}_${createHash('sha256').update(schema).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * NOLOGIN role holding what the ingest service needs in `schema` (SELECT/INSERT on series, readings,
+ * dead_letters; DELETE on dead_letters for retention; SELECT on schema_migrations). Roles are
+ * cluster-wide and grants per schema, so each schema has its own: `headstream_ingest` for public,
+ * `headstream_ingest_<schema>` otherwise. Log in as a member of it (CREATE ROLE x LOGIN IN ROLE ...).
+ */
+export function ingestRoleFor(schema: string): string {
+  return roleFor(INGEST_ROLE, schema);
+}
+
+/** NOLOGIN role that may read every table of `schema` (dashboards): `headstream_reader[_<schema>]`. */
+export function readerRoleFor(schema: string): string {
+  return roleFor(READER_ROLE, schema);
+}
+
+/** Creates the schema's two roles when missing and grants them their rights (idempotent). */
+async function grantRoles(db: SqlExecutor, ctx: MigrationContext): Promise<void> {
+  const ingest = ingestRoleFor(ctx.schema);
+  const reader = readerRoleFor(ctx.schema);
+  const missing: string[] = [];
+  for (const role of [ingest, reader]) {
+    if ((await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0) missing.push(role);
+  }
+  if (missing.length > 0) {
+    const me = (await db.query<{ u: string; ok: boolean }>('SELECT current_user AS u, rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user')).rows[0];
+    if (!me?.ok) {
+      // Never record this migration as applied without its roles: fail loudly, saying what to do.
+      throw new Error(
+        `role(s) ${missing.join(', ')} do not exist and ${me?.u ?? 'the current user'} may not create roles: ` +
+          `have an administrator run ${missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join(' ')} or migrate as a role with CREATEROLE`,
+      );
+    }
+    for (const role of missing) await db.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+  }
+  const schema = quoteIdent(ctx.schema);
+  await exec(db, [
+    `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(ingest)}, ${quoteIdent(reader)}`,
+    `GRANT SELECT, INSERT ON series, readings, dead_letters TO ${quoteIdent(ingest)}`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${quoteIdent(reader)}`,
+  ]);
+}
 
 async function exec(db: SqlExecutor, statements: string[]): Promise<void> {
   for (const sql of statements) await db.query(sql);
@@ -177,32 +231,82 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'least-privilege roles',
     transactional: true,
-    up: async (db) => {
-      const canCreateRoles = (
-        await db.query<{ ok: boolean }>('SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user')
-      ).rows[0]?.ok;
-      if (!canCreateRoles) return;
-      // Roles are cluster-wide; grants below are per schema, so each schema gets its own.
-      for (const role of [INGEST_ROLE, READER_ROLE]) {
-        await db.query(
-          `DO $$ BEGIN
-             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF;
-           END $$`,
-        );
-      }
+    up: (db, ctx) => grantRoles(db, ctx),
+  },
+  {
+    version: 5,
+    name: 'dead letters unique per Kafka record; ingest may read the schema version and expire dead letters',
+    transactional: true,
+    up: async (db, ctx) => {
+      // A re-delivered Kafka record (crash before the offset commit) must not be dead-lettered twice.
       await exec(db, [
-        `GRANT USAGE ON SCHEMA ${await currentSchema(db)} TO ${INGEST_ROLE}, ${READER_ROLE}`,
-        `GRANT SELECT, INSERT ON series, readings, dead_letters TO ${INGEST_ROLE}`,
-        `GRANT SELECT ON ALL TABLES IN SCHEMA ${await currentSchema(db)} TO ${READER_ROLE}`,
+        `DELETE FROM dead_letters a USING dead_letters b
+           WHERE a.source = 'kafka' AND b.source = 'kafka' AND a.topic = b.topic
+             AND a.partition = b.partition AND a."offset" = b."offset" AND a.id > b.id`,
+        `CREATE UNIQUE INDEX dead_letters_kafka_record ON dead_letters (topic, partition, "offset") WHERE source = 'kafka'`,
       ]);
+      // Version 4 of older releases was recorded without its grants when the owner could not
+      // create roles: grant again (idempotent), then what this version adds.
+      await grantRoles(db, ctx);
+      const ingest = quoteIdent(ingestRoleFor(ctx.schema));
+      await exec(db, [`GRANT SELECT ON schema_migrations TO ${ingest}`, `GRANT DELETE ON dead_letters TO ${ingest}`]);
     },
   },
 ];
 
 async function currentSchema(db: SqlExecutor): Promise<string> {
-  const schema = (await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s;
-  if (!schema || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) throw new Error(`unexpected schema name ${String(schema)}`);
-  return `"${schema}"`;
+  const schema = (await db.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
+  if (!schema) throw new Error('no current schema (search_path names no existing schema)');
+  quoteIdent(schema); // throws on a name we would not quote
+  return schema;
+}
+
+/** The latest migration version this build knows. */
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+/** The schema is older than this build: `headstream migrate` (as the owner) must run first. */
+export class SchemaBehindError extends Error {
+  override name = 'SchemaBehindError';
+  constructor(
+    readonly schema: string,
+    readonly current: number,
+    readonly latest: number,
+  ) {
+    super(
+      `database schema "${schema}" is at version ${current}, this build needs ${latest}: run \`headstream migrate\` as the schema owner (same HS_PG_SCHEMA) before starting services`,
+    );
+  }
+}
+
+/**
+ * The version recorded in `schema`.schema_migrations (0 when the table is missing). Needs only
+ * SELECT on it. Qualified: never the table of another schema on the search path (public).
+ */
+export async function schemaVersion(db: SqlExecutor, schema: string): Promise<number> {
+  const exists = await db.query(
+    "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'schema_migrations'",
+    [schema],
+  );
+  if (exists.rowCount === 0) return 0;
+  return (await db.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${quoteIdent(schema)}.schema_migrations`)).rows[0]?.v ?? 0;
+}
+
+/**
+ * For services, which never migrate a server database themselves (their role may not): resolves
+ * with the version when it is current (or newer), throws SchemaBehindError when it is behind.
+ */
+export async function requireCurrentSchema(db: SqlClient): Promise<number> {
+  let current: number;
+  try {
+    current = await schemaVersion(db, db.schema);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    throw new Error(
+      `this role may not read "${db.schema}".schema_migrations: log in as a member of ${ingestRoleFor(db.schema)} (created by \`headstream migrate\`): ${(error as Error).message}`,
+    );
+  }
+  if (current < LATEST_SCHEMA_VERSION) throw new SchemaBehindError(db.schema, current, LATEST_SCHEMA_VERSION);
+  return current;
 }
 
 export interface MigrateOptions {
@@ -226,7 +330,7 @@ export async function timescaleAvailable(db: SqlExecutor): Promise<boolean> {
 
 export async function migrate(db: SqlClient, options: MigrateOptions = {}): Promise<MigrateResult> {
   const timescale = options.timescale === 'auto' || options.timescale === undefined ? await timescaleAvailable(db) : options.timescale;
-  const ctx: MigrationContext = { timescale, retention: options.retention ?? null };
+  const ctx: MigrationContext = { timescale, retention: options.retention ?? null, schema: await currentSchema(db) };
   await db.query(
     `CREATE TABLE IF NOT EXISTS schema_migrations (
        version integer PRIMARY KEY,

@@ -13,6 +13,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
+  /** PostgreSQL server: create the schema when missing (default true; services pass false). */
+  createSchema?: boolean;
 }
 
 /** The configured PostgreSQL, or the embedded one when no URL is given. */
@@ -25,5 +27,6 @@ export function openDatabase(options: DatabaseOptions): Promise<SqlClient> {
     ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
     ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
     ...(options.idleInTransactionTimeoutMs === undefined ? {} : { idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs }),
+    ...(options.createSchema === undefined ? {} : { createSchema: options.createSchema }),
   });
 }

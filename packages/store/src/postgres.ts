@@ -17,6 +17,8 @@ export interface PostgresOptions {
   lockTimeoutMs?: number;
   /** A session idle inside a transaction this long is closed by the server (25P03). */
   idleInTransactionTimeoutMs?: number;
+  /** Create the schema when missing (default true). Services pass false: only `headstream migrate` creates. */
+  createSchema?: boolean;
 }
 
 // int8 (counts, ids) and numeric as JS numbers: ids and counts stay far below 2^53.
@@ -36,6 +38,10 @@ class PostgresClient implements SqlClient {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const conn = await this.pool.connect();
+    // A checked-out client whose server goes away (restart, 57P01) emits 'error' besides failing
+    // its query; without a listener that would be an uncaught exception.
+    const onError = () => undefined;
+    conn.on('error', onError);
     let broken: unknown;
     try {
       await conn.query('BEGIN');
@@ -55,15 +61,19 @@ class PostgresClient implements SqlClient {
       });
       throw error;
     } finally {
+      conn.off('error', onError);
       conn.release(broken instanceof Error ? broken : undefined);
     }
   }
 
   async copyFrom(sql: string, body: string): Promise<void> {
     const conn = await this.pool.connect();
+    const onError = () => undefined;
+    conn.on('error', onError);
     try {
       await copyInto(conn, sql, body);
     } finally {
+      conn.off('error', onError);
       conn.release();
     }
   }
@@ -100,7 +110,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlClie
   try {
     // Create the schema only when missing: a least-privilege role may use it but not create one.
     const exists = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-    if (exists.rowCount === 0) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    if (exists.rowCount === 0 && (options.createSchema ?? true)) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;

@@ -1,6 +1,6 @@
 import type { DeadLetter } from './dead-letters.js';
 import { insertDeadLetters } from './dead-letters.js';
-import { SeriesCache } from './series-cache.js';
+import { SeriesCache, type SeriesKey } from './series-cache.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
 /** The readings of one batch, flattened: domain/site per frame, one value per metric. */
@@ -33,12 +33,13 @@ export interface WriteResult {
  */
 export class ReadingWriter {
   readonly mode: WriteMode;
-  private readonly series = new SeriesCache();
+  private readonly series: SeriesCache;
 
   constructor(
     private readonly db: SqlClient,
-    options: { mode?: WriteMode | 'auto' } = {},
+    options: { mode?: WriteMode | 'auto'; /** Bound of the series id cache (LRU). */ seriesCacheEntries?: number } = {},
   ) {
+    this.series = new SeriesCache(options.seriesCacheEntries);
     const mode = options.mode ?? 'auto';
     this.mode = mode === 'auto' ? (db.kind === 'postgres' ? 'copy' : 'unnest') : mode;
     if (this.mode === 'copy' && db.kind !== 'postgres') throw new Error('COPY needs a PostgreSQL server; use mode "unnest" with PGlite');
@@ -46,6 +47,11 @@ export class ReadingWriter {
 
   get seriesCount(): number {
     return this.series.size;
+  }
+
+  /** Of the items' series, those not stored yet (a write would create them), by cache key. */
+  unknownSeries(items: readonly ReadingBatchItem[]): Promise<Map<string, SeriesKey>> {
+    return this.series.unknown(this.db, seriesKeys(items));
   }
 
   async write(items: readonly ReadingBatchItem[], deadLetters: readonly DeadLetter[] = []): Promise<WriteResult> {
@@ -113,17 +119,24 @@ async function unnestRows(tx: SqlExecutor, order: Uint32Array, times: Float64Arr
   return rowCount;
 }
 
+/** Rows per COPY statement (~60 bytes a row: a few MB of text). */
+const COPY_CHUNK_ROWS = 50_000;
+
 async function copyRows(tx: SqlExecutor, order: Uint32Array, times: Float64Array, ids: Int32Array, values: Float64Array): Promise<number> {
   if (!tx.copyFrom) throw new Error('this database connection cannot COPY');
   // ON COMMIT DROP: the staging table never outlives the batch, even on a pooled connection.
   await tx.query('CREATE TEMPORARY TABLE readings_stage (t int8, s int4, v float8) ON COMMIT DROP');
-  const lines: string[] = new Array<string>(order.length);
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k] as number;
-    // String(number) is the shortest text that reads back as the same float64.
-    lines[k] = `${times[i]}\t${ids[i]}\t${values[i]}`;
+  // One COPY per chunk of rows: the text of a chunk stays a few MB whatever the batch size.
+  for (let start = 0; start < order.length; start += COPY_CHUNK_ROWS) {
+    const end = Math.min(order.length, start + COPY_CHUNK_ROWS);
+    const lines: string[] = new Array<string>(end - start);
+    for (let k = start; k < end; k++) {
+      const i = order[k] as number;
+      // String(number) is the shortest text that reads back as the same float64.
+      lines[k - start] = `${times[i]}\t${ids[i]}\t${values[i]}`;
+    }
+    await tx.copyFrom('COPY readings_stage (t, s, v) FROM STDIN', `${lines.join('\n')}\n`);
   }
-  await tx.copyFrom('COPY readings_stage (t, s, v) FROM STDIN', `${lines.join('\n')}\n`);
   const { rowCount } = await tx.query(
     `INSERT INTO readings (time, series_id, value)
      SELECT timestamptz 'epoch' + t * interval '1 millisecond', s, v FROM readings_stage

@@ -1,3 +1,5 @@
+import { SQL_IDENTIFIER_PATTERN } from '@headstream/core';
+
 /**
  * One SQL interface over a real PostgreSQL server (pg) and embedded PGlite, so every
  * store component runs unchanged against both. Parameters are always bound ($1, $2 …);
@@ -25,6 +27,6 @@ export interface SqlClient extends SqlExecutor {
 
 /** Quotes an identifier we generated ourselves (schema names); never used on payload strings. */
 export function quoteIdent(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`refusing identifier ${JSON.stringify(name)}`);
+  if (!SQL_IDENTIFIER_PATTERN.test(name)) throw new Error(`refusing identifier ${JSON.stringify(name)}`);
   return `"${name}"`;
 }

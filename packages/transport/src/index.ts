@@ -1,5 +1,15 @@
-export { startEmbeddedMqttBroker, type EmbeddedMqttBroker } from './mqtt-broker.js';
-export { connectMqtt, type MqttClient, type MqttConnectionOptions } from './mqtt.js';
+export {
+  startEmbeddedMqttBroker,
+  brokerAuthHooks,
+  filterCovers,
+  topicMatches,
+  isLoopback,
+  DEFAULT_MAX_PACKET_BYTES,
+  type EmbeddedMqttBroker,
+  type EmbeddedBrokerOptions,
+  type EmbeddedBrokerUser,
+} from './mqtt-broker.js';
+export { connectMqtt, MQTT_MAX_PACKET_SIZE, type MqttClient, type MqttConnectionOptions } from './mqtt.js';
 export {
   createKafkaConnection,
   type ConsumeOptions,
@@ -11,5 +21,15 @@ export {
   type OutgoingMessage,
 } from './kafka.js';
 export type { InboundMessage, MessagePublisher, MessageSource } from './source.js';
-export { createMqttSource, createMqttPublisher, type MqttSourceOptions, type MqttPublisherOptions } from './mqtt-source.js';
+export { createMqttSource, createMqttPublisher, MQTT_SOURCE_DEFAULTS, type MqttQueueStats, type MqttSourceOptions, type MqttPublisherOptions } from './mqtt-source.js';
 export { createKafkaSource, createKafkaPublisher, type KafkaSourceOptions } from './kafka-source.js';
+export {
+  transportConfigSpec,
+  embeddedBrokerConfigSpec,
+  transportConfigProblems,
+  checkTransportConfig,
+  mqttFromConfig,
+  kafkaFromConfig,
+  embeddedBrokerUsersFromFile,
+  type TransportConfig,
+} from './config.js';

@@ -2,7 +2,7 @@ import type { IPublishPacket } from 'mqtt';
 import { connectMqtt, type MqttClient, type MqttConnectionOptions } from './mqtt.js';
 import type { InboundMessage, MessagePublisher, MessageSource } from './source.js';
 
-export interface MqttSourceOptions extends Omit<MqttConnectionOptions, 'clean' | 'onMessage' | 'clientId'> {
+export interface MqttSourceOptions extends Omit<MqttConnectionOptions, 'clean' | 'onMessage' | 'clientId' | 'handleMessage'> {
   /** Fixed client id: the broker keeps this session's QoS 1 messages while ingest is down. */
   clientId: string;
   /** Topic filters, e.g. mqttReadingsFilter({ shareGroup: 'ingest' }). */
@@ -17,17 +17,58 @@ export interface MqttSourceOptions extends Omit<MqttConnectionOptions, 'clean' |
   /** Parallel connections (client ids suffixed -1..-N); > 1 needs $share/ filters. */
   connections?: number;
   maxBatchMessages?: number;
+  /** A batch is handed over once its payloads reach this many bytes (default 16 MiB; one larger message makes a batch of one). */
+  maxBatchBytes?: number;
   maxBatchAgeMs?: number;
+  /**
+   * Bound of the messages received and not yet handled (batches waiting + the batch in
+   * hand), by count (default 10000) and payload bytes (default 64 MiB). When it is full,
+   * the client stops reading from its connection and acknowledging (the broker holds the
+   * messages, TCP and the session's in-flight window push back on it) until batches
+   * complete. The message that crosses the bytes bound is kept, so bytes stay under the
+   * bound plus one message.
+   */
+  maxQueueMessages?: number;
+  maxQueueBytes?: number;
   onError?: (error: Error) => void;
 }
+
+/** The queue of received, not yet handled messages (see MqttSourceOptions.maxQueueMessages). */
+export interface MqttQueueStats {
+  messages: number;
+  bytes: number;
+  /** Highest values since start. */
+  peakMessages: number;
+  peakBytes: number;
+  /** Reading is paused (queue full) on at least one connection. */
+  paused: boolean;
+  /** Times reading was paused. */
+  pauses: number;
+  maxMessages: number;
+  maxBytes: number;
+}
+
+export const MQTT_SOURCE_DEFAULTS = {
+  maxBatchMessages: 500,
+  maxBatchBytes: 16 * 1024 * 1024,
+  maxQueueMessages: 10_000,
+  maxQueueBytes: 64 * 1024 * 1024,
+} as const;
 
 interface Pending {
   message: InboundMessage;
   ack: (() => void) | undefined;
 }
 
+interface Held {
+  messageId: number | undefined;
+  release: () => void;
+}
+
 /** MQTT readings source: QoS 1, persistent sessions (clean: false), batched delivery. */
-export function createMqttSource(options: MqttSourceOptions): MessageSource & { readonly ackMode: 'after-commit' | 'on-receipt' } {
+export function createMqttSource(
+  options: MqttSourceOptions,
+): MessageSource & { readonly ackMode: 'after-commit' | 'on-receipt'; queue(): MqttQueueStats } {
   // mqtt.js defers PUBACKs only on MQTT 5. The 3.1.1 broker we meet is the embedded one,
   // in our own process: if we die it dies too, so acking on receipt loses nothing more.
   const ackMode = options.protocolVersion === 4 ? 'on-receipt' : (options.ackMode ?? 'after-commit');
@@ -35,21 +76,39 @@ export function createMqttSource(options: MqttSourceOptions): MessageSource & { 
   if (connections > 1 && !options.filters.every((f) => f.startsWith('$share/'))) {
     throw new Error('several MQTT connections need shared subscriptions ($share/<group>/...) or each message arrives N times');
   }
-  const maxBatchMessages = options.maxBatchMessages ?? 500;
+  const maxBatchMessages = options.maxBatchMessages ?? MQTT_SOURCE_DEFAULTS.maxBatchMessages;
+  const maxBatchBytes = options.maxBatchBytes ?? MQTT_SOURCE_DEFAULTS.maxBatchBytes;
+  const maxQueueMessages = Math.max(1, options.maxQueueMessages ?? MQTT_SOURCE_DEFAULTS.maxQueueMessages);
+  const maxQueueBytes = Math.max(1, options.maxQueueBytes ?? MQTT_SOURCE_DEFAULTS.maxQueueBytes);
   const maxBatchAgeMs = options.maxBatchAgeMs ?? (ackMode === 'after-commit' ? 10 : 100);
   const clients: MqttClient[] = [];
   let pending: Pending[] = [];
+  let pendingBytes = 0;
   let timer: NodeJS.Timeout | undefined;
   let handler: ((batch: InboundMessage[]) => Promise<void>) | undefined;
   let chain: Promise<void> = Promise.resolve();
   let stopping = false;
+  // Received and not yet handled: pending + batches waiting in the chain + the batch in hand.
+  const queued = { messages: 0, bytes: 0, peakMessages: 0, peakBytes: 0, pauses: 0 };
+  // Per connection, the delivery whose processing is held while the queue is full.
+  const held = new Map<number, Held>();
+  const full = () => queued.messages >= maxQueueMessages || queued.bytes >= maxQueueBytes;
+  const releaseHeld = () => {
+    if (full()) return;
+    for (const [i, h] of [...held]) {
+      held.delete(i);
+      h.release();
+    }
+  };
 
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (pending.length === 0 || !handler) return;
     const batch = pending;
+    const batchBytes = pendingBytes;
     pending = [];
+    pendingBytes = 0;
     const run = handler;
     // Batches are handled one after another, in arrival order.
     chain = chain.then(async () => {
@@ -65,14 +124,28 @@ export function createMqttSource(options: MqttSourceOptions): MessageSource & { 
         if (ackMode === 'after-commit' && !stopping) {
           for (const c of clients) c.end(true, () => c.reconnect());
         }
+      } finally {
+        queued.messages -= batch.length;
+        queued.bytes -= batchBytes;
+        releaseHeld();
       }
     });
   };
 
-  const accept = (topic: string, payload: Buffer, ack: (() => void) | undefined) => {
+  const accept = (connection: number, topic: string, payload: Buffer, packet: IPublishPacket, ack: (() => void) | undefined) => {
     if (stopping) return; // not acknowledged: re-delivered after restart
+    // After a reconnect while paused, the broker sends the held (unacknowledged) message
+    // again: it is queued already.
+    const h = held.get(connection);
+    if (packet.dup && h && h.messageId !== undefined && h.messageId === packet.messageId) return;
+    if (pending.length > 0 && pendingBytes + payload.length > maxBatchBytes) flush();
     pending.push({ message: { source: 'mqtt', topic, payload, receivedAt: Date.now() }, ack });
-    if (pending.length >= maxBatchMessages || (ackMode === 'after-commit' && pending.length >= connections)) flush();
+    pendingBytes += payload.length;
+    queued.messages++;
+    queued.bytes += payload.length;
+    queued.peakMessages = Math.max(queued.peakMessages, queued.messages);
+    queued.peakBytes = Math.max(queued.peakBytes, queued.bytes);
+    if (pending.length >= maxBatchMessages || pendingBytes >= maxBatchBytes || (ackMode === 'after-commit' && pending.length >= connections)) flush();
     else timer ??= setTimeout(flush, maxBatchAgeMs);
   };
 
@@ -90,31 +163,55 @@ export function createMqttSource(options: MqttSourceOptions): MessageSource & { 
           // QoS 0 deliveries (a broker may downgrade) have nothing to acknowledge; in
           // after-commit mode QoS 1 ones come through customHandleAcks instead.
           onMessage: (topic: string, payload: Buffer, packet: IPublishPacket) => {
-            if (ackMode === 'on-receipt' || packet.qos === 0) accept(topic, payload, undefined);
+            if (ackMode === 'on-receipt' || packet.qos === 0) accept(i, topic, payload, packet, undefined);
+          },
+          // Called after each delivery was queued, before its PUBACK (on receipt) and before
+          // the next packet is read: holding it while the queue is full stops reading.
+          handleMessage: (packet, callback) => {
+            if (!full()) {
+              callback();
+              return;
+            }
+            queued.pauses++;
+            held.set(i, { messageId: packet.cmd === 'publish' ? packet.messageId : undefined, release: () => callback() });
           },
         };
         const client = await connectMqtt(
           ackMode === 'after-commit'
             ? {
                 ...base,
-                customHandleAcks: (topic: string, payload: Buffer, _packet: IPublishPacket, done: (code: number) => void) =>
-                  accept(topic, payload, () => done(0)),
+                customHandleAcks: (topic: string, payload: Buffer, packet: IPublishPacket, done: (code: number) => void) =>
+                  accept(i, topic, payload, packet, () => done(0)),
               }
             : base,
         );
         client.on('error', (error) => options.onError?.(error));
         clients.push(client);
         // Re-subscribing is harmless for a resumed session and needed for a new one.
-        await client.subscribeAsync(options.filters, { qos: 1 });
+        // Refuse to run deaf or lossy: a refused filter (0x80 and up: not authorized, quota…) or one
+        // granted QoS 0 (messages would be dropped instead of kept for us) is a start failure.
+        // mqtt.js rejects when a reason code is 0x80 or more; the SUBACK rides on the error.
+        const granted = await client.subscribeAsync(options.filters, { qos: 1 }).catch((error: unknown) => {
+          const codes = (error as { packet?: { granted?: unknown[] } }).packet?.granted;
+          if (!Array.isArray(codes)) throw error;
+          return options.filters.map((topic, i) => ({ topic, qos: typeof codes[i] === 'number' ? codes[i] : 0x80 }));
+        });
+        const bad = granted.filter((g) => g.qos !== 1 && g.qos !== 2);
+        if (bad.length > 0) {
+          await Promise.all(clients.map((c) => c.endAsync(true)));
+          throw new Error(`MQTT broker refused the subscription(s) ${bad.map((g) => `${g.topic} (${g.qos === 0 ? 'granted QoS 0, QoS 1 needed' : `reason code 0x${g.qos.toString(16)}`})`).join(', ')}`);
+        }
       }
     },
     async stop() {
       stopping = true;
       flush();
       await chain;
+      held.clear(); // not acknowledged: re-delivered after restart
       await Promise.all(clients.map((c) => c.endAsync()));
     },
     connected: () => !stopping && clients.length === connections && clients.every((c) => c.connected),
+    queue: () => ({ ...queued, paused: held.size > 0, maxMessages: maxQueueMessages, maxBytes: maxQueueBytes }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 
 export type { MqttClient } from 'mqtt';
 
@@ -30,7 +30,21 @@ export interface MqttConnectionOptions {
   customHandleAcks?: (topic: string, payload: Buffer, packet: IPublishPacket, done: (code: number) => void) => void;
   /** MQTT 5 receive maximum: QoS 1 messages the broker may have in flight to us. */
   receiveMaximum?: number;
+  /**
+   * MQTT 5 maximum packet size we accept: the broker does not send us larger PUBLISHes (it
+   * drops them), so one message can never cost more memory than this.
+   */
+  maximumPacketSize?: number;
+  /**
+   * mqtt.js's backpressure hook: called for each received PUBLISH once its 'message' was
+   * emitted and before its PUBACK (QoS 1); no further packet is read from the connection
+   * until `callback` is called.
+   */
+  handleMessage?: (packet: Packet, callback: () => void) => void;
 }
+
+/** Largest MQTT packet size (the remaining-length field's maximum plus its header). */
+export const MQTT_MAX_PACKET_SIZE = 268_435_455;
 
 /** Connects an MQTT client; resolves once the broker has acknowledged the connection. */
 export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient> {
@@ -54,9 +68,14 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient>
     opts.properties = {
       ...(clean ? {} : { sessionExpiryInterval: options.sessionExpirySeconds ?? 7 * 24 * 3600 }),
       ...(options.receiveMaximum === undefined ? {} : { receiveMaximum: options.receiveMaximum }),
+      ...(options.maximumPacketSize === undefined ? {} : { maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, options.maximumPacketSize) }),
     };
   }
   const client = connect(options.url, { ...opts, manualConnect: true });
+  if (options.handleMessage) {
+    const hook = options.handleMessage;
+    client.handleMessage = (packet, callback) => hook(packet, () => callback());
+  }
   if (options.onMessage) client.on('message', options.onMessage);
   return new Promise<MqttClient>((resolve, reject) => {
     const onConnect = () => {

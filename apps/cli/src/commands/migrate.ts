@@ -1,20 +1,26 @@
-import type { CommonConfig } from '@headstream/core';
-import { migrate, openDatabase } from '@headstream/store';
+import { ingestRoleFor, migrate, openDatabase, readerRoleFor } from '@headstream/store';
+import type { CliConfig } from '../config.js';
 
-/** `headstream migrate`: applies the schema migrations (the services also do this on start). */
-export async function migrateCommand(config: CommonConfig, options: { dataDir?: string; schema?: string; json?: boolean }): Promise<void> {
+/**
+ * `headstream migrate`: applies the schema migrations. Run it as the schema's owner: services
+ * connect as least-privilege roles and refuse to start while the schema is behind (only the
+ * embedded PGlite database migrates itself).
+ */
+export async function migrateCommand(config: CliConfig, options: { dataDir?: string; schema?: string; json?: boolean }): Promise<void> {
   const db = await openDatabase({
     ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...((options.schema ?? config.pgSchema) === undefined ? {} : { schema: options.schema ?? config.pgSchema }),
     applicationName: 'headstream-migrate',
   });
   try {
     const result = await migrate(db);
-    if (options.json) process.stdout.write(`${JSON.stringify({ database: db.kind, ...result })}\n`);
+    const roles = { ingest: ingestRoleFor(db.schema), reader: readerRoleFor(db.schema) };
+    if (options.json) process.stdout.write(`${JSON.stringify({ database: db.kind, schema: db.schema, roles, ...result })}\n`);
     else {
       for (const m of result.applied) process.stdout.write(`applied ${m.version}: ${m.name}\n`);
-      process.stdout.write(`schema at version ${result.current} on ${db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}${result.timescale ? ' with TimescaleDB' : ''}${result.applied.length === 0 ? ' (nothing to apply)' : ''}\n`);
+      process.stdout.write(`schema ${db.schema} at version ${result.current} on ${db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}${result.timescale ? ' with TimescaleDB' : ''}${result.applied.length === 0 ? ' (nothing to apply)' : ''}\n`);
+      if (db.kind === 'postgres') process.stdout.write(`least-privilege roles: ${roles.ingest} (ingest), ${roles.reader} (read-only); log in as a member, e.g. CREATE ROLE ingest_svc LOGIN IN ROLE ${roles.ingest}\n`);
     }
   } finally {
     await db.close();

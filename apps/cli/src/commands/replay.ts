@@ -1,7 +1,8 @@
 import { estimateTotal, formatReplaySummary, loadCsvMappingFile, csvMappingFromFlags, openSources, parseSpeed, replay, type CsvMappingFlags, type ReplaySummary } from '@headstream/datasets';
-import type { CommonConfig, Logger } from '@headstream/core';
+import type { Logger } from '@headstream/core';
 import { openReadingSink, UsageError, type Destination } from '../publish.js';
 import { progressReporter } from '../progress.js';
+import type { CliConfig } from '../config.js';
 
 export interface ReplayCommandOptions extends CsvMappingFlags {
   to: Destination;
@@ -16,7 +17,7 @@ export interface ReplayCommandOptions extends CsvMappingFlags {
 }
 
 /** `headstream replay <dataset | file>`: streams a data set in time order onto MQTT or Kafka. */
-export async function replayCommand(target: string, options: ReplayCommandOptions, config: CommonConfig, log: Logger): Promise<ReplaySummary> {
+export async function replayCommand(target: string, options: ReplayCommandOptions, config: CliConfig, log: Logger): Promise<ReplaySummary> {
   if (options.max && options.speed !== undefined) throw new UsageError('--max and --speed exclude each other');
   let speed: number;
   try {

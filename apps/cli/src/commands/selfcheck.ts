@@ -1,15 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import {
   kafkaTopic,
+  maskSecrets,
+  maskUrl,
   mqttTopic,
   parseMqttTopic,
   parseOptionsOf,
   parseReadingMessage,
-  type CommonConfig,
   type Logger,
 } from '@headstream/core';
 import { openDatabase } from '@headstream/store';
-import { connectMqtt, createKafkaConnection, startEmbeddedMqttBroker, type IncomingRecord } from '@headstream/transport';
+import { connectMqtt, createKafkaConnection, kafkaFromConfig, mqttFromConfig, startEmbeddedMqttBroker, type IncomingRecord } from '@headstream/transport';
+import type { CliConfig } from '../config.js';
 
 export interface CheckResult {
   check: string;
@@ -24,7 +26,7 @@ export interface CheckResult {
  * behind: a reading frame goes through the parser, a transaction through the database,
  * a QoS 1 message through the MQTT broker and a record through a Kafka consumer group.
  */
-export async function selfcheck(config: CommonConfig, log: Logger): Promise<CheckResult[]> {
+export async function selfcheck(config: CliConfig, log: Logger): Promise<CheckResult[]> {
   const checks: [string, () => Promise<Omit<CheckResult, 'check' | 'ms'>>][] = [
     ['contracts', () => checkContracts(config)],
     ['database', () => checkDatabase(config)],
@@ -37,7 +39,7 @@ export async function selfcheck(config: CommonConfig, log: Logger): Promise<Chec
     try {
       results.push({ check, ...(await run()), ms: Math.round(performance.now() - start) });
     } catch (error) {
-      const detail = error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+      const detail = maskSecrets(error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error));
       results.push({ check, status: 'failed', target: '', detail, ms: Math.round(performance.now() - start) });
     }
     log.debug({ result: results.at(-1) }, 'check done');
@@ -49,13 +51,13 @@ function sampleFrame(site: string) {
   return { site, ts: new Date().toISOString(), values: { flow: 42, pm25: 17.5 } };
 }
 
-function parseOne(payload: Buffer | string, config: CommonConfig, domain?: string) {
+function parseOne(payload: Buffer | string, config: CliConfig, domain?: string) {
   const result = parseReadingMessage(payload, { ...parseOptionsOf(config), ...(domain === undefined ? {} : { domain }) });
   if (!result.ok) throw new Error(`parser rejected a valid frame: ${result.reason}: ${result.detail}`);
   return result.readings;
 }
 
-function checkContracts(config: CommonConfig) {
+function checkContracts(config: CliConfig) {
   const readings = parseOne(JSON.stringify([sampleFrame('selfcheck'), sampleFrame('selfcheck-2')]), config, 'city');
   const bad = parseReadingMessage(JSON.stringify({ ...sampleFrame('x'), values: { v: 'NaN' } }), { domain: 'city' });
   if (bad.ok) throw new Error('parser accepted a bad frame');
@@ -64,8 +66,8 @@ function checkContracts(config: CommonConfig) {
   return Promise.resolve({ status: 'ok' as const, target: 'in process', detail: `${readings.length} frames parsed, bad frame rejected (${bad.reason})` });
 }
 
-async function checkDatabase(config: CommonConfig) {
-  const db = await openDatabase({ ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }), applicationName: 'headstream-selfcheck' });
+async function checkDatabase(config: CliConfig) {
+  const db = await openDatabase({ ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }), applicationName: 'headstream-selfcheck', createSchema: false });
   try {
     const version = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
     const timescale = (await db.query("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).rowCount > 0;
@@ -79,7 +81,7 @@ async function checkDatabase(config: CommonConfig) {
     if (counted?.n !== 100 || counted.s !== 5050) throw new Error(`transaction read back ${JSON.stringify(counted)}`);
     return {
       status: 'ok' as const,
-      target: db.kind === 'pglite' ? 'embedded PGlite (in memory)' : redactUrl(config.pgUrl ?? ''),
+      target: db.kind === 'pglite' ? 'embedded PGlite (in memory)' : maskUrl(config.pgUrl ?? ''),
       detail: `PostgreSQL ${version}, 100 rows written and read in a transaction, TimescaleDB ${timescale ? 'available' : 'not available (plain PostgreSQL path)'}`,
     };
   } finally {
@@ -87,14 +89,15 @@ async function checkDatabase(config: CommonConfig) {
   }
 }
 
-async function checkMqtt(config: CommonConfig) {
+async function checkMqtt(config: CliConfig) {
   const embedded = config.mqttUrl === undefined ? await startEmbeddedMqttBroker() : undefined;
   const url = embedded?.url ?? config.mqttUrl ?? '';
   const protocolVersion = embedded ? embedded.protocolVersion : 5;
   const root = config.topicRoot;
   const site = `selfcheck-${process.pid}-${Date.now().toString(36)}`;
   const received: Buffer[] = [];
-  const clientOpts = { url, protocolVersion, reconnectPeriodMs: 0, connectTimeoutMs: 5_000 } as const;
+  // The configured credentials and TLS (an embedded broker of our own needs none).
+  const clientOpts = { ...(embedded ? { url } : mqttFromConfig(config, url)), protocolVersion, reconnectPeriodMs: 0, connectTimeoutMs: 5_000 } as const;
   const sub = await connectMqtt({ ...clientOpts, clientId: `${site}-sub`, onMessage: (_t, payload) => received.push(payload) });
   try {
     const pub = await connectMqtt({ ...clientOpts, clientId: `${site}-pub` });
@@ -106,7 +109,7 @@ async function checkMqtt(config: CommonConfig) {
     const readings = parseOne(received[0] ?? '', config, 'city');
     return {
       status: 'ok' as const,
-      target: embedded ? `embedded aedes broker (${url})` : redactUrl(url),
+      target: embedded ? `embedded aedes broker (${url})` : maskUrl(url),
       detail: `QoS 1 publish → subscribe round trip, ${readings.length} reading parsed`,
     };
   } finally {
@@ -115,13 +118,9 @@ async function checkMqtt(config: CommonConfig) {
   }
 }
 
-async function checkKafka(config: CommonConfig, log: Logger) {
+async function checkKafka(config: CliConfig, log: Logger) {
   if (config.kafkaBrokers === undefined) return { status: 'skipped' as const, target: '', detail: 'HS_KAFKA_BROKERS is not set' };
-  const kafka = createKafkaConnection({
-    brokers: config.kafkaBrokers,
-    clientId: 'headstream-selfcheck',
-    onLog: (level, message, extra) => log[level](extra, `kafka: ${message}`),
-  });
+  const kafka = createKafkaConnection(kafkaFromConfig(config, 'headstream-selfcheck', log));
   try {
     const topic = kafkaTopic('readings', `${config.topicRoot}.selfcheck`);
     await kafka.ensureTopics([{ name: topic, partitions: 1 }]);
@@ -161,15 +160,5 @@ async function waitFor(done: () => boolean, timeoutMs: number, what: string): Pr
   while (!done()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
   }
 }

@@ -1,7 +1,8 @@
 import { createFrameBatcher } from '@headstream/datasets';
 import { createRatePacer, parseRate, simulate } from '@headstream/sim';
-import type { CommonConfig, Logger } from '@headstream/core';
+import type { Logger } from '@headstream/core';
 import { openReadingSink, UsageError, type Destination } from '../publish.js';
+import type { CliConfig } from '../config.js';
 
 export interface SimulateCommandOptions {
   city: number;
@@ -19,7 +20,7 @@ export interface SimulateCommandOptions {
  * `headstream simulate`: live city and factory streams at `rate` records per second, with
  * ground truth (gt_* metrics) so models can be scored. Runs until --count or Ctrl-C.
  */
-export async function simulateCommand(options: SimulateCommandOptions, config: CommonConfig, log: Logger): Promise<{ records: number; messages: number }> {
+export async function simulateCommand(options: SimulateCommandOptions, config: CliConfig, log: Logger): Promise<{ records: number; messages: number }> {
   if (options.city + options.factory === 0) throw new UsageError('--city and --factory are both 0: nothing to simulate');
   let rate: number;
   try {

@@ -1,0 +1,17 @@
+import { commonConfigSpec, loadConfig, type ConfigOf } from '@headstream/core';
+import { storeConfigSpec } from '@headstream/store';
+import { checkTransportConfig, transportConfigSpec } from '@headstream/transport';
+
+/**
+ * What the CLI reads: the shared settings plus the same MQTT/Kafka credentials and TLS as the
+ * services (replay, simulate and selfcheck connect like ingest does) and HS_PG_SCHEMA (migrate).
+ */
+export const cliConfigSpec = { ...commonConfigSpec, ...transportConfigSpec, ...storeConfigSpec };
+export type CliConfig = ConfigOf<typeof cliConfigSpec>;
+
+/** Loads and checks the CLI config; throws ConfigError (one line per problem). */
+export function loadCliConfig(): CliConfig {
+  const config = loadConfig(cliConfigSpec);
+  checkTransportConfig(config);
+  return config;
+}
