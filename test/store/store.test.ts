@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPostgres, ingestRoleFor, migrate, MIGRATIONS, quoteIdent, ReadingWriter, type ReadingBatchItem, type WriteMode } from '@headstream/store';
+import { connectPostgres, expireDeadLetters, ingestRoleFor, insertDeadLetters, migrate, MIGRATIONS, quoteIdent, ReadingWriter, type ReadingBatchItem, type WriteMode } from '@headstream/store';
 import { databaseTargets, describeEachTarget, realDatabase, realServiceOrSkip, testServices, type TestDatabase } from '@headstream/testkit';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
@@ -33,6 +33,17 @@ describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
     expect(again.current).toBe(MIGRATIONS.at(-1)?.version);
     const tables = (await db.query<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1')).rows.map((r) => r.t);
     expect(tables).toEqual(expect.arrayContaining(['series', 'readings', 'dead_letters', 'predictions', 'model_versions', 'training_metrics', 'readings_5m', 'readings_1h', 'reading_values']));
+  });
+
+  it('expires dead letters older than the retention, keeps the rest', async () => {
+    await migrate(db);
+    await db.query('TRUNCATE dead_letters');
+    await insertDeadLetters(db, [0, 1, 2].map((i) => ({ source: 'mqtt' as const, topic: `t${i}`, reason: 'not_json', detail: 'x', payload: Buffer.from('{') })));
+    await db.query("UPDATE dead_letters SET received_at = now() - interval '10 days' WHERE topic IN ('t0', 't1')");
+    expect(await expireDeadLetters(db, 7)).toBe(2);
+    expect((await db.query<{ topic: string }>('SELECT topic FROM dead_letters')).rows.map((r) => r.topic)).toEqual(['t2']);
+    expect(await expireDeadLetters(db, 7)).toBe(0);
+    await expect(expireDeadLetters(db, 0)).rejects.toThrow(/positive number of days/);
   });
 
   const modes: WriteMode[] = name === 'postgres' ? ['copy', 'unnest'] : ['unnest'];

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { kafkaTopic, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
 import { IngestPipeline, type StoreUnavailableError } from '@headstream/pipeline';
-import { migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
+import { expireDeadLetters, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
 import {
   createKafkaPublisher,
   createKafkaSource,
@@ -202,9 +202,9 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
       const days = config.deadLetterRetentionDays;
       const expired = metrics.counter('ingest_dead_letters_expired_total', 'Dead letters deleted by HS_DEADLETTER_RETENTION_DAYS');
       const expire = () => {
-        db.query("DELETE FROM dead_letters WHERE received_at < now() - $1::int * interval '1 day'", [days]).then(
-          (r) => {
-            if (r.rowCount > 0) expired.inc(r.rowCount);
+        expireDeadLetters(db, days).then(
+          (n) => {
+            if (n > 0) expired.inc(n);
           },
           (error: unknown) => log.warn({ err: error }, 'dead-letter retention: DELETE failed'),
         );

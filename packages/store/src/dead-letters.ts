@@ -32,3 +32,10 @@ export async function insertDeadLetters(db: SqlExecutor, letters: readonly DeadL
     );
   }
 }
+
+/** Deletes dead letters received more than `days` days ago (HS_DEADLETTER_RETENTION_DAYS); returns how many. */
+export async function expireDeadLetters(db: SqlExecutor, days: number): Promise<number> {
+  if (!(days > 0)) throw new Error(`dead-letter retention must be a positive number of days, got ${days}`);
+  const r = await db.query("DELETE FROM dead_letters WHERE received_at < now() - $1::int * interval '1 day'", [days]);
+  return r.rowCount;
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { connectPostgres, openPglite, quoteIdent, type SqlClient } from '@headstream/store';
+import { connectPostgres, ingestRoleFor, openPglite, quoteIdent, readerRoleFor, type SqlClient } from '@headstream/store';
 import { describe, inject, it, type TestContext } from 'vitest';
 import type { TestServices } from './services.js';
 
@@ -34,6 +34,13 @@ export async function realDatabase(label: string): Promise<TestDatabase> {
     async dispose() {
       try {
         await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+        // Migrations create this schema's own roles (cluster-wide objects): drop them too, or they pile up.
+        for (const role of [ingestRoleFor(schema), readerRoleFor(schema)]) {
+          const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+          if (exists.rowCount === 0) continue;
+          await client.query(`DROP OWNED BY ${quoteIdent(role)}`);
+          await client.query(`DROP ROLE ${quoteIdent(role)}`);
+        }
       } finally {
         await client.close();
       }

@@ -1,5 +1,8 @@
 import type { ConnectionOptions } from 'node:tls';
+import { registerKafkaCodecs } from './kafka-codecs.js';
 import { CompressionTypes, Kafka, logLevel as KafkaLogLevel, Partitioners, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+
+registerKafkaCodecs();
 
 /**
  * Kafka behind Headstream's own small interface. kafkajs (unmaintained since 2023) is

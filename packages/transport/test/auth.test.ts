@@ -146,9 +146,12 @@ describe('the embedded broker with users', () => {
     socket.on('error', () => undefined);
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     // A PUBLISH fixed header announcing 1 MiB (remaining length 0x80 0x80 0x40), then a little data.
+    const sent = Date.now();
     socket.write(Buffer.from([0x30, 0x80, 0x80, 0x40, 0, 1, 0x61]));
     await closed;
     expect(socket.destroyed).toBe(true);
+    // At once, not after aedes' 30 s connect timeout (which also closes a socket that never CONNECTs).
+    expect(Date.now() - sent).toBeLessThan(5_000);
   });
 
   it('close() ends within the drain timeout while clients are connected', async () => {
