@@ -53,11 +53,11 @@ describe('isolation on the real PostgreSQL', () => {
   it('hides uncommitted rows from other connections and keeps test schemas apart', async (ctx) => {
     realServiceOrSkip(ctx, 'postgres');
     const [a, b] = await Promise.all([realDatabase('iso-a'), realDatabase('iso-b')]);
+    let release: () => void = () => undefined;
     try {
       expect(a.schema).not.toBe(b.schema);
       await a.query('CREATE TABLE t (v int)');
       await b.query('CREATE TABLE t (v int)'); // same name, other schema: no clash
-      let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let inserted!: () => void;
       const insertDone = new Promise<void>((r) => (inserted = r));
@@ -74,6 +74,7 @@ describe('isolation on the real PostgreSQL', () => {
       expect((await a.query('SELECT * FROM t')).rowCount).toBe(1);
       expect((await b.query('SELECT * FROM t')).rowCount).toBe(0);
     } finally {
+      release(); // a failed assertion must not leave the transaction (and dispose) waiting forever
       await Promise.all([a.dispose(), b.dispose()]);
     }
   });
