@@ -19,5 +19,5 @@ describe('beijing-air', () => {
     for (const t of firstBySite.values()) expect(iso(t)).toBe('2013-02-28T16:00:00.000Z');
     expect(iso(s.last?.time)).toBe('2017-02-28T15:00:00.000Z');
     expect(s.first?.values).toMatchObject({ pm25: 4, pm10: 4, so2: 4, no2: 7, co: 300, o3: 77, temperature: -0.7, wind_dir_deg: 337.5, wind_speed: 4.4 });
-  }, 60_000);
+  }, 180_000); // 22.6 s in a clean-clone CI run at load 6–8
 });
