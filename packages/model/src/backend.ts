@@ -60,6 +60,19 @@ async function load(candidate: BackendCandidate): Promise<string> {
   }
 }
 
+/** Makes a registered backend the active one. */
+async function use(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+  await tf.ready();
+}
+
+/** Loads a candidate and makes it the active backend; returns its tfjs backend name. */
+async function activate(candidate: BackendCandidate): Promise<string> {
+  const name = await load(candidate);
+  await use(name);
+  return name;
+}
+
 /** The device behind the active backend. */
 export function activeDevice(): BackendDevice {
   const backend = tf.backend() as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean };
@@ -83,9 +96,7 @@ export async function probeBackends(probe: () => void, order: readonly BackendCa
   for (const candidate of order) {
     const t0 = performance.now();
     try {
-      const name = await load(candidate);
-      if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
-      await tf.ready();
+      const name = await activate(candidate);
       const device = activeDevice();
       if (candidate === 'tensorflow-gpu' && device.device !== 'gpu') throw new Error('@tensorflow/tfjs-node-gpu loaded but found no CUDA device (it would run on the CPU)');
       probe();
@@ -135,8 +146,7 @@ export async function selectBackend(probe: () => void, options: SelectOptions = 
       const name = await load(candidate);
       // tfjs-node and tfjs-node-gpu both register "tensorflow": the GPU build, when it works, is that backend.
       if (working.some((w) => w.name === name)) continue;
-      if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
-      await tf.ready();
+      await use(name);
       probe();
       const ms = performance.now() - t0;
       let stepMs = NaN;
@@ -162,7 +172,7 @@ export async function selectBackend(probe: () => void, options: SelectOptions = 
   timed?.release?.();
   const fastest = [...working].sort((a, b) => a.stepMs - b.stepMs)[0];
   if (!fastest) throw new Error(`no usable TensorFlow.js backend: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
-  if (!(await tf.setBackend(fastest.name))) throw new Error(`tf.setBackend('${fastest.name}') failed`);
+  await use(fastest.name);
   log(`[model] backend ${fastest.candidate} chosen: fastest training step (${working.map((w) => `${w.candidate} ${w.stepMs.toFixed(1)} ms`).join(', ')})`);
   return { backend: fastest.name, candidate: fastest.candidate, attempts };
 }

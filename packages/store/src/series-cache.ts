@@ -38,11 +38,8 @@ export class SeriesCache {
     return this.ids.get(keyOf(domain, site, metric));
   }
 
-  /**
-   * Of `keys`, those that exist neither in the cache nor in the database (would be created
-   * by a write). The ones found in the database are cached.
-   */
-  async unknown(db: SqlExecutor, keys: Iterable<SeriesKey>): Promise<Map<string, SeriesKey>> {
+  /** The keys of a batch, and those of them not in the cache (cached ones are touched as recent). */
+  private lookup(keys: Iterable<SeriesKey>): { batch: Set<string>; missing: Map<string, SeriesKey> } {
     const batch = new Set<string>();
     const missing = new Map<string, SeriesKey>();
     for (const k of keys) {
@@ -50,6 +47,15 @@ export class SeriesCache {
       batch.add(key);
       if (!this.touch(key) && !missing.has(key)) missing.set(key, k);
     }
+    return { batch, missing };
+  }
+
+  /**
+   * Of `keys`, those that exist neither in the cache nor in the database (would be created
+   * by a write). The ones found in the database are cached.
+   */
+  async unknown(db: SqlExecutor, keys: Iterable<SeriesKey>): Promise<Map<string, SeriesKey>> {
+    const { batch, missing } = this.lookup(keys);
     if (missing.size === 0) return missing;
     const list = [...missing.values()];
     const { rows } = await db.query<{ id: number; domain: string; site: string; metric: string }>(
@@ -69,13 +75,7 @@ export class SeriesCache {
 
   /** Resolves every key (creating missing series) through `db`, typically inside the write transaction. */
   async resolve(db: SqlExecutor, keys: Iterable<SeriesKey>): Promise<void> {
-    const batch = new Set<string>();
-    const missing = new Map<string, SeriesKey>();
-    for (const k of keys) {
-      const key = keyOf(k.domain, k.site, k.metric);
-      batch.add(key);
-      if (!this.touch(key) && !missing.has(key)) missing.set(key, k);
-    }
+    const { batch, missing } = this.lookup(keys);
     if (missing.size === 0) return;
     const list = [...missing.values()];
     const domains = list.map((k) => k.domain);
