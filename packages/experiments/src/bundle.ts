@@ -1,13 +1,16 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/core';
+import type { SeriesFrame } from '@headstream/features';
 import { loadModel, MultiTaskModel, saveModel, train, type StrategyName } from '@headstream/model';
+import { prepareTask, timeSplit, windowsFor, type TaskFrames } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions } from './pipeline.js';
-import { loadTaskFrames, PROTOCOL_TASKS, TASK_ORDER, TASK_SOURCES, taskSpec, windowsFor } from './protocols.js';
+import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { modelConfig, modelData, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
-import { defaultFold, loadAllFrames, splitAll } from './splits.js';
+import { defaultFold, loadAllFrames, splitAll, type TaskSplit } from './splits.js';
 
-export const MANIFEST_FORMAT = 'headstream-experiment-bundle/1';
+/** /2: each saved model carries its whole feature spec (derived channels, history, target transform). */
+export const MANIFEST_FORMAT = 'headstream-experiment-bundle/2';
 
 export interface BundleManifest {
   format: typeof MANIFEST_FORMAT;
@@ -18,8 +21,9 @@ export interface BundleManifest {
   /** Model directories, relative to the bundle. */
   shared: string;
   single: Record<TaskName, string>;
-  /** changeScale/changeShrink: how the saved heads' outputs become forecasts; evaluation refuses a mismatch. */
-  tasks: Record<TaskName, { loader: string; historySteps: number; residual: boolean; changeScale: number; changeShrink: number; train: number; describe: string }>;
+  /** protocol: the published protocols' splits (held-out station, runs, year); time: the last 20 % of each task's span validates. */
+  split: 'protocol' | 'time';
+  tasks: Record<TaskName, { dataset: string; recipe: string; train: number; validation: number; describe: string }>;
   validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON }>;
 }
 
@@ -29,6 +33,7 @@ export interface TrainBundleOptions {
   strategy?: StrategyName;
   mode?: 'quick' | 'full';
   seed?: number;
+  split?: 'protocol' | 'time';
   log?: (line: string) => void;
 }
 
@@ -42,7 +47,11 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const settings = settingsFor(mode);
   const backend = await chooseBackend(log);
   const frames = await loadAllFrames(options.datasetsDir);
-  const splits = splitAll(frames, defaultFold(frames), settings.sizes);
+  const split = options.split ?? 'protocol';
+  const splits =
+    split === 'protocol'
+      ? splitAll(frames, defaultFold(frames), settings.sizes)
+      : (Object.fromEntries(TASK_ORDER.map((t) => { const plan = timeSplit(frames[t]); return [t, { ...prepareTask(frames[t], PROTOCOL_TASKS[t], plan, settings.sizes), describe: plan.describe }]; })) as Record<TaskName, TaskSplit>);
   const common = trainOptions(settings, seed);
   const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
   const info = (tasks: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
@@ -58,7 +67,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   try {
     const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...common, strategy, gradientsOn: 'parameters' });
     log(`[train] shared model (${strategy}): ${r.seconds.toFixed(1)} s`);
-    const scores = Object.fromEntries(TASK_ORDER.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
+    const scores = Object.fromEntries(TASK_ORDER.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].spec, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
     for (const t of TASK_ORDER) validation[t] = { shared: scores[t].metrics, single: scores[t].metrics, persistence: scores[t].baselines.persistence };
     await saveModel(shared, join(options.out, 'shared'), info(TASK_ORDER, strategy, Object.fromEntries(TASK_ORDER.map((t) => [t, scores[t].metrics]))));
   } finally {
@@ -68,7 +77,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     const model = MultiTaskModel.create(modelConfig([t], features, seed));
     try {
       const r = train(model, modelData([splits[t].train]), { ...common, strategy: 'equal' });
-      const s = scoreTask(model, t, splits[t].validation, splits[t].scalers);
+      const s = scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
       validation[t].single = s.metrics;
       log(`[train] single ${t}: ${r.seconds.toFixed(1)} s`);
       await saveModel(model, join(options.out, `single-${t}`), info([t], 'equal', { [t]: s.metrics }));
@@ -82,13 +91,11 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     mode,
     strategy,
     seed,
+    split,
     shared: 'shared',
     single: Object.fromEntries(TASK_ORDER.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
     tasks: Object.fromEntries(
-      TASK_ORDER.map((t) => {
-        const src = TASK_SOURCES[t];
-        return [t, { loader: src.loader, historySteps: src.historySteps, residual: src.residual, changeScale: src.changeScale, changeShrink: src.changeShrink, train: splits[t].train.n, describe: splits[t].describe }];
-      }),
+      TASK_ORDER.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
     ) as BundleManifest['tasks'],
     validation,
   };
@@ -131,16 +138,11 @@ export async function readManifest(dir: string): Promise<BundleManifest> {
 export async function evaluateFile(options: EvaluateFileOptions): Promise<EvaluationJSON> {
   if (!isTaskName(options.task)) throw new BundleInputError(`unknown task "${options.task}"; valid: ${TASK_ORDER.join(', ')}`);
   const task = options.task;
-  const expected = TASK_SOURCES[task].loader;
+  const expected = TASK_DATASETS[task];
   if (options.format !== expected) throw new BundleInputError(`task ${task} reads files in the ${expected} format, not "${options.format}"`);
   const manifest = await readManifest(options.model);
-  const trained = manifest.tasks[task];
-  const now = TASK_SOURCES[task];
-  if (trained.residual !== now.residual || trained.changeScale !== now.changeScale || trained.changeShrink !== now.changeShrink) {
-    throw new BundleInputError(`${options.model} was trained with another ${task} output transform than this version applies: retrain it`);
-  }
   await chooseBackend(() => {});
-  let frames;
+  let frames: TaskFrames;
   try {
     frames = await loadTaskFrames(task, { path: options.file });
   } catch (error) {
@@ -151,10 +153,11 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
     try {
       const saved = metadata.features[task];
       if (!saved) throw new BundleInputError(`model ${dir} has no ${task} input`);
-      if (JSON.stringify(saved.spec) !== JSON.stringify(taskSpec(task))) throw new BundleInputError(`model ${dir} was trained with another ${task} feature spec than this version builds`);
-      const set = windowsFor(frames, Object.keys(frames.frames), saved.scalers);
+      // The saved spec says how to build the model's input: a source the file lacks is a gap throughout.
+      const withSources = { ...frames, frames: Object.fromEntries(Object.entries(frames.frames).map(([site, f]) => [site, withMissing(f, saved.spec.sources)])) };
+      const set = windowsFor(withSources, Object.keys(frames.frames), saved.spec, saved.scalers);
       if (set.n === 0) throw new BundleInputError(`${options.file} yields no labelled ${task} window (needs more than ${saved.spec.lookback} steps)`);
-      return scoreTask(model, task, set, saved.scalers);
+      return scoreTask(model, task, set, saved.spec, saved.scalers);
     } finally {
       model.dispose();
     }
@@ -179,4 +182,11 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const unit = PROTOCOL_TASKS[e.task].kind === 'regression' ? ` [${(PROTOCOL_TASKS[e.task] as { unit: string }).unit}]` : '';
   return `${e.task}${unit} on ${file}: ${e.n} windows\n${[line(head), ...body.map(line)].join('\n')}\n`;
+}
+
+/** The frame with an all-gap channel for each of `channels` it lacks. */
+function withMissing(frame: SeriesFrame, channels: readonly string[]): SeriesFrame {
+  const missing = channels.filter((c) => !frame.channels.includes(c));
+  if (missing.length === 0) return frame;
+  return { ...frame, channels: [...frame.channels, ...missing], values: [...frame.values, ...missing.map(() => new Float64Array(frame.length).fill(NaN))] };
 }

@@ -1,12 +1,14 @@
 import { cpus, totalmem } from 'node:os';
 import type { TaskName } from '@headstream/core';
 import { featureCount } from '@headstream/features';
-import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, selectBackend, timedTrainingStep, train, trainingProbe, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
-import { PROTOCOL_TASKS, TASK_ORDER, taskSpec } from './protocols.js';
+import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
+import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
+import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
+
+export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type SplitSizes, type TaskSplit } from './splits.js';
 
-export const STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad'];
 export const PAIRS: Readonly<Record<'city_pair' | 'factory_pair', TaskName[]>> = { city_pair: ['traffic', 'air_quality'], factory_pair: ['fault', 'throughput'] };
 
 /** Published numbers the protocols compare with (see each data set's SOURCE.md). */
@@ -31,44 +33,6 @@ export interface PipelineOptions {
   seed?: number;
   strategies?: readonly StrategyName[];
   log?: (line: string) => void;
-}
-
-export interface Settings {
-  epochs: number;
-  sizes: SplitSizes;
-  batchSize: number;
-  learningRate: number;
-  /** Cosine decay floor as a fraction of learningRate (TrainOptions.minLearningRateFactor). */
-  learningRateFloor: number;
-  telemetryEvery: number;
-  /** Cross-validation of the single-task models over all stations / runs (full only). */
-  cv: { epochs: number; maxTrain: number } | null;
-}
-
-/**
- * The learning-rate floor 0.3 (cosine decay from 3e-3 to 9e-4): single-task models of the four tasks, full mode,
- * seeds 1–2, against a constant rate and a 0.05 floor — best fault macro-F1, traffic as good as 0.05, air quality
- * and throughput within seed noise of the best (docs/RESULTS.md, protocol notes).
- */
-export function settingsFor(mode: 'quick' | 'full'): Settings {
-  return mode === 'quick'
-    ? { epochs: 10, sizes: { maxTrain: 3000, maxValidation: 2500 }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 4, cv: null }
-    : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 } };
-}
-
-/**
- * Training options of a mode (optionally other epochs / window budget, as in cross-validation). Each epoch
- * draws at most the budget per task, which matters for tasks keeping all their windows (`allTrainingWindows`).
- */
-export function trainOptions(settings: Settings, seed: number, budget: { epochs: number; maxTrain: number } = { epochs: settings.epochs, maxTrain: settings.sizes.maxTrain }): Omit<TrainOptions, 'onEvent'> {
-  return {
-    epochs: budget.epochs,
-    batchSize: settings.batchSize,
-    learningRate: settings.learningRate,
-    minLearningRateFactor: settings.learningRateFloor,
-    seed,
-    windowsPerEpoch: Object.fromEntries(TASK_ORDER.map((t) => [t, budget.maxTrain])),
-  };
 }
 
 type Scores = Record<string, Omit<TaskScoreJSON, 'predictions' | 'anomaly'>>;
@@ -133,12 +97,6 @@ function trainModel(tasks: readonly TaskName[], splits: Record<TaskName, TaskSpl
   return { model, result };
 }
 
-/** The backend that trains this model fastest at the protocol's batch size, among those that work here. */
-export async function chooseBackend(log: (line: string) => void, batchSize = 128): Promise<string> {
-  const config = modelConfig([...TASK_ORDER], Object.fromEntries(TASK_ORDER.map((t) => [t, featureCount(taskSpec(t))])), 1);
-  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }) })).backend;
-}
-
 /** The whole experiment: protocols, single-task baselines, the strategy sweep over shared and pair models, CV. */
 export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const t0 = performance.now();
@@ -160,7 +118,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const singlePreds = {} as Record<TaskName, TaskScoreJSON>;
   for (const t of TASK_ORDER) {
     const { model, result } = trainModel([t], splits, seed, { ...base, strategy: 'equal' });
-    const s = scoreTask(model, t, splits[t].validation, splits[t].scalers);
+    const s = scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
     singleModels[t] = model;
     singlePreds[t] = s;
     single[t] = { trainSeconds: result.seconds, parameters: model.parameterCounts().total, flopsPerWindow: model.flopsPerWindow(), score: clean(s) };
@@ -189,7 +147,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
         },
       );
       try {
-        const scored = Object.fromEntries(tasks.map((t) => [t, scoreTask(model, t, splits[t].validation, splits[t].scalers)]));
+        const scored = Object.fromEntries(tasks.map((t) => [t, scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers)]));
         if (group === 'shared' && strategy === 'equal') sharedEqual = scored;
         const mtl: Record<string, TaskScore> = {};
         const stl: Record<string, TaskScore> = {};
@@ -291,7 +249,7 @@ function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: 
     const split = splitTask('air_quality', frames.air_quality, { ...fold, airStation: station }, sizes);
     const { model } = trainModel(['air_quality'], { air_quality: split } as Record<TaskName, TaskSplit>, seed, opts);
     try {
-      const s = scoreTask(model, 'air_quality', split.validation, split.scalers);
+      const s = scoreTask(model, 'air_quality', split.validation, split.spec, split.scalers);
       const by = (m: MetricsJSON) => ('by_horizon' in m ? m.by_horizon.map((h) => h.mae) : []);
       out.air_quality.push({ station, n: s.n, mae_by_horizon: by(s.metrics), persistence_by_horizon: by(s.baselines.persistence), seasonal_by_horizon: by(s.baselines.seasonal_naive) });
       log(`[results] LOSO ${station}: MAE@1 ${by(s.metrics)[0]?.toFixed(2)} vs persistence ${by(s.baselines.persistence)[0]?.toFixed(2)}`);
@@ -304,7 +262,7 @@ function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: 
     const split = splitTask('fault', frames.fault, { ...fold, faultRuns: [run] }, sizes);
     const { model } = trainModel(['fault'], { fault: split } as Record<TaskName, TaskSplit>, seed, opts);
     try {
-      const s = scoreTask(model, 'fault', split.validation, split.scalers);
+      const s = scoreTask(model, 'fault', split.validation, split.spec, split.scalers);
       const m = s.metrics as Extract<MetricsJSON, { macro_f1: number }>;
       const rt = runTypes(s.predictions, split.validation.site, split.validation.sites, frames.fault.runType, classes.length);
       const target = split.validation.targets.fault;

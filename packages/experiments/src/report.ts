@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PAIRS, type ModelRun, type Results } from './pipeline.js';
-import { TASK_ORDER, TASK_SOURCES } from './protocols.js';
+import { recipeFor } from '@headstream/training';
+import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import type { MetricsJSON, RegressionJSON } from './scoring.js';
 
 const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
@@ -97,7 +98,7 @@ export function plots(r: Results): Record<string, string> {
         { name: fault ? 'score, shared' : 'shared (equal)', values: p.shared },
         { name: fault ? 'score, single' : 'single-task', values: p.single },
       ],
-      { yLabel: fault ? 'anomaly' : `${t} [${TASK_SOURCES[t].target}]`, xLabel: 'validation window' },
+      { yLabel: fault ? 'anomaly' : `${t} [${(PROTOCOL_TASKS[t] as { target?: string }).target ?? ''}]`, xLabel: 'validation window' },
     );
   }
   const eq = r.runs.shared.equal;
@@ -146,14 +147,16 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push(`- One model = per-task input stems → one shared mixer encoder (d_model 32, 2 layers, patch 8) → per-task heads (packages/model). Each task reads its own data set through its own stem (\`inputs\` keyed by task, \`taskInput\` task → task); a batch mixes windows of the four data sets and each window carries labels of its own task only (masked losses).`);
   L.push(`- Shared lookback: 24 steps at each task's own interval (5 min, 1 h, 1 s, 1 h). Traffic's protocol allows the past hour only: the 12 older steps of every traffic window are zeroed (values, observed-masks and calendar), so the model sees exactly 12 × 5 min.`);
   L.push(`- Training: ${s.epochs} epochs, batch ${s.batchSize}, Adam lr ${s.learningRate} decayed along a half cosine to ${f(s.learningRateFloor * 100, 0)}% of it; at most ${s.sizes.maxTrain} training windows per task (evenly spaced subsample; throughput keeps all of its windows and each epoch draws that many of them afresh), ${Number.isFinite(s.sizes.maxValidation) ? `at most ${s.sizes.maxValidation}` : 'all'} validation windows. Per-task gradients are taken on the shared **parameters** (\`gradientsOn: 'parameters'\`): the tasks read disjoint inputs, so their gradients on the shared *representation* are orthogonal by construction and say nothing about conflict. Telemetry every ${s.telemetryEvery} steps.`);
-  const tp = TASK_SOURCES.throughput;
-  const aq = TASK_SOURCES.air_quality;
-  L.push(`- Air quality, throughput (and not traffic) learn the change from the last observed value; the forecast is persistence + shrink × predicted change: air quality ×${aq.changeShrink}, throughput ×${tp.changeShrink} with its change label scaled up ×${tp.changeScale} (chosen on the training part only, see the protocol notes). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
+  const tp = recipeFor('throughput').transform;
+  const aq = recipeFor('air_quality').transform;
+  const shrink = (t: typeof tp) => (t.kind === 'change' ? t.shrink : 1);
+  const scale = (t: typeof tp) => (t.kind === 'change' ? t.scale : 1);
+  L.push(`- Air quality, throughput (and not traffic) learn the change from the last observed value; the forecast is persistence + shrink × predicted change, for the median and the quantile bounds alike: air quality ×${shrink(aq)}, throughput ×${shrink(tp)} with its change label scaled up ×${scale(tp)} (chosen on the training part only, see the protocol notes). Gaps are forward-filled for at most 24 steps, causally (never from a later reading). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
   L.push('- Scalers are fitted on each task\'s training part only (training stations / runs / years).', '');
   L.push('| task | data set (loader) | protocol split | train windows | validation windows | features |', '|---|---|---|---|---|---|');
   for (const t of TASK_ORDER) {
     const p = r.protocol[t];
-    L.push(`| ${t} | ${TASK_SOURCES[t].loader} | ${p.describe} | ${p.train} | ${p.validation} | ${p.features} |`);
+    L.push(`| ${t} | ${TASK_DATASETS[t]} | ${p.describe} | ${p.train} | ${p.validation} | ${p.features} |`);
   }
   L.push('');
 
@@ -276,8 +279,8 @@ export function renderMarkdown(r: Results, command: string): string {
     L.push(`- Throughput (TEY next hour) is persistence's home ground: most hourly changes are small noise, and the large ones (load changes, restarts after gaps in the row sequence, which has no timestamps) give little warning at the issue time. This run: single-task MAE ${f(tm.mae, 3)} vs persistence ${f(tb.mae, 3)} (${d < 0 ? '' : '+'}${f(d, 2)}%), RMSE ${f(tm.rmse, 2)} vs ${f(tb.rmse, 2)}.`);
   }
   L.push(`- Throughput inputs: TEY's level, every sensor's hourly change, and what TEY did after this hour 1, 2 and (mean of) 1–7 days earlier (the plant's daily load schedule). Not the other sensors' levels: they drift between years (NOx averages 67–70 mg/m³ in 2011–2013 and 60 in 2014; TIT and the air filter's pressure drop move too), and a network fed them fits the training years' levels and lost to persistence on 2014 (levels of all sensors, all windows, 10 epochs, single-task: +0.7 to +15% MAE over seeds 1–3 and both learning-rate schedules). It keeps every window of 2011–2013 (~22k) and each epoch draws the mode's budget from them afresh: single-task 2014 MAE −1.0 to −2.3% vs persistence over seeds 1–4 with full-mode training (10,000 a epoch, 16 epochs), −0.1 to −0.9% with quick-mode training (3,000 a epoch, 10 epochs), both scored on all 2014 windows (quick mode itself scores an even subsample of 2,500); a fixed 10,000-window subsample gave −1.0 to +0.9% (floor 0.05).`);
-  L.push(`- How the throughput setting was chosen (inner validation on the training years: fit 2011–2012, score 2013, seeds 1–4; 2014 took no part): the pinball loss already makes the point forecast the median (MAE-optimal); scaling the change label ×${tp.changeScale} beat ×1 and ×2, and shrinking the predicted change to ×${tp.changeShrink} tied for the best of {0.5 … 1} (with ×0.8 when every epoch used all windows, with ×0.6 under the final settings). More passes over the same windows made 2014 worse (all windows every epoch for 16 epochs: −0.5 to −1.4%), which the per-epoch draw avoids.`);
-  L.push(`- Air quality's shrink ×${aq.changeShrink} was chosen by inner validation on the training part only (fit 9 training stations up to 2015-02, score the training station beijing-guanyuan 2015-03…2016-02, seeds 1–2): MAE −5.5% and −4.9% vs persistence at 0.5, the optimum of {0.4 … 1}, against −0.7% and −0.2% unshrunk. On the sweep fold (not used for the choice) the unshrunk single-task model was level with persistence (seed 1 −0.8%, seed 2 +1.2%) and worse at +1 h.`);
+  L.push(`- How the throughput setting was chosen (inner validation on the training years: fit 2011–2012, score 2013, seeds 1–4; 2014 took no part): the pinball loss already makes the point forecast the median (MAE-optimal); scaling the change label ×${scale(tp)} beat ×1 and ×2, and shrinking the predicted change to ×${shrink(tp)} tied for the best of {0.5 … 1} (with ×0.8 when every epoch used all windows, with ×0.6 under the final settings). More passes over the same windows made 2014 worse (all windows every epoch for 16 epochs: −0.5 to −1.4%), which the per-epoch draw avoids.`);
+  L.push(`- Air quality's shrink ×${shrink(aq)} was chosen by inner validation on the training part only (fit 9 training stations up to 2015-02, score the training station beijing-guanyuan 2015-03…2016-02, seeds 1–2): MAE −5.5% and −4.9% vs persistence at 0.5, the optimum of {0.4 … 1}, against −0.7% and −0.2% unshrunk. On the sweep fold (not used for the choice) the unshrunk single-task model was level with persistence (seed 1 −0.8%, seed 2 +1.2%) and worse at +1 h.`);
   L.push(`- Learning-rate schedule (chosen on these validation splits, single-task models, full mode, seeds 1–2; constant rate / cosine to 5% / cosine to 30%): traffic MAE vs persistence −17.5 / −21.9 / −21.5% (mean of the seeds), fault macro-F1 0.683 / 0.707 / 0.737, throughput −2.08 / −2.30 / −2.05%, air quality unshrunk −0.9 / +0.2 / −0.9%. The 30% floor was kept.`);
   return `${L.join('\n')}\n`;
 }

@@ -1,6 +1,8 @@
 import type { TaskName } from '@headstream/core';
-import type { FeatureScalers, FeatureSpec, WindowSet } from '@headstream/features';
-import { fitTaskScalers, loadTaskFrames, taskSpec, TASK_ORDER, TASK_SOURCES, thin, windowsFor, type TaskFrames } from './protocols.js';
+import { prepareTask, type PreparedTask, type SplitSizes } from '@headstream/training';
+import { loadTaskFrames, PROTOCOL_TASKS, TASK_ORDER, type TaskFrames } from './protocols.js';
+
+export type { SplitSizes } from '@headstream/training';
 
 /** Beijing: the first three years train, the last year (2016-03-01 00:00 CST on) validates. */
 export const AIR_SPLIT = Date.UTC(2016, 1, 29, 16);
@@ -20,22 +22,8 @@ export interface Fold {
   faultRuns: string[];
 }
 
-export interface TaskSplit {
-  task: TaskName;
-  spec: FeatureSpec;
-  scalers: FeatureScalers;
-  train: WindowSet & { site: Int32Array; sites: string[] };
-  validation: WindowSet & { site: Int32Array; sites: string[] };
-  /** Human-readable description of the split. */
-  describe: string;
-}
-
-export interface SplitSizes {
-  /** Most training windows per task (evenly thinned). */
-  maxTrain: number;
-  /** Most validation windows per task (evenly thinned; Infinity = all). */
-  maxValidation: number;
-}
+/** A task's protocol split: the prepared task (spec, scalers, windows) and a readable description. */
+export type TaskSplit = PreparedTask & { describe: string };
 
 export async function loadAllFrames(datasetsDir?: string): Promise<AllFrames> {
   const options = datasetsDir ? { datasetsDir } : {};
@@ -80,7 +68,6 @@ function pemsSplit(frames: TaskFrames): number {
 
 /** One task's training and validation windows under its protocol (scalers from the training part only). */
 export function splitTask(task: TaskName, frames: TaskFrames, fold: Fold, sizes: SplitSizes): TaskSplit {
-  const spec = taskSpec(task);
   const sites = Object.keys(frames.frames);
   let trainSites: string[];
   let valSites: string[];
@@ -107,30 +94,7 @@ export function splitTask(task: TaskName, frames: TaskFrames, fold: Fold, sizes:
     valSites = [...fold.faultRuns];
     describe = `${trainSites.length} runs train, ${valSites.length} held-out runs validate (${valSites.join(', ')})`;
   }
-  const scalers = fitTaskScalers(
-    trainSites.map((s) => frames.frames[s] as NonNullable<(typeof frames.frames)[string]>),
-    spec,
-    trainEnd,
-  );
-  const timeSplit = Number.isFinite(trainEnd);
-  // Stride first (never materialise hundreds of MB of windows), then thin evenly to the exact budget.
-  const stride = (list: readonly string[], from: number, to: number, max: number) => {
-    let candidates = 0;
-    for (const s of list) {
-      const f = frames.frames[s];
-      if (!f) continue;
-      const a = Math.max(f.start, from);
-      const b = Math.min(f.start + f.length * f.intervalMs, to);
-      candidates += Math.max(0, (b - a) / f.intervalMs);
-    }
-    return Number.isFinite(max) ? Math.max(1, Math.floor(candidates / (max * 1.2))) : 1;
-  };
-  const maxTrain = TASK_SOURCES[task].allTrainingWindows ? Infinity : sizes.maxTrain;
-  const trainStride = stride(trainSites, -Infinity, trainEnd, maxTrain);
-  const valStride = stride(valSites, timeSplit ? trainEnd : -Infinity, Infinity, sizes.maxValidation);
-  const train = thin(windowsFor(frames, trainSites, scalers, timeSplit ? { to: trainEnd, labelsBefore: trainEnd, stride: trainStride } : { stride: trainStride }), maxTrain);
-  const validation = thin(windowsFor(frames, valSites, scalers, timeSplit ? { from: trainEnd, stride: valStride } : { stride: valStride }), sizes.maxValidation);
-  return { task, spec, scalers, train: { ...train, sites: trainSites }, validation: { ...validation, sites: valSites }, describe };
+  return { ...prepareTask(frames, PROTOCOL_TASKS[task], { trainSites, validationSites: valSites, trainEnd, describe }, sizes), describe };
 }
 
 export function splitAll(frames: AllFrames, fold: Fold, sizes: SplitSizes): Record<TaskName, TaskSplit> {

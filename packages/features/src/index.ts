@@ -1,7 +1,9 @@
 export { alignTime, coarsen, fillGaps, readingsToFrame, resample, type SeriesFrame, type TimedValue } from './resample.js';
 export { CALENDAR_CHANNELS, calendarFeatures } from './calendar.js';
 export { StandardScaler, type ScalerJSON } from './scaler.js';
+export { deriveChannels, derivedContext, deviationBaseline, type DerivedChannel, type SiteFrame } from './derive.js';
 export {
+  contextSteps,
   featureCount,
   featureNames,
   featureSpecFor,
@@ -10,15 +12,19 @@ export {
   type FeatureSpec,
   type FeatureSpecOptions,
   type TargetSpec,
+  type TargetTransform,
 } from './spec.js';
 export {
   buildWindows,
+  decodeTarget,
   fitScalers,
   servingWindow,
   unscaleTarget,
   type ClassificationTargets,
   type RegressionTargets,
+  type ServingWindow,
   type TaskTargets,
   type WindowOptions,
   type WindowSet,
 } from './windows.js';
+export { SiteWindowBuffer, type SiteBufferOptions } from './buffer.js';

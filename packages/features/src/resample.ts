@@ -77,29 +77,24 @@ export function coarsen(frame: SeriesFrame, channel: string, intervalMs: number)
 }
 
 /**
- * Forward-fills gaps and returns the observation mask (1 = observed). Leading gaps take the first
- * observed value (0 when a channel never reports), so a filled value is always one the sensor
- * really produced; the mask channel tells the model which values are stale.
+ * Forward-fills gaps for at most `limit` buckets (null: any length) and returns the observation mask
+ * (1 = observed). Causal: a bucket takes only an earlier value, so a gap before a channel's first
+ * reading, or longer than the limit, stays NaN (windows read it as the training mean, mask 0).
  */
-export function fillGaps(values: Float64Array): { filled: Float64Array; mask: Uint8Array } {
+export function fillGaps(values: Float64Array, limit: number | null = null): { filled: Float64Array; mask: Uint8Array } {
   const n = values.length;
   const filled = new Float64Array(n);
   const mask = new Uint8Array(n);
-  let first = NaN;
-  for (let i = 0; i < n; i++) {
-    if (Number.isFinite(values[i])) {
-      first = values[i] ?? NaN;
-      break;
-    }
-  }
-  let last = Number.isFinite(first) ? first : 0;
+  let last = NaN;
+  let age = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i] ?? NaN;
     if (Number.isFinite(v)) {
       last = v;
+      age = 0;
       mask[i] = 1;
-    }
-    filled[i] = last;
+    } else age++;
+    filled[i] = limit === null || age <= limit ? last : NaN;
   }
   return { filled, mask };
 }

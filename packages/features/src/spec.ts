@@ -1,6 +1,15 @@
 import type { TaskDefinition } from '@headstream/core';
 import { CALENDAR_CHANNELS } from './calendar.js';
+import { derivedContext, type DerivedChannel } from './derive.js';
 import type { ScalerJSON } from './scaler.js';
+
+/**
+ * How a regression head's output becomes the forecast. level: the output is the scaled target.
+ * change: the output is the change from the last observed value (persistence), (target − persistence)
+ * / std × scale; the forecast is persistence + shrink × the change, for the median and the quantile
+ * bounds alike (shrink < 1 when the change is mostly unpredictable noise).
+ */
+export type TargetTransform = { kind: 'level' } | { kind: 'change'; scale: number; shrink: number };
 
 /** What a task's labels are read from; part of the feature spec so serving never needs the task table. */
 export type TargetSpec =
@@ -14,6 +23,7 @@ export type TargetSpec =
       horizons: number[];
       /** Season length in task steps, for the seasonal-naive baseline (e.g. one day). */
       seasonSteps: number;
+      transform: TargetTransform;
     }
   | {
       task: string;
@@ -28,12 +38,20 @@ export type TargetSpec =
  * build windows from it through the same functions (no train/serve skew).
  */
 export interface FeatureSpec {
-  version: 1;
+  version: 2;
   domain: string;
   intervalMs: number;
   /** Steps of history in a window. */
   lookback: number;
-  /** Input metrics, in channel order. */
+  /** Steps of the window the model sees (≤ lookback); older steps are zeroed (values, masks and calendar). */
+  history: number;
+  /** Forward-fill a gap for at most this many steps (null: without limit); older gaps read as the mean, mask 0. */
+  fillLimit: number | null;
+  /** Metrics read from the readings (bucket means); the frame's channels before derivation. */
+  sources: string[];
+  /** Channels computed from the sources, in order. */
+  derived: DerivedChannel[];
+  /** Input channels (sources or derived), in order. */
   channels: string[];
   /** Adds one 0/1 channel per metric: 1 where the bucket really held a reading. */
   gapMask: boolean;
@@ -57,9 +75,22 @@ export function featureNames(spec: FeatureSpec): string[] {
   return [...spec.channels, ...(spec.gapMask ? spec.channels.map((c) => `${c}__observed`) : []), ...(spec.calendar ? CALENDAR_CHANNELS : [])];
 }
 
-/** Every metric a frame must carry: inputs, regression targets and class labels. */
+/** Every metric a frame must carry before derivation: sources, regression targets and class labels. */
 export function frameChannels(spec: FeatureSpec): string[] {
-  return [...new Set([...spec.channels, ...spec.targets.map((t) => t.target)])];
+  const derived = new Set(spec.derived.map((d) => d.name));
+  return [...new Set([...spec.sources, ...spec.channels.filter((c) => !derived.has(c)), ...spec.targets.map((t) => t.target)])];
+}
+
+/**
+ * Buckets before a window's first one that its values can depend on: forward fill, derived channels
+ * and the persistence baseline's search. A serving buffer holding this many plus the lookback builds
+ * windows equal to training's (deviation channels also need the site's baseline: `SiteFrame`).
+ */
+export function contextSteps(spec: FeatureSpec): number {
+  const derived = Math.max(0, ...spec.derived.map((d) => derivedContext(d)));
+  const fill = spec.fillLimit ?? 0;
+  const season = Math.max(0, ...spec.targets.map((t) => (t.kind === 'regression' ? t.seasonSteps * (t.intervalMs / spec.intervalMs) : 0)));
+  return Math.max(fill + derived, season);
 }
 
 export interface FeatureSpecOptions {
@@ -72,6 +103,11 @@ export interface FeatureSpecOptions {
   calendar?: boolean;
   /** Metric holding the class index of a classification task; default "state". */
   labelMetric?: string;
+  history?: number;
+  fillLimit?: number | null;
+  derived?: DerivedChannel[];
+  /** Regression target transform for every regression task; default level. */
+  transform?: TargetTransform;
 }
 
 const DAY = 86_400_000;
@@ -90,6 +126,7 @@ export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[],
           intervalMs: t.intervalMs,
           horizons: [...t.horizons],
           seasonSteps: Math.max(1, Math.round(DAY / t.intervalMs)),
+          transform: options.transform ?? { kind: 'level' },
         }
       : { task: t.name, kind: 'classification', target: options.labelMetric ?? 'state', classes: t.classes.length },
   );
@@ -98,11 +135,18 @@ export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[],
       throw new Error(`task ${t.task}: interval ${t.intervalMs} ms is not a multiple of the domain interval ${intervalMs} ms`);
     }
   }
+  const lookback = options.lookback ?? Math.max(...own.map((t) => t.lookback));
+  const derived = options.derived ?? [];
+  const derivedNames = new Set(derived.map((d) => d.name));
   return {
-    version: 1,
+    version: 2,
     domain,
     intervalMs,
-    lookback: options.lookback ?? Math.max(...own.map((t) => t.lookback)),
+    lookback,
+    history: options.history ?? lookback,
+    fillLimit: options.fillLimit === undefined ? null : options.fillLimit,
+    sources: [...new Set([...options.channels.filter((c) => !derivedNames.has(c)), ...derived.map((d) => d.of).filter((c) => !derivedNames.has(c))])],
+    derived,
     channels: [...options.channels],
     gapMask: options.gapMask ?? true,
     calendar: options.calendar ?? true,

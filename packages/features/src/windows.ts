@@ -1,7 +1,10 @@
 import { calendarFeatures } from './calendar.js';
+import { deriveChannels, type SiteFrame } from './derive.js';
 import { coarsen, fillGaps, type SeriesFrame } from './resample.js';
 import { StandardScaler } from './scaler.js';
-import { featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec } from './spec.js';
+import { featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec, type TargetTransform } from './spec.js';
+
+type RegressionTargetSpec = Extract<TargetSpec, { kind: 'regression' }>;
 
 export interface RegressionTargets {
   kind: 'regression';
@@ -51,23 +54,36 @@ function bucketsBefore(frame: { start: number; intervalMs: number }, length: num
 }
 
 /**
- * Fits input and target scalers on the data strictly before `trainEnd`: nothing from the validation
- * or test period may shape the scaling.
+ * Fits input and target scalers on the data strictly before `trainEnd`, over one or several frames
+ * (e.g. the training sites): nothing from the validation or test period may shape the scaling.
  */
-export function fitScalers(frame: SeriesFrame, spec: FeatureSpec, trainEnd: number): FeatureScalers {
+export function fitScalers(frames: SiteFrame | readonly SiteFrame[], spec: FeatureSpec, trainEnd: number): FeatureScalers {
+  const list = (Array.isArray(frames) ? frames : [frames]) as readonly SiteFrame[];
+  const derived = list.map((f) => deriveChannels(f, spec.derived));
+  const collect = (series: readonly { start: number; intervalMs: number; values: Float64Array }[]) => {
+    const out: number[] = [];
+    for (const x of series) {
+      const end = bucketsBefore(x, x.values.length, trainEnd);
+      for (let i = 0; i < end; i++) out.push(x.values[i] ?? NaN);
+    }
+    return out;
+  };
   const channels: FeatureScalers['channels'] = {};
   for (const c of spec.channels) {
-    const values = frame.values[frame.channels.indexOf(c)];
-    if (!values) throw new Error(`frame lacks channel ${c}`);
-    channels[c] = StandardScaler.fit(values, 0, bucketsBefore(frame, frame.length, trainEnd)).toJSON();
+    channels[c] = StandardScaler.fit(collect(derived.map((f) => ({ start: f.start, intervalMs: f.intervalMs, values: channelValues(f, c) })))).toJSON();
   }
   const targets: FeatureScalers['targets'] = {};
   for (const t of spec.targets) {
     if (t.kind !== 'regression') continue;
-    const series = coarsen(frame, t.target, t.intervalMs);
-    targets[t.task] = StandardScaler.fit(series.values, 0, bucketsBefore({ start: series.start, intervalMs: t.intervalMs }, series.values.length, trainEnd)).toJSON();
+    targets[t.task] = StandardScaler.fit(collect(derived.map((f) => ({ ...coarsen(f, t.target, t.intervalMs), intervalMs: t.intervalMs })))).toJSON();
   }
   return { channels, targets };
+}
+
+function channelValues(frame: SeriesFrame, c: string): Float64Array {
+  const values = frame.values[frame.channels.indexOf(c)];
+  if (!values) throw new Error(`frame lacks channel ${c}`);
+  return values;
 }
 
 /** Inputs prepared once per frame: filled, scaled channels plus masks. */
@@ -81,9 +97,7 @@ function prepareInputs(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureSc
   const scaled: Float64Array[] = [];
   const masks: Uint8Array[] = [];
   for (const c of spec.channels) {
-    const values = frame.values[frame.channels.indexOf(c)];
-    if (!values) throw new Error(`frame lacks channel ${c}`);
-    const { filled, mask } = fillGaps(values);
+    const { filled, mask } = fillGaps(channelValues(frame, c), spec.fillLimit);
     const s = scalerFor(scalers.channels, c);
     scaled.push(filled.map((v) => s.transform(v)));
     masks.push(mask);
@@ -95,11 +109,14 @@ function prepareInputs(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureSc
 function writeWindow(frame: SeriesFrame, spec: FeatureSpec, inputs: PreparedInputs, end: number, out: Float32Array, offset: number): void {
   const f = featureCount(spec);
   const c = spec.channels.length;
-  for (let s = 0; s < spec.lookback; s++) {
+  // Steps older than the spec's history stay 0: the model sees exactly `history` steps.
+  for (let s = Math.max(0, spec.lookback - spec.history); s < spec.lookback; s++) {
     const i = end - spec.lookback + 1 + s;
     const row = offset + s * f;
     for (let k = 0; k < c; k++) {
-      out[row + k] = inputs.scaled[k]?.[i] ?? 0;
+      const v = inputs.scaled[k]?.[i] ?? NaN;
+      // A gap beyond the fill limit (or before the first reading) reads as the training mean.
+      out[row + k] = Number.isFinite(v) ? v : 0;
       if (spec.gapMask) out[row + c + k] = inputs.masks[k]?.[i] ?? 0;
     }
     if (spec.calendar) {
@@ -121,18 +138,19 @@ export interface WindowOptions {
 }
 
 interface PreparedTarget {
-  spec: TargetSpec;
+  spec: RegressionTargetSpec;
   start: number;
   values: Float64Array;
 }
 
 /** Builds windows and labels for training or evaluation. Serving uses servingWindow (same writer). */
-export function buildWindows(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): WindowSet {
-  const inputs = prepareInputs(frame, spec, scalers);
+export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): WindowSet {
+  const full = deriveChannels(frame, spec.derived);
+  const inputs = prepareInputs(full, spec, scalers);
   const stride = Math.max(1, options.stride ?? 1);
   const ends: number[] = [];
-  for (let e = spec.lookback - 1; e < frame.length; e += stride) {
-    const issue = frame.start + (e + 1) * frame.intervalMs;
+  for (let e = spec.lookback - 1; e < full.length; e += stride) {
+    const issue = full.start + (e + 1) * full.intervalMs;
     if (options.from !== undefined && issue < options.from) continue;
     if (options.to !== undefined && issue >= options.to) continue;
     ends.push(e);
@@ -142,72 +160,82 @@ export function buildWindows(frame: SeriesFrame, spec: FeatureSpec, scalers: Fea
   const x = new Float32Array(n * spec.lookback * f);
   const issueTimes = new Float64Array(n);
   ends.forEach((e, w) => {
-    writeWindow(frame, spec, inputs, e, x, w * spec.lookback * f);
-    issueTimes[w] = frame.start + (e + 1) * frame.intervalMs;
+    writeWindow(full, spec, inputs, e, x, w * spec.lookback * f);
+    issueTimes[w] = full.start + (e + 1) * full.intervalMs;
   });
-
-  const prepared: PreparedTarget[] = spec.targets.map((t) =>
-    t.kind === 'regression' ? { spec: t, ...coarsen(frame, t.target, t.intervalMs) } : { spec: t, start: frame.start, values: frame.values[frame.channels.indexOf(t.target)] ?? new Float64Array(frame.length).fill(NaN) },
-  );
   const targets: Record<string, TaskTargets> = {};
-  for (const p of prepared) {
-    targets[p.spec.task] = p.spec.kind === 'regression' ? regressionTargets(p, p.spec, scalers, ends, issueTimes, options.labelsBefore) : classificationTargets(p, p.spec, ends);
+  for (const t of spec.targets) {
+    targets[t.task] = t.kind === 'regression' ? regressionTargets(prepareTarget(full, t), t, scalers, issueTimes, options.labelsBefore) : classificationTargets(full, t, ends);
   }
   return { domain: spec.domain, n, lookback: spec.lookback, features: f, x, issueTimes, targets };
 }
 
-function regressionTargets(
-  p: PreparedTarget,
-  t: Extract<TargetSpec, { kind: 'regression' }>,
-  scalers: FeatureScalers,
-  ends: number[],
-  issueTimes: Float64Array,
-  labelsBefore: number | undefined,
-): RegressionTargets {
+function prepareTarget(frame: SeriesFrame, t: RegressionTargetSpec): PreparedTarget {
+  return { spec: t, ...coarsen(frame, t.target, t.intervalMs) };
+}
+
+/** The naive baselines of one issue time, per horizon: last observed value and the same time a season earlier. */
+function baselinesAt(p: PreparedTarget, t: RegressionTargetSpec, rel: number): { persistence: number; seasonal: number[] } {
+  const at = (j: number) => (j >= 0 && j < p.values.length ? (p.values[j] ?? NaN) : NaN);
+  let last = NaN;
+  for (let j = rel - 1; j >= Math.max(0, rel - t.seasonSteps); j--) {
+    if (Number.isFinite(at(j))) {
+      last = at(j);
+      break;
+    }
+  }
+  const seasonal = t.horizons.map((hz) => {
+    const season = at(rel + hz - 1 - t.seasonSteps * Math.ceil(hz / t.seasonSteps));
+    return Number.isFinite(season) ? season : last;
+  });
+  return { persistence: last, seasonal };
+}
+
+function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: FeatureScalers, issueTimes: Float64Array, labelsBefore: number | undefined): RegressionTargets {
   const h = t.horizons.length;
-  const n = ends.length;
+  const n = issueTimes.length;
   const scaler = scalerFor(scalers.targets, t.task);
   const y = new Float32Array(n * h);
   const mask = new Float32Array(n * h);
   const raw = new Float64Array(n * h).fill(NaN);
   const persistence = new Float64Array(n * h).fill(NaN);
   const seasonal = new Float64Array(n * h).fill(NaN);
-  const at = (j: number) => (j >= 0 && j < p.values.length ? (p.values[j] ?? NaN) : NaN);
   for (let w = 0; w < n; w++) {
-    const issue = issueTimes[w] ?? 0;
-    const rel = (issue - p.start) / t.intervalMs;
+    const rel = ((issueTimes[w] ?? 0) - p.start) / t.intervalMs;
     // A window issued off the task's grid (e.g. 10:05 for an hourly task) carries no label for it:
     // that is how one domain window can carry a subset of its tasks' labels.
     if (!Number.isInteger(rel)) continue;
-    let last = NaN;
-    for (let j = rel - 1; j >= Math.max(0, rel - t.seasonSteps); j--) {
-      if (Number.isFinite(at(j))) {
-        last = at(j);
-        break;
-      }
-    }
+    const base = baselinesAt(p, t, rel);
     t.horizons.forEach((hz, k) => {
       const j = rel + hz - 1;
       const i = w * h + k;
-      const v = at(j);
-      persistence[i] = last;
-      const season = at(j - t.seasonSteps * Math.ceil(hz / t.seasonSteps));
-      seasonal[i] = Number.isFinite(season) ? season : last;
+      const v = j >= 0 && j < p.values.length ? (p.values[j] ?? NaN) : NaN;
+      persistence[i] = base.persistence;
+      seasonal[i] = base.seasonal[k] ?? NaN;
       const targetTime = p.start + (j + 1) * t.intervalMs;
       if (!Number.isFinite(v) || (labelsBefore !== undefined && targetTime > labelsBefore)) return;
+      const label = encodeTarget(t.transform, scaler, v, base.persistence);
+      // A change target needs the last value; without one the window teaches nothing.
+      if (!Number.isFinite(label)) return;
       raw[i] = v;
-      y[i] = scaler.transform(v);
+      y[i] = label;
       mask[i] = 1;
     });
   }
   return { kind: 'regression', horizons: h, y, mask, raw, persistence, seasonal };
 }
 
-function classificationTargets(p: PreparedTarget, t: Extract<TargetSpec, { kind: 'classification' }>, ends: number[]): ClassificationTargets {
+/** What a head learns for target value v: scaled level, or the scaled change from persistence. */
+function encodeTarget(transform: TargetTransform, scaler: StandardScaler, v: number, persistence: number): number {
+  return transform.kind === 'level' ? scaler.transform(v) : ((v - persistence) / scaler.std) * transform.scale;
+}
+
+function classificationTargets(frame: SeriesFrame, t: Extract<TargetSpec, { kind: 'classification' }>, ends: number[]): ClassificationTargets {
+  const values = frame.values[frame.channels.indexOf(t.target)] ?? new Float64Array(frame.length).fill(NaN);
   const y = new Int32Array(ends.length).fill(-1);
   const mask = new Float32Array(ends.length);
   ends.forEach((e, w) => {
-    const v = p.values[e] ?? NaN;
+    const v = values[e] ?? NaN;
     const k = Math.round(v);
     if (Number.isFinite(v) && k >= 0 && k < t.classes) {
       y[w] = k;
@@ -217,19 +245,52 @@ function classificationTargets(p: PreparedTarget, t: Extract<TargetSpec, { kind:
   return { kind: 'classification', classes: t.classes, y, mask };
 }
 
-/**
- * The window a serving process feeds the model: the latest `lookback` buckets of the frame ending at
- * `issueTime` (default: the end of the frame). Same scaling and writer as training.
- */
-export function servingWindow(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureScalers, issueTime?: number): Float32Array {
-  const end = issueTime === undefined ? frame.length - 1 : Math.round((issueTime - frame.start) / frame.intervalMs) - 1;
-  if (end < spec.lookback - 1 || end >= frame.length) throw new Error(`frame does not cover a ${spec.lookback}-step window ending at ${issueTime ?? 'its end'}`);
-  const out = new Float32Array(spec.lookback * featureCount(spec));
-  writeWindow(frame, spec, prepareInputs(frame, spec, scalers), end, out, 0);
-  return out;
+/** What serving feeds the model for one issue time, and what it needs to decode the outputs. */
+export interface ServingWindow {
+  issueTime: number;
+  /** lookback × features, the same bits buildWindows writes for this issue time. */
+  x: Float32Array;
+  /** Per regression task: the naive baselines per horizon (persistence decodes change targets). */
+  baselines: Record<string, { persistence: number; seasonal: number[] }>;
 }
 
-/** Converts scaled model outputs of a regression task back to the metric's unit. */
+/**
+ * The window a serving process feeds the model: the `lookback` buckets of the frame ending at
+ * `issueTime` (default: the end of the frame). Same derivation, scaling and writer as training.
+ */
+export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, issueTime?: number): ServingWindow {
+  const full = deriveChannels(frame, spec.derived);
+  const end = issueTime === undefined ? full.length - 1 : Math.round((issueTime - full.start) / full.intervalMs) - 1;
+  if (end < spec.lookback - 1 || end >= full.length) throw new Error(`frame does not cover a ${spec.lookback}-step window ending at ${issueTime ?? 'its end'}`);
+  const x = new Float32Array(spec.lookback * featureCount(spec));
+  writeWindow(full, spec, prepareInputs(full, spec, scalers), end, x, 0);
+  const issue = full.start + (end + 1) * full.intervalMs;
+  const baselines: ServingWindow['baselines'] = {};
+  for (const t of spec.targets) {
+    if (t.kind !== 'regression') continue;
+    const p = prepareTarget(full, t);
+    const rel = (issue - p.start) / t.intervalMs;
+    baselines[t.task] = Number.isInteger(rel) ? baselinesAt(p, t, rel) : { persistence: NaN, seasonal: t.horizons.map(() => NaN) };
+  }
+  return { issueTime: issue, x, baselines };
+}
+
+/**
+ * Scaled regression outputs (any layout whose element i decodes against `persistence[i]`, e.g. n ×
+ * horizons, or n × horizons × quantiles with persistence repeated) → values in the target's unit.
+ * The one decoder of training's evaluation and serving.
+ */
+export function decodeTarget(spec: FeatureSpec, scalers: FeatureScalers, task: string, scaled: ArrayLike<number>, persistence: ArrayLike<number>): Float64Array {
+  const t = spec.targets.find((x) => x.task === task);
+  if (t?.kind !== 'regression') throw new Error(`spec ${spec.domain} has no regression target ${task}`);
+  const s = scalerFor(scalers.targets, task);
+  const tr = t.transform;
+  if (tr.kind === 'level') return Float64Array.from({ length: scaled.length }, (_, i) => s.inverse(scaled[i] ?? NaN));
+  const step = (s.std * tr.shrink) / tr.scale;
+  return Float64Array.from({ length: scaled.length }, (_, i) => (persistence[i] ?? NaN) + (scaled[i] ?? 0) * step);
+}
+
+/** Converts scaled model outputs of a level-target regression task back to the metric's unit. */
 export function unscaleTarget(scalers: FeatureScalers, task: string, values: Float32Array | Float64Array): Float64Array {
   const s = scalerFor(scalers.targets, task);
   return Float64Array.from(values, (v) => s.inverse(v));

@@ -38,11 +38,13 @@ describe('resample and gaps', () => {
     expect(out[2]).toBe(10);
   });
 
-  it('forward-fills gaps, back-fills a leading gap, and marks only observed buckets', () => {
+  it('forward-fills gaps causally, up to a limit, and marks only observed buckets', () => {
     const { filled, mask } = fillGaps(Float64Array.from([NaN, 1, NaN, NaN, 5, NaN]));
-    expect([...filled]).toEqual([1, 1, 1, 1, 5, 5]);
+    // A leading gap stays a gap: filling it from a later reading would leak the future into training.
+    expect([...filled]).toEqual([NaN, 1, 1, 1, 5, 5]);
     expect([...mask]).toEqual([0, 1, 0, 0, 1, 0]);
-    expect([...fillGaps(Float64Array.from([NaN, NaN])).filled]).toEqual([0, 0]);
+    expect([...fillGaps(Float64Array.from([NaN, 1, NaN, NaN, 5, NaN]), 1).filled]).toEqual([NaN, 1, 1, NaN, 5, 5]);
+    expect([...fillGaps(Float64Array.from([NaN, NaN])).filled]).toEqual([NaN, NaN]);
   });
 
   it('builds a frame from unordered readings of several metrics', () => {
@@ -146,7 +148,11 @@ describe('windows', () => {
     const w = buildWindows(frame, spec, scalers, { from: T0 + 60 * HOUR, to: T0 + 60 * HOUR + 1 });
     const served = servingWindow(frame, spec, scalers, T0 + 60 * HOUR);
     expect(w.n).toBe(1);
-    expect([...served]).toEqual([...w.x]);
+    expect([...served.x]).toEqual([...w.x]);
+    const air = w.targets.air_quality;
+    if (air?.kind !== 'regression') throw new Error('regression expected');
+    expect(served.baselines.air_quality?.persistence).toBe(air.persistence[0]);
+    expect(served.baselines.air_quality?.seasonal).toEqual([...air.seasonal.subarray(0, 6)]);
     expect(() => servingWindow(frame, spec, scalers, T0 + HOUR)).toThrow(/does not cover/);
   });
 

@@ -1,0 +1,111 @@
+import { deviationBaseline, type SiteFrame } from './derive.js';
+import { alignTime, resample, type TimedValue } from './resample.js';
+import { contextSteps, frameChannels, type FeatureScalers, type FeatureSpec } from './spec.js';
+import { servingWindow, type ServingWindow } from './windows.js';
+
+export interface SiteBufferOptions {
+  /** Start of the site's history (its first reading); default: the first reading this buffer sees. */
+  origin?: number;
+  /** Deviation channel → baseline, when the buffer starts after the site's first buckets (restored from the database). */
+  baselines?: Record<string, number>;
+}
+
+/**
+ * One site's recent readings for one feature spec, fed a reading at a time (any order, duplicates
+ * allowed): the serving side of "training = serving". A window it builds equals, bit for bit, the
+ * window training builds from the same readings in the database — the database keeps the first value
+ * of a (metric, time) and buckets are means in time order, and so does this buffer; it keeps the
+ * lookback plus the spec's context (`contextSteps`), and the site's first buckets when a deviation
+ * channel needs their baseline.
+ */
+export class SiteWindowBuffer {
+  private readonly points = new Map<string, Map<number, number>>();
+  private readonly channels: string[];
+  private readonly span: number;
+  private readonly headSteps: number;
+  private origin: number | undefined;
+  private readonly baselines: Record<string, number> | undefined;
+  private latest = -Infinity;
+
+  constructor(
+    readonly spec: FeatureSpec,
+    options: SiteBufferOptions = {},
+  ) {
+    this.channels = frameChannels(spec);
+    for (const c of this.channels) this.points.set(c, new Map());
+    this.span = (spec.lookback + contextSteps(spec)) * spec.intervalMs;
+    this.headSteps = Math.max(0, ...spec.derived.map((d) => (d.kind === 'deviation' ? d.baselineSteps : 0)));
+    this.origin = options.origin === undefined ? undefined : alignTime(options.origin, spec.intervalMs);
+    this.baselines = options.baselines;
+  }
+
+  /** Newest reading time seen. */
+  get newest(): number {
+    return this.latest;
+  }
+
+  /** Adds a reading's values (metric → value; metrics the spec does not read are ignored). False when nothing was new. */
+  add(time: number, values: Readonly<Record<string, number>>): boolean {
+    let added = false;
+    for (const [metric, value] of Object.entries(values)) {
+      const series = this.points.get(metric);
+      if (!series || !Number.isFinite(value) || series.has(time)) continue;
+      series.set(time, value);
+      added = true;
+    }
+    if (added) {
+      const bucket = alignTime(time, this.spec.intervalMs);
+      if (this.origin === undefined || (bucket < this.origin && this.baselines === undefined)) this.origin = bucket;
+      this.latest = Math.max(this.latest, time);
+    }
+    return added;
+  }
+
+  /** The window for `issueTime` (a bucket boundary): the same derivation, scaling and writer as training. */
+  window(issueTime: number, scalers: FeatureScalers): ServingWindow {
+    if (this.origin === undefined) throw new Error('the buffer holds no reading');
+    const interval = this.spec.intervalMs;
+    let start = Math.max(this.origin, alignTime(issueTime - this.span, interval));
+    // Within the site's first buckets a deviation's baseline is still forming: build from the origin.
+    if (this.headSteps > 0 && start - this.origin < this.headSteps * interval) start = this.origin;
+    const length = Math.round((issueTime - start) / interval);
+    const frame: SiteFrame = { start, intervalMs: interval, length, channels: this.channels, values: this.channels.map((c) => this.bucketMeans(c, start, length)), origin: this.origin };
+    if (start > this.origin && this.headSteps > 0) frame.baselines = this.baselines ?? this.headBaselines();
+    return servingWindow(frame, this.spec, scalers, issueTime);
+  }
+
+  /** Drops readings no window at or after `issueTime` reads (keeps the site's first buckets when deviations need them). */
+  prune(issueTime: number): void {
+    const keepFrom = alignTime(issueTime - this.span, this.spec.intervalMs);
+    const headEnd = this.origin === undefined || this.baselines !== undefined ? -Infinity : this.origin + this.headSteps * this.spec.intervalMs;
+    for (const series of this.points.values()) {
+      for (const t of series.keys()) if (t < keepFrom && t >= headEnd) series.delete(t);
+    }
+  }
+
+  /** Readings held (all channels). */
+  get size(): number {
+    let n = 0;
+    for (const s of this.points.values()) n += s.size;
+    return n;
+  }
+
+  private bucketMeans(channel: string, start: number, length: number): Float64Array {
+    const end = start + length * this.spec.intervalMs;
+    const points: TimedValue[] = [];
+    for (const [time, value] of this.points.get(channel) ?? []) if (time >= start && time < end) points.push({ time, value });
+    // Time order, as the database returns a site's history: a bucket's mean then has the same bits.
+    points.sort((a, b) => a.time - b.time);
+    return resample(points, start, this.spec.intervalMs, length);
+  }
+
+  private headBaselines(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const origin = this.origin ?? 0;
+    for (const d of this.spec.derived) {
+      if (d.kind !== 'deviation') continue;
+      out[d.name] = deviationBaseline(this.bucketMeans(d.of, origin, d.baselineSteps), d.baselineSteps);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { buildWindows, decodeTarget, deriveChannels, deviationBaseline, fitScalers, servingWindow, type FeatureSpec, type SeriesFrame, type SiteFrame } from '../src/index.js';
+
+const frameOf = (values: readonly number[], intervalMs = 1000, start = 0): SeriesFrame => ({ start, intervalMs, length: values.length, channels: ['a'], values: [Float64Array.from(values)] });
+
+describe('derived channels', () => {
+  it('deviation uses only the start of the site seen so far (causal baseline)', () => {
+    const dev = deriveChannels(frameOf([2, 4, 6, 100, 8]), [{ name: 'a_dev', kind: 'deviation', of: 'a', baselineSteps: 3 }]);
+    expect(dev.channels).toEqual(['a', 'a_dev']);
+    expect(Array.from(dev.values[1] ?? [])).toEqual([0, 1, 2, 96, 4]);
+  });
+
+  it('deviation in a frame that starts after the origin uses the carried baseline, the same bits', () => {
+    const values = [2, 4, 6, 100, 8, 9, 7];
+    const d = { name: 'a_dev', kind: 'deviation', of: 'a', baselineSteps: 3 } as const;
+    const whole = deriveChannels(frameOf(values), [d]);
+    const later: SiteFrame = { ...frameOf(values.slice(4), 1000, 4000), origin: 0, baselines: { a_dev: deviationBaseline(values, 3) } };
+    expect(Array.from(deriveChannels(later, [d]).values[1] ?? [])).toEqual(Array.from(whole.values[1] ?? []).slice(4));
+    expect(() => deriveChannels({ ...frameOf(values.slice(4), 1000, 4000), origin: 0 }, [d])).toThrow(/carries no baseline/);
+    expect(() => deriveChannels({ ...frameOf(values.slice(1), 1000, 1000), origin: 0, baselines: { a_dev: 1 } }, [d])).toThrow(/still needs the first 3/);
+  });
+
+  it('change: step-to-step differences, NaN across a gap', () => {
+    const c = deriveChannels(frameOf([1, 4, NaN, 10, 7]), [{ name: 'a_change', kind: 'change', of: 'a' }]);
+    expect(Array.from(c.values[1] ?? [])).toEqual([NaN, 3, NaN, NaN, -3]);
+  });
+
+  it('next change reads only the past: what followed this step d seasons ago, and the mean over days', () => {
+    // Season of 3 steps; the series is known up to i, so the feature at i may use steps ≤ i only.
+    const v = [0, 1, 3, 6, 10, 15, 21, 28, 36, 45];
+    const derived = [
+      { name: 'a_1d', kind: 'next_change', of: 'a', days: 1, seasonSteps: 3, mean: false },
+      { name: 'a_2d', kind: 'next_change', of: 'a', days: 2, seasonSteps: 3, mean: true },
+    ] as const;
+    const c = deriveChannels(frameOf(v), derived);
+    expect(Array.from(c.values[1] ?? [])).toEqual([NaN, NaN, NaN, 1, 2, 3, 4, 5, 6, 7]);
+    const two = Array.from(c.values[2] ?? []);
+    expect(two.slice(3, 6)).toEqual([1, 2, 3]);
+    expect(two[6]).toBe((4 + 1) / 2);
+    expect(two[9]).toBe((7 + 4) / 2);
+    const cut = deriveChannels(frameOf(v.map((a, i) => (i > 6 ? -999 : a))), derived);
+    expect(Array.from(cut.values[2] ?? []).slice(0, 7)).toEqual(two.slice(0, 7));
+  });
+
+  it('sin/cos of degrees', () => {
+    const c = deriveChannels(frameOf([0, 90, 180]), [{ name: 's', kind: 'sin_deg', of: 'a' }, { name: 'c', kind: 'cos_deg', of: 'a' }]);
+    expect(c.values[1]?.[1]).toBeCloseTo(1);
+    expect(c.values[2]?.[2]).toBeCloseTo(-1);
+  });
+});
+
+describe('history, fill limit and the change transform', () => {
+  const HOUR = 3_600_000;
+  const values = Array.from({ length: 60 }, (_, i) => (i === 20 || i === 21 || i === 22 ? NaN : 100 + 2 * i));
+  const frame: SeriesFrame = { start: 0, intervalMs: HOUR, length: 60, channels: ['y'], values: [Float64Array.from(values)] };
+  const spec: FeatureSpec = {
+    version: 2,
+    domain: 'throughput',
+    intervalMs: HOUR,
+    lookback: 8,
+    history: 4,
+    fillLimit: 1,
+    sources: ['y'],
+    derived: [],
+    channels: ['y'],
+    gapMask: true,
+    calendar: false,
+    targets: [{ task: 'throughput', kind: 'regression', target: 'y', intervalMs: HOUR, horizons: [1], seasonSteps: 24, transform: { kind: 'change', scale: 4, shrink: 0.5 } }],
+  };
+  const scalers = fitScalers(frame, spec, 40 * HOUR);
+
+  it('zeroes the steps older than the history and reads gaps beyond the fill limit as the mean', () => {
+    const w = buildWindows(frame, spec, scalers, { from: 24 * HOUR, to: 24 * HOUR + 1 });
+    const x = Array.from(w.x);
+    // 8 steps × (value, mask); the 4 older steps are zero.
+    expect(x.slice(0, 8).every((v) => v === 0)).toBe(true);
+    // Issue 24 h: steps 20..23; 20 is filled from 19 (limit 1), 21 and 22 are beyond the limit → 0 with mask 0.
+    const s = scalers.channels.y;
+    if (!s) throw new Error('scaler');
+    expect(x[8]).toBeCloseTo((138 - s.mean) / s.std, 5);
+    expect([x[9], x[10], x[11], x[12], x[13]]).toEqual([0, 0, 0, 0, 0]);
+    expect(x[15]).toBe(1);
+  });
+
+  it('learns the scaled change from persistence and decodes median and bounds through the shrink', () => {
+    const w = buildWindows(frame, spec, scalers, { from: 30 * HOUR, to: 31 * HOUR });
+    const t = w.targets.throughput;
+    if (t?.kind !== 'regression') throw new Error('kind');
+    const std = scalers.targets.throughput?.std ?? NaN;
+    // Issued at 30 h: the target is bucket 30 (160), persistence bucket 29 (158).
+    expect(t.persistence[0]).toBe(158);
+    expect(t.y[0]).toBeCloseTo(((160 - 158) / std) * 4, 5);
+    const decoded = decodeTarget(spec, scalers, 'throughput', [t.y[0] ?? 0, -1, 1], [158, 158, 158]);
+    expect(decoded[0]).toBeCloseTo(158 + 0.5 * 2, 5);
+    expect(decoded[1]).toBeCloseTo(158 - (std * 0.5) / 4, 5);
+    // Serving decodes with the persistence its window carries.
+    expect(servingWindow(frame, spec, scalers, 30 * HOUR).baselines.throughput?.persistence).toBe(158);
+  });
+
+  it('a change target without a last value is unlabelled', () => {
+    const w = buildWindows(frame, spec, scalers, { from: 8 * HOUR, to: 60 * HOUR });
+    const t = w.targets.throughput;
+    if (t?.kind !== 'regression') throw new Error('kind');
+    const i = Array.from(w.issueTimes).indexOf(24 * HOUR);
+    // Issued at 24 h: persistence searches back a season and finds 19 (138); issued at 21 h it finds 19 too.
+    expect(t.mask[i]).toBe(1);
+    expect(Array.from(t.mask).every((m, k) => m === 0 || Number.isFinite(t.persistence[k]))).toBe(true);
+  });
+});

@@ -1,0 +1,106 @@
+import type { TaskDefinition, TaskName } from '@headstream/core';
+import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
+import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type ModelConfig, type MultiTaskModel } from '@headstream/model';
+import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from './report.js';
+import { SHARED_LOOKBACK } from './recipes.js';
+
+/** A model's metrics on one task's windows, and the naive baselines on the same windows. */
+export interface TaskScore {
+  task: TaskName;
+  n: number;
+  metrics: MetricsJSON;
+  baselines: { persistence: MetricsJSON; seasonal_naive: MetricsJSON };
+  /** Point forecasts (regression, n × horizons, in the target's unit) or labels (fault). */
+  predictions: Float64Array;
+  /** Regression: the quantile forecasts decoded like the point, n × horizons × quantiles. */
+  quantiles?: Float64Array;
+  anomaly?: Float32Array;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+
+export function regressionJSON(truth: ArrayLike<number>, pred: ArrayLike<number>, horizons: readonly number[]): RegressionMetricsJSON {
+  const m = regressionMetrics(truth, pred, horizons);
+  return { mae: mean(m.map((h) => h.mae)), rmse: mean(m.map((h) => h.rmse)), mape: mean(m.map((h) => h.mape)), by_horizon: m };
+}
+
+export function faultJSON(truth: ArrayLike<number>, labels: ArrayLike<number>, anomaly: ArrayLike<number>, classes: number): FaultMetricsJSON {
+  const m = classificationMetrics(truth, labels, anomaly, classes);
+  return { count: m.count, accuracy: m.accuracy, macro_f1: m.macroF1, anomaly_f1: m.anomalyF1 };
+}
+
+/** Headline score for Δm% and the guard: mean MAE over horizons (lower is better) or macro-F1 (higher is better). */
+export function headline(m: MetricsJSON): { value: number; higherIsBetter: boolean } {
+  return 'macro_f1' in m ? { value: m.macro_f1, higherIsBetter: true } : { value: m.mae, higherIsBetter: false };
+}
+
+/** Model config for some tasks: one input (stem) per task, named after it; one shared encoder. */
+export function modelConfig(definitions: readonly TaskDefinition[], features: Record<string, number>, seed: number, encoder: EncoderConfig = DEFAULT_ENCODER): ModelConfig {
+  return {
+    tasks: definitions.map((d) => structuredClone(d)),
+    inputs: Object.fromEntries(definitions.map((d) => [d.name, { features: features[d.name] ?? 0 }])),
+    taskInput: Object.fromEntries(definitions.map((d) => [d.name, d.name])),
+    lookback: SHARED_LOOKBACK,
+    encoder,
+    headHidden: 32,
+    seed,
+  };
+}
+
+/** Persistence repeated over the quantiles, so element i of n × horizons × quantiles decodes against it. */
+function repeatOverQuantiles(persistence: Float64Array, q: number): Float64Array {
+  return Float64Array.from({ length: persistence.length * q }, (_, i) => persistence[Math.floor(i / q)] ?? NaN);
+}
+
+/**
+ * Scores a model's task on a window set (built with `spec` and `scalers`, the ones saved with the model),
+ * next to persistence and seasonal naive on the same windows. Outputs are decoded with the spec's target
+ * transform, the same decoder serving uses. Fault: "persistence" is the no-change forecast of the machine
+ * state — normal (labels are not inputs, so the last label is not observable); seasonal naive equals it.
+ */
+export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
+  const def: TaskDefinition = model.task(task);
+  const target = set.targets[task];
+  if (!target) throw new Error(`windows carry no ${task} labels`);
+  const input = model.inputOf(def);
+  const pred = model.predict({ [input]: set.x }, { tasks: [task] })[task];
+  if (!pred) throw new Error(`model gave no ${task} prediction`);
+  if (def.kind === 'regression' && target.kind === 'regression' && pred.kind === 'regression') {
+    const point = decodeTarget(spec, scalers, task, pred.point, target.persistence);
+    const quantiles = decodeTarget(spec, scalers, task, pred.values, repeatOverQuantiles(target.persistence, pred.quantiles.length));
+    return {
+      task,
+      n: countRows(target.raw, def.horizons.length),
+      metrics: regressionJSON(target.raw, point, def.horizons),
+      baselines: { persistence: regressionJSON(target.raw, target.persistence, def.horizons), seasonal_naive: regressionJSON(target.raw, target.seasonal, def.horizons) },
+      predictions: point,
+      quantiles,
+    };
+  }
+  if (def.kind === 'classification' && target.kind === 'classification' && pred.kind === 'classification') {
+    const k = def.classes.length;
+    const normal = faultJSON(target.y, new Int32Array(target.y.length), new Float32Array(target.y.length), k);
+    return {
+      task,
+      n: target.y.filter((y) => y >= 0).length,
+      metrics: faultJSON(target.y, pred.label, pred.anomaly, k),
+      baselines: { persistence: normal, seasonal_naive: { ...normal } },
+      predictions: Float64Array.from(pred.label),
+      anomaly: pred.anomaly,
+    };
+  }
+  throw new Error(`task ${task}: model and windows disagree on its kind`);
+}
+
+function countRows(raw: Float64Array, h: number): number {
+  let n = 0;
+  for (let i = 0; i < raw.length / h; i++) {
+    for (let k = 0; k < h; k++) {
+      if (Number.isFinite(raw[i * h + k])) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
+}

@@ -1,0 +1,254 @@
+import type { TaskDefinition, TaskName } from '@headstream/core';
+import { featureCount, fitScalers, type FeatureScalers, type FeatureSpec } from '@headstream/features';
+import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
+import type { TaskFrames } from './dataset-frames.js';
+import { headline, modelConfig, scoreTask, type TaskScore } from './evaluation.js';
+import { recipeFor, recipeSpec, taskDefinition, TASK_ORDER } from './recipes.js';
+import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from './report.js';
+import { thin, windowsFor, type SiteWindows } from './windows.js';
+
+export const STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad'];
+export type TrainingMode = 'quick' | 'full';
+
+export interface SplitSizes {
+  /** Most training windows per task (evenly thinned). */
+  maxTrain: number;
+  /** Most validation windows per task (evenly thinned; Infinity = all). */
+  maxValidation: number;
+}
+
+export interface Settings {
+  epochs: number;
+  sizes: SplitSizes;
+  batchSize: number;
+  learningRate: number;
+  /** Cosine decay floor as a fraction of learningRate (TrainOptions.minLearningRateFactor). */
+  learningRateFloor: number;
+  telemetryEvery: number;
+  /** Cross-validation of the single-task models over all stations / runs (full only; experiments). */
+  cv: { epochs: number; maxTrain: number } | null;
+}
+
+/**
+ * The learning-rate floor 0.3 (cosine decay from 3e-3 to 9e-4): single-task models of the four tasks, full mode,
+ * seeds 1–2, against a constant rate and a 0.05 floor — best fault macro-F1, traffic as good as 0.05, air quality
+ * and throughput within seed noise of the best (docs/RESULTS.md, protocol notes).
+ */
+export function settingsFor(mode: TrainingMode): Settings {
+  return mode === 'quick'
+    ? { epochs: 10, sizes: { maxTrain: 3000, maxValidation: 2500 }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 4, cv: null }
+    : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 } };
+}
+
+/** Training options of a mode; each epoch draws at most the budget per task (`allTrainingWindows` tasks keep all). */
+export function trainOptions(settings: Settings, seed: number, budget: { epochs: number; maxTrain: number } = { epochs: settings.epochs, maxTrain: settings.sizes.maxTrain }): Omit<TrainOptions, 'onEvent'> {
+  return {
+    epochs: budget.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    minLearningRateFactor: settings.learningRateFloor,
+    seed,
+    windowsPerEpoch: Object.fromEntries(TASK_ORDER.map((t) => [t, budget.maxTrain])),
+  };
+}
+
+/** The backend that trains the four-task model fastest at this batch size, among those that work here. */
+export async function chooseBackend(log: (line: string) => void, batchSize = 128): Promise<string> {
+  const definitions = TASK_ORDER.map((t) => taskDefinition(t));
+  const features = Object.fromEntries(TASK_ORDER.map((t, i) => [t, featureCount(recipeSpec(recipeFor(t), definitions[i] as TaskDefinition))]));
+  const config = modelConfig(definitions, features, 1);
+  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }) })).backend;
+}
+
+/** Which sites train and validate, and the time split (Infinity: no time split, the sites split). */
+export interface SplitPlan {
+  trainSites: string[];
+  validationSites: string[];
+  /** Windows issued before this train (their labels too); windows issued from it on validate. */
+  trainEnd: number;
+  /** Validation windows issued before this (default: all after trainEnd). */
+  validationEnd?: number;
+  describe: string;
+}
+
+/** One task ready to train: its definition, the spec and scalers saved with the model, and its windows. */
+export interface PreparedTask {
+  task: TaskName;
+  frames: TaskFrames;
+  definition: TaskDefinition;
+  spec: FeatureSpec;
+  scalers: FeatureScalers;
+  train: SiteWindows;
+  validation: SiteWindows;
+  plan: SplitPlan;
+}
+
+/**
+ * The time split of a task's history: the last `fraction` of its span (issue times on the task's grid)
+ * validates, everything before trains, every site on both sides.
+ */
+export function timeSplit(frames: TaskFrames, fraction = 0.2): SplitPlan {
+  const sites = Object.keys(frames.frames);
+  let first = Infinity;
+  let last = -Infinity;
+  for (const f of Object.values(frames.frames)) {
+    first = Math.min(first, f.start);
+    last = Math.max(last, f.start + f.length * f.intervalMs);
+  }
+  const interval = Object.values(frames.frames)[0]?.intervalMs ?? 1;
+  const trainEnd = Math.floor((last - fraction * (last - first)) / interval) * interval;
+  const iso = (t: number) => new Date(t).toISOString();
+  return { trainSites: sites, validationSites: sites, trainEnd, describe: `${sites.length} site(s): ${iso(first)}…${iso(trainEnd)} train, ${iso(trainEnd)}…${iso(last)} validates` };
+}
+
+/**
+ * Builds a task's spec (recipe + definition + the sources the data has), fits scalers on the training
+ * part only, and the training and validation windows: strided first (never hundreds of MB of windows),
+ * then thinned evenly to the budget.
+ */
+export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan: SplitPlan, sizes: SplitSizes): PreparedTask {
+  const task = frames.task;
+  const spec = recipeSpec(frames.recipe, definition, frames.bound);
+  const trainFrames = plan.trainSites.map((s) => {
+    const f = frames.frames[s];
+    if (!f) throw new Error(`${task}: no site ${s}`);
+    return f;
+  });
+  const scalers = fitScalers(trainFrames, spec, plan.trainEnd);
+  const timeSplit = Number.isFinite(plan.trainEnd);
+  const stride = (list: readonly string[], from: number, to: number, max: number) => {
+    let candidates = 0;
+    for (const s of list) {
+      const f = frames.frames[s];
+      if (!f) continue;
+      const a = Math.max(f.start, from);
+      const b = Math.min(f.start + f.length * f.intervalMs, to);
+      candidates += Math.max(0, (b - a) / f.intervalMs);
+    }
+    return Number.isFinite(max) ? Math.max(1, Math.floor(candidates / (max * 1.2))) : 1;
+  };
+  const maxTrain = frames.recipe.allTrainingWindows ? Infinity : sizes.maxTrain;
+  const valTo = plan.validationEnd ?? Infinity;
+  const trainStride = stride(plan.trainSites, -Infinity, plan.trainEnd, maxTrain);
+  const valStride = stride(plan.validationSites, timeSplit ? plan.trainEnd : -Infinity, valTo, sizes.maxValidation);
+  const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, timeSplit ? { to: plan.trainEnd, labelsBefore: plan.trainEnd, stride: trainStride } : { stride: trainStride }), maxTrain);
+  const valOptions = timeSplit ? { from: plan.trainEnd, ...(Number.isFinite(valTo) ? { to: valTo } : {}), stride: valStride } : { stride: valStride };
+  const validation = thin(windowsFor(frames, plan.validationSites, spec, scalers, valOptions), sizes.maxValidation);
+  return { task, frames, definition, spec, scalers, train: { ...trainSet, sites: plan.trainSites }, validation: { ...validation, sites: plan.validationSites }, plan };
+}
+
+export interface TrainVersionOptions {
+  mode: TrainingMode;
+  strategy: StrategyName;
+  regime: Regime;
+  seed: number;
+  /** Telemetry of every model trained: artifact name + the trainer's event. */
+  onEvent?: (model: string, event: TrainingEvent) => void;
+  /** After each model: its name and training seconds. */
+  onModel?: (model: string, seconds: number) => void;
+  /** Replaces the mode's epochs (tests, the guard's deliberately bad candidates). */
+  epochs?: number;
+}
+
+export interface TrainedVersion {
+  shared: MultiTaskModel;
+  singles: Partial<Record<TaskName, MultiTaskModel>>;
+  scores: { shared: Partial<Record<TaskName, TaskScore>>; single: Partial<Record<TaskName, TaskScore>> };
+  /** Per task, without the guard's choice and the active version (filled by the caller). */
+  reports: Partial<Record<TaskName, Omit<TaskReport, 'active' | 'served_by'>>>;
+  deltaM: number;
+  compute: { shared: ModelCost; single: ModelCost };
+  seconds: { shared: number; single: number };
+}
+
+/** The shared model of the prepared tasks and each task's single-task model, trained with the same budget and scored alike. */
+export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersionOptions): TrainedVersion {
+  if (tasks.length === 0) throw new Error('no task to train');
+  const settings = settingsFor(options.mode);
+  const base = { ...trainOptions(settings, options.seed), ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) };
+  const features = Object.fromEntries(tasks.map((t) => [t.task, t.train.features]));
+  const data = (list: readonly PreparedTask[]) => fromSets(list);
+  const shared = MultiTaskModel.create(modelConfig(tasks.map((t) => t.definition), features, options.seed));
+  const singles: TrainedVersion['singles'] = {};
+  try {
+    const sharedRun = train(shared, data(tasks), {
+      ...base,
+      strategy: options.strategy,
+      regime: options.regime,
+      gradientsOn: 'parameters',
+      telemetryEvery: settings.telemetryEvery,
+      ...(options.onEvent ? { onEvent: (e: TrainingEvent) => options.onEvent?.(SHARED_ARTIFACT, e) } : {}),
+    });
+    options.onModel?.(SHARED_ARTIFACT, sharedRun.seconds);
+    let singleSeconds = 0;
+    for (const t of tasks) {
+      const model = MultiTaskModel.create(modelConfig([t.definition], features, options.seed));
+      singles[t.task] = model;
+      const run = train(model, data([t]), { ...base, strategy: 'equal', ...(options.onEvent ? { onEvent: (e: TrainingEvent) => options.onEvent?.(singleArtifact(t.task), e) } : {}) });
+      singleSeconds += run.seconds;
+      options.onModel?.(singleArtifact(t.task), run.seconds);
+    }
+    const scores: TrainedVersion['scores'] = { shared: {}, single: {} };
+    const reports: TrainedVersion['reports'] = {};
+    for (const t of tasks) {
+      const s = scoreTask(shared, t.task, t.validation, t.spec, t.scalers);
+      const single = singles[t.task] as MultiTaskModel;
+      const one = scoreTask(single, t.task, t.validation, t.spec, t.scalers);
+      scores.shared[t.task] = s;
+      scores.single[t.task] = one;
+      const d = deltaM({ [t.task]: headline(s.metrics) }, { [t.task]: headline(one.metrics) });
+      reports[t.task] = {
+        task: t.task,
+        metric: 'macro_f1' in s.metrics ? 'macro_f1' : 'mae',
+        higherIsBetter: headline(s.metrics).higherIsBetter,
+        validation: { ...range(t.validation.issueTimes), windows: t.validation.n, sites: t.plan.validationSites },
+        training: { ...range(t.train.issueTimes), windows: t.train.n, sites: t.plan.trainSites },
+        shared: s.metrics,
+        single: one.metrics,
+        persistence: s.baselines.persistence,
+        seasonal_naive: s.baselines.seasonal_naive,
+        delta_pct: d.perTask[t.task] ?? NaN,
+      };
+    }
+    const all = deltaM(Object.fromEntries(tasks.map((t) => [t.task, headline((scores.shared[t.task] as TaskScore).metrics)])), Object.fromEntries(tasks.map((t) => [t.task, headline((scores.single[t.task] as TaskScore).metrics)])));
+    const singleList = tasks.map((t) => singles[t.task] as MultiTaskModel);
+    const cost = (models: readonly MultiTaskModel[], seconds: number): ModelCost => {
+      let ms = 0;
+      for (const m of models) ms += (Object.keys(m.config.inputs).length * 1000) / measureInference(m, 64, { repeats: 3 }).windowsPerSecond;
+      return {
+        parameters: models.reduce((a, m) => a + m.parameterCounts().total, 0),
+        flops_per_window: models.reduce((a, m) => a + m.flopsPerWindow(), 0),
+        inference_ms_per_window: ms,
+        train_seconds: seconds,
+      };
+    };
+    return {
+      shared,
+      singles,
+      scores,
+      reports,
+      deltaM: all.deltaM,
+      compute: { shared: cost([shared], sharedRun.seconds), single: cost(singleList, singleSeconds) },
+      seconds: { shared: sharedRun.seconds, single: singleSeconds },
+    };
+  } catch (error) {
+    shared.dispose();
+    for (const m of Object.values(singles)) m?.dispose();
+    throw error;
+  }
+}
+
+function range(issueTimes: Float64Array): { from: string; to: string } {
+  let a = Infinity;
+  let b = -Infinity;
+  for (const t of issueTimes) {
+    a = Math.min(a, t);
+    b = Math.max(b, t);
+  }
+  const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : '');
+  return { from: iso(a), to: iso(b) };
+}
+
+function fromSets(tasks: readonly PreparedTask[]) {
+  return fromWindowSets(tasks.map((t) => t.train));
+}

@@ -1,0 +1,87 @@
+import type { TaskName } from '@headstream/core';
+
+/** One task's headline metrics, as evaluation reports them (regression: mean over horizons). */
+export interface RegressionMetricsJSON {
+  mae: number;
+  rmse: number;
+  mape: number;
+  by_horizon: { horizon: number; count: number; mae: number; rmse: number; mape: number }[];
+}
+
+export interface FaultMetricsJSON {
+  count: number;
+  accuracy: number;
+  macro_f1: number;
+  anomaly_f1: number;
+}
+
+export type MetricsJSON = RegressionMetricsJSON | FaultMetricsJSON;
+
+/** Which model of a version predicts a task. */
+export type ServedBy = 'shared' | 'single';
+
+/** A task of a version: its validation window and the models scored on it. */
+export interface TaskReport {
+  task: TaskName;
+  /** The headline metric (Δm% and the guard use it): mean MAE over horizons, or macro-F1 for fault. */
+  metric: 'mae' | 'macro_f1';
+  higherIsBetter: boolean;
+  /** Time-based validation split: windows issued in [from, to). */
+  validation: { from: string; to: string; windows: number; sites: string[] };
+  training: { windows: number; sites: string[]; from: string; to: string };
+  shared: MetricsJSON;
+  single: MetricsJSON;
+  persistence: MetricsJSON;
+  seasonal_naive: MetricsJSON;
+  /** The active version's served model for this task, rescored on the same validation windows (null: none active). */
+  active: { version: string; served_by: ServedBy; metrics: MetricsJSON } | null;
+  /** Shared vs single-task model on the headline metric, % (negative = the shared model is better). */
+  delta_pct: number;
+  served_by: ServedBy;
+}
+
+export interface ModelCost {
+  parameters: number;
+  flops_per_window: number;
+  /** Measured, one window at a time through the batch path, ms. */
+  inference_ms_per_window: number;
+  train_seconds: number;
+}
+
+/** The guard's verdict on a candidate version (stored with it, shown by `headstream models show`). */
+export interface GuardDecision {
+  /** True when the version became active on its own. */
+  promote: boolean;
+  /** Relative tolerance, e.g. 0.02 = 2 %. */
+  tolerance: number;
+  /** The version it was compared with (the active one at the time), or null. */
+  compared_with: string | null;
+  serving: Partial<Record<TaskName, ServedBy>>;
+  /** One line per finding, e.g. "traffic: served MAE 6.91 beats persistence 7.40 by 6.6 %". */
+  reasons: string[];
+}
+
+/** Everything a version says about itself; stored as JSON in model_versions.report. */
+export interface VersionReport {
+  version: string;
+  created_at: string;
+  mode: 'quick' | 'full';
+  strategy: string;
+  regime: 'joint' | 'sequential';
+  seed: number;
+  backend: string;
+  tasks: TaskName[];
+  /** Tasks the trainer could not train, with the one-line reason. */
+  skipped: { task: TaskName; reason: string }[];
+  task_reports: Partial<Record<TaskName, TaskReport>>;
+  /** Mean over tasks of delta_pct (the plain shared model vs single-task models). */
+  delta_m: number;
+  /** Mean over tasks of the served model's change vs the single-task model, %. */
+  delta_m_served: number;
+  compute: { shared: ModelCost; single: ModelCost };
+  decision: GuardDecision;
+}
+
+/** Artifact names inside a version: the shared model and one single-task model per task. */
+export const SHARED_ARTIFACT = 'shared';
+export const singleArtifact = (task: TaskName): string => `single-${task}`;
