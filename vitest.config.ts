@@ -23,6 +23,9 @@ const LEARNING = [
   'apps/cli/test/train-evaluate.test.ts',
   'apps/cli/test/doctor.test.ts',
   'test/experiments/quick.test.ts',
+  'packages/training/test/train-from-db.int.test.ts',
+  'test/e2e/train-from-db.test.ts',
+  'apps/trainer/test/trainer.int.test.ts',
 ];
 
 export default defineConfig({
@@ -57,6 +60,8 @@ export default defineConfig({
         test: {
           name: 'learning',
           include: LEARNING,
+          // Trainer tests read their history from the real services.
+          globalSetup: ['packages/testkit/src/global-setup.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
           testTimeout: 180_000,

@@ -1,7 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPostgres, expireDeadLetters, ingestRoleFor, insertDeadLetters, migrate, MIGRATIONS, quoteIdent, ReadingWriter, type ReadingBatchItem, type WriteMode } from '@headstream/store';
-import { databaseTargets, describeEachTarget, realDatabase, realServiceOrSkip, testServices, type TestDatabase } from '@headstream/testkit';
+import {
+  connectPostgres,
+  expireDeadLetters,
+  ingestRoleFor,
+  insertDeadLetters,
+  migrate,
+  MIGRATIONS,
+  predictorRoleFor,
+  quoteIdent,
+  readerRoleFor,
+  ReadingWriter,
+  trainerRoleFor,
+  type ReadingBatchItem,
+  type SqlClient,
+  type WriteMode,
+} from '@headstream/store';
+import { databaseTargets, describeEachTarget, embeddedDatabase, realDatabase, realServiceOrSkip, testServices, type TestDatabase } from '@headstream/testkit';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 
@@ -32,7 +47,24 @@ describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
     expect(again.applied).toEqual([]);
     expect(again.current).toBe(MIGRATIONS.at(-1)?.version);
     const tables = (await db.query<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1')).rows.map((r) => r.t);
-    expect(tables).toEqual(expect.arrayContaining(['series', 'readings', 'dead_letters', 'predictions', 'model_versions', 'training_metrics', 'readings_5m', 'readings_1h', 'reading_values']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['series', 'readings', 'dead_letters', 'predictions', 'model_versions', 'model_artifacts', 'model_promotions', 'training_metrics', 'training_requests', 'readings_5m', 'readings_1h', 'reading_values']),
+    );
+  });
+
+  it('migration 6 keeps at most one active model version, whose status says so', async () => {
+    await migrate(db);
+    await db.query("INSERT INTO model_versions (version, tasks, strategy) VALUES ('m1', '{traffic}', 'equal'), ('m2', '{traffic}', 'equal')");
+    expect((await db.query<{ status: string }>("SELECT status FROM model_versions WHERE version = 'm1'")).rows[0]?.status).toBe('candidate');
+    await db.query("UPDATE model_versions SET active = true, status = 'active' WHERE version = 'm1'");
+    await expect(db.query("UPDATE model_versions SET active = true, status = 'active' WHERE version = 'm2'")).rejects.toThrow(/model_versions_one_active/);
+    await expect(db.query("UPDATE model_versions SET active = false WHERE version = 'm1'")).rejects.toThrow(/model_versions_active_status/);
+    await expect(db.query("UPDATE model_versions SET status = 'shiny' WHERE version = 'm2'")).rejects.toThrow(/check constraint/);
+    // Artifacts go with their version.
+    await db.query("INSERT INTO model_artifacts (version, name, metadata, weights, sha256, bytes) VALUES ('m2', 'shared', '{}', '\\x00', 'x', 1)");
+    await db.query("DELETE FROM model_versions WHERE version = 'm2'");
+    expect((await db.query('SELECT 1 FROM model_artifacts')).rowCount).toBe(0);
+    await db.query('DELETE FROM model_versions');
   });
 
   it('expires dead letters older than the retention, keeps the rest', async () => {
@@ -94,7 +126,90 @@ describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
   });
 });
 
+describe('migration 6 on a schema with model versions from before', () => {
+  it('keeps the newest active version active (status active) and retires the other active ones', async () => {
+    const db = await embeddedDatabase(); // the data, not the roles, matter here
+    try {
+      await migrate(db, { target: 5 });
+      await db.query(
+        `INSERT INTO model_versions (version, created_at, tasks, strategy, active) VALUES
+           ('old', '2024-01-01', '{traffic}', 'equal', true), ('new', '2024-02-01', '{traffic}', 'equal', true), ('c', '2024-03-01', '{traffic}', 'equal', false)`,
+      );
+      await db.query("INSERT INTO training_metrics (model_version, kind, step, epoch, task) VALUES ('new', 'step', 0, 0, 'traffic')");
+      expect((await migrate(db)).applied.map((m) => m.version)).toEqual([6]);
+      expect((await db.query('SELECT version, active, status FROM model_versions ORDER BY version')).rows).toEqual([
+        { version: 'c', active: false, status: 'candidate' },
+        { version: 'new', active: true, status: 'active' },
+        { version: 'old', active: false, status: 'retired' },
+      ]);
+      expect((await db.query('SELECT model, learning_rate, regime FROM training_metrics')).rows).toEqual([{ model: 'shared', learning_rate: null, regime: null }]);
+    } finally {
+      await db.dispose();
+    }
+  });
+});
+
 describe('least privilege on the real PostgreSQL', () => {
+  /** A login that is a member of `role` only, connected to the test schema; dropped afterwards. */
+  async function loginAs(owner: TestDatabase, role: string, use: (db: SqlClient) => Promise<void>): Promise<void> {
+    const login = `hs_test_login_${randomBytes(3).toString('hex')}`;
+    await owner.query(`CREATE ROLE ${login} LOGIN IN ROLE ${quoteIdent(role)}`);
+    const url = new URL(testServices().postgres.url);
+    url.username = login;
+    const db = await connectPostgres({ url: url.toString(), schema: owner.schema, createSchema: false });
+    try {
+      await use(db);
+    } finally {
+      await db.close();
+      await owner.query(`DROP OWNED BY ${login}`).catch(() => undefined);
+      await owner.query(`DROP ROLE IF EXISTS ${login}`);
+    }
+  }
+
+  it('the trainer role writes the model registry but not readings; the predictor writes predictions but not model versions; the reader reads the new tables', async (ctx) => {
+    realServiceOrSkip(ctx, 'postgres');
+    const db = await realDatabase('privileges-models');
+    try {
+      await migrate(db);
+      await new ReadingWriter(db, { mode: 'unnest' }).write(items(1, 2));
+      await loginAs(db, trainerRoleFor(db.schema), async (trainer) => {
+        expect((await trainer.query('SELECT * FROM reading_values')).rowCount).toBe(4);
+        expect((await trainer.query('SELECT * FROM readings_1h')).rowCount).toBeGreaterThan(0);
+        await trainer.query("INSERT INTO model_versions (version, tasks, strategy) VALUES ('t1', '{traffic}', 'equal')");
+        await trainer.query("INSERT INTO model_artifacts (version, name, metadata, weights, sha256, bytes) VALUES ('t1', 'shared', '{}', '\\x00', 'x', 1)");
+        await trainer.query("UPDATE model_versions SET active = true, status = 'active' WHERE version = 't1'");
+        await trainer.query("INSERT INTO model_promotions (version, reason, actor) VALUES ('t1', 'test', 'trainer')");
+        await trainer.query("INSERT INTO training_metrics (model_version, model, kind, step, epoch, task) VALUES ('t1', 'shared', 'step', 0, 0, 'traffic')");
+        await trainer.query("INSERT INTO training_requests (requested_by) VALUES ('trainer')");
+        await trainer.query('UPDATE training_requests SET claimed_at = now()');
+        expect((await trainer.query('SELECT max(version) FROM schema_migrations')).rowCount).toBe(1);
+        await expect(trainer.query('INSERT INTO readings (time, series_id, value) VALUES (now(), 1, 1)')).rejects.toThrow(/permission denied/);
+        await expect(trainer.query('DELETE FROM model_versions')).rejects.toThrow(/permission denied/);
+        await expect(trainer.query('SELECT * FROM dead_letters')).rejects.toThrow(/permission denied/);
+        await expect(trainer.query('SELECT * FROM predictions')).rejects.toThrow(/permission denied/);
+      });
+      await loginAs(db, predictorRoleFor(db.schema), async (predictor) => {
+        expect((await predictor.query("SELECT weights FROM model_artifacts WHERE version = 't1'")).rowCount).toBe(1);
+        expect((await predictor.query('SELECT * FROM model_versions WHERE active')).rowCount).toBe(1);
+        expect((await predictor.query('SELECT * FROM reading_values')).rowCount).toBe(4);
+        await predictor.query("INSERT INTO predictions (issued_at, task, site, target_time, value, model_version) VALUES (now(), 'traffic', 's', now(), 1, 't1')");
+        expect((await predictor.query('SELECT * FROM predictions')).rowCount).toBe(1);
+        await expect(predictor.query("INSERT INTO model_versions (version, tasks, strategy) VALUES ('p1', '{traffic}', 'equal')")).rejects.toThrow(/permission denied/);
+        await expect(predictor.query("UPDATE model_versions SET status = 'retired'")).rejects.toThrow(/permission denied/);
+        await expect(predictor.query('SELECT * FROM training_requests')).rejects.toThrow(/permission denied/);
+        await expect(predictor.query('DELETE FROM predictions')).rejects.toThrow(/permission denied/);
+      });
+      await loginAs(db, readerRoleFor(db.schema), async (reader) => {
+        for (const table of ['model_artifacts', 'model_promotions', 'training_requests', 'training_metrics', 'model_versions']) {
+          expect((await reader.query(`SELECT * FROM ${table}`)).rowCount).toBeGreaterThan(0);
+        }
+        await expect(reader.query("INSERT INTO training_requests (requested_by) VALUES ('reader')")).rejects.toThrow(/permission denied/);
+      });
+    } finally {
+      await db.dispose();
+    }
+  });
+
   it('the ingest role can insert and select readings but not delete or drop', async (ctx) => {
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('privileges');

@@ -6,6 +6,7 @@ import { cliConfigSpec, loadCliConfig } from './config.js';
 import { doctor, printDoctor } from './commands/doctor.js';
 import { evaluateCommand, type EvaluateCommandOptions } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
+import { modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand } from './commands/models.js';
 import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
 import { selfcheck, type CheckResult } from './commands/selfcheck.js';
 import { simulateCommand, type SimulateCommandOptions } from './commands/simulate.js';
@@ -135,16 +136,26 @@ export function buildProgram(): Command {
 
   program
     .command('train')
-    .description('train the shared four-task model and the single-task baselines on the shared data sets, and save them')
+    .description('train the shared four-task model and each task\'s single-task model: from the shared data sets (saved to --out) or from the readings in the database (a version in the registry, judged by the guard)')
     .option('--from-datasets', 'train on the shared data sets (PeMS, Beijing, SKAB, gas turbine) with the documented protocols')
+    .option('--from-db', 'train on the readings in the database (HS_PG_URL, or the embedded PGlite in --data-dir) and store a model version')
+    .option('--request', 'ask the running trainer service to retrain now (a training request in the database) instead of training here')
     .option('--datasets-dir <dir>', 'where the shared data sets are (default: HS_DATASETS_DIR or ../shared/datasets)')
+    .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
+    .option('--tasks <list>', 'from-db: the tasks to train, comma-separated (default: every task with enough history)')
     .option('--strategy <name>', 'equal, uncertainty, dwa, gradnorm, pcgrad or cagrad', 'equal')
-    .option('--quick', 'subsampled data and fewer epochs (about a minute)')
+    .addOption(new Option('--regime <regime>', 'from-db: joint (all tasks at once) or sequential (one after another)').choices(['joint', 'sequential']).default('joint'))
+    .addOption(new Option('--split <split>', 'from-datasets: protocol (held-out station, runs, year) or time (the last 20 % of each task validates, as --from-db)').choices(['protocol', 'time']))
+    .option('--quick', 'subsampled data and fewer epochs (a minute or two)')
     .option('--seed <n>', 'seed for weights and batch order', integer(0, 2 ** 31 - 1), 1)
-    .requiredOption('--out <dir>', 'directory for the saved models and manifest.json')
-    .option('--json', 'print the manifest as one JSON object')
+    .option('--epochs <n>', 'epochs instead of the mode\'s (from-db)', integer(0, 10_000))
+    .option('--version <name>', 'from-db: the version name (default: v + the UTC time)')
+    .option('--bindings <file>', 'from-db: task bindings JSON (default HS_TRAIN_BINDINGS; see packages/training/BINDINGS.md)')
+    .option('--no-promote', 'from-db: store the version but do not let the guard promote it')
+    .option('--out <dir>', 'from-datasets: directory for the saved models and manifest.json')
+    .option('--json', 'print the manifest (from-datasets) or the version report (from-db) as one JSON object')
     .action(async (options: TrainCommandOptions) => {
-      await trainCommand(options);
+      await trainCommand(options, loadCommonConfig());
     });
 
   program
@@ -157,6 +168,33 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: EvaluateCommandOptions) => {
       await evaluateCommand(options);
+    });
+
+  // The model registry in the database (HS_PG_URL, or an embedded PGlite directory).
+  const models = program.command('models').description('list, show, promote and roll back the model versions stored in the database');
+  const registryOptions = (command: Command) =>
+    command
+      .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset')
+      .option('--schema <name>', 'PostgreSQL schema of the tables (default HS_PG_SCHEMA, else public)');
+  registryOptions(models.command('list').description('every model version, newest first (* = active)'))
+    .option('--json', 'print one JSON array')
+    .action(async (options: { dataDir?: string; schema?: string; json?: boolean }) => {
+      await modelsListCommand(loadCommonConfig(), options);
+    });
+  registryOptions(models.command('show').description("a version's per-task results, compute, skipped tasks and the guard's decision").argument('<version>', 'model version'))
+    .option('--json', 'print one JSON object')
+    .action(async (version: string, options: { dataDir?: string; schema?: string; json?: boolean }) => {
+      await modelsShowCommand(loadCommonConfig(), version, options);
+    });
+  registryOptions(models.command('promote').description('make a version the active one (the previous one is retired)').argument('<version>', 'model version'))
+    .option('--reason <text>', 'why, recorded in the promotion history')
+    .action(async (version: string, options: { dataDir?: string; schema?: string; reason?: string }) => {
+      await modelsPromoteCommand(loadCommonConfig(), version, options);
+    });
+  registryOptions(models.command('rollback').description('re-activate the version that was active before the current one'))
+    .option('--reason <text>', 'why, recorded in the promotion history')
+    .action(async (options: { dataDir?: string; schema?: string; reason?: string }) => {
+      await modelsRollbackCommand(loadCommonConfig(), options);
     });
 
   program

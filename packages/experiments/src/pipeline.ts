@@ -1,13 +1,12 @@
 import { cpus, totalmem } from 'node:os';
 import type { TaskName } from '@headstream/core';
-import { featureCount } from '@headstream/features';
 import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
+import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
+import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type TaskSplit } from './splits.js';
 
 export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
-import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
-import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type SplitSizes, type TaskSplit } from './splits.js';
 
 export const PAIRS: Readonly<Record<'city_pair' | 'factory_pair', TaskName[]>> = { city_pair: ['traffic', 'air_quality'], factory_pair: ['fault', 'throughput'] };
 

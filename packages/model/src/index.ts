@@ -14,7 +14,7 @@ export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, type 
 export { evaluate, evaluateData, type DataReport, type TaskReport } from './evaluation/evaluate.js';
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
-export { saveModel, loadModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
+export { saveModel, loadModel, serializeModel, deserializeModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
 export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
 export { runExperiment, type ExperimentOptions, type ExperimentReport, type TaskComparison, type ValidationData } from './experiment.js';

@@ -1,5 +1,5 @@
 export type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
-export { quoteIdent } from './sql-client.js';
+export { checkChannel, quoteIdent } from './sql-client.js';
 export { connectPostgres, type PostgresOptions } from './postgres.js';
 export { openPglite, type PgliteOptions } from './pglite.js';
 export { openDatabase, type DatabaseOptions } from './open.js';
@@ -15,6 +15,11 @@ export {
   READER_ROLE,
   ingestRoleFor,
   readerRoleFor,
+  TRAINER_ROLE,
+  PREDICTOR_ROLE,
+  trainerRoleFor,
+  predictorRoleFor,
+  schemaRolesFor,
   type MigrateOptions,
   type MigrateResult,
   type Migration,

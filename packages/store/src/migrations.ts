@@ -27,6 +27,8 @@ export interface Migration {
 /** The least-privilege roles of the `public` schema. Other schemas get their own: see ingestRoleFor. */
 export const INGEST_ROLE = 'headstream_ingest';
 export const READER_ROLE = 'headstream_reader';
+export const TRAINER_ROLE = 'headstream_trainer';
+export const PREDICTOR_ROLE = 'headstream_predictor';
 
 function roleFor(base: string, schema: string): string {
   if (schema === 'public') return base;
@@ -51,30 +53,75 @@ export function readerRoleFor(schema: string): string {
   return roleFor(READER_ROLE, schema);
 }
 
-/** Creates the schema's two roles when missing and grants them their rights (idempotent). */
+/**
+ * NOLOGIN role of the trainer in `schema` (`headstream_trainer[_<schema>]`): reads series, readings
+ * and the rollups, reads and writes the model registry (model_*) and training tables (training_*);
+ * no DELETE anywhere, no access to dead letters or predictions.
+ */
+export function trainerRoleFor(schema: string): string {
+  return roleFor(TRAINER_ROLE, schema);
+}
+
+/**
+ * NOLOGIN role of the prediction service in `schema` (`headstream_predictor[_<schema>]`): reads
+ * series, readings, the rollups, model_versions and model_artifacts; inserts and reads predictions.
+ */
+export function predictorRoleFor(schema: string): string {
+  return roleFor(PREDICTOR_ROLE, schema);
+}
+
+/** Every least-privilege role migrations create for `schema` (e.g. to drop them with a test schema). */
+export function schemaRolesFor(schema: string): string[] {
+  return [ingestRoleFor(schema), readerRoleFor(schema), trainerRoleFor(schema), predictorRoleFor(schema)];
+}
+
+/** Creates the NOLOGIN roles that are missing, or fails saying what an administrator must run. */
+async function ensureRoles(db: SqlExecutor, roles: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const role of roles) {
+    if ((await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0) missing.push(role);
+  }
+  if (missing.length === 0) return;
+  const me = (await db.query<{ u: string; ok: boolean }>('SELECT current_user AS u, rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user')).rows[0];
+  if (!me?.ok) {
+    // Never record a migration as applied without its roles: fail loudly, saying what to do.
+    throw new Error(
+      `role(s) ${missing.join(', ')} do not exist and ${me?.u ?? 'the current user'} may not create roles: ` +
+        `have an administrator run ${missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join(' ')} or migrate as a role with CREATEROLE`,
+    );
+  }
+  for (const role of missing) await db.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+}
+
+/** Creates the schema's ingest and reader roles when missing and grants them their rights (idempotent). */
 async function grantRoles(db: SqlExecutor, ctx: MigrationContext): Promise<void> {
   const ingest = ingestRoleFor(ctx.schema);
   const reader = readerRoleFor(ctx.schema);
-  const missing: string[] = [];
-  for (const role of [ingest, reader]) {
-    if ((await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0) missing.push(role);
-  }
-  if (missing.length > 0) {
-    const me = (await db.query<{ u: string; ok: boolean }>('SELECT current_user AS u, rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user')).rows[0];
-    if (!me?.ok) {
-      // Never record this migration as applied without its roles: fail loudly, saying what to do.
-      throw new Error(
-        `role(s) ${missing.join(', ')} do not exist and ${me?.u ?? 'the current user'} may not create roles: ` +
-          `have an administrator run ${missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join(' ')} or migrate as a role with CREATEROLE`,
-      );
-    }
-    for (const role of missing) await db.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
-  }
+  await ensureRoles(db, [ingest, reader]);
   const schema = quoteIdent(ctx.schema);
   await exec(db, [
     `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(ingest)}, ${quoteIdent(reader)}`,
     `GRANT SELECT, INSERT ON series, readings, dead_letters TO ${quoteIdent(ingest)}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${quoteIdent(reader)}`,
+  ]);
+}
+
+/** Migration 6's roles: the trainer and the predictor, and the reader on the new tables (idempotent). */
+async function grantModelRoles(db: SqlExecutor, ctx: MigrationContext): Promise<void> {
+  const trainer = quoteIdent(trainerRoleFor(ctx.schema));
+  const predictor = quoteIdent(predictorRoleFor(ctx.schema));
+  await ensureRoles(db, [trainerRoleFor(ctx.schema), predictorRoleFor(ctx.schema)]);
+  const schema = quoteIdent(ctx.schema);
+  const inputs = 'series, readings, readings_5m, readings_1h, reading_values, schema_migrations';
+  const registry = 'model_versions, model_artifacts, model_promotions, training_metrics, training_requests';
+  await exec(db, [
+    `GRANT USAGE ON SCHEMA ${schema} TO ${trainer}, ${predictor}`,
+    `GRANT SELECT ON ${inputs}, ${registry} TO ${trainer}`,
+    `GRANT INSERT, UPDATE ON ${registry} TO ${trainer}`,
+    `GRANT SELECT ON ${inputs}, model_versions, model_artifacts TO ${predictor}`,
+    `GRANT SELECT, INSERT ON predictions TO ${predictor}`,
+    // GRANT ... ON ALL TABLES covers the tables that exist when it runs: again for this version's.
+    `GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${quoteIdent(readerRoleFor(ctx.schema))}`,
   ]);
 }
 
@@ -250,6 +297,67 @@ export const MIGRATIONS: readonly Migration[] = [
       await grantRoles(db, ctx);
       const ingest = quoteIdent(ingestRoleFor(ctx.schema));
       await exec(db, [`GRANT SELECT ON schema_migrations TO ${ingest}`, `GRANT DELETE ON dead_letters TO ${ingest}`]);
+    },
+  },
+  {
+    version: 6,
+    name: 'model registry: version status, artifacts in the database, promotion history, training requests; trainer and predictor roles',
+    transactional: true,
+    up: async (db, ctx) => {
+      await exec(db, [
+        `ALTER TABLE model_versions
+           ADD COLUMN status text NOT NULL DEFAULT 'candidate' CHECK (status IN ('candidate', 'active', 'retired', 'rejected')),
+           ADD COLUMN report jsonb,
+           ADD COLUMN decision jsonb,
+           ADD COLUMN serving jsonb,
+           ADD COLUMN promoted_at timestamptz`,
+        // Rows from before: at most one stays active (the newest, status 'active'); other active ones are retired.
+        `UPDATE model_versions SET active = false, status = 'retired'
+           WHERE active AND version <> (SELECT version FROM model_versions WHERE active ORDER BY created_at DESC, version DESC LIMIT 1)`,
+        "UPDATE model_versions SET status = 'active' WHERE active",
+        "ALTER TABLE model_versions ADD CONSTRAINT model_versions_active_status CHECK (active = (status = 'active'))",
+        // At most one active version: a second promotion racing the first fails instead of serving two.
+        'CREATE UNIQUE INDEX model_versions_one_active ON model_versions ((true)) WHERE active',
+        `CREATE TABLE model_artifacts (
+           version text NOT NULL REFERENCES model_versions (version) ON DELETE CASCADE,
+           name text NOT NULL,
+           metadata jsonb NOT NULL,
+           weights bytea NOT NULL,
+           sha256 text NOT NULL,
+           bytes integer NOT NULL,
+           PRIMARY KEY (version, name)
+         )`,
+        // Every promotion and rollback, in order: what rollback walks back. `kind` tells them
+        // apart, so a second rollback goes further back instead of undoing the first.
+        `CREATE TABLE model_promotions (
+           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           at timestamptz NOT NULL DEFAULT now(),
+           version text NOT NULL,
+           previous text,
+           kind text NOT NULL DEFAULT 'promote' CHECK (kind IN ('promote', 'rollback')),
+           reason text NOT NULL,
+           actor text NOT NULL
+         )`,
+        'CREATE INDEX model_promotions_version ON model_promotions (version, id)',
+        `CREATE TABLE training_requests (
+           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           requested_at timestamptz NOT NULL DEFAULT now(),
+           tasks text[],
+           options jsonb NOT NULL DEFAULT '{}',
+           requested_by text NOT NULL,
+           claimed_at timestamptz,
+           finished_at timestamptz,
+           result text
+         )`,
+        'CREATE INDEX training_requests_unclaimed ON training_requests (id) WHERE claimed_at IS NULL',
+        // Telemetry per artifact (shared / single-<task>) with the step size and regime of the step.
+        `ALTER TABLE training_metrics
+           ADD COLUMN model text NOT NULL DEFAULT 'shared',
+           ADD COLUMN learning_rate double precision,
+           ADD COLUMN regime text`,
+        'CREATE INDEX training_metrics_version_model ON training_metrics (model_version, model, kind, step)',
+      ]);
+      await grantModelRoles(db, ctx);
     },
   },
 ];

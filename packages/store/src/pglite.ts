@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
+import { checkChannel, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
 
 export interface PgliteOptions {
   /** Directory to keep the database in; omitted = in memory. */
@@ -29,6 +29,14 @@ class PgliteClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    // One session: a NOTIFY from this same database (committed) reaches the listener too.
+    const unlisten = await this.db.listen(checkChannel(channel), onPayload);
+    return async () => {
+      if (!this.db.closed) await unlisten();
+    };
   }
 }
 

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import { quoteIdent, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
+import { checkChannel, quoteIdent, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
 
 export interface PostgresOptions {
   url: string;
@@ -29,6 +29,8 @@ class PostgresClient implements SqlClient {
   constructor(
     private readonly pool: pg.Pool,
     readonly schema: string,
+    /** For listen's dedicated connection (no pooled one: a LISTEN belongs to its session). */
+    private readonly listenConfig: pg.ClientConfig,
   ) {}
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
@@ -81,6 +83,30 @@ class PostgresClient implements SqlClient {
   async close(): Promise<void> {
     await this.pool.end();
   }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const name = checkChannel(channel);
+    const client = new pg.Client(this.listenConfig);
+    // A lost server ends the listening (no reconnect); it must not crash the process.
+    client.on('error', () => undefined);
+    client.on('notification', (message) => {
+      if (message.channel === name) onPayload(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${name}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    let stopped = false;
+    return async () => {
+      if (stopped) return;
+      stopped = true;
+      await client.query(`UNLISTEN ${name}`).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    };
+  }
 }
 
 async function copyInto(conn: pg.PoolClient, sql: string, body: string): Promise<void> {
@@ -115,5 +141,9 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlClie
     await pool.end().catch(() => undefined);
     throw error;
   }
-  return new PostgresClient(pool, schema);
+  return new PostgresClient(pool, schema, {
+    connectionString: options.url,
+    application_name: `${options.applicationName ?? 'headstream'}-listen`,
+    connectionTimeoutMillis: 10_000,
+  });
 }

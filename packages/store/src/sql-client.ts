@@ -23,10 +23,25 @@ export interface SqlClient extends SqlExecutor {
   /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * LISTEN on `channel` (lower-case identifier, see checkChannel): `onPayload` gets each NOTIFY
+   * payload sent to it after this resolves. Resolves with a function that stops listening. On
+   * PostgreSQL this holds one dedicated connection (not reconnected: a lost connection ends it).
+   */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** Quotes an identifier we generated ourselves (schema names); never used on payload strings. */
 export function quoteIdent(name: string): string {
   if (!SQL_IDENTIFIER_PATTERN.test(name)) throw new Error(`refusing identifier ${JSON.stringify(name)}`);
   return `"${name}"`;
+}
+
+/** Notification channels we LISTEN on: lower-case, so the unquoted LISTEN and pg_notify('...') name the same channel. */
+const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Returns `channel` when it is a channel name we accept; throws otherwise (it is written into SQL text). */
+export function checkChannel(channel: string): string {
+  if (!CHANNEL_PATTERN.test(channel)) throw new Error(`refusing notification channel ${JSON.stringify(channel)} (expected ${String(CHANNEL_PATTERN)})`);
+  return channel;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { connectPostgres, ingestRoleFor, openPglite, quoteIdent, readerRoleFor, type SqlClient } from '@headstream/store';
+import { connectPostgres, openPglite, quoteIdent, schemaRolesFor, type SqlClient } from '@headstream/store';
 import { describe, inject, it, type TestContext } from 'vitest';
 import type { TestServices } from './services.js';
 
@@ -35,7 +35,7 @@ export async function realDatabase(label: string): Promise<TestDatabase> {
       try {
         await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
         // Migrations create this schema's own roles (cluster-wide objects): drop them too, or they pile up.
-        for (const role of [ingestRoleFor(schema), readerRoleFor(schema)]) {
+        for (const role of schemaRolesFor(schema)) {
           const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
           if (exists.rowCount === 0) continue;
           await client.query(`DROP OWNED BY ${quoteIdent(role)}`);

@@ -161,10 +161,10 @@ export function recipeFor(task: TaskName, name?: string): TaskRecipe {
 }
 
 /**
- * The feature spec of a task trained from `bound` sources (default: all of the recipe's): its input is
+ * The feature spec of a task trained from `bound` sources and label (default: all of the recipe's): its input is
  * named after the task, so each task has its own stem into the shared encoder.
  */
-export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound: readonly string[] = recipe.sources): FeatureSpec {
+export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound: readonly string[] = [...recipe.sources, ...(recipe.label ? [recipe.label] : [])]): FeatureSpec {
   const has = new Set(bound);
   const missing = recipe.required.filter((m) => !has.has(m));
   if (missing.length) throw new Error(`${recipe.task}: recipe ${recipe.name} needs ${missing.join(', ')}`);

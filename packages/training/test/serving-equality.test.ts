@@ -52,8 +52,6 @@ describe('training = serving on the four real tasks', () => {
         const buffer = new SiteWindowBuffer(spec);
         const byIssue = new Map<number, number>();
         all.issueTimes.forEach((t, i) => byIssue.set(t, i));
-        // Readings arrive in blocks of 3 in reverse order, some twice; a window is built once its bucket is complete.
-        const arriving = disorder(records, 3);
         let compared = 0;
         const check = (issue: number) => {
           const w = byIssue.get(issue);

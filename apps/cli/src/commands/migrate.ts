@@ -1,4 +1,4 @@
-import { ingestRoleFor, migrate, openDatabase, readerRoleFor } from '@headstream/store';
+import { ingestRoleFor, migrate, openDatabase, predictorRoleFor, readerRoleFor, trainerRoleFor } from '@headstream/store';
 import type { CliConfig } from '../config.js';
 
 /**
@@ -15,12 +15,12 @@ export async function migrateCommand(config: CliConfig, options: { dataDir?: str
   });
   try {
     const result = await migrate(db);
-    const roles = { ingest: ingestRoleFor(db.schema), reader: readerRoleFor(db.schema) };
+    const roles = { ingest: ingestRoleFor(db.schema), reader: readerRoleFor(db.schema), trainer: trainerRoleFor(db.schema), predictor: predictorRoleFor(db.schema) };
     if (options.json) process.stdout.write(`${JSON.stringify({ database: db.kind, schema: db.schema, roles, ...result })}\n`);
     else {
       for (const m of result.applied) process.stdout.write(`applied ${m.version}: ${m.name}\n`);
       process.stdout.write(`schema ${db.schema} at version ${result.current} on ${db.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}${result.timescale ? ' with TimescaleDB' : ''}${result.applied.length === 0 ? ' (nothing to apply)' : ''}\n`);
-      if (db.kind === 'postgres') process.stdout.write(`least-privilege roles: ${roles.ingest} (ingest), ${roles.reader} (read-only); log in as a member, e.g. CREATE ROLE ingest_svc LOGIN IN ROLE ${roles.ingest}\n`);
+      if (db.kind === 'postgres') process.stdout.write(`least-privilege roles: ${roles.ingest} (ingest), ${roles.reader} (read-only), ${roles.trainer} (trainer), ${roles.predictor} (predictions); log in as a member, e.g. CREATE ROLE ingest_svc LOGIN IN ROLE ${roles.ingest}\n`);
     }
   } finally {
     await db.close();

@@ -1,27 +1,87 @@
+import { isTaskName, TASK_NAMES, type TaskName } from '@headstream/core';
 import { STRATEGIES, trainBundle, type BundleManifest } from '@headstream/experiments';
-import type { StrategyName } from '@headstream/model';
+import type { Regime, StrategyName } from '@headstream/model';
+import { openDatabase, requireCurrentSchema } from '@headstream/store';
+import { hostname } from 'node:os';
+import { BindingsError, chooseBackend, getVersion, loadBindings, requestTraining, trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from '@headstream/training';
+import type { CliConfig } from '../config.js';
+import { trainingProgress } from '../progress.js';
 import { UsageError } from '../publish.js';
+import { showVersion } from './models.js';
 
 export interface TrainCommandOptions {
   fromDatasets?: boolean;
+  fromDb?: boolean;
+  request?: boolean;
   datasetsDir?: string;
+  dataDir?: string;
   strategy?: string;
+  regime?: string;
+  tasks?: string;
+  split?: string;
   quick?: boolean;
-  out: string;
+  out?: string;
   seed?: number;
+  epochs?: number;
+  version?: string;
+  bindings?: string;
+  promote?: boolean;
   json?: boolean;
 }
 
-/** `headstream train --from-datasets --out DIR`: shared four-task model + single-task baselines on the shared data sets. */
-export async function trainCommand(options: TrainCommandOptions): Promise<BundleManifest> {
-  if (!options.fromDatasets) throw new UsageError('train needs --from-datasets (training from the database is the trainer service\'s job)');
+function strategyOf(options: TrainCommandOptions): StrategyName {
   const strategy = (options.strategy ?? 'equal') as StrategyName;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy "${options.strategy}"; valid: ${STRATEGIES.join(', ')}`);
+  return strategy;
+}
+
+/** `headstream train --from-datasets --out DIR` or `headstream train --from-db`. */
+export async function trainCommand(options: TrainCommandOptions, config: CliConfig): Promise<BundleManifest | TrainFromDatabaseResult | number> {
+  if ([options.fromDatasets, options.fromDb, options.request].filter(Boolean).length !== 1) throw new UsageError('train needs exactly one of --from-datasets (the shared data sets), --from-db (the readings in the database) or --request (ask the trainer service)');
+  if (options.request) return requestRetrain(options, config);
+  return options.fromDb ? trainFromDb(options, config) : trainFromDatasets(options);
+}
+
+function parseTasks(text: string | undefined): TaskName[] | undefined {
+  if (text === undefined) return undefined;
+  const list = text.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = list.filter((t) => !isTaskName(t));
+  if (bad.length || list.length === 0) throw new UsageError(`unknown task(s) in --tasks: ${bad.join(', ') || '(none given)'}; valid: ${TASK_NAMES.join(', ')}`);
+  return list as TaskName[];
+}
+
+function open(config: CliConfig, dataDir: string | undefined, applicationName: string) {
+  return openDatabase({
+    ...(config.pgUrl === undefined ? { dataDir: dataDir ?? '.headstream/ingest-db' } : { url: config.pgUrl }),
+    ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+    applicationName,
+    createSchema: false,
+  });
+}
+
+/** `headstream train --request`: queues a training request for the trainer service (NOTIFY wakes it). */
+async function requestRetrain(options: TrainCommandOptions, config: CliConfig): Promise<number> {
+  const tasks = parseTasks(options.tasks);
+  const db = await open(config, options.dataDir, 'headstream-train-request');
+  try {
+    await requireCurrentSchema(db);
+    const id = await requestTraining(db, { requestedBy: `cli@${hostname()}`, ...(tasks ? { tasks } : {}) });
+    process.stdout.write(options.json ? `${JSON.stringify({ request: id })}\n` : `training request ${id} queued: the trainer service picks it up now (headstream models list shows the version it makes)\n`);
+    return id;
+  } finally {
+    await db.close();
+  }
+}
+
+async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleManifest> {
+  if (!options.out) throw new UsageError('train --from-datasets needs --out DIR');
+  if (options.split !== undefined && options.split !== 'protocol' && options.split !== 'time') throw new UsageError(`unknown --split "${options.split}"; valid: protocol, time`);
   const manifest = await trainBundle({
     out: options.out,
-    strategy,
+    strategy: strategyOf(options),
     mode: options.quick ? 'quick' : 'full',
     seed: options.seed ?? 1,
+    ...(options.split ? { split: options.split } : {}),
     ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -34,4 +94,60 @@ export async function trainCommand(options: TrainCommandOptions): Promise<Bundle
     }
   }
   return manifest;
+}
+
+async function trainFromDb(options: TrainCommandOptions, config: CliConfig): Promise<TrainFromDatabaseResult> {
+  const strategy = strategyOf(options);
+  const regime = (options.regime ?? 'joint') as Regime;
+  if (regime !== 'joint' && regime !== 'sequential') throw new UsageError(`unknown --regime "${options.regime}"; valid: joint, sequential`);
+  const tasks = parseTasks(options.tasks);
+  const bindingsPath = options.bindings ?? config.bindingsFile;
+  let bindings;
+  try {
+    bindings = bindingsPath ? await loadBindings(bindingsPath) : undefined;
+  } catch (error) {
+    if (error instanceof BindingsError) throw new UsageError(error.message);
+    throw error;
+  }
+  const db = await open(config, options.dataDir, 'headstream-train');
+  try {
+    await requireCurrentSchema(db);
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const backend = await chooseBackend(log);
+    const mode = options.quick ? 'quick' : 'full';
+    const progress = trainingProgress();
+    let result: TrainFromDatabaseResult;
+    try {
+      result = await trainFromDatabase({
+        db,
+        strategy,
+        regime,
+        mode,
+        seed: options.seed ?? 1,
+        tolerance: config.guardTolerance,
+        backend,
+        log: (line) => progress.log(line),
+        onEpoch: (p) => progress.epoch(p),
+        onPlan: (p) => progress.plan(p.totalEpochs),
+        ...(tasks ? { tasks } : {}),
+        ...(bindings ? { bindings } : {}),
+        ...(options.version ? { version: options.version } : {}),
+        ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+        ...(options.promote === false ? { promotion: 'never' as const } : {}),
+      });
+    } catch (error) {
+      if (error instanceof TrainingInputError) throw new UsageError(error.message);
+      throw error;
+    } finally {
+      progress.stop();
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify(result.report)}\n`);
+    else {
+      const details = await getVersion(db, result.report.version);
+      if (details) process.stdout.write(`${showVersion(details)}\n`);
+    }
+    return result;
+  } finally {
+    await db.close();
+  }
 }

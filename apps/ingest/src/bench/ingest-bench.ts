@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { kafkaTopic, mqttTopic } from '@headstream/core';
 import { IngestPipeline, type CommittedBatch } from '@headstream/pipeline';
-import { connectPostgres, migrate, quoteIdent, ReadingWriter, type SqlClient, type WriteMode } from '@headstream/store';
+import { connectPostgres, migrate, quoteIdent, ReadingWriter, schemaRolesFor, type SqlClient, type WriteMode } from '@headstream/store';
 import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttSource } from '@headstream/transport';
 
 interface Options {
@@ -76,6 +76,11 @@ async function freshSchema(): Promise<SqlClient> {
 }
 async function dropSchema(db: SqlClient): Promise<void> {
   await db.query(`DROP SCHEMA ${quoteIdent(db.schema)} CASCADE`);
+  // Migrations created the schema's roles (cluster-wide): drop them with it.
+  for (const role of schemaRolesFor(db.schema)) {
+    await db.query(`DROP OWNED BY ${quoteIdent(role)}`).catch(() => undefined);
+    await db.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+  }
   await db.close();
 }
 

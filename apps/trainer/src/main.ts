@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, loadConfig, maskSecrets } from '@headstream/core';
+import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
+import { BindingsError, chooseBackend, loadBindings, startTrainerService } from '@headstream/training';
+import { trainerConfigSpec } from './config.js';
+
+// Thin entry point: config, logger, database, signals. The schedule and the training live in @headstream/training.
+let config;
+try {
+  config = loadConfig(trainerConfigSpec);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(CONFIG_EXIT_CODE);
+}
+const log = createLogger('trainer', { level: config.logLevel });
+/** The database schema is older than this build: run `headstream migrate` as the owner first. */
+const SCHEMA_BEHIND_EXIT_CODE = 4;
+try {
+  const bindings = config.bindingsFile ? await loadBindings(config.bindingsFile) : undefined;
+  const db = await openDatabase({
+    ...(config.pgUrl === undefined ? { dataDir: config.pgDataDir } : { url: config.pgUrl }),
+    ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+    applicationName: 'headstream-trainer',
+    createSchema: false,
+  });
+  await requireCurrentSchema(db);
+  const backend = await chooseBackend((line) => log.info({}, line));
+  log.info({ database: config.pgUrl ? maskSecrets(config.pgUrl) : config.pgDataDir, everyMs: config.trainEvery, mode: config.trainMode, strategy: config.trainStrategy, tolerance: config.guardTolerance, backend }, 'trainer started');
+  const service = await startTrainerService({ db, everyMs: config.trainEvery, mode: config.trainMode, strategy: config.trainStrategy, tolerance: config.guardTolerance, backend, log, ...(bindings ? { bindings } : {}) });
+  // While a run trains, the event loop is busy and a signal ends the process at once: the version is
+  // written in one transaction at the end of a run, so nothing half-done is stored either way.
+  const shutdown = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'stopping');
+    service
+      .stop()
+      .then(() => db.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+} catch (error) {
+  if (error instanceof SchemaBehindError || error instanceof BindingsError) {
+    process.stderr.write(`${maskSecrets(error.message)}\n`);
+    process.exit(error instanceof BindingsError ? CONFIG_EXIT_CODE : SCHEMA_BEHIND_EXIT_CODE);
+  }
+  log.fatal({ err: error }, 'trainer failed to start');
+  process.exit(1);
+}

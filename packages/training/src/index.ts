@@ -1,0 +1,13 @@
+export * from './report.js';
+export { RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type TaskRecipe } from './recipes.js';
+export { framesFromRecords, loadTaskFrames, taskRecords, toFrame, TASK_DATASETS, type TaskFrames, type TaskRecord } from './dataset-frames.js';
+export { concatSets, labelled, thin, windowsFor, type SiteWindows } from './windows.js';
+export { faultJSON, headline, modelConfig, regressionJSON, scoreTask, type TaskScore } from './evaluation.js';
+export { chooseBackend, prepareTask, settingsFor, STRATEGIES, timeSplit, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
+export * from './registry.js';
+export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
+export { listSeries, readSiteFrames, type SeriesInfo, type SiteFrameQuery } from './history.js';
+export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, type GuardInput } from './guard.js';
+export { MIN_WINDOWS, recipeInfos, trainFromDatabase, TrainingInputError, VALIDATION_FRACTION, versionName, type TrainFromDatabaseOptions, type TrainFromDatabaseResult } from './from-db.js';
+export { parseDuration, trainingConfigSpec, type TrainingConfig } from './config.js';
+export { startTrainerService, type TrainerLog, type TrainerRun, type TrainerService, type TrainerServiceOptions } from './trainer-service.js';

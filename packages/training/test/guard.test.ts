@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { decide, relativeWorse, type GuardInput, type MetricsJSON } from '../src/index.js';
+
+const mae = (v: number): MetricsJSON => ({ mae: v, rmse: v, mape: 1, by_horizon: [] });
+const f1 = (v: number): MetricsJSON => ({ count: 100, accuracy: 0.9, macro_f1: v, anomaly_f1: v });
+const task = (t: GuardInput['task'], shared: MetricsJSON, single: MetricsJSON, persistence: MetricsJSON, active: GuardInput['active'] = null): GuardInput => ({ task: t, shared, single, persistence, active });
+
+describe('negative-transfer guard', () => {
+  it('measures "worse" in the metric’s own direction', () => {
+    expect(relativeWorse(mae(11), mae(10))).toBeCloseTo(0.1);
+    expect(relativeWorse(mae(9), mae(10))).toBeCloseTo(-0.1);
+    expect(relativeWorse(f1(0.45), f1(0.5))).toBeCloseTo(0.1);
+    expect(relativeWorse(f1(0.55), f1(0.5))).toBeCloseTo(-0.1);
+  });
+
+  it('promotes a version whose every task beats persistence, with no active version to compare', () => {
+    const d = decide([task('traffic', mae(7), mae(7.1), mae(8)), task('fault', f1(0.7), f1(0.69), f1(0.2))]);
+    expect(d.promote).toBe(true);
+    expect(d.serving).toEqual({ traffic: 'shared', fault: 'shared' });
+    expect(d.compared_with).toBeNull();
+    expect(d.reasons.join('\n')).toMatch(/traffic: served MAE 7.000 beats persistence 8.000 by 12.5 %/);
+  });
+
+  it('serves a task by its single-task model when the shared one is worse beyond the tolerance, and says so', () => {
+    const d = decide([task('traffic', mae(8.08), mae(7.49), mae(8.36)), task('throughput', mae(4.02), mae(4.0), mae(4.12))], { tolerance: 0.02 });
+    expect(d.serving).toEqual({ traffic: 'single', throughput: 'shared' });
+    expect(d.reasons[0]).toMatch(/traffic: the shared model's MAE 8.080 is 7.9 % worse than the single-task model's 7.490 \(tolerance 2.0 %\): served by its single-task model/);
+    // Served models (single 7.49 and shared 4.02) both beat persistence.
+    expect(d.promote).toBe(true);
+  });
+
+  it('refuses when a served model does not beat persistence, or is worse than the active version beyond the tolerance', () => {
+    const noBetter = decide([task('traffic', mae(9), mae(9), mae(8))]);
+    expect(noBetter.promote).toBe(false);
+    expect(noBetter.reasons.join('\n')).toMatch(/traffic: REFUSED: served MAE 9.000 does not beat persistence 8.000/);
+    const active = { version: 'v1', served_by: 'shared' as const, metrics: mae(7) };
+    const worse = decide([task('traffic', mae(7.2), mae(7.3), mae(8), active)], { activeVersion: 'v1', activeTasks: ['traffic'] });
+    expect(worse.promote).toBe(false);
+    expect(worse.compared_with).toBe('v1');
+    expect(worse.reasons.join('\n')).toMatch(/REFUSED: served MAE 7.200 is 2.9 % worse than active version v1/);
+    const within = decide([task('traffic', mae(7.1), mae(7.3), mae(8), active)], { activeVersion: 'v1', activeTasks: ['traffic'] });
+    expect(within.promote).toBe(true);
+    expect(within.reasons.join('\n')).toMatch(/within the tolerance of active version v1/);
+  });
+
+  it('refuses a version that drops a task the active version serves', () => {
+    const d = decide([task('traffic', mae(7), mae(7), mae(8))], { activeVersion: 'v1', activeTasks: ['traffic', 'fault'] });
+    expect(d.promote).toBe(false);
+    expect(d.reasons.join('\n')).toMatch(/fault: REFUSED: active version v1 serves fault, which this version does not/);
+  });
+});

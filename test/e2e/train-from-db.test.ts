@@ -1,0 +1,145 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { datasetFolder } from '@headstream/datasets';
+import { migrate } from '@headstream/store';
+import { freePort, realDatabase, realServiceOrSkip, runNodeScript, spawnNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
+import type { VersionReport } from '@headstream/training';
+
+const require = createRequire(import.meta.url);
+const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
+const CLI = binary('@headstream/cli');
+const INGEST = binary('@headstream/ingest');
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+/** A data-set folder with the first `lines` rows of some of the shared files (what a user replays). */
+function sliceOf(root: string, folder: string, files: string[], lines?: number): void {
+  for (const file of files) {
+    const target = join(root, folder, file);
+    mkdirSync(join(target, '..'), { recursive: true });
+    if (lines === undefined) copyFileSync(join(datasetFolder(folder), file), target);
+    else writeFileSync(target, `${readFileSync(join(datasetFolder(folder), file), 'utf8').split('\n').slice(0, lines + 1).join('\n')}\n`);
+  }
+}
+
+async function startIngest(env: Record<string, string>): Promise<void> {
+  const port = await freePort();
+  const ingest = spawnNodeScript(INGEST, [], { ...env, HS_HTTP_PORT: String(port), HS_LOG_LEVEL: 'warn' });
+  cleanups.push(async () => {
+    ingest.child.kill('SIGTERM');
+    await ingest.exited;
+  });
+  await waitUntil(
+    async () => {
+      if (ingest.child.exitCode !== null) throw new Error(`ingest exited: ${ingest.output()}`);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return res?.status === 200;
+    },
+    'ingest /healthz',
+    60_000,
+    200,
+  );
+}
+
+async function readingCount(db: TestDatabase): Promise<number> {
+  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings')).rows[0]?.n ?? 0;
+}
+
+/** Waits until ingest has stored `n` readings and stayed there (the broker delivered everything). */
+async function settle(db: TestDatabase, n: number): Promise<void> {
+  await waitUntil(async () => (await readingCount(db)) >= n, `${n} readings`, 120_000, 500);
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('replay → ingest → headstream train --from-db --quick → headstream models show (real Mosquitto and PostgreSQL)', () => {
+  it('slices of the four shared data sets: a version with metrics for all four tasks, telemetry for every epoch, shown by models show', async (ctx) => {
+    const mqtt = realServiceOrSkip(ctx, 'mqtt');
+    realServiceOrSkip(ctx, 'postgres');
+    const db = await realDatabase('e2e-train');
+    cleanups.push(() => db.dispose());
+    await migrate(db);
+    const root = mkdtempSync(join(tmpdir(), 'hs-slices-'));
+    dirs.push(root);
+    sliceOf(root, 'pems-detector-5min-flow', ['train.csv'], 2500);
+    sliceOf(root, 'beijing-multisite-air-quality', ['PRSA_Data_Aotizhongxin_20130301-20170228.csv', 'PRSA_Data_Changping_20130301-20170228.csv'], 1500);
+    sliceOf(root, 'skab', ['valve1/1.csv', 'valve1/2.csv', 'valve2/1.csv']);
+    sliceOf(root, 'gas-turbine-co-nox-tey', ['gt_2011.csv'], 1500);
+    const topicRoot = uniqueName('e2e').replace(/-/g, '_');
+    const env = { HS_MQTT_URL: mqtt, HS_TOPIC_ROOT: topicRoot };
+    const dbEnv = { HS_PG_URL: testServices().postgres.url, HS_PG_SCHEMA: db.schema };
+    await startIngest({ ...env, ...dbEnv, HS_INGEST_SOURCES: 'mqtt', HS_MQTT_CLIENT_ID: uniqueName('ingest') });
+
+    let expected = 0;
+    for (const dataset of ['pems-detector', 'beijing-air', 'skab', 'gas-turbine']) {
+      const replay = await runNodeScript(CLI, ['replay', dataset, '--datasets-dir', root, '--to', 'mqtt', '--max', '--ground-truth', '--json'], env, 300_000);
+      expect(replay.code, replay.stderr).toBe(0);
+      expect((JSON.parse(replay.stdout) as { aborted: boolean }).aborted).toBe(false);
+    }
+    // Every reading replayed is stored: count what the files hold, metric by metric, once ingest is idle.
+    await waitUntil(
+      async () => {
+        const n = await readingCount(db);
+        const same = n === expected;
+        expected = n;
+        return same && n > 0;
+      },
+      'ingest to go idle',
+      180_000,
+      3000,
+    );
+    await settle(db, expected);
+
+    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--version', 'v-e2e', '--json'], dbEnv, 900_000);
+    expect(train.code, train.stderr).toBe(0);
+    const report = JSON.parse(train.stdout) as VersionReport;
+    expect(report.tasks).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
+    for (const t of report.tasks) {
+      const r = report.task_reports[t];
+      expect(r?.validation.windows).toBeGreaterThan(0);
+      expect(r?.persistence).toBeDefined();
+    }
+    // Not a terminal: one progress line per epoch on stderr.
+    expect(train.stderr).toMatch(/\[train\] shared epoch 10\/10 \(\d+\/50\)/);
+    const epochs = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM training_metrics WHERE model_version = 'v-e2e' AND kind = 'epoch'");
+    expect(epochs.rows[0]?.n).toBe(10 * 4 + 4 * 10);
+
+    const show = await runNodeScript(CLI, ['models', 'show', 'v-e2e'], dbEnv, 120_000);
+    expect(show.code, show.stderr).toBe(0);
+    for (const t of ['traffic', 'air_quality', 'fault', 'throughput']) expect(show.stdout).toContain(t);
+    expect(show.stdout).toMatch(/persistence/);
+    expect(show.stdout).toMatch(/Δm/);
+  });
+
+  it('bad flags give one line and exit 2; an empty database names what is missing', async (ctx) => {
+    realServiceOrSkip(ctx, 'postgres');
+    const db = await realDatabase('e2e-train-empty');
+    cleanups.push(() => db.dispose());
+    await migrate(db);
+    const dbEnv = { HS_PG_URL: testServices().postgres.url, HS_PG_SCHEMA: db.schema };
+    const cases: [string[], RegExp][] = [
+      [['train', '--from-db', '--strategy', 'nope'], /^headstream: unknown strategy "nope"; valid: equal, /],
+      [['train', '--from-db', '--tasks', 'traffic,weather'], /^headstream: unknown task\(s\) in --tasks: weather; valid: /],
+      [['train', '--from-db', '--regime', 'parallel'], /^error: option '--regime <regime>' argument 'parallel' is invalid/],
+      [['train', '--from-db', '--from-datasets'], /^headstream: train needs exactly one of --from-datasets/],
+      [['train', '--from-db', '--epochs', 'many'], /^error: option '--epochs <n>' argument 'many' is invalid/],
+      [['train', '--from-db', '--bindings', join(tmpdir(), 'no-such-bindings.json')], /^headstream: .*no-such-bindings\.json/],
+      [['train', '--from-db'], /^headstream: the database holds no readings/],
+    ];
+    for (const [args, line] of cases) {
+      const run = await runNodeScript(CLI, args, dbEnv, 120_000);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr.trim()).toMatch(line);
+    }
+  });
+});
