@@ -99,7 +99,7 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     );
     await settle(db, expected);
 
-    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--version', 'v-e2e', '--json'], dbEnv, 900_000);
+    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-e2e', '--json'], dbEnv, 900_000);
     expect(train.code, train.stderr).toBe(0);
     const report = JSON.parse(train.stdout) as VersionReport;
     expect(report.tasks).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);

@@ -149,7 +149,7 @@ export function buildProgram(): Command {
     .option('--quick', 'subsampled data and fewer epochs (a minute or two)')
     .option('--seed <n>', 'seed for weights and batch order', integer(0, 2 ** 31 - 1), 1)
     .option('--epochs <n>', 'epochs instead of the mode\'s (from-db)', integer(0, 10_000))
-    .option('--version <name>', 'from-db: the version name (default: v + the UTC time)')
+    .option('--name <version>', 'from-db: the new version\'s name (default: v + the UTC time)')
     .option('--bindings <file>', 'from-db: task bindings JSON (default HS_TRAIN_BINDINGS; see packages/training/BINDINGS.md)')
     .option('--no-promote', 'from-db: store the version but do not let the guard promote it')
     .option('--out <dir>', 'from-datasets: directory for the saved models and manifest.json')

@@ -3,7 +3,7 @@ import { STRATEGIES, trainBundle, type BundleManifest } from '@headstream/experi
 import type { Regime, StrategyName } from '@headstream/model';
 import { openDatabase, requireCurrentSchema } from '@headstream/store';
 import { hostname } from 'node:os';
-import { BindingsError, chooseBackend, getVersion, loadBindings, requestTraining, trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from '@headstream/training';
+import { BindingsError, getVersion, loadBindings, requestTraining, trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from '@headstream/training';
 import type { CliConfig } from '../config.js';
 import { trainingProgress } from '../progress.js';
 import { UsageError } from '../publish.js';
@@ -23,7 +23,8 @@ export interface TrainCommandOptions {
   out?: string;
   seed?: number;
   epochs?: number;
-  version?: string;
+  /** --name: the version's name. */
+  name?: string;
   bindings?: string;
   promote?: boolean;
   json?: boolean;
@@ -112,8 +113,6 @@ async function trainFromDb(options: TrainCommandOptions, config: CliConfig): Pro
   const db = await open(config, options.dataDir, 'headstream-train');
   try {
     await requireCurrentSchema(db);
-    const log = (line: string) => process.stderr.write(`${line}\n`);
-    const backend = await chooseBackend(log);
     const mode = options.quick ? 'quick' : 'full';
     const progress = trainingProgress();
     let result: TrainFromDatabaseResult;
@@ -125,13 +124,12 @@ async function trainFromDb(options: TrainCommandOptions, config: CliConfig): Pro
         mode,
         seed: options.seed ?? 1,
         tolerance: config.guardTolerance,
-        backend,
         log: (line) => progress.log(line),
         onEpoch: (p) => progress.epoch(p),
         onPlan: (p) => progress.plan(p.totalEpochs),
         ...(tasks ? { tasks } : {}),
         ...(bindings ? { bindings } : {}),
-        ...(options.version ? { version: options.version } : {}),
+        ...(options.name ? { version: options.name } : {}),
         ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
         ...(options.promote === false ? { promotion: 'never' as const } : {}),
       });
