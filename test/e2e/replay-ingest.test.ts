@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getLoader, openSources, ReadingChecksum } from '@headstream/datasets';
 import { migrate } from '@headstream/store';
-import { freePort, kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, spawnNodeScript, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
+import { kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -24,23 +24,9 @@ async function checksumOfDatabase(db: TestDatabase) {
 }
 
 async function startIngest(env: Record<string, string>): Promise<{ port: number }> {
-  const port = await freePort();
-  const ingest = spawnNodeScript(INGEST, [], { ...env, HS_HTTP_PORT: String(port), HS_LOG_LEVEL: 'warn' });
-  cleanups.push(async () => {
-    ingest.child.kill('SIGTERM');
-    await ingest.exited;
-  });
-  await waitUntil(
-    async () => {
-      if (ingest.child.exitCode !== null) throw new Error(`ingest exited: ${ingest.output()}`);
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      return res?.status === 200;
-    },
-    'ingest /healthz',
-    60_000,
-    200,
-  );
-  return { port };
+  const ingest = await startHealthyService(INGEST, env);
+  cleanups.push(() => ingest.stop());
+  return ingest;
 }
 
 // The source side: what `replay pems-detector --ground-truth` sends, as readings.

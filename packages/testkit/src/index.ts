@@ -144,6 +144,6 @@ export function skipOrFailInCi(ctx: TestContext, detail: string): void {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
-export { runNodeScript, spawnNodeScript, type NodeProcess, type ProcessRun } from './run-process.js';
+export { runNodeScript, spawnNodeScript, startHealthyService, type HealthyService, type NodeProcess, type ProcessRun } from './run-process.js';
 export { tcpConnect, waitUntil } from './wait.js';
 export { freePort, mosquittoBinary, postgresBinDir, startScratchMosquitto, startScratchPostgres, type ScratchMosquitto, type ScratchPostgres } from './scratch-services.js';

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { freePort } from './scratch-services.js';
+import { waitUntil } from './wait.js';
 
 export interface ProcessRun {
   code: number | null;
@@ -57,4 +59,40 @@ export function runNodeScript(script: string, args: string[], env: Record<string
       } else resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+export interface HealthyService extends NodeProcess {
+  /** HS_HTTP_PORT the service was given: /healthz and /metrics answer there. */
+  port: number;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts a built service (ingest, predictor…) on a free HS_HTTP_PORT and resolves once its /healthz
+ * answers 200; rejects with its output when it exits first or stays unhealthy for `timeoutMs`.
+ */
+export async function startHealthyService(script: string, env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<HealthyService> {
+  const port = await freePort();
+  const service = spawnNodeScript(script, [], { HS_LOG_LEVEL: 'warn', ...env, HS_HTTP_PORT: String(port) });
+  const stop = async () => {
+    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
+    return service.exited;
+  };
+  try {
+    await waitUntil(
+      async () => {
+        if (service.child.exitCode !== null) throw new Error(`${script} exited with ${service.child.exitCode}: ${service.output()}`);
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      `${script} /healthz`,
+      options.timeoutMs ?? 60_000,
+      200,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ...service, port, stop };
 }
