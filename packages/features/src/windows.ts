@@ -57,13 +57,15 @@ function bucketsBefore(frame: { start: number; intervalMs: number }, length: num
  * Fits input and target scalers on the data strictly before `trainEnd`, over one or several frames
  * (e.g. the training sites): nothing from the validation or test period may shape the scaling.
  */
-export function fitScalers(frames: SiteFrame | readonly SiteFrame[], spec: FeatureSpec, trainEnd: number): FeatureScalers {
+export function fitScalers(frames: SiteFrame | readonly SiteFrame[], spec: FeatureSpec, trainEnd: number | readonly number[]): FeatureScalers {
   const list = (Array.isArray(frames) ? frames : [frames]) as readonly SiteFrame[];
   const derived = list.map((f) => deriveChannels(f, spec.derived));
+  // One split time for all frames, or one per frame (each site's own time split).
+  const endOf = (k: number) => (typeof trainEnd === 'number' ? trainEnd : (trainEnd[k] ?? -Infinity));
   const collect = (series: readonly { start: number; intervalMs: number; values: Float64Array }[]) => {
     const out: number[] = [];
-    for (const x of series) {
-      const end = bucketsBefore(x, x.values.length, trainEnd);
+    for (const [k, x] of series.entries()) {
+      const end = bucketsBefore(x, x.values.length, endOf(k));
       for (let i = 0; i < end; i++) out.push(x.values[i] ?? NaN);
     }
     return out;

@@ -7,7 +7,7 @@ import type { TaskFrames } from './dataset-frames.js';
 import { scoreTask } from './evaluation.js';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { listSeries, readSiteFrames } from './history.js';
-import { chooseBackend, prepareTask, settingsFor, timeSplit, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
+import { chooseBackend, prepareTask, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
 import { activeVersion, loadArtifact, promote, rejectVersion, saveVersion, telemetryRows, type TelemetryRow } from './registry.js';
 import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskReport, type VersionReport } from './report.js';
@@ -212,7 +212,7 @@ async function scoreActive(db: SqlClient, version: string, serving: Partial<Reco
         const frame = p.frames.frames[site] as SeriesFrame;
         const missing = saved.spec.sources.filter((c) => !frame.channels.includes(c));
         const full = missing.length ? { ...frame, channels: [...frame.channels, ...missing], values: [...frame.values, ...missing.map(() => new Float64Array(frame.length).fill(NaN))] } : frame;
-        return buildWindows(full, saved.spec, saved.scalers, { from: p.plan.trainEnd });
+        return buildWindows(full, saved.spec, saved.scalers, { from: trainEndOf(p.plan, site) });
       });
       // The candidate's windows (same sites, same issue times; a window is one site's at one time).
       const sitesOf = p.validation.site;

@@ -66,6 +66,8 @@ export interface SplitPlan {
   validationSites: string[];
   /** Windows issued before this train (their labels too); windows issued from it on validate. */
   trainEnd: number;
+  /** Per site, instead of trainEnd: each site's own time split. */
+  siteTrainEnd?: Record<string, number>;
   /** Validation windows issued before this (default: all after trainEnd). */
   validationEnd?: number;
   describe: string;
@@ -83,22 +85,36 @@ export interface PreparedTask {
   plan: SplitPlan;
 }
 
+/** A site's split time under a plan. */
+export function trainEndOf(plan: SplitPlan, site: string): number {
+  return plan.siteTrainEnd?.[site] ?? plan.trainEnd;
+}
+
 /**
- * The time split of a task's history: the last `fraction` of its span (issue times on the task's grid)
- * validates, everything before trains, every site on both sides.
+ * The time split of a task's history: the latest `fraction` of each site's own span validates,
+ * everything before trains; every site is on both sides. Per site, not one time for all: sites
+ * streaming side by side split alike either way, while sites whose histories lie apart (test-bed
+ * runs recorded one after another) would otherwise leave whole fault classes out of training.
  */
 export function timeSplit(frames: TaskFrames, fraction = 0.2): SplitPlan {
   const sites = Object.keys(frames.frames);
+  const siteTrainEnd: Record<string, number> = {};
   let first = Infinity;
   let last = -Infinity;
-  for (const f of Object.values(frames.frames)) {
+  for (const [site, f] of Object.entries(frames.frames)) {
+    const end = f.start + f.length * f.intervalMs;
+    siteTrainEnd[site] = f.start + Math.floor(((1 - fraction) * (end - f.start)) / f.intervalMs) * f.intervalMs;
     first = Math.min(first, f.start);
-    last = Math.max(last, f.start + f.length * f.intervalMs);
+    last = Math.max(last, end);
   }
-  const interval = Object.values(frames.frames)[0]?.intervalMs ?? 1;
-  const trainEnd = Math.floor((last - fraction * (last - first)) / interval) * interval;
+  const ends = Object.values(siteTrainEnd);
+  const trainEnd = ends.length ? Math.max(...ends) : last;
   const iso = (t: number) => new Date(t).toISOString();
-  return { trainSites: sites, validationSites: sites, trainEnd, describe: `${sites.length} site(s): ${iso(first)}…${iso(trainEnd)} train, ${iso(trainEnd)}…${iso(last)} validates` };
+  const describe =
+    ends.length && Math.min(...ends) === trainEnd
+      ? `${sites.length} site(s): ${iso(first)}…${iso(trainEnd)} train, ${iso(trainEnd)}…${iso(last)} validates`
+      : `${sites.length} site(s), ${iso(first)}…${iso(last)}: the first ${Math.round((1 - fraction) * 100)} % of each site's history trains, the rest validates`;
+  return { trainSites: sites, validationSites: sites, trainEnd, siteTrainEnd, describe };
 }
 
 /**
@@ -114,25 +130,26 @@ export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan
     if (!f) throw new Error(`${task}: no site ${s}`);
     return f;
   });
-  const scalers = fitScalers(trainFrames, spec, plan.trainEnd);
+  const scalers = fitScalers(trainFrames, spec, plan.trainSites.map((s) => trainEndOf(plan, s)));
   const timeSplit = Number.isFinite(plan.trainEnd);
-  const stride = (list: readonly string[], from: number, to: number, max: number) => {
+  const stride = (list: readonly string[], from: (site: string) => number, to: (site: string) => number, max: number) => {
     let candidates = 0;
     for (const s of list) {
       const f = frames.frames[s];
       if (!f) continue;
-      const a = Math.max(f.start, from);
-      const b = Math.min(f.start + f.length * f.intervalMs, to);
+      const a = Math.max(f.start, from(s));
+      const b = Math.min(f.start + f.length * f.intervalMs, to(s));
       candidates += Math.max(0, (b - a) / f.intervalMs);
     }
     return Number.isFinite(max) ? Math.max(1, Math.floor(candidates / (max * 1.2))) : 1;
   };
   const maxTrain = frames.recipe.allTrainingWindows ? Infinity : sizes.maxTrain;
   const valTo = plan.validationEnd ?? Infinity;
-  const trainStride = stride(plan.trainSites, -Infinity, plan.trainEnd, maxTrain);
-  const valStride = stride(plan.validationSites, timeSplit ? plan.trainEnd : -Infinity, valTo, sizes.maxValidation);
-  const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, timeSplit ? { to: plan.trainEnd, labelsBefore: plan.trainEnd, stride: trainStride } : { stride: trainStride }), maxTrain);
-  const valOptions = timeSplit ? { from: plan.trainEnd, ...(Number.isFinite(valTo) ? { to: valTo } : {}), stride: valStride } : { stride: valStride };
+  const end = (s: string) => trainEndOf(plan, s);
+  const trainStride = stride(plan.trainSites, () => -Infinity, end, maxTrain);
+  const valStride = stride(plan.validationSites, (s) => (timeSplit ? end(s) : -Infinity), () => valTo, sizes.maxValidation);
+  const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, (s) => (timeSplit ? { to: end(s), labelsBefore: end(s), stride: trainStride } : { stride: trainStride })), maxTrain);
+  const valOptions = (s: string) => (timeSplit ? { from: end(s), ...(Number.isFinite(valTo) ? { to: valTo } : {}), stride: valStride } : { stride: valStride });
   const validation = thin(windowsFor(frames, plan.validationSites, spec, scalers, valOptions), sizes.maxValidation);
   return { task, frames, definition, spec, scalers, train: { ...trainSet, sites: plan.trainSites }, validation: { ...validation, sites: plan.validationSites }, plan };
 }

@@ -110,7 +110,7 @@ export function formatVersion(report: VersionReport, state: VersionState): strin
     ]),
   );
   out.push('', ...table(computeRows(report.compute)));
-  if (report.skipped.length > 0) out.push('', 'skipped tasks', ...report.skipped.map((s) => `  ${s.task}: ${s.reason}`));
+  if (report.skipped.length > 0) out.push('', 'skipped tasks', ...report.skipped.map((s) => `  ${s.reason.startsWith(`${s.task}:`) ? s.reason : `${s.task}: ${s.reason}`}`));
   const d = report.decision;
   out.push(
     '',

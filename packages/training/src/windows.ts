@@ -74,12 +74,12 @@ export function labelled(set: WindowSet, i: number): boolean {
   return false;
 }
 
-/** Windows of some sites of a task built with a saved spec and scalers, labelled only. */
-export function windowsFor(frames: TaskFrames, sites: readonly string[], spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): SiteWindows {
+/** Windows of some sites of a task built with a saved spec and scalers (options per site, or one for all), labelled only. */
+export function windowsFor(frames: TaskFrames, sites: readonly string[], spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions | ((site: string) => WindowOptions) = {}): SiteWindows {
   const sets = sites.map((s) => {
     const frame = frames.frames[s];
     if (!frame) throw new Error(`no site ${s} in ${frames.task}`);
-    return buildWindows(frame, spec, scalers, options);
+    return buildWindows(frame, spec, scalers, typeof options === 'function' ? options(s) : options);
   });
   if (sets.length === 0) throw new Error(`${frames.task}: no sites to build windows from`);
   return { ...concatSets(sets, labelled), sites: [...sites] };
