@@ -6,7 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { datasetFolder } from '@headstream/datasets';
 import { migrate } from '@headstream/store';
 import { realDatabase, realServiceOrSkip, runNodeScript, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
-import type { VersionReport } from '@headstream/training';
+import { simulate } from '@headstream/sim';
+import { taskRecords, type VersionReport } from '@headstream/training';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -37,30 +38,13 @@ async function readingCount(db: TestDatabase): Promise<number> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings')).rows[0]?.n ?? 0;
 }
 
-/** Waits until the reading count stops growing (ingest has stored what the broker delivered). */
-async function waitForIdle(db: TestDatabase): Promise<number> {
-  let last = -1;
-  await waitUntil(
-    async () => {
-      const n = await readingCount(db);
-      const same = n === last;
-      last = n;
-      return same && n > 0;
-    },
-    'ingest to go idle',
-    300_000,
-    3000,
-  );
-  return last;
-}
-
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('replay → ingest → headstream train --from-db --quick → headstream models show (real Mosquitto and PostgreSQL)', () => {
-  it('slices of the four shared data sets: a version with metrics for all four tasks, telemetry for every epoch, shown by models show', async (ctx) => {
+  it('slices of the four shared data sets: a version with metrics for all four tasks, telemetry for every epoch, shown by models show', { timeout: 900_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('e2e-train');
@@ -82,7 +66,10 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
       expect(replay.code, replay.stderr).toBe(0);
       expect((JSON.parse(replay.stdout) as { aborted: boolean }).aborted).toBe(false);
     }
-    await waitForIdle(db);
+    // Every replayed value (and numeric label) stored: count what the slices hold, as replay reads them.
+    let readings = 0;
+    for (const task of ['traffic', 'air_quality', 'fault', 'throughput'] as const) for await (const r of taskRecords(task, { datasetsDir: root })) readings += Object.keys(r.values).length;
+    await waitUntil(async () => (await readingCount(db)) === readings, `${readings} readings`, 300_000, 1000);
 
     const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-e2e', '--json'], dbEnv, 900_000);
     expect(train.code, train.stderr).toBe(0);
@@ -105,7 +92,7 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     expect(show.stdout).toMatch(/Δm/);
   });
 
-  it('the simulator: six days of a small city and factory, all four tasks trained from the defaults', async (ctx) => {
+  it('the simulator: six days of a small city and factory, all four tasks trained from the defaults', { timeout: 900_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('e2e-train-sim');
@@ -115,21 +102,29 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     const env = { HS_MQTT_URL: mqtt, HS_TOPIC_ROOT: topicRoot };
     const dbEnv = { HS_PG_URL: testServices().postgres.url, HS_PG_SCHEMA: db.schema };
     await startIngest({ ...env, ...dbEnv, HS_INGEST_SOURCES: 'mqtt', HS_MQTT_CLIENT_ID: uniqueName('ingest') });
-    // 2 city sites every 5 min, 2 machines and their line every 10 s, for six days of virtual time.
+    // 2 city sites every 5 min, 2 machines and their line every 10 s, for six days of virtual time. 500 frames a
+    // message: a burst of many small QoS 1 messages overflows Mosquitto's default queue of 1,000 per client.
     const records = 2 * 6 * 288 + 3 * 6 * 8640;
-    const sim = await runNodeScript(CLI, ['simulate', '--city', '2', '--factory', '2', '--rate', '1000000', '--count', String(records), '--frames', '100', '--start', '2024-03-01T00:00:00Z', '--to', 'mqtt'], env, 300_000);
+    let readings = 0;
+    let n = 0;
+    for (const r of simulate({ city: 2, factory: 2, seed: 1, start: Date.parse('2024-03-01T00:00:00Z') })) {
+      readings += Object.keys(r.values).length + Object.keys(r.labels).length;
+      if (++n >= records) break;
+    }
+    const sim = await runNodeScript(CLI, ['simulate', '--city', '2', '--factory', '2', '--seed', '1', '--rate', '1000000', '--count', String(records), '--frames', '500', '--start', '2024-03-01T00:00:00Z', '--to', 'mqtt'], env, 300_000);
     expect(sim.code, sim.stderr).toBe(0);
-    await waitForIdle(db);
+    // Every simulated value (and label) stored: the count is exact, not "it stopped growing".
+    await waitUntil(async () => (await readingCount(db)) === readings, `${readings} readings`, 300_000, 1000);
     const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-sim', '--json'], dbEnv, 900_000);
     expect(train.code, train.stderr).toBe(0);
     const report = JSON.parse(train.stdout) as VersionReport;
-    expect(report.tasks).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
+    expect(report.tasks, JSON.stringify(report.skipped)).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
     const show = await runNodeScript(CLI, ['models', 'show', 'v-sim'], dbEnv, 120_000);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain('throughput');
   });
 
-  it('bad flags give one line and exit 2; an empty database names what is missing', async (ctx) => {
+  it('bad flags give one line and exit 2; an empty database names what is missing', { timeout: 600_000 }, async (ctx) => {
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('e2e-train-empty');
     cleanups.push(() => db.dispose());

@@ -17,6 +17,7 @@ export {
 export {
   buildWindows,
   decodeTarget,
+  windowEnds,
   fitScalers,
   servingWindow,
   unscaleTarget,

@@ -137,6 +137,11 @@ export interface WindowOptions {
   stride?: number;
   /** Skip labels whose target time is at or after this instant (keeps a training split's labels inside it). */
   labelsBefore?: number;
+  /**
+   * Only windows that carry a label of some task, the stride counted among those: a machine read every
+   * 10 s has a fault label at one second in ten, which a stride over all windows can miss entirely.
+   */
+  labelledOnly?: boolean;
 }
 
 interface PreparedTarget {
@@ -149,14 +154,7 @@ interface PreparedTarget {
 export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): WindowSet {
   const full = deriveChannels(frame, spec.derived);
   const inputs = prepareInputs(full, spec, scalers);
-  const stride = Math.max(1, options.stride ?? 1);
-  const ends: number[] = [];
-  for (let e = spec.lookback - 1; e < full.length; e += stride) {
-    const issue = full.start + (e + 1) * full.intervalMs;
-    if (options.from !== undefined && issue < options.from) continue;
-    if (options.to !== undefined && issue >= options.to) continue;
-    ends.push(e);
-  }
+  const ends = windowEnds(full, spec, options);
   const n = ends.length;
   const f = featureCount(spec);
   const x = new Float32Array(n * spec.lookback * f);
@@ -170,6 +168,49 @@ export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: Featu
     targets[t.task] = t.kind === 'regression' ? regressionTargets(prepareTarget(full, t), t, scalers, issueTimes, options.labelsBefore) : classificationTargets(full, t, ends);
   }
   return { domain: spec.domain, n, lookback: spec.lookback, features: f, x, issueTimes, targets };
+}
+
+/**
+ * The last bucket of each window `buildWindows` makes with these options: in the issue-time range,
+ * every stride-th (among the labelled ones with `labelledOnly`). Cheap: no window is written.
+ */
+export function windowEnds(frame: SeriesFrame, spec: FeatureSpec, options: WindowOptions = {}): number[] {
+  const stride = Math.max(1, options.stride ?? 1);
+  const ends: number[] = [];
+  const hasLabel = options.labelledOnly ? labelProbe(frame, spec, options.labelsBefore) : undefined;
+  let candidate = 0;
+  for (let e = spec.lookback - 1; e < frame.length; e += hasLabel ? 1 : stride) {
+    const issue = frame.start + (e + 1) * frame.intervalMs;
+    if (options.from !== undefined && issue < options.from) continue;
+    if (options.to !== undefined && issue >= options.to) continue;
+    if (hasLabel) {
+      if (!hasLabel(e, issue)) continue;
+      if (candidate++ % stride !== 0) continue;
+    }
+    ends.push(e);
+  }
+  return ends;
+}
+
+/** Whether the window ending at bucket e (issued at `issue`) carries a label of any of the spec's tasks. */
+function labelProbe(frame: SeriesFrame, spec: FeatureSpec, labelsBefore: number | undefined): (e: number, issue: number) => boolean {
+  const probes = spec.targets.map((t) => {
+    if (t.kind === 'classification') {
+      const values = frame.values[frame.channels.indexOf(t.target)];
+      return (e: number) => Number.isFinite(values?.[e] ?? NaN);
+    }
+    const p = prepareTarget(frame, t);
+    return (_e: number, issue: number) => {
+      const rel = (issue - p.start) / t.intervalMs;
+      if (!Number.isInteger(rel)) return false;
+      return t.horizons.some((hz) => {
+        const j = rel + hz - 1;
+        const targetTime = p.start + (j + 1) * t.intervalMs;
+        return j >= 0 && j < p.values.length && Number.isFinite(p.values[j] ?? NaN) && (labelsBefore === undefined || targetTime <= labelsBefore);
+      });
+    };
+  });
+  return (e, issue) => probes.some((probe) => probe(e, issue));
 }
 
 function prepareTarget(frame: SeriesFrame, t: RegressionTargetSpec): PreparedTarget {

@@ -1,5 +1,5 @@
 import type { TaskDefinition, TaskName } from '@headstream/core';
-import { featureCount, fitScalers, type FeatureScalers, type FeatureSpec } from '@headstream/features';
+import { deriveChannels, featureCount, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
 import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
 import { headline, modelConfig, scoreTask, type TaskScore } from './evaluation.js';
@@ -132,25 +132,25 @@ export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan
   });
   const scalers = fitScalers(trainFrames, spec, plan.trainSites.map((s) => trainEndOf(plan, s)));
   const timeSplit = Number.isFinite(plan.trainEnd);
-  const stride = (list: readonly string[], from: (site: string) => number, to: (site: string) => number, max: number) => {
+  // Stride over the labelled windows (counted without building any), so sparse labels are not skipped over.
+  const stride = (list: readonly string[], options: (site: string) => WindowOptions, max: number) => {
+    if (!Number.isFinite(max)) return 1;
     let candidates = 0;
     for (const s of list) {
       const f = frames.frames[s];
-      if (!f) continue;
-      const a = Math.max(f.start, from(s));
-      const b = Math.min(f.start + f.length * f.intervalMs, to(s));
-      candidates += Math.max(0, (b - a) / f.intervalMs);
+      if (f) candidates += windowEnds(deriveChannels(f, spec.derived), spec, { ...options(s), labelledOnly: true }).length;
     }
-    return Number.isFinite(max) ? Math.max(1, Math.floor(candidates / (max * 1.2))) : 1;
+    return Math.max(1, Math.floor(candidates / (max * 1.2)));
   };
   const maxTrain = frames.recipe.allTrainingWindows ? Infinity : sizes.maxTrain;
   const valTo = plan.validationEnd ?? Infinity;
   const end = (s: string) => trainEndOf(plan, s);
-  const trainStride = stride(plan.trainSites, () => -Infinity, end, maxTrain);
-  const valStride = stride(plan.validationSites, (s) => (timeSplit ? end(s) : -Infinity), () => valTo, sizes.maxValidation);
-  const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, (s) => (timeSplit ? { to: end(s), labelsBefore: end(s), stride: trainStride } : { stride: trainStride })), maxTrain);
-  const valOptions = (s: string) => (timeSplit ? { from: end(s), ...(Number.isFinite(valTo) ? { to: valTo } : {}), stride: valStride } : { stride: valStride });
-  const validation = thin(windowsFor(frames, plan.validationSites, spec, scalers, valOptions), sizes.maxValidation);
+  const trainWindows = (s: string): WindowOptions => (timeSplit ? { to: end(s), labelsBefore: end(s), labelledOnly: true } : { labelledOnly: true });
+  const validationWindows = (s: string): WindowOptions => (timeSplit ? { from: end(s), ...(Number.isFinite(valTo) ? { to: valTo } : {}), labelledOnly: true } : { labelledOnly: true });
+  const trainStride = stride(plan.trainSites, trainWindows, maxTrain);
+  const valStride = stride(plan.validationSites, validationWindows, sizes.maxValidation);
+  const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, (s) => ({ ...trainWindows(s), stride: trainStride })), maxTrain);
+  const validation = thin(windowsFor(frames, plan.validationSites, spec, scalers, (s) => ({ ...validationWindows(s), stride: valStride })), sizes.maxValidation);
   return { task, frames, definition, spec, scalers, train: { ...trainSet, sites: plan.trainSites }, validation: { ...validation, sites: plan.validationSites }, plan };
 }
 

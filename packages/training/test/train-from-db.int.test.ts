@@ -48,7 +48,7 @@ describe('train --from-db on replayed slices of the four data sets (real Postgre
     await db?.dispose();
   });
 
-  it('trains all four tasks, stores the version, its artifacts and per-epoch telemetry, and the guard decides per task', async () => {
+  it('trains all four tasks, stores the version, its artifacts and per-epoch telemetry, and the guard decides per task', { timeout: 900_000 }, async () => {
     const { report, promoted } = await trainFromDatabase({ db, mode: 'quick', version: 'v-good', seed: 1 });
     expect(report.tasks).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
     expect(report.skipped).toEqual([]);
@@ -114,7 +114,7 @@ await db.close();
     }
   });
 
-  it('the guard refuses a deliberately bad candidate (never trained) and records why; the active version stays', async () => {
+  it('the guard refuses a deliberately bad candidate (never trained) and records why; the active version stays', { timeout: 900_000 }, async () => {
     const { report, promoted } = await trainFromDatabase({ db, mode: 'quick', version: 'v-bad', seed: 2, epochs: 0 });
     expect(promoted).toBe(false);
     expect(report.decision.promote).toBe(false);
@@ -138,7 +138,7 @@ describe('train --from-db with too little data (real PostgreSQL)', () => {
     await db?.dispose();
   });
 
-  it('an empty database gives one line; with some tasks missing it trains the others and says which it skipped and why', async () => {
+  it('an empty database gives one line; with some tasks missing it trains the others and says which it skipped and why', { timeout: 900_000 }, async () => {
     await expect(trainFromDatabase({ db, mode: 'quick' })).rejects.toThrow(TrainingInputError);
     await expect(trainFromDatabase({ db, mode: 'quick' })).rejects.toThrow(/^the database holds no readings/);
     // Traffic has plenty; air quality only 60 hours of one station.
