@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskName } from '@headstream/core';
 import { datasetFolder } from '@headstream/datasets';
 import { migrate, ReadingWriter } from '@headstream/store';
-import { realDatabase, runNodeScript, type TestDatabase } from '@headstream/testkit';
+import { embeddedDatabase, realDatabase, runNodeScript, type TestDatabase } from '@headstream/testkit';
 import { activeVersion, getVersion, loadArtifact, promote, SHARED_ARTIFACT, taskRecords, trainFromDatabase, TrainingInputError, type TaskReport } from '../src/index.js';
 
 const DOMAIN: Record<TaskName, string> = { traffic: 'city', air_quality: 'city', fault: 'factory', throughput: 'factory' };
@@ -163,3 +163,27 @@ describe('train --from-db with too little data (real PostgreSQL)', () => {
 function headlineOf(m: TaskReport['shared']): number {
   return 'macro_f1' in m ? m.macro_f1 + 1e-9 : m.mae;
 }
+
+describe('train --from-db on embedded PGlite', () => {
+  it('trains, promotes and loads a version from the embedded database as from PostgreSQL', { timeout: 600_000 }, async () => {
+    const db = await embeddedDatabase();
+    try {
+      await migrate(db);
+      await ingestSlices(db, ['traffic']);
+      const { report, promoted } = await trainFromDatabase({ db, mode: 'quick', epochs: 2, version: 'v-embedded' });
+      expect(report.tasks).toEqual(['traffic']);
+      expect(promoted).toBe(report.decision.promote);
+      const { model, metadata } = await loadArtifact(db, 'v-embedded', SHARED_ARTIFACT);
+      try {
+        expect(metadata.features.traffic?.spec.version).toBe(2);
+        expect(metadata.features.traffic?.spec.history).toBe(12);
+      } finally {
+        model.dispose();
+      }
+      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM training_metrics WHERE model_version = 'v-embedded' AND kind = 'epoch'");
+      expect(rows[0]?.n).toBe(2 + 2);
+    } finally {
+      await db.dispose();
+    }
+  });
+});
