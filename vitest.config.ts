@@ -26,6 +26,7 @@ const LEARNING = [
   'packages/training/test/train-from-db.int.test.ts',
   'test/e2e/train-from-db.test.ts',
   'apps/trainer/test/trainer.int.test.ts',
+  'packages/serving/test/engine.test.ts',
 ];
 
 export default defineConfig({

@@ -39,6 +39,16 @@ export class SiteWindowBuffer {
     this.baselines = options.baselines;
   }
 
+  /** Start of the site's history as this buffer knows it (its first bucket); undefined before any reading. */
+  get first(): number | undefined {
+    return this.origin;
+  }
+
+  /** Whether a window issued at `issueTime` lies wholly after the site's first bucket (training builds no earlier one). */
+  covers(issueTime: number): boolean {
+    return this.origin !== undefined && issueTime - this.spec.lookback * this.spec.intervalMs >= this.origin;
+  }
+
   /** Newest reading time seen. */
   get newest(): number {
     return this.latest;

@@ -10,7 +10,7 @@ import { listSeries, readSiteFrames } from './history.js';
 import { chooseBackend, prepareTask, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
 import { activeVersion, loadArtifact, promote, rejectVersion, saveVersion, telemetryRows, type TelemetryRow } from './registry.js';
-import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskReport, type VersionReport } from './report.js';
+import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type VersionReport } from './report.js';
 import { concatSets, labelled, thin } from './windows.js';
 
 /** A user's mistake or missing data (no history, unknown task): the CLI prints the one line and exits 2. */
@@ -84,6 +84,7 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
   const { resolved, skipped: unbound } = resolveBindings(catalogue, recipeInfos(), options.bindings);
   const skipped: VersionReport['skipped'] = unbound.filter((s) => wanted.has(s.task));
   const prepared: PreparedTask[] = [];
+  const bindings = new Map<TaskName, TaskBindingReport>();
   for (const task of TASK_ORDER) {
     if (!wanted.has(task)) continue;
     const binding = resolved.find((b) => b.task === task);
@@ -106,6 +107,7 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
       skipped.push({ task, reason: `${task}: only ${p.train.n} training and ${p.validation.n} validation windows with labels (needs ${MIN_WINDOWS.train} and ${MIN_WINDOWS.validation}): more ${target} history is needed` });
       continue;
     }
+    bindings.set(task, { recipe: recipe.name, domain: binding.domain, sites: binding.sites, metrics });
     log(`[train] ${task}: ${binding.sites.length} site(s) via recipe ${recipe.name}; ${p.train.n} training / ${p.validation.n} validation windows (${p.plan.describe})`);
     prepared.push(p);
   }
@@ -137,7 +139,7 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
     let servedDelta = 0;
     for (const r of inputs) {
       const servedBy = decision.serving[r.task] ?? 'shared';
-      taskReports[r.task] = { ...r, served_by: servedBy };
+      taskReports[r.task] = { ...r, served_by: servedBy, ...(bindings.has(r.task) ? { binding: bindings.get(r.task) } : {}) };
       servedDelta += servedBy === 'shared' ? r.delta_pct : 0;
     }
     const report: VersionReport = {

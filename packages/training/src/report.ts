@@ -38,6 +38,17 @@ export interface TaskReport {
   /** Shared vs single-task model on the headline metric, % (negative = the shared model is better). */
   delta_pct: number;
   served_by: ServedBy;
+  /** Where the task's readings come from: serving routes live readings with it (database metric → the spec's source). */
+  binding?: TaskBindingReport;
+}
+
+export interface TaskBindingReport {
+  recipe: string;
+  domain: string;
+  /** The sites it was trained on (serving accepts any site of the domain that carries the metrics). */
+  sites: string[];
+  /** The spec's source (or label) name → the database metric. */
+  metrics: Record<string, string>;
 }
 
 export interface ModelCost {
