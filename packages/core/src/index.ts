@@ -3,6 +3,7 @@ export * from './time.js';
 export * from './reading.js';
 export * from './allow-list.js';
 export * from './prediction.js';
+export { predictionJsonSchema, predictionJsonSchemaText } from './prediction-schema.js';
 export * from './tasks.js';
 export * from './topics.js';
 export * from './config.js';
