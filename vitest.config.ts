@@ -27,6 +27,7 @@ const LEARNING = [
   'test/e2e/train-from-db.test.ts',
   'apps/trainer/test/trainer.int.test.ts',
   'packages/serving/test/engine.test.ts',
+  'test/e2e/predictor.test.ts',
 ];
 
 export default defineConfig({

@@ -27,14 +27,16 @@ describe('headstream train --from-datasets / evaluate', () => {
   }, TRAIN_MS + 30_000);
 
   it('saves the shared model, four single-task models and a manifest', () => {
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; tasks: Record<string, { loader: string }> };
-    expect(manifest.format).toBe('headstream-experiment-bundle/1');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }> };
+    expect(manifest.format).toBe('headstream-experiment-bundle/2');
     expect(Object.keys(manifest.single).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
     if (ci) expect(shared.backend).toBe('tensorflow');
     expect(shared.config.tasks).toHaveLength(4);
     expect(Object.keys(shared.config.inputs).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
-    expect(manifest.tasks.throughput?.loader).toBe('gas-turbine');
+    expect(manifest.tasks.throughput).toMatchObject({ dataset: 'gas-turbine', recipe: 'plant-output' });
+    // The saved model describes its own inputs: evaluate builds windows from this spec, not from code constants.
+    expect((shared as unknown as { features: Record<string, { spec: { version: number } }> }).features.throughput?.spec.version).toBe(2);
   });
 
   it('evaluate --json prints one object with metrics, baselines and the single-task model', async () => {

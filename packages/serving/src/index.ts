@@ -13,3 +13,4 @@ export {
   type FanOutOptions,
 } from './outputs/publishers.js';
 export { InvalidPredictionError, checkPredictions } from './outputs/validate.js';
+export { startPredictor, type Predictor, type PredictorOptions, type PredictorStatus } from './service.js';

@@ -121,6 +121,22 @@ export class PredictionEngine {
     }
   }
 
+  /**
+   * Restores a (task, site) window after a restart: the site's recent bucket means (from the
+   * database, as training reads them), where its history starts and its deviation baselines, and the
+   * last issue time already predicted. No window becomes due from seeding.
+   */
+  seed(task: TaskName, site: string, buckets: { time: number; values: Record<string, number> }[], options: { origin?: number; baselines?: Record<string, number>; lastIssued?: number }): void {
+    const served = this.current.tasks.get(task);
+    if (!served) return;
+    const buffer = new SiteWindowBuffer(served.spec, { ...(options.origin === undefined ? {} : { origin: options.origin }), ...(options.baselines ? { baselines: options.baselines } : {}) });
+    for (const b of buckets) buffer.add(b.time, b.values);
+    const complete = Number.isFinite(buffer.newest) ? alignTime(buffer.newest, served.spec.intervalMs) : -Infinity;
+    const state: WindowState = { task: served, site, buffer, lastIssued: Math.max(options.lastIssued ?? -Infinity, complete - served.spec.intervalMs) };
+    this.windows.delete(keyOf(task, site));
+    this.windows.set(keyOf(task, site), state);
+  }
+
   /** Routes one reading; returns the windows that completed a step with it. */
   add(reading: EngineReading): DueWindow[] {
     this.counters.readings++;

@@ -1,0 +1,21 @@
+import { cfg, commonConfigSpec, field, type ConfigOf } from '@headstream/core';
+import { storeConfigSpec } from '@headstream/store';
+import { transportConfigSpec } from '@headstream/transport';
+
+/** The predictor's settings: where readings come from, where predictions go, and its bounds. */
+export const predictorConfigSpec = {
+  ...commonConfigSpec,
+  ...transportConfigSpec,
+  ...storeConfigSpec,
+  sources: field('HS_PREDICT_SOURCES', cfg.listOf(['mqtt', 'kafka']).optional(), 'a comma-separated subset of mqtt,kafka (unset: kafka when HS_KAFKA_BROKERS is set, else mqtt)'),
+  outputs: field('HS_PREDICT_OUTPUTS', cfg.listOf(['mqtt', 'kafka', 'db']).optional(), 'a comma-separated subset of mqtt,kafka,db (unset: mqtt and db, plus kafka when HS_KAFKA_BROKERS is set)'),
+  pgDataDir: field('HS_PG_DATA_DIR', cfg.string().default('.headstream/ingest-db'), 'a directory for the embedded PGlite database (used when HS_PG_URL is unset)'),
+  httpHost: field('HS_HTTP_HOST', cfg.string().default('127.0.0.1'), 'an address for /healthz and /metrics (0.0.0.0 = every interface)'),
+  httpPort: field('HS_HTTP_PORT', cfg.int(0, 65535).default(9465), 'a TCP port for /healthz and /metrics (0 = any free port)'),
+  replicaId: field('HS_REPLICA_ID', cfg.name().optional(), 'a name unique per predictor replica, appended to HS_MQTT_CLIENT_ID (unset: host name)'),
+  mqttClientId: field('HS_MQTT_CLIENT_ID', cfg.name().default('headstream-predictor'), 'an MQTT client id of [A-Za-z0-9_.-]'),
+  kafkaGroup: field('HS_KAFKA_GROUP', cfg.name().default('headstream-predictor'), 'a consumer group name (predictors in one group share the sites: the readings topic is keyed by site)'),
+  maxWindows: field('HS_PREDICT_MAX_WINDOWS', cfg.int(1, 100_000_000).default(200_000), 'an integer >= 1: (task, site) windows kept in memory; the least recently updated is evicted beyond it'),
+  latenessMs: field('HS_PREDICT_LATENESS_MS', cfg.int(0, 24 * 3600 * 1000).default(0), 'milliseconds a step waits for out-of-order readings before it is predicted'),
+};
+export type PredictorConfig = ConfigOf<typeof predictorConfigSpec>;

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { hostname } from 'node:os';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, kafkaTopic, loadConfig, maskSecrets, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer } from '@headstream/core';
+import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher } from '@headstream/serving';
+import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
+import { chooseBackend } from '@headstream/training';
+import { checkTransportConfig, createKafkaSource, createMqttSource, kafkaFromConfig, mqttFromConfig, type MessageSource } from '@headstream/transport';
+import { predictorConfigSpec } from './config.js';
+
+// Thin entry point: config, wiring, signals. The predicting lives in @headstream/serving.
+let config;
+try {
+  config = loadConfig(predictorConfigSpec);
+  checkTransportConfig(config);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(CONFIG_EXIT_CODE);
+}
+const log = createLogger('predictor', { level: config.logLevel });
+const SCHEMA_BEHIND_EXIT_CODE = 4;
+const closers: (() => Promise<unknown>)[] = [];
+try {
+  const db = await openDatabase({
+    ...(config.pgUrl === undefined ? { dataDir: config.pgDataDir } : { url: config.pgUrl }),
+    ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+    applicationName: 'headstream-predictor',
+    createSchema: false,
+  });
+  closers.push(() => db.close());
+  await requireCurrentSchema(db);
+  await chooseBackend((line) => log.debug({}, line), 64);
+  const replica = config.replicaId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+  const sourceKinds = config.sources ?? (config.kafkaBrokers ? ['kafka'] : ['mqtt']);
+  const outputs = config.outputs ?? ['mqtt', 'db', ...(config.kafkaBrokers ? ['kafka' as const] : [])];
+  if ((sourceKinds.includes('mqtt') || outputs.includes('mqtt')) && !config.mqttUrl) throw new ConfigError([{ key: 'mqttUrl', line: 'HS_MQTT_URL: the predictor reads or publishes MQTT and needs a broker URL' }]);
+  if ((sourceKinds.includes('kafka') || outputs.includes('kafka')) && !config.kafkaBrokers) throw new ConfigError([{ key: 'kafkaBrokers', line: 'HS_KAFKA_BROKERS: the predictor reads or publishes Kafka and needs brokers' }]);
+
+  const sources: MessageSource[] = [];
+  if (sourceKinds.includes('mqtt')) {
+    // One predictor per MQTT broker: a shared subscription would split a site's readings between members.
+    sources.push(createMqttSource({ ...mqttFromConfig(config, config.mqttUrl ?? ''), protocolVersion: 5, clientId: `${config.mqttClientId}-${replica}`, filters: [mqttReadingsFilter({ root: config.topicRoot })], onError: (error) => log.error({ err: error }, 'MQTT source error') }));
+  }
+  if (sourceKinds.includes('kafka')) {
+    // Readings are keyed by site, so each member of the group holds whole sites: that is the scale-out.
+    sources.push(createKafkaSource({ ...kafkaFromConfig(config, 'headstream-predictor', log), groupId: config.kafkaGroup, topics: [kafkaTopic('readings', config.topicRoot)], onError: (error) => log.error({ err: error }, 'Kafka consumer crashed') }));
+  }
+  const publishers: PredictionPublisher[] = [];
+  if (outputs.includes('db')) publishers.push(databasePredictionPublisher(db));
+  if (outputs.includes('mqtt')) publishers.push(await createMqttPredictionPublisher({ ...mqttFromConfig(config, config.mqttUrl ?? ''), clientId: `${config.mqttClientId}-${replica}-out-${process.pid}`, root: config.topicRoot, onError: (error) => log.warn({ err: error }, 'MQTT publisher error') }));
+  if (outputs.includes('kafka')) publishers.push(await createKafkaPredictionPublisher({ connection: kafkaFromConfig(config, 'headstream-predictor-out', log), root: config.topicRoot }));
+  const publisher = fanOut(publishers);
+  closers.push(() => publisher.close());
+
+  const metrics = new Metrics('predictor');
+  const predictor = await startPredictor({ db, sources, publisher, topicRoot: config.topicRoot, parse: parseOptionsOf(config), log, metrics, engine: { maxWindows: config.maxWindows, latenessMs: config.latenessMs } });
+  const ops = await startOpsServer({ port: config.httpPort, host: config.httpHost, metrics, health: () => ({ ...predictor.status() }), onError: (error) => log.error({ err: error }, 'ops server error') });
+  log.info({ port: ops.port, sources: sourceKinds, outputs, version: predictor.status().version }, 'predictor started');
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    log.info({ signal }, 'stopping: publishing the batch in hand');
+    predictor
+      .stop()
+      .then(() => ops.close())
+      .then(async () => {
+        for (const close of closers.reverse()) await close();
+      })
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+} catch (error) {
+  if (error instanceof SchemaBehindError || error instanceof ConfigError) {
+    process.stderr.write(`${maskSecrets(error.message)}\n`);
+    process.exit(error instanceof ConfigError ? CONFIG_EXIT_CODE : SCHEMA_BEHIND_EXIT_CODE);
+  }
+  log.fatal({ err: error }, 'predictor failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,220 @@
+import { parseMqttTopic, parseReadingMessage, type Logger, type Metrics, type ParseOptions, type Prediction, type TaskName } from '@headstream/core';
+import { contextSteps, deviationBaseline } from '@headstream/features';
+import type { SqlClient } from '@headstream/store';
+import { activeVersion, listSeries, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/training';
+import type { InboundMessage, MessageSource } from '@headstream/transport';
+import { PredictionEngine, type DueWindow, type EngineOptions, type EngineReading } from './engine/engine.js';
+import { loadServingVersion, type ServingVersion } from './engine/version.js';
+import type { PredictionPublisher } from './outputs/publishers.js';
+
+export interface PredictorOptions {
+  db: SqlClient;
+  sources: readonly MessageSource[];
+  /** Where predictions go (a fanOut of MQTT, Kafka and the database). */
+  publisher: PredictionPublisher;
+  topicRoot: string;
+  parse: Omit<ParseOptions, 'domain' | 'now'>;
+  log: Logger;
+  metrics: Metrics;
+  engine?: EngineOptions;
+  /** How often to look for a newly promoted version when a notification was missed (ms). */
+  pollMs?: number;
+}
+
+export interface PredictorStatus {
+  ok: boolean;
+  version: string | null;
+  /** Why the last version that should have been served did not load (the previous one kept serving). */
+  loadError: string | null;
+  lastPredictionAt: string | null;
+  windows: number;
+  sources: { kind: string; connected: boolean }[];
+}
+
+export interface Predictor {
+  status(): PredictorStatus;
+  /** Stops the sources (the batch in hand is predicted and published first), then the listener. */
+  stop(): Promise<void>;
+}
+
+/** Issue times already predicted per (task, site), from the predictions table: a restart never repeats one. */
+async function lastIssuedTimes(db: SqlClient): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ task: string; site: string; ms: number }>('SELECT task, site, (extract(epoch FROM max(issued_at)) * 1000)::float8 AS ms FROM predictions GROUP BY task, site');
+  return new Map(rows.map((r) => [`${r.task}\u0000${r.site}`, Number(r.ms)]));
+}
+
+/**
+ * Rebuilds every served (task, site) window from the readings table: the recent buckets a window
+ * reads (lookback + context), the site's first buckets for deviation baselines, and the last issue
+ * time predicted — so predictions resume within one step after a restart, not after a lookback.
+ */
+async function seedFromDatabase(db: SqlClient, engine: PredictionEngine, version: ServingVersion): Promise<number> {
+  const last = await lastIssuedTimes(db);
+  let seeded = 0;
+  for (const task of version.tasks.values()) {
+    const metrics = Object.entries(task.binding.metrics).filter(([source]) => task.spec.sources.includes(source));
+    const catalogue = await listSeries(db, { domain: task.binding.domain });
+    const bySite = new Map<string, { first: number; last: number }>();
+    for (const s of catalogue) {
+      if (!metrics.some(([, m]) => m === s.metric)) continue;
+      const r = bySite.get(s.site) ?? { first: Infinity, last: -Infinity };
+      bySite.set(s.site, { first: Math.min(r.first, s.first), last: Math.max(r.last, s.last) });
+    }
+    const interval = task.spec.intervalMs;
+    const span = (task.spec.lookback + contextSteps(task.spec) + 1) * interval;
+    const deviations = task.spec.derived.filter((d) => d.kind === 'deviation');
+    for (const [site, range] of bySite) {
+      const from = Math.max(range.first, range.last - span);
+      const frames = await readSiteFrames(db, { domain: task.binding.domain, sites: [site], metrics: Object.fromEntries(metrics), intervalMs: interval, from, useRollups: true });
+      const frame = frames[site];
+      if (!frame) continue;
+      const buckets: { time: number; values: Record<string, number> }[] = [];
+      for (let i = 0; i < frame.length; i++) {
+        const values: Record<string, number> = {};
+        frame.channels.forEach((c, k) => {
+          const v = frame.values[k]?.[i] ?? NaN;
+          if (Number.isFinite(v)) values[c] = v;
+        });
+        if (Object.keys(values).length) buckets.push({ time: frame.start + i * interval, values });
+      }
+      let baselines: Record<string, number> | undefined;
+      if (deviations.length && from > range.first) {
+        const steps = Math.max(...deviations.map((d) => (d.kind === 'deviation' ? d.baselineSteps : 0)));
+        const head = (await readSiteFrames(db, { domain: task.binding.domain, sites: [site], metrics: Object.fromEntries(metrics), intervalMs: interval, to: range.first + steps * interval + interval, useRollups: true }))[site];
+        baselines = {};
+        for (const d of deviations) if (d.kind === 'deviation' && head) baselines[d.name] = deviationBaseline(head.values[head.channels.indexOf(d.of)] ?? new Float64Array(), d.baselineSteps);
+      }
+      const lastIssued = last.get(`${task.task}\u0000${site}`);
+      engine.seed(task.task, site, buckets, { origin: range.first, ...(baselines ? { baselines } : {}), ...(lastIssued === undefined ? {} : { lastIssued }) });
+      seeded++;
+    }
+  }
+  return seeded;
+}
+
+/**
+ * The predictor service: readings from the sources → the engine's windows → one prediction per
+ * completed step, micro-batched per source batch → the publisher; the batch is acknowledged after it
+ * is published. Serves the registry's active version and switches on promotion (NOTIFY, or polling)
+ * between two batches, so every issue time is predicted by exactly one version; a version that fails
+ * to load leaves the previous one serving and says why in the status.
+ */
+export async function startPredictor(options: PredictorOptions): Promise<Predictor> {
+  const { db, log, metrics } = options;
+  const counters = {
+    predictions: metrics.counter('predictor_predictions_total', 'Predictions published', ['task']),
+    skipped: metrics.counter('predictor_skipped_total', 'Due windows that gave no prediction', ['reason']),
+    ignored: metrics.counter('predictor_ignored_readings_total', 'Readings no served task reads (unknown sites, domains or metrics) or unparsable'),
+    evicted: metrics.gauge('predictor_windows_evicted', 'Windows evicted to keep memory bounded, since start'),
+    windows: metrics.gauge('predictor_windows', 'Per (task, site) windows in memory'),
+    batch: metrics.histogram('predictor_inference_batch_size', 'Windows per inference micro-batch', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]),
+    inference: metrics.histogram('predictor_inference_seconds', 'Inference time per micro-batch', [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]),
+    latency: metrics.histogram('predictor_reading_to_publish_seconds', 'From a reading received to its prediction published', [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]),
+  };
+  let engine: PredictionEngine | undefined;
+  let loadError: string | null = null;
+  let lastPredictionAt: number | null = null;
+  let loading: Promise<void> = Promise.resolve();
+
+  const serve = async (version: string) => {
+    if (engine?.version.version === version) return;
+    try {
+      const loaded = await loadServingVersion(db, version);
+      if (engine) {
+        const previous = engine.version;
+        engine.use(loaded);
+        previous.dispose();
+      } else {
+        engine = new PredictionEngine(loaded, options.engine);
+        const seeded = await seedFromDatabase(db, engine, loaded);
+        log.info({ version, windows: seeded }, 'windows rebuilt from the readings table');
+      }
+      loadError = null;
+      log.info({ version, tasks: [...loaded.tasks.keys()] }, 'serving model version');
+    } catch (error) {
+      loadError = error instanceof Error ? error.message : String(error);
+      log.error({ version, err: error }, engine ? 'new version failed to load: the previous one keeps serving' : 'model version failed to load');
+    }
+  };
+  const checkActive = () => {
+    loading = loading.then(async () => {
+      const active = await activeVersion(db).catch(() => undefined);
+      if (active) await serve(active.version);
+    });
+    return loading;
+  };
+  await checkActive();
+
+  const unlisten = db.listen ? await db.listen(MODEL_PROMOTED_CHANNEL, () => void checkActive()) : undefined;
+  const poller = setInterval(() => void checkActive(), options.pollMs ?? 10_000);
+  poller.unref();
+
+  const readingsOf = (message: InboundMessage): EngineReading[] => {
+    let domain: string | undefined;
+    if (message.source === 'mqtt') {
+      const topic = parseMqttTopic(message.topic, options.topicRoot);
+      if (topic?.kind !== 'readings') return [];
+      domain = topic.domain;
+    }
+    const parsed = parseReadingMessage(message.payload, { ...options.parse, ...(domain === undefined ? {} : { domain }) });
+    return parsed.ok ? parsed.readings.map((r) => ({ domain: r.domain, site: r.site, time: r.time, values: r.values })) : [];
+  };
+
+  const handle = async (batch: InboundMessage[]) => {
+    await loading;
+    const current = engine;
+    if (!current) return; // nothing to serve yet: readings are in the database for later windows
+    const due: DueWindow[] = [];
+    let oldest = Infinity;
+    for (const message of batch) {
+      const readings = readingsOf(message);
+      if (readings.length === 0) counters.ignored.inc();
+      for (const r of readings) {
+        const before = current.counters.ignored;
+        due.push(...current.add(r));
+        if (current.counters.ignored > before) counters.ignored.inc();
+      }
+      oldest = Math.min(oldest, message.receivedAt);
+    }
+    counters.windows.set(current.size);
+    counters.evicted.set(current.counters.evicted);
+    if (due.length === 0) return;
+    const t0 = performance.now();
+    const { predictions, skipped } = current.predict(due);
+    counters.inference.observe((performance.now() - t0) / 1000);
+    counters.batch.observe(due.length);
+    for (const s of skipped) counters.skipped.inc({ reason: s.reason });
+    if (predictions.length === 0) return;
+    await options.publisher.publish(predictions);
+    const now = Date.now();
+    lastPredictionAt = now;
+    counters.latency.observe(Math.max(0, now - oldest) / 1000);
+    countByTask(predictions, (task, n) => counters.predictions.inc({ task }, n));
+  };
+
+  for (const source of options.sources) await source.start(handle);
+  return {
+    status: () => ({
+      ok: engine !== undefined && options.sources.every((s) => s.connected?.() ?? true),
+      version: engine?.version.version ?? null,
+      loadError,
+      lastPredictionAt: lastPredictionAt === null ? null : new Date(lastPredictionAt).toISOString(),
+      windows: engine?.size ?? 0,
+      sources: options.sources.map((s) => ({ kind: s.kind, connected: s.connected?.() ?? true })),
+    }),
+    async stop() {
+      clearInterval(poller);
+      for (const source of options.sources) await source.stop();
+      await unlisten?.();
+      await loading;
+      engine?.version.dispose();
+    },
+  };
+}
+
+function countByTask(predictions: readonly Prediction[], add: (task: TaskName, n: number) => void): void {
+  const counts = new Map<TaskName, number>();
+  for (const p of predictions) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
+  for (const [task, n] of counts) add(task, n);
+}
+
