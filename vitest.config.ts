@@ -28,6 +28,7 @@ const LEARNING = [
   'apps/trainer/test/trainer.int.test.ts',
   'packages/serving/test/engine.test.ts',
   'test/e2e/predictor.test.ts',
+  'test/e2e/predictor-lifecycle.test.ts',
 ];
 
 export default defineConfig({
