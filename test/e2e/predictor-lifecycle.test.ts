@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 describe('predictor lifecycle: promotion mid-stream, SIGKILL and restart (real Mosquitto and PostgreSQL)', () => {
-  it('switches version at one issue time with none missing or repeated, and resumes within one step after SIGKILL', { timeout: 900_000 }, async (ctx) => {
+  it('switches version at one issue time with none missing or repeated, resumes within one step after SIGKILL, and keeps serving when a promoted version cannot load', { timeout: 900_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db: TestDatabase = await realDatabase('e2e-predictor-life');
@@ -34,7 +34,7 @@ describe('predictor lifecycle: promotion mid-stream, SIGKILL and restart (real M
     const items: { domain: string; site: string; time: number; values: Record<string, number> }[] = [];
     for await (const r of taskRecords('traffic', { path: join(datasetFolder(FOLDER), 'train.csv') })) {
       items.push({ domain: 'city', site: r.site, time: r.time, values: r.values });
-      if (items.length >= HISTORY + 120) break;
+      if (items.length >= HISTORY + 140) break;
     }
     await new ReadingWriter(db).write(items.slice(0, HISTORY));
     await trainFromDatabase({ db, mode: 'quick', epochs: 1, version: 'v1', promotion: 'never' });
@@ -105,5 +105,18 @@ describe('predictor lifecycle: promotion mid-stream, SIGKILL and restart (real M
     const expectedD = mustPredict(100, 120);
     expect(expectedD.length).toBeGreaterThan(5);
     for (const t of expectedD) expect(issuedAll.has(t), new Date(t).toISOString()).toBe(true);
+
+    // A promoted version that cannot load: the previous one keeps serving, and /healthz says why.
+    await trainFromDatabase({ db, mode: 'quick', epochs: 1, seed: 3, version: 'v3', promotion: 'never' });
+    await db.query("UPDATE model_artifacts SET weights = decode('00', 'hex') WHERE version = 'v3'");
+    await promote(db, 'v3', { reason: 'e2e: a broken version', actor: 'test' });
+    const health = async () => (await (await fetch(`http://127.0.0.1:${predictor.port}/healthz`)).json()) as { version: string; loadError: string | null };
+    await waitUntil(async () => (await health()).loadError !== null, '/healthz to report the failed load', 60_000, 200);
+    expect(await health()).toMatchObject({ version: 'v2', loadError: expect.stringMatching(/v3/) as unknown });
+    await replay(120, 140);
+    await until(rowTime(139));
+    const after = (await issued()).filter((p) => p.t > rowTime(120));
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((p) => p.v === 'v2')).toBe(true);
   });
 });
