@@ -1,10 +1,10 @@
 import { parseMqttTopic, parseReadingMessage, type Logger, type Metrics, type ParseOptions, type Prediction, type TaskName } from '@headstream/core';
-import { contextSteps, deviationBaseline } from '@headstream/features';
+import { alignTime, contextSteps, deviationBaseline } from '@headstream/features';
 import type { SqlClient } from '@headstream/store';
-import { activeVersion, listSeries, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/training';
+import { activeVersion, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/training';
 import type { InboundMessage, MessageSource } from '@headstream/transport';
 import { PredictionEngine, type DueWindow, type EngineOptions, type EngineReading } from './engine/engine.js';
-import { loadServingVersion, type ServingVersion } from './engine/version.js';
+import { loadServingVersion } from './engine/version.js';
 import type { PredictionPublisher } from './outputs/publishers.js';
 
 export interface PredictorOptions {
@@ -37,59 +37,52 @@ export interface Predictor {
   stop(): Promise<void>;
 }
 
-/** Issue times already predicted per (task, site), from the predictions table: a restart never repeats one. */
-async function lastIssuedTimes(db: SqlClient): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ task: string; site: string; ms: number }>('SELECT task, site, (extract(epoch FROM max(issued_at)) * 1000)::float8 AS ms FROM predictions GROUP BY task, site');
-  return new Map(rows.map((r) => [`${r.task}\u0000${r.site}`, Number(r.ms)]));
-}
-
 /**
- * Rebuilds every served (task, site) window from the readings table: the recent buckets a window
- * reads (lookback + context), the site's first buckets for deviation baselines, and the last issue
- * time predicted — so predictions resume within one step after a restart, not after a lookback.
+ * Rebuilds one (task, site) window from the readings table: the recent buckets a window reads
+ * (lookback + context), the site's first buckets for deviation baselines, and the last issue time
+ * already predicted (by any predictor) — so a restarted predictor, or one that takes a site over from
+ * another, predicts the next step at once and never repeats one.
  */
-async function seedFromDatabase(db: SqlClient, engine: PredictionEngine, version: ServingVersion): Promise<number> {
-  const last = await lastIssuedTimes(db);
-  let seeded = 0;
-  for (const task of version.tasks.values()) {
-    const metrics = Object.entries(task.binding.metrics).filter(([source]) => task.spec.sources.includes(source));
-    const catalogue = await listSeries(db, { domain: task.binding.domain });
-    const bySite = new Map<string, { first: number; last: number }>();
-    for (const s of catalogue) {
-      if (!metrics.some(([, m]) => m === s.metric)) continue;
-      const r = bySite.get(s.site) ?? { first: Infinity, last: -Infinity };
-      bySite.set(s.site, { first: Math.min(r.first, s.first), last: Math.max(r.last, s.last) });
-    }
-    const interval = task.spec.intervalMs;
-    const span = (task.spec.lookback + contextSteps(task.spec) + 1) * interval;
-    const deviations = task.spec.derived.filter((d) => d.kind === 'deviation');
-    for (const [site, range] of bySite) {
-      const from = Math.max(range.first, range.last - span);
-      const frames = await readSiteFrames(db, { domain: task.binding.domain, sites: [site], metrics: Object.fromEntries(metrics), intervalMs: interval, from, useRollups: true });
-      const frame = frames[site];
-      if (!frame) continue;
-      const buckets: { time: number; values: Record<string, number> }[] = [];
-      for (let i = 0; i < frame.length; i++) {
-        const values: Record<string, number> = {};
-        frame.channels.forEach((c, k) => {
-          const v = frame.values[k]?.[i] ?? NaN;
-          if (Number.isFinite(v)) values[c] = v;
-        });
-        if (Object.keys(values).length) buckets.push({ time: frame.start + i * interval, values });
-      }
-      let baselines: Record<string, number> | undefined;
-      if (deviations.length && from > range.first) {
-        const steps = Math.max(...deviations.map((d) => (d.kind === 'deviation' ? d.baselineSteps : 0)));
-        const head = (await readSiteFrames(db, { domain: task.binding.domain, sites: [site], metrics: Object.fromEntries(metrics), intervalMs: interval, to: range.first + steps * interval + interval, useRollups: true }))[site];
-        baselines = {};
-        for (const d of deviations) if (d.kind === 'deviation' && head) baselines[d.name] = deviationBaseline(head.values[head.channels.indexOf(d.of)] ?? new Float64Array(), d.baselineSteps);
-      }
-      const lastIssued = last.get(`${task.task}\u0000${site}`);
-      engine.seed(task.task, site, buckets, { origin: range.first, ...(baselines ? { baselines } : {}), ...(lastIssued === undefined ? {} : { lastIssued }) });
-      seeded++;
-    }
+async function seedSite(db: SqlClient, engine: PredictionEngine, taskName: TaskName, site: string, before: number): Promise<void> {
+  const task = engine.version.tasks.get(taskName);
+  if (!task) return;
+  const metrics = Object.fromEntries(Object.entries(task.binding.metrics).filter(([source]) => task.spec.sources.includes(source)));
+  const { rows } = await db.query<{ first: number | null; last: number | null }>(
+    `SELECT (extract(epoch FROM min(r.time)) * 1000)::float8 AS first, (extract(epoch FROM max(r.time)) * 1000)::float8 AS last
+     FROM readings r JOIN series s ON s.id = r.series_id WHERE s.domain = $1 AND s.site = $2 AND s.metric = ANY($3::text[]) AND r.time < $4`,
+    [task.binding.domain, site, Object.values(metrics), new Date(before)],
+  );
+  const issued = await db.query<{ ms: number | null }>('SELECT (extract(epoch FROM max(issued_at)) * 1000)::float8 AS ms FROM predictions WHERE task = $1 AND site = $2', [taskName, site]);
+  const lastIssued = issued.rows[0]?.ms ?? undefined;
+  const range = rows[0];
+  const interval = task.spec.intervalMs;
+  if (range?.first === null || range?.first === undefined || range.last === null) {
+    engine.seed(taskName, site, [], lastIssued === undefined || lastIssued === null ? {} : { lastIssued: Number(lastIssued) });
+    return;
   }
-  return seeded;
+  const first = Number(range.first);
+  const from = Math.max(first, Number(range.last) - (task.spec.lookback + contextSteps(task.spec) + 1) * interval);
+  // Only what came before the reading in hand: ingest may already hold later readings, which this
+  // predictor will receive in order (seeding them would mark their steps as done).
+  const frame = (await readSiteFrames(db, { domain: task.binding.domain, sites: [site], metrics, intervalMs: interval, from, to: before, useRollups: true }))[site];
+  const buckets: { time: number; values: Record<string, number> }[] = [];
+  for (let i = 0; frame && i < frame.length; i++) {
+    const values: Record<string, number> = {};
+    frame.channels.forEach((c, k) => {
+      const v = frame.values[k]?.[i] ?? NaN;
+      if (Number.isFinite(v)) values[c] = v;
+    });
+    if (Object.keys(values).length) buckets.push({ time: frame.start + i * interval, values });
+  }
+  let baselines: Record<string, number> | undefined;
+  const deviations = task.spec.derived.filter((d) => d.kind === 'deviation');
+  if (deviations.length && from > first) {
+    const steps = Math.max(...deviations.map((d) => (d.kind === 'deviation' ? d.baselineSteps : 0)));
+    const head = (await readSiteFrames(db, { domain: task.binding.domain, sites: [site], metrics, intervalMs: interval, to: first + (steps + 1) * interval, useRollups: true }))[site];
+    baselines = {};
+    for (const d of deviations) if (d.kind === 'deviation' && head) baselines[d.name] = deviationBaseline(head.values[head.channels.indexOf(d.of)] ?? new Float64Array(), d.baselineSteps);
+  }
+  engine.seed(taskName, site, buckets, { origin: first, ...(baselines ? { baselines } : {}), ...(lastIssued === undefined || lastIssued === null ? {} : { lastIssued: Number(lastIssued) }) });
 }
 
 /**
@@ -125,9 +118,8 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
         engine.use(loaded);
         previous.dispose();
       } else {
+        // Windows are rebuilt from the readings table lazily, at each site's first reading (seedSite).
         engine = new PredictionEngine(loaded, options.engine);
-        const seeded = await seedFromDatabase(db, engine, loaded);
-        log.info({ version, windows: seeded }, 'windows rebuilt from the readings table');
       }
       loadError = null;
       log.info({ version, tasks: [...loaded.tasks.keys()] }, 'serving model version');
@@ -166,8 +158,22 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
     if (!current) return; // nothing to serve yet: readings are in the database for later windows
     const due: DueWindow[] = [];
     let oldest = Infinity;
-    for (const message of batch) {
-      const readings = readingsOf(message);
+    const parsed = batch.map((message) => ({ message, readings: readingsOf(message) }));
+    // A (task, site) this predictor has no window for (start, restart, a site taken over from another member):
+    // rebuild it from the database before its first reading goes in.
+    const seen = new Set<string>();
+    for (const { readings } of parsed) {
+      for (const r of readings) {
+        for (const pair of current.unseeded(r)) {
+          const key = `${pair.task}\u0000${pair.site}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const task = current.version.tasks.get(pair.task);
+          if (task) await seedSite(db, current, pair.task, pair.site, alignTime(r.time, task.spec.intervalMs));
+        }
+      }
+    }
+    for (const { message, readings } of parsed) {
       if (readings.length === 0) counters.ignored.inc();
       for (const r of readings) {
         const before = current.counters.ignored;

@@ -131,10 +131,23 @@ export class PredictionEngine {
     if (!served) return;
     const buffer = new SiteWindowBuffer(served.spec, { ...(options.origin === undefined ? {} : { origin: options.origin }), ...(options.baselines ? { baselines: options.baselines } : {}) });
     for (const b of buckets) buffer.add(b.time, b.values);
-    const complete = Number.isFinite(buffer.newest) ? alignTime(buffer.newest, served.spec.intervalMs) : -Infinity;
-    const state: WindowState = { task: served, site, buffer, lastIssued: Math.max(options.lastIssued ?? -Infinity, complete - served.spec.intervalMs) };
+    // The seeded buckets lie before the reading in hand: its step is the next one due (unless already predicted).
+    const state: WindowState = { task: served, site, buffer, lastIssued: options.lastIssued ?? -Infinity };
     this.windows.delete(keyOf(task, site));
     this.windows.set(keyOf(task, site), state);
+  }
+
+  /** The (task, site) pairs this reading feeds that hold no window yet (to seed from the database first). */
+  unseeded(reading: EngineReading): { task: TaskName; site: string }[] {
+    const byMetric = this.routes.get(reading.domain);
+    if (!byMetric) return [];
+    const out = new Map<TaskName, { task: TaskName; site: string }>();
+    for (const metric of Object.keys(reading.values)) {
+      for (const { task } of byMetric.get(metric) ?? []) {
+        if (!this.windows.has(keyOf(task.task, reading.site))) out.set(task.task, { task: task.task, site: reading.site });
+      }
+    }
+    return [...out.values()];
   }
 
   /** Routes one reading; returns the windows that completed a step with it. */
