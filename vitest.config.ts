@@ -29,6 +29,7 @@ const LEARNING = [
   'packages/serving/test/engine.test.ts',
   'test/e2e/predictor.test.ts',
   'test/e2e/predictor-lifecycle.test.ts',
+  'test/e2e/predictor-kafka.test.ts',
 ];
 
 export default defineConfig({
