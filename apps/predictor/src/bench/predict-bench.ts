@@ -2,22 +2,32 @@
 /**
  * Predictor benchmark (#11): reading published on MQTT → its prediction received by a subscriber.
  *
- *   npm run bench:predict -- [--json] [--sites N] [--seconds S] [--db] [--cpu-profile FILE] [--no-max]
+ *   npm run bench:predict -- [--json] [--sites N] [--seconds S] [--db] [--no-max]
+ *                            [--ack-mode after-commit|on-receipt] [--batch-age-ms MS] [--cpu-profile FILE]
  *
  * Setup, all real: a history of N sites (traffic: 5-min `flow` in domain city, a daily cycle plus
  * noise) written to the database with the store's ReadingWriter, a quick one-epoch traffic model
  * trained from it with trainFromDatabase and promoted; then the predictor (startPredictor, wired as
- * apps/predictor/src/main.ts wires it: an MQTT source, the MQTT prediction publisher behind fanOut,
- * with --db the predictions table too) in this process's main thread. A worker thread of the same
- * process publishes the readings (QoS 1 reading frames on {root}/v1/readings/city/{site}) and
- * subscribes to {root}/v1/predictions/# (QoS 1); both time stamps come from that thread's clock, so
- * latency = prediction received − reading published, matched on (site, issued_at = the reading's time).
+ * apps/predictor/src/main.ts wires it: an MQTT source acknowledging after each batch on MQTT 5, the
+ * MQTT prediction publisher behind fanOut, with --db the predictions table too) in this process's
+ * main thread. A worker thread of the same process publishes the readings (QoS 1 reading frames on
+ * {root}/v1/readings/city/{site}) and subscribes to {root}/v1/predictions/# (QoS 1); both time
+ * stamps come from that thread's clock, so latency = prediction received − reading published,
+ * matched on (site, issued_at = the reading's time).
  *
- * Time is accelerated: each site completes one 5-min step per wall second (phase 1: N sites = N
- * predictions/s), readings staggered evenly across the second. Phase 2 raises the offered rate level
- * by level (10 s each) until the predictor falls behind: a prediction missing, or the p99 latency of
- * the level's second half over 500 ms (a backlog that grows); predictions_per_s is the highest level
- * it kept up with.
+ * Time is accelerated: each site completes one 5-min step per wall second (N sites = N
+ * predictions/s), readings staggered evenly across the second. Warm-up rounds of that load first
+ * (each site's window is rebuilt from the readings table at its first reading), until one loses
+ * nothing. Phase 1: latency at N predictions/s. Phase 2, when phase 1 kept up: the offered rate goes
+ * up level by level (10 s each) until the predictor falls behind — a prediction missing, or the p99
+ * latency of the level's second half over 500 ms (a growing backlog); predictions_per_s is the
+ * highest level kept up with. When phase 1 itself fell behind, readings were lost and windows went
+ * sparse, so phase 2 is skipped and predictions_per_s is the rate phase 1 delivered.
+ *
+ * Also printed: per phase, where the predictor's time went (batch sizes, handler / engine.predict /
+ * publish time per reading, event-loop utilisation of both threads, process CPU), and each serving
+ * stage timed alone. rss_mb: peak RSS of the whole process while serving (predictor, load thread;
+ * embedded PGlite and broker too when used); the training peak is reported apart.
  *
  * Database: HS_PG_URL (a scratch schema, dropped at the end) or embedded PGlite in memory. Broker:
  * HS_MQTT_URL (MQTT 5, e.g. Mosquitto) or the embedded aedes broker (MQTT 3.1.1) in the worker thread.
@@ -388,49 +398,54 @@ async function stageCosts(db: SqlClient, liveStart: number): Promise<Record<stri
     const n = 512;
     const history = task.spec.lookback + 300;
     const time = (k: number) => liveStart + k * INTERVAL;
-    const payloads = Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ site: siteName(i), ts: new Date(time(0)).toISOString(), values: { flow: flow(i, time(0)) } })));
-    const us = (ms: number, count: number) => round((ms * 1000) / count, 1) ?? Number.NaN;
-    const timeIt = (fn: () => void, count: number) => {
-      const t0 = performance.now();
-      fn();
-      return us(performance.now() - t0, count);
+    const reading = (i: number, k: number) => ({ domain: DOMAIN, site: siteName(i), time: time(k), values: { flow: flow(i, time(k)) } });
+    const payloads = Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ site: siteName(i), ts: new Date(time(1)).toISOString(), values: { flow: flow(i, time(1)) } })));
+    // The fastest of three passes (the first one also warms the code up), µs per item.
+    const best = (fn: () => void, count: number, passes = 3) => {
+      let fastest = Infinity;
+      for (let p = 0; p < passes; p++) {
+        const t0 = performance.now();
+        fn();
+        fastest = Math.min(fastest, performance.now() - t0);
+      }
+      return round((fastest * 1000) / count, 1) ?? Number.NaN;
     };
     const out: Record<string, number> = {};
-    out.parse_us = timeIt(() => payloads.forEach((p) => parseReadingMessage(p, { domain: DOMAIN })), n);
-    // engine.add on seeded windows: every reading completes a step.
+    out.parse_us = best(() => payloads.forEach((p) => parseReadingMessage(p, { domain: DOMAIN })), n);
+    // engine.add on seeded windows: every reading completes a step (step 0 warms up, step 1 is timed).
     const engine = new PredictionEngine(version);
     for (let i = 0; i < n; i++) {
       const buckets = [];
       for (let k = -history; k < 0; k++) buckets.push({ time: time(k), values: { flow: flow(i, time(k)) } });
       engine.seed('traffic', siteName(i), buckets, { origin: time(-history) });
     }
+    for (let i = 0; i < n; i++) engine.add(reading(i, 0));
     const due: ReturnType<PredictionEngine['add']> = [];
-    out.engine_add_us = timeIt(() => {
-      for (let i = 0; i < n; i++) due.push(...engine.add({ domain: DOMAIN, site: siteName(i), time: time(0), values: { flow: flow(i, time(0)) } }));
-    }, n);
+    out.engine_add_us = best(() => {
+      for (let i = 0; i < n; i++) due.push(...engine.add(reading(i, 1)));
+    }, n, 1);
     // One window alone, from a buffer holding what the engine's holds.
     const buffers = Array.from({ length: n }, (_, i) => {
       const b = new SiteWindowBuffer(task.spec, { origin: time(-history) });
-      for (let k = -history; k <= 0; k++) b.add(time(k), { flow: flow(i, time(k)) });
-      b.prune(time(0));
+      for (let k = -history; k <= 1; k++) b.add(time(k), { flow: flow(i, time(k)) });
+      b.prune(time(1));
       return b;
     });
-    const windows: Float32Array[] = [];
-    out.window_us = timeIt(() => buffers.forEach((b) => windows.push(b.window(time(0), task.scalers).x)), n);
+    const windows = buffers.map((b) => b.window(time(1), task.scalers).x);
+    out.window_us = best(() => buffers.forEach((b) => b.window(time(1), task.scalers)), n);
     const per = windows[0]?.length ?? 0;
     for (const size of [1, 16, 128, 512]) {
       const x = new Float32Array(size * per);
       for (let i = 0; i < size; i++) x.set(windows[i] ?? new Float32Array(per), i * per);
-      task.model.predict({ [task.input]: x }, { tasks: [task.task] }); // warm
       const calls = Math.max(3, Math.round(256 / size));
-      out[`model_predict_b${size}_us`] = timeIt(() => {
+      out[`model_predict_b${size}_us`] = best(() => {
         for (let c = 0; c < calls; c++) task.model.predict({ [task.input]: x }, { tasks: [task.task] });
       }, calls * size);
     }
     let predictions: Prediction[] = [];
-    out.engine_predict_b1_us = timeIt(() => due.slice(0, 64).forEach((d) => (predictions = engine.predict([d]).predictions)), 64);
-    out.engine_predict_b512_us = timeIt(() => (predictions = engine.predict(due).predictions), due.length);
-    out.check_and_json_us = timeIt(() => {
+    out.engine_predict_b1_us = best(() => due.slice(0, 64).forEach((d) => (predictions = engine.predict([d]).predictions)), 64);
+    out.engine_predict_b512_us = best(() => (predictions = engine.predict(due).predictions), due.length);
+    out.check_and_json_us = best(() => {
       checkPredictions(predictions);
       predictions.forEach((p) => JSON.stringify(p));
     }, predictions.length);
