@@ -25,6 +25,8 @@ const field = (value: unknown, key: string): string | undefined => {
  * for the first bad one, naming its task and site.
  */
 export function checkPredictions(batch: readonly Prediction[]): void {
+  // A fan-out hands the same batch to every destination: check it once, not once per destination.
+  if (checked.has(batch)) return;
   batch.forEach((prediction, index) => {
     const result = predictionSchema.safeParse(prediction);
     if (result.success) return;
@@ -33,4 +35,8 @@ export function checkPredictions(batch: readonly Prediction[]): void {
     const problems = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(payload)'}: ${i.message}`).join('; ');
     throw new InvalidPredictionError(`invalid prediction ${index} of the batch (task ${task ?? '?'}, site ${site ?? '?'}): ${problems}`, index, task, site);
   });
+  checked.add(batch);
 }
+
+/** Batches that passed the check (readonly arrays: nothing changes them afterwards). */
+const checked = new WeakSet<readonly Prediction[]>();
