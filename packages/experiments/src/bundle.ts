@@ -1,9 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/core';
-import type { SeriesFrame } from '@headstream/features';
 import { loadModel, MultiTaskModel, saveModel, train, type StrategyName } from '@headstream/model';
-import { prepareTask, timeSplit, windowsFor, type TaskFrames } from '@headstream/training';
+import { prepareTask, timeSplit, windowsFor, withChannels, type TaskFrames } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { modelConfig, modelData, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
@@ -154,7 +153,7 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
       const saved = metadata.features[task];
       if (!saved) throw new BundleInputError(`model ${dir} has no ${task} input`);
       // The saved spec says how to build the model's input: a source the file lacks is a gap throughout.
-      const withSources = { ...frames, frames: Object.fromEntries(Object.entries(frames.frames).map(([site, f]) => [site, withMissing(f, saved.spec.sources)])) };
+      const withSources = { ...frames, frames: Object.fromEntries(Object.entries(frames.frames).map(([site, f]) => [site, withChannels(f, saved.spec.sources)])) };
       const set = windowsFor(withSources, Object.keys(frames.frames), saved.spec, saved.scalers);
       if (set.n === 0) throw new BundleInputError(`${options.file} yields no labelled ${task} window (needs more than ${saved.spec.lookback} steps)`);
       return scoreTask(model, task, set, saved.spec, saved.scalers);
@@ -184,9 +183,3 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   return `${e.task}${unit} on ${file}: ${e.n} windows\n${[line(head), ...body.map(line)].join('\n')}\n`;
 }
 
-/** The frame with an all-gap channel for each of `channels` it lacks. */
-function withMissing(frame: SeriesFrame, channels: readonly string[]): SeriesFrame {
-  const missing = channels.filter((c) => !frame.channels.includes(c));
-  if (missing.length === 0) return frame;
-  return { ...frame, channels: [...frame.channels, ...missing], values: [...frame.values, ...missing.map(() => new Float64Array(frame.length).fill(NaN))] };
-}

@@ -11,7 +11,7 @@ import { chooseBackend, prepareTask, settingsFor, timeSplit, trainEndOf, trainVe
 import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
 import { activeVersion, loadArtifact, promote, rejectVersion, saveVersion, telemetryRows, type TelemetryRow } from './registry.js';
 import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type VersionReport } from './report.js';
-import { concatSets, labelled, thin } from './windows.js';
+import { concatSets, labelled, thin, withChannels } from './windows.js';
 
 /** A user's mistake or missing data (no history, unknown task): the CLI prints the one line and exits 2. */
 export class TrainingInputError extends Error {}
@@ -211,9 +211,7 @@ async function scoreActive(db: SqlClient, version: string, serving: Partial<Reco
       if (!saved) continue;
       const issue = new Set(p.validation.issueTimes);
       const sets = p.plan.validationSites.map((site) => {
-        const frame = p.frames.frames[site] as SeriesFrame;
-        const missing = saved.spec.sources.filter((c) => !frame.channels.includes(c));
-        const full = missing.length ? { ...frame, channels: [...frame.channels, ...missing], values: [...frame.values, ...missing.map(() => new Float64Array(frame.length).fill(NaN))] } : frame;
+        const full = withChannels(p.frames.frames[site] as SeriesFrame, saved.spec.sources);
         return buildWindows(full, saved.spec, saved.scalers, { from: trainEndOf(p.plan, site) });
       });
       // The candidate's windows (same sites, same issue times; a window is one site's at one time).

@@ -1,7 +1,7 @@
 export * from './report.js';
 export { RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type TaskRecipe } from './recipes.js';
 export { framesFromRecords, loadTaskFrames, taskRecords, toFrame, TASK_DATASETS, type TaskFrames, type TaskRecord } from './dataset-frames.js';
-export { concatSets, labelled, thin, windowsFor, type SiteWindows } from './windows.js';
+export { concatSets, labelled, thin, windowsFor, withChannels, type SiteWindows } from './windows.js';
 export { faultJSON, headline, modelConfig, regressionJSON, scoreTask, type TaskScore } from './evaluation.js';
 export { chooseBackend, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
 export * from './registry.js';

@@ -1,4 +1,4 @@
-import type { FeatureScalers, FeatureSpec, RegressionTargets, TaskTargets, WindowSet, WindowOptions } from '@headstream/features';
+import type { FeatureScalers, FeatureSpec, RegressionTargets, SeriesFrame, TaskTargets, WindowSet, WindowOptions } from '@headstream/features';
 import { buildWindows } from '@headstream/features';
 import type { TaskFrames } from './dataset-frames.js';
 
@@ -95,3 +95,10 @@ export function thin<T extends WindowSet & { site: Int32Array }>(set: T, max: nu
   return { ...set, ...joined, site };
 }
 
+
+/** The frame with an all-gap channel for each of `channels` it lacks (a saved spec reads a source this data does not carry). */
+export function withChannels<F extends SeriesFrame>(frame: F, channels: readonly string[]): F {
+  const missing = channels.filter((c) => !frame.channels.includes(c));
+  if (missing.length === 0) return frame;
+  return { ...frame, channels: [...frame.channels, ...missing], values: [...frame.values, ...missing.map(() => new Float64Array(frame.length).fill(NaN))] };
+}
