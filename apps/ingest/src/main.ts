@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, loadConfig, maskSecrets } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
 import { SchemaBehindError } from '@headstream/store';
 import { checkTransportConfig } from '@headstream/transport';
 import { ingestConfigSpec } from './config.js';
@@ -32,23 +32,7 @@ try {
       process.exit(STORE_FAILURE_EXIT_CODE);
     },
   });
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      log.warn({ signal }, 'second signal: exiting without flushing');
-      process.exit(130);
-    }
-    log.info({ signal }, 'stopping: finishing the batch in hand');
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  exitOnSignals(log, 'stopping: finishing the batch in hand', () => service.stop());
 } catch (error) {
   // Exit now: a half-started service (a reconnecting client, a pool) would keep the process alive.
   if (error instanceof SchemaBehindError || error instanceof ConfigError) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, kafkaTopic, loadConfig, maskSecrets, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, kafkaTopic, loadConfig, maskSecrets, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher } from '@headstream/serving';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
 import { chooseBackend } from '@headstream/training';
@@ -57,26 +57,11 @@ try {
   const ops = await startOpsServer({ port: config.httpPort, host: config.httpHost, metrics, health: () => ({ ...predictor.status() }), onError: (error) => log.error({ err: error }, 'ops server error') });
   log.info({ port: ops.port, sources: sourceKinds, outputs, version: predictor.status().version }, 'predictor started');
 
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130);
-    log.info({ signal }, 'stopping: publishing the batch in hand');
-    predictor
-      .stop()
-      .then(() => ops.close())
-      .then(async () => {
-        for (const close of closers.reverse()) await close();
-      })
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  exitOnSignals(log, 'stopping: publishing the batch in hand', async () => {
+    await predictor.stop();
+    await ops.close();
+    for (const close of closers.reverse()) await close();
+  });
 } catch (error) {
   if (error instanceof SchemaBehindError || error instanceof ConfigError) {
     process.stderr.write(`${maskSecrets(error.message)}\n`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, loadConfig, maskSecrets } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
 import { BindingsError, chooseBackend, loadBindings, startTrainerService } from '@headstream/training';
 import { trainerConfigSpec } from './config.js';
@@ -30,21 +30,10 @@ try {
   const service = await startTrainerService({ db, everyMs: config.trainEvery, mode: config.trainMode, strategy: config.trainStrategy, tolerance: config.guardTolerance, backend, log, ...(bindings ? { bindings } : {}) });
   // While a run trains, the event loop is busy and a signal ends the process at once: the version is
   // written in one transaction at the end of a run, so nothing half-done is stored either way.
-  const shutdown = (signal: NodeJS.Signals) => {
-    log.info({ signal }, 'stopping');
-    service
-      .stop()
-      .then(() => db.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  exitOnSignals(log, 'stopping', async () => {
+    await service.stop();
+    await db.close();
+  });
 } catch (error) {
   if (error instanceof SchemaBehindError || error instanceof BindingsError) {
     process.stderr.write(`${maskSecrets(error.message)}\n`);

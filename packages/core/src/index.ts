@@ -10,3 +10,4 @@ export * from './config.js';
 export * from './observability.js';
 export * from './clock.js';
 export * from './secrets.js';
+export { exitOnSignals } from './shutdown.js';
