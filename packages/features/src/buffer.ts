@@ -1,4 +1,4 @@
-import { deviationBaseline, type SiteFrame } from './derive.js';
+import { derivedContext, deviationBaseline, type SiteFrame } from './derive.js';
 import { alignTime, resample, type TimedValue } from './resample.js';
 import { contextSteps, frameChannels, type FeatureScalers, type FeatureSpec } from './spec.js';
 import { servingWindow, type ServingWindow } from './windows.js';
@@ -22,6 +22,10 @@ export class SiteWindowBuffer {
   private readonly points = new Map<string, Map<number, number>>();
   private readonly channels: string[];
   private readonly span: number;
+  /** Steps a window reads when the last target value lies within them (see `window`). */
+  private readonly shortSteps: number;
+  /** The coarsest target interval: a frame must start on its grid for coarsened targets to match training's. */
+  private readonly targetGrid: number;
   private readonly headSteps: number;
   private origin: number | undefined;
   private readonly baselines: Record<string, number> | undefined;
@@ -34,6 +38,9 @@ export class SiteWindowBuffer {
     this.channels = frameChannels(spec);
     for (const c of this.channels) this.points.set(c, new Map());
     this.span = (spec.lookback + contextSteps(spec)) * spec.intervalMs;
+    // An unlimited fill may reach back any distance: such a spec always reads the whole span.
+    this.shortSteps = spec.fillLimit === null ? spec.lookback + contextSteps(spec) : spec.lookback + spec.fillLimit + Math.max(0, ...spec.derived.map((d) => derivedContext(d)));
+    this.targetGrid = Math.max(spec.intervalMs, ...spec.targets.map((t) => (t.kind === 'regression' ? t.intervalMs : spec.intervalMs)));
     this.headSteps = Math.max(0, ...spec.derived.map((d) => (d.kind === 'deviation' ? d.baselineSteps : 0)));
     this.origin = options.origin === undefined ? undefined : alignTime(options.origin, spec.intervalMs);
     this.baselines = options.baselines;
@@ -71,16 +78,29 @@ export class SiteWindowBuffer {
     return added;
   }
 
-  /** The window for `issueTime` (a bucket boundary): the same derivation, scaling and writer as training. */
+  /**
+   * The window for `issueTime` (a bucket boundary): the same derivation, scaling and writer as training.
+   * The inputs need only the lookback plus the fill limit and the derived channels' context; the span
+   * kept for the persistence search (up to a season back) is read only when the last target value is
+   * not in that shorter frame — rare, and it halves the cost of a window at serving rates.
+   */
   window(issueTime: number, scalers: FeatureScalers): ServingWindow {
     if (this.origin === undefined) throw new Error('the buffer holds no reading');
+    const short = this.windowFrom(issueTime, this.shortSteps * this.spec.intervalMs, scalers);
+    if (Object.values(short.baselines).every((b) => Number.isFinite(b.persistence))) return short;
+    return this.windowFrom(issueTime, this.span, scalers);
+  }
+
+  private windowFrom(issueTime: number, span: number, scalers: FeatureScalers): ServingWindow {
+    const origin = this.origin ?? issueTime;
     const interval = this.spec.intervalMs;
-    let start = Math.max(this.origin, alignTime(issueTime - this.span, interval));
+    // On the coarsest target's grid, so a coarsened target bucket holds the same readings as in training.
+    let start = Math.max(origin, alignTime(issueTime - span, this.targetGrid));
     // Within the site's first buckets a deviation's baseline is still forming: build from the origin.
-    if (this.headSteps > 0 && start - this.origin < this.headSteps * interval) start = this.origin;
+    if (this.headSteps > 0 && start - origin < this.headSteps * interval) start = origin;
     const length = Math.round((issueTime - start) / interval);
-    const frame: SiteFrame = { start, intervalMs: interval, length, channels: this.channels, values: this.channels.map((c) => this.bucketMeans(c, start, length)), origin: this.origin };
-    if (start > this.origin && this.headSteps > 0) frame.baselines = this.baselines ?? this.headBaselines();
+    const frame: SiteFrame = { start, intervalMs: interval, length, channels: this.channels, values: this.channels.map((c) => this.bucketMeans(c, start, length)), origin };
+    if (start > origin && this.headSteps > 0) frame.baselines = this.baselines ?? this.headBaselines();
     return servingWindow(frame, this.spec, scalers, issueTime);
   }
 
@@ -103,9 +123,17 @@ export class SiteWindowBuffer {
   private bucketMeans(channel: string, start: number, length: number): Float64Array {
     const end = start + length * this.spec.intervalMs;
     const points: TimedValue[] = [];
-    for (const [time, value] of this.points.get(channel) ?? []) if (time >= start && time < end) points.push({ time, value });
+    let ordered = true;
+    let previous = -Infinity;
+    for (const [time, value] of this.points.get(channel) ?? []) {
+      if (time < start || time >= end) continue;
+      points.push({ time, value });
+      if (time < previous) ordered = false;
+      previous = time;
+    }
     // Time order, as the database returns a site's history: a bucket's mean then has the same bits.
-    points.sort((a, b) => a.time - b.time);
+    // Readings mostly arrive in order (the map keeps arrival order), so the sort is usually skipped.
+    if (!ordered) points.sort((a, b) => a.time - b.time);
     return resample(points, start, this.spec.intervalMs, length);
   }
 

@@ -293,8 +293,8 @@ export interface ServingWindow {
   issueTime: number;
   /** lookback × features, the same bits buildWindows writes for this issue time. */
   x: Float32Array;
-  /** Per regression task: the naive baselines per horizon (persistence decodes change targets). */
-  baselines: Record<string, { persistence: number; seasonal: number[] }>;
+  /** Per regression task: the last observed target value (persistence; it decodes change targets). */
+  baselines: Record<string, { persistence: number }>;
 }
 
 /**
@@ -313,7 +313,7 @@ export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: Feat
     if (t.kind !== 'regression') continue;
     const p = prepareTarget(full, t);
     const rel = (issue - p.start) / t.intervalMs;
-    baselines[t.task] = Number.isInteger(rel) ? baselinesAt(p, t, rel) : { persistence: NaN, seasonal: t.horizons.map(() => NaN) };
+    baselines[t.task] = { persistence: Number.isInteger(rel) ? baselinesAt(p, t, rel).persistence : NaN };
   }
   return { issueTime: issue, x, baselines };
 }

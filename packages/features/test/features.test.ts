@@ -12,6 +12,7 @@ import {
   readingsToFrame,
   resample,
   servingWindow,
+  SiteWindowBuffer,
   StandardScaler,
   type FeatureSpec,
 } from '../src/index.js';
@@ -152,8 +153,38 @@ describe('windows', () => {
     const air = w.targets.air_quality;
     if (air?.kind !== 'regression') throw new Error('regression expected');
     expect(served.baselines.air_quality?.persistence).toBe(air.persistence[0]);
-    expect(served.baselines.air_quality?.seasonal).toEqual([...air.seasonal.subarray(0, 6)]);
     expect(() => servingWindow(frame, spec, scalers, T0 + HOUR)).toThrow(/does not cover/);
+  });
+
+  it('a serving buffer equals training, also when the last target value lies beyond the short frame it reads first', () => {
+    // flow stops for 8 hours (longer than lookback + fill, within the day persistence searches back) and
+    // pm25 for 5: persistence must come from before the gap, as training finds it.
+    const gapped = citySite(72).map((r) => {
+      const h = (r.time - T0) / HOUR;
+      const values = { ...r.values };
+      if (h >= 40 && h < 48) delete values.flow;
+      if (h >= 50 && h < 55) delete values.pm25;
+      return { ...r, values };
+    });
+    const limited: FeatureSpec = { ...spec, fillLimit: 24 };
+    const fr = readingsToFrame(gapped, frameChannels(limited), { start: T0, end: T0 + 72 * HOUR }, limited.intervalMs);
+    const w = buildWindows(fr, limited, scalers);
+    const buffer = new SiteWindowBuffer(limited);
+    for (const r of gapped) buffer.add(r.time, r.values);
+    const per = limited.lookback * featureCount(limited);
+    let farPersistence = 0;
+    w.issueTimes.forEach((issue, i) => {
+      const served = buffer.window(issue, scalers);
+      expect(Buffer.from(served.x.buffer).equals(Buffer.from(w.x.slice(i * per, (i + 1) * per).buffer))).toBe(true);
+      for (const task of ['traffic', 'air_quality'] as const) {
+        const t = w.targets[task];
+        if (t?.kind !== 'regression') continue;
+        // Off the task's grid (air quality at 10:05) neither carries a baseline: both NaN.
+        expect(served.baselines[task]?.persistence).toBe(t.persistence[i * t.horizons]);
+        if (task === 'traffic' && issue > T0 + 43 * HOUR && issue <= T0 + 48 * HOUR) farPersistence += Number.isFinite(t.persistence[i * t.horizons]) ? 1 : 0;
+      }
+    });
+    expect(farPersistence).toBeGreaterThan(50);
   });
 
   it('labels a classification task from its label metric and masks unknown classes', () => {
