@@ -2,6 +2,9 @@ import { cfg, commonConfigSpec, field, type ConfigOf } from '@headstream/core';
 import { storeConfigSpec } from '@headstream/store';
 import { transportConfigSpec } from '@headstream/transport';
 
+/** How the MQTT source hands readings over (measured in BENCHMARKS.md, predictor): the service's and the bench's defaults. */
+export const PREDICTOR_SOURCE_DEFAULTS = { mqttAck: 'on-receipt', batchAgeMs: 5 } as const;
+
 /** The predictor's settings: where readings come from, where predictions go, and its bounds. */
 export const predictorConfigSpec = {
   ...commonConfigSpec,
@@ -16,6 +19,8 @@ export const predictorConfigSpec = {
   mqttClientId: field('HS_MQTT_CLIENT_ID', cfg.name().default('headstream-predictor'), 'an MQTT client id of [A-Za-z0-9_.-]'),
   kafkaGroup: field('HS_KAFKA_GROUP', cfg.name().default('headstream-predictor'), 'a consumer group name (predictors in one group share the sites: the readings topic is keyed by site)'),
   maxWindows: field('HS_PREDICT_MAX_WINDOWS', cfg.int(1, 100_000_000).default(200_000), 'an integer >= 1: (task, site) windows kept in memory; the least recently updated is evicted beyond it'),
+  mqttAck: field('HS_PREDICT_MQTT_ACK', cfg.oneOf(['on-receipt', 'after-commit']).default(PREDICTOR_SOURCE_DEFAULTS.mqttAck), 'on-receipt (acknowledge readings as they arrive: a lost batch is rebuilt from the readings table at restart) or after-commit (after their predictions are published; batches of one message on MQTT 5)'),
+  batchAgeMs: field('HS_PREDICT_BATCH_AGE_MS', cfg.int(1, 10_000).default(PREDICTOR_SOURCE_DEFAULTS.batchAgeMs), 'milliseconds a batch of readings may wait for more before it is predicted (latency vs model batch size)'),
   latenessMs: field('HS_PREDICT_LATENESS_MS', cfg.int(0, 24 * 3600 * 1000).default(0), 'milliseconds a step waits for out-of-order readings before it is predicted'),
 };
 export type PredictorConfig = ConfigOf<typeof predictorConfigSpec>;

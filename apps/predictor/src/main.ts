@@ -39,7 +39,9 @@ try {
   const sources: MessageSource[] = [];
   if (sourceKinds.includes('mqtt')) {
     // One predictor per MQTT broker: a shared subscription would split a site's readings between members.
-    sources.push(createMqttSource({ ...mqttFromConfig(config, config.mqttUrl ?? ''), protocolVersion: 5, clientId: `${config.mqttClientId}-${replica}`, filters: [mqttReadingsFilter({ root: config.topicRoot })], onError: (error) => log.error({ err: error }, 'MQTT source error') }));
+    // Acking on receipt lets readings batch (after-commit holds one message in flight per connection);
+    // what a crash loses in hand, the restart rebuilds from the readings table.
+    sources.push(createMqttSource({ ...mqttFromConfig(config, config.mqttUrl ?? ''), protocolVersion: 5, clientId: `${config.mqttClientId}-${replica}`, filters: [mqttReadingsFilter({ root: config.topicRoot })], ackMode: config.mqttAck, maxBatchAgeMs: config.batchAgeMs, onError: (error) => log.error({ err: error }, 'MQTT source error') }));
   }
   if (sourceKinds.includes('kafka')) {
     // Readings are keyed by site, so each member of the group holds whole sites: that is the scale-out.

@@ -178,6 +178,9 @@ export async function startEmbeddedMqttBroker(options: EmbeddedBrokerOptions = {
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    // Without it a PUBACK waits behind Nagle's algorithm and the client's delayed ACK: ~40 ms per
+    // QoS 1 publish (BENCHMARKS.md, predictor). Mosquitto's set_tcp_nodelay is the same fix.
+    socket.setNoDelay(true);
     const guard = new PacketSizeGuard(maxPacketBytes);
     guard.on('error', () => socket.destroy());
     socket.on('error', () => guard.destroy());

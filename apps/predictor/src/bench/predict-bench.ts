@@ -47,6 +47,7 @@ import { checkPredictions, createMqttPredictionPublisher, databasePredictionPubl
 import { migrate, openDatabase, quoteIdent, ReadingWriter, schemaRolesFor, type SqlClient } from '@headstream/store';
 import { chooseBackend, promote, trainFromDatabase } from '@headstream/training';
 import { connectMqtt, createMqttSource, startEmbeddedMqttBroker, type MessageSource, type MqttClient } from '@headstream/transport';
+import { PREDICTOR_SOURCE_DEFAULTS } from '../config.js';
 
 const INTERVAL = 5 * 60_000;
 const DAY = 86_400_000;
@@ -281,8 +282,8 @@ interface Options {
   historyDays: number;
   levelSeconds: number;
   max: boolean;
-  ackMode?: 'after-commit' | 'on-receipt';
-  batchAgeMs?: number;
+  ackMode: 'after-commit' | 'on-receipt';
+  batchAgeMs: number;
   cpuProfile?: string;
 }
 
@@ -308,8 +309,8 @@ function parseOptions(): Options {
     .option('--history-days <d>', 'days of 5-min history per site to train on and seed the windows from', positive, 2)
     .option('--level-seconds <s>', 'seconds per phase-2 level', positive, 10)
     .option('--no-max', 'skip phase 2 (the maximum sustained rate)')
-    .addOption(new Option('--ack-mode <mode>', "the predictor's MQTT source acknowledgement (default: the service's, after-commit on MQTT 5)").choices(['after-commit', 'on-receipt']))
-    .option('--batch-age-ms <ms>', "the predictor's MQTT source: a batch is handed over once its first message is this old (default: the source's, 10 ms after-commit, 100 ms on-receipt)", positive)
+    .addOption(new Option('--ack-mode <mode>', "the predictor's MQTT source acknowledgement (HS_PREDICT_MQTT_ACK)").choices(['after-commit', 'on-receipt']).default(PREDICTOR_SOURCE_DEFAULTS.mqttAck))
+    .option('--batch-age-ms <ms>', "the predictor's MQTT source: a batch is handed over once its first message is this old (HS_PREDICT_BATCH_AGE_MS)", positive, PREDICTOR_SOURCE_DEFAULTS.batchAgeMs)
     .option('--cpu-profile <file>', "write a V8 CPU profile of the predictor's thread during phases 1 and 2")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(`${text.trim().split('\n')[0] ?? ''}\n`) });
@@ -507,7 +508,7 @@ async function main(): Promise<void> {
     const log = createLogger('predictor', { level: process.env.HS_LOG_LEVEL || 'warn', destination: 2 });
     const metrics = new Metrics('predictor', { defaultMetrics: false });
     const clientId = `bench-predictor-${root}`;
-    const inner = createMqttSource({ url: broker.url, protocolVersion: broker.protocolVersion, clientId, filters: [mqttReadingsFilter({ root })], ...(opts.ackMode ? { ackMode: opts.ackMode } : {}), ...(opts.batchAgeMs ? { maxBatchAgeMs: opts.batchAgeMs } : {}), onError: (error) => log.error({ err: error }, 'MQTT source error') });
+    const inner = createMqttSource({ url: broker.url, protocolVersion: broker.protocolVersion, clientId, filters: [mqttReadingsFilter({ root })], ackMode: opts.ackMode, maxBatchAgeMs: opts.batchAgeMs, onError: (error) => log.error({ err: error }, 'MQTT source error') });
     const split: Split = { batches: 0, messages: 0, handlerMs: 0, publishMs: 0, published: 0 };
     const source: MessageSource = {
       kind: 'mqtt',
@@ -683,7 +684,7 @@ async function main(): Promise<void> {
       database: pgUrl ? 'postgres' : 'pglite',
       broker: mqttUrl ? 'mqtt5' : 'embedded-aedes',
       source_ack: inner.ackMode,
-      source_batch_age_ms: opts.batchAgeMs ?? null,
+      source_batch_age_ms: opts.batchAgeMs,
       outputs: opts.db ? 'mqtt,db' : 'mqtt',
       history_readings: rows,
       seed_s: round(seedS),
