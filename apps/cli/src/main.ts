@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, maskSecrets } from '@headstream/core';
 import { cliConfigSpec, loadCliConfig } from './config.js';
+import { registerDatasetsCommands } from './commands/datasets.js';
 import { doctor, printDoctor } from './commands/doctor.js';
 import { evaluateCommand, type EvaluateCommandOptions } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -196,6 +197,8 @@ export function buildProgram(): Command {
     .action(async (options: { dataDir?: string; schema?: string; reason?: string }) => {
       await modelsRollbackCommand(loadCommonConfig(), options);
     });
+
+  registerDatasetsCommands(program);
 
   program
     .command('config')

@@ -43,3 +43,22 @@ export {
 } from './replay.js';
 export { formatProgressLine, formatReplaySummary, formatDuration } from './progress.js';
 export { openSources, estimateTotal, type OpenSourcesOptions, type OpenedSources } from './open-sources.js';
+export { defaultDatasetsCacheDir, datasetsSearchPath, datasetsDirCandidates, fetchTargetDir } from './locate.js';
+export type { DatasetManifest, ManifestFile } from './manifest-types.js';
+export { DATASET_MANIFEST } from './manifest.js';
+export { SOURCE_NOTES } from './source-notes.js';
+export { selectDatasets, listDatasets, UnknownDatasetError, type ListDatasetsOptions } from './catalogue.js';
+export { checkDataset, checkFile, describeFileProblem, type DatasetCheck, type DatasetState, type FileCheck, type FileState } from './verify.js';
+export { sha256File } from './file-hash.js';
+export { downloadToPart, DownloadError, type DownloadOptions, type DownloadResult } from './download.js';
+export {
+  fetchDatasets,
+  mirrorUrl,
+  mirrorProblem,
+  DATASETS_MIRROR_ENV,
+  type FetchDatasetsOptions,
+  type FetchEvent,
+  type FetchFailure,
+  type FetchSummary,
+} from './fetch-datasets.js';
+export { formatBytes, formatDatasetList, datasetListEntries, type DatasetListEntry } from './format-datasets.js';
