@@ -49,6 +49,13 @@ export type ClassificationTask = z.infer<typeof classificationTaskSchema>;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/**
+ * The metric that carries the fault task's label (the class index) in the readings: what the simulator
+ * and `headstream replay --ground-truth` send, what training learns from unless a binding renames it,
+ * and what dashboards and the live view score predictions against.
+ */
+export const FAULT_LABEL_METRIC = 'gt_fault';
+
 /** The four tasks of the shared model (DESIGN.md, "The four tasks"). Validated at load. */
 export const TASKS: Readonly<Record<TaskName, TaskDefinition>> = Object.freeze({
   traffic: taskDefinitionSchema.parse({

@@ -2,7 +2,7 @@ export { DATASOURCE, DATASOURCE_TIMESCALEDB, DATASOURCE_TYPE, DATASOURCE_UID, Sq
 export { CITY_UID, DASHBOARDS, FACTORY_UID, MODEL_HEALTH_UID, cityDashboard, factoryDashboard, modelHealthDashboard } from './dashboards/index.js';
 export { DASHBOARDS_DIR, dashboardJson, renderDashboards } from './render.js';
 export { panelTargets, type PanelTarget } from './panel-targets.js';
-export { FAULT_LABEL_METRIC, taskTarget, type TaskTarget } from './sql.js';
+export { taskTarget, type TaskTarget } from './sql.js';
 export { formatInterval, parseInterval } from './grafana/interval.js';
 export { expandMacros, type ExpandedSql, type FillMode, type MacroContext } from './grafana/sql-macros.js';
 export { interpolateVariables, type TemplateContext, type VariableValue } from './grafana/template-variables.js';

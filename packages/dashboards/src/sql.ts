@@ -1,4 +1,4 @@
-import { TASKS, type TaskName } from '@headstream/core';
+import { FAULT_LABEL_METRIC, TASKS, type TaskName } from '@headstream/core';
 
 /**
  * SQL fragments over the store's schema (packages/store/src/migrations.ts) that several panels
@@ -6,8 +6,6 @@ import { TASKS, type TaskName } from '@headstream/core';
  * only (no TimescaleDB functions), so every panel runs with or without the extension.
  */
 
-/** Database metric of the fault task's labels (training's FAULT_LABEL; a test keeps them equal). */
-export const FAULT_LABEL_METRIC = 'gt_fault';
 
 export type RegressionTask = Exclude<TaskName, 'fault'>;
 export const REGRESSION_TASKS: readonly RegressionTask[] = ['traffic', 'air_quality', 'throughput'];

@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { TASKS } from '@headstream/core';
 import { connectPostgres, quoteIdent, readerRoleFor, type SqlClient } from '@headstream/store';
 import { databaseTargets, describeEachTarget, testServices, type DatabaseTarget, type TestDatabase } from '@headstream/testkit';
-import { FAULT_LABEL } from '@headstream/training';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DASHBOARDS, DATASOURCE_TIMESCALEDB, FAULT_LABEL_METRIC, panelTargets, renderSql, type PanelTarget, type VariableValue } from '../src/index.js';
+import { DASHBOARDS, DATASOURCE_TIMESCALEDB, panelTargets, renderSql, type PanelTarget, type VariableValue } from '../src/index.js';
 import type { PanelJson } from '../src/panel-targets.js';
 import { annotationSql } from '../src/panels.js';
 import { LIVE_VERSION, seed, type Seeded } from './seed.js';
@@ -174,10 +173,6 @@ describeEachTarget(postgres, 'dashboard queries on $name', ({ open }) => {
   it('the reader login may not write (the panels run without rights to change anything)', async () => {
     await expect(reader.query("DELETE FROM dead_letters WHERE reason = 'x'")).rejects.toThrow(/permission denied/);
     await expect(reader.query("UPDATE model_versions SET status = 'retired'")).rejects.toThrow(/permission denied/);
-  });
-
-  it('the fault panels read the label metric training uses', () => {
-    expect(FAULT_LABEL_METRIC).toBe(FAULT_LABEL);
   });
 
   it.each(DASHBOARDS.map((d) => d.file))('every query of %s returns the columns its panel reads', async (file) => {

@@ -1,4 +1,4 @@
-import { TASKS, type TaskName } from '@headstream/core';
+import { FAULT_LABEL_METRIC, TASKS, type TaskName } from '@headstream/core';
 import type { SqlExecutor } from '@headstream/store';
 
 /**
@@ -7,8 +7,8 @@ import type { SqlExecutor } from '@headstream/store';
  * (model_versions.report → task_reports[task].binding.metrics, training's TaskBindingReport).
  */
 
-/** The fault label metric when no binding renames it: training's FAULT_LABEL, the label simulators and replays send. */
-export const DEFAULT_FAULT_LABEL = 'gt_fault';
+/** The fault label metric when no binding renames it (core's, as training's). */
+export const DEFAULT_FAULT_LABEL = FAULT_LABEL_METRIC;
 
 /** One task as the page shows it (GET /api/overview lists them with their sites). */
 export interface TaskView {

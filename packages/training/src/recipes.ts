@@ -1,4 +1,4 @@
-import { TASKS, taskDefinitionSchema, type Domain, type TaskDefinition, type TaskName } from '@headstream/core';
+import { FAULT_LABEL_METRIC, TASKS, taskDefinitionSchema, type Domain, type TaskDefinition, type TaskName } from '@headstream/core';
 import type { DerivedChannel, FeatureSpec, TargetTransform } from '@headstream/features';
 
 const DAY = 86_400_000;
@@ -14,7 +14,7 @@ export const TASK_ORDER: readonly TaskName[] = ['traffic', 'air_quality', 'fault
 export const SHARED_LOOKBACK = 24;
 
 /** Label metric of the fault task: the class index (TASKS.fault.classes) as the simulator and replays send it. */
-export const FAULT_LABEL = 'gt_fault';
+export const FAULT_LABEL = FAULT_LABEL_METRIC;
 
 /** Which of core's definitions a training uses: the catalogue, with the horizons a protocol may pick. */
 export interface DefinitionOptions {
