@@ -84,7 +84,7 @@ export function buildProgram(): Command {
   program
     .command('migrate')
     .description('apply the database schema migrations to HS_PG_URL (or an embedded PGlite directory); run as the schema owner before starting services')
-    .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset')
+    .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
     .option('--schema <name>', 'PostgreSQL schema for the tables (default HS_PG_SCHEMA, else public)')
     .option('--json', 'print one JSON object')
     .action(async (options: { dataDir?: string; schema?: string; json?: boolean }) => {
@@ -175,7 +175,7 @@ export function buildProgram(): Command {
   const models = program.command('models').description('list, show, promote and roll back the model versions stored in the database');
   const registryOptions = (command: Command) =>
     command
-      .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset')
+      .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
       .option('--schema <name>', 'PostgreSQL schema of the tables (default HS_PG_SCHEMA, else public)');
   registryOptions(models.command('list').description('every model version, newest first (* = active)'))
     .option('--json', 'print one JSON array')

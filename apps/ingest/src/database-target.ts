@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '@headstream/core';
+import { DEFAULT_EMBEDDED_DATA_DIR } from '@headstream/store';
 
-/** The embedded database's directory when neither HS_PG_URL nor HS_PG_DATA_DIR is set (under the working directory). */
-export const DEFAULT_EMBEDDED_DATA_DIR = '.headstream/ingest-db';
+export { DEFAULT_EMBEDDED_DATA_DIR };
 /** HS_PG_DATA_DIR value that asks for an in-memory database (PGlite's own spelling). */
 export const IN_MEMORY = 'memory://';
 

@@ -1,5 +1,5 @@
 import { cfg, commonConfigSpec, field, type ConfigOf } from '@headstream/core';
-import { storeConfigSpec } from '@headstream/store';
+import { DEFAULT_EMBEDDED_DATA_DIR, storeConfigSpec } from '@headstream/store';
 import { transportConfigSpec } from '@headstream/transport';
 
 /** How the MQTT source hands readings over (measured in BENCHMARKS.md, predictor): the service's and the bench's defaults. */
@@ -12,7 +12,7 @@ export const predictorConfigSpec = {
   ...storeConfigSpec,
   sources: field('HS_PREDICT_SOURCES', cfg.listOf(['mqtt', 'kafka']).optional(), 'a comma-separated subset of mqtt,kafka (unset: kafka when HS_KAFKA_BROKERS is set, else mqtt)'),
   outputs: field('HS_PREDICT_OUTPUTS', cfg.listOf(['mqtt', 'kafka', 'db']).optional(), 'a comma-separated subset of mqtt,kafka,db (unset: mqtt and db, plus kafka when HS_KAFKA_BROKERS is set)'),
-  pgDataDir: field('HS_PG_DATA_DIR', cfg.string().default('.headstream/ingest-db'), 'a directory for the embedded PGlite database (used when HS_PG_URL is unset)'),
+  pgDataDir: field('HS_PG_DATA_DIR', cfg.string().default(DEFAULT_EMBEDDED_DATA_DIR), 'a directory for the embedded PGlite database (used when HS_PG_URL is unset)'),
   httpHost: field('HS_HTTP_HOST', cfg.string().default('127.0.0.1'), 'an address for /healthz and /metrics (0.0.0.0 = every interface)'),
   httpPort: field('HS_HTTP_PORT', cfg.int(0, 65535).default(9465), 'a TCP port for /healthz and /metrics (0 = any free port)'),
   replicaId: field('HS_REPLICA_ID', cfg.name().optional(), 'a name unique per predictor replica, appended to HS_MQTT_CLIENT_ID (unset: host name)'),

@@ -1,5 +1,8 @@
 import { cfg, field, type ConfigOf } from '@headstream/core';
 
+/** The embedded PGlite directory every command and service uses when HS_PG_URL is unset (under the working directory). */
+export const DEFAULT_EMBEDDED_DATA_DIR = '.headstream/ingest-db';
+
 /** Database settings shared by the services and `headstream migrate`. */
 export const storeConfigSpec = {
   pgSchema: field('HS_PG_SCHEMA', cfg.identifier().optional(), 'a schema name of [A-Za-z_][A-Za-z0-9_]*, at most 63 characters (unset: public)'),

@@ -24,7 +24,7 @@ export {
   type MigrateResult,
   type Migration,
 } from './migrations.js';
-export { storeConfigSpec, type StoreConfig } from './config.js';
+export { DEFAULT_EMBEDDED_DATA_DIR, storeConfigSpec, type StoreConfig } from './config.js';
 export { SeriesCache, seriesKeyOf, DEFAULT_SERIES_CACHE_ENTRIES, type SeriesKey } from './series-cache.js';
 export { expireDeadLetters, insertDeadLetters, DEAD_LETTER_PAYLOAD_CAP, type DeadLetter } from './dead-letters.js';
 export { ReadingWriter, type ReadingBatchItem, type WriteMode, type WriteResult } from './reading-writer.js';

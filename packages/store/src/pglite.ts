@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { checkChannel, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
 
@@ -42,6 +44,8 @@ class PgliteClient implements SqlClient {
 
 /** Embedded PostgreSQL in this process (PGlite, WASM): the zero-setup default. */
 export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
+  // PGlite creates its own folder but not the folders above it (.headstream/ on a fresh checkout).
+  if (options.dataDir !== undefined && !options.dataDir.includes('://')) mkdirSync(dirname(options.dataDir), { recursive: true });
   const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   return new PgliteClient(db);
 }

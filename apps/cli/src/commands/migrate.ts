@@ -1,4 +1,4 @@
-import { ingestRoleFor, migrate, openDatabase, predictorRoleFor, readerRoleFor, trainerRoleFor } from '@headstream/store';
+import { DEFAULT_EMBEDDED_DATA_DIR, ingestRoleFor, migrate, openDatabase, predictorRoleFor, readerRoleFor, trainerRoleFor } from '@headstream/store';
 import type { CliConfig } from '../config.js';
 
 /**
@@ -8,8 +8,7 @@ import type { CliConfig } from '../config.js';
  */
 export async function migrateCommand(config: CliConfig, options: { dataDir?: string; schema?: string; json?: boolean }): Promise<void> {
   const db = await openDatabase({
-    ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }),
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(config.pgUrl === undefined ? { dataDir: options.dataDir ?? DEFAULT_EMBEDDED_DATA_DIR } : { url: config.pgUrl }),
     ...((options.schema ?? config.pgSchema) === undefined ? {} : { schema: options.schema ?? config.pgSchema }),
     applicationName: 'headstream-migrate',
   });

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
+import { DEFAULT_EMBEDDED_DATA_DIR, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
 import { formatVersion, formatVersionList, getVersion, listVersions, promote, rollback, UnknownVersionError, type Promotion, type VersionDetails } from '@headstream/training';
 import type { CliConfig } from '../config.js';
 import { UsageError } from '../publish.js';
@@ -14,11 +14,9 @@ export interface ModelsDatabaseOptions {
  * version) or an embedded PGlite directory, which migrates itself like the services' embedded one.
  */
 async function openRegistry(config: CliConfig, options: ModelsDatabaseOptions): Promise<SqlClient> {
-  if (config.pgUrl === undefined && options.dataDir === undefined) throw new UsageError('models needs a database: set HS_PG_URL or pass --data-dir <dir> (an embedded PGlite directory)');
   const schema = options.schema ?? config.pgSchema;
   const db = await openDatabase({
-    ...(config.pgUrl === undefined ? {} : { url: config.pgUrl }),
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(config.pgUrl === undefined ? { dataDir: options.dataDir ?? DEFAULT_EMBEDDED_DATA_DIR } : { url: config.pgUrl }),
     ...(schema === undefined ? {} : { schema }),
     applicationName: 'headstream-models',
     createSchema: false,

@@ -1,7 +1,7 @@
 import { isTaskName, TASK_NAMES, type TaskName } from '@headstream/core';
 import { STRATEGIES, trainBundle, type BundleManifest } from '@headstream/experiments';
 import type { Regime, StrategyName } from '@headstream/model';
-import { openDatabase, requireCurrentSchema } from '@headstream/store';
+import { DEFAULT_EMBEDDED_DATA_DIR, openDatabase, requireCurrentSchema } from '@headstream/store';
 import { hostname } from 'node:os';
 import { BindingsError, getVersion, loadBindings, requestTraining, trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from '@headstream/training';
 import type { CliConfig } from '../config.js';
@@ -53,7 +53,7 @@ function parseTasks(text: string | undefined): TaskName[] | undefined {
 
 function open(config: CliConfig, dataDir: string | undefined, applicationName: string) {
   return openDatabase({
-    ...(config.pgUrl === undefined ? { dataDir: dataDir ?? '.headstream/ingest-db' } : { url: config.pgUrl }),
+    ...(config.pgUrl === undefined ? { dataDir: dataDir ?? DEFAULT_EMBEDDED_DATA_DIR } : { url: config.pgUrl }),
     ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
     applicationName,
     createSchema: false,
