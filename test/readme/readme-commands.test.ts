@@ -1,0 +1,167 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, skipOrFailInCi, startScratchMosquitto, type ScratchMosquitto } from '@headstream/testkit';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { extractReadmeCommands, planCommand, type CommandPlan } from './readme-commands.js';
+
+/**
+ * Every README command works as written on a fresh clone: the committed HEAD is cloned into a
+ * temporary folder, `npm ci` and `npm run build` run there, then each command line README.md shows
+ * (shell code blocks, `npx …`/`npm …` code spans such as the command table) runs in that folder, in
+ * the README's order, as a user following it would. Usage lines (placeholders, alternatives) run as
+ * their command's `--help`; the services must start and stop on SIGTERM; long runs and lines that
+ * need services or system tools are skipped with a reason (readme-commands.ts). The outer run's
+ * HS_* settings are not passed on: the README's commands meet the embedded defaults; the services
+ * get a free HS_HTTP_PORT and an MQTT 5 broker of the test's own (HS_MQTT_URL: the predictor needs
+ * one, and ingest's embedded default would take port 1883).
+ *
+ * Heavy (measured on the shared 2-core machine, load 5–27: npm ci 11–22 s, npm run build 2–5 min,
+ * the README's commands ~80 s; 7 min in all): it belongs in the serial `learning` project.
+ */
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const readme = execFileSync('git', ['show', 'HEAD:README.md'], { cwd: repoRoot, encoding: 'utf8' });
+const commands = extractReadmeCommands(readme).map((c) => ({ ...c, plan: planCommand(c) }));
+
+const SETUP_STEP_MS = 12 * 60_000; // npm ci ≤ 22 s and npm run build ≤ 5 min measured (under load)
+const SETUP_MS = 20 * 60_000; // clone + npm ci + build: ≤ 5.5 min measured
+const COMMAND_TIMEOUT_MS = 3 * 60_000; // the slowest measured: 9 s (npm run selfcheck)
+const SERVICE_START_MS = 3 * 60_000; // the trainer logs "started" after 7–22 s (it times the backends first)
+const SERVICE_STOP_MS = 60_000;
+
+/** The environment of a user with a fresh clone: none of this run's HS_* or npm settings, nor its node_modules/.bin. */
+function freshEnvironment(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(HS_|npm_|INIT_CWD$)/i.test(key)));
+  env.PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.startsWith(repoRoot.replace(/\/$/, ''))).join(delimiter);
+  return env;
+}
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/**
+ * `sh -c command` in its own process group (npx runs the bin under another shell: a signal must
+ * reach the whole group). Resolves when it ends; `kill` signals the group.
+ */
+function startShell(command: string, cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const finished = new Promise<Finished>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, output }));
+  });
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid ?? 0), signal);
+    } catch {
+      // the group has ended already
+    }
+  };
+  return { finished, kill, output: () => output, exited: () => child.exitCode !== null || child.signalCode !== null };
+}
+
+/** Runs a command to its end within `timeoutMs` (the group is killed and the promise rejects after it). */
+async function runToEnd(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Finished> {
+  const shell = startShell(command, cwd, env);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      shell.kill('SIGKILL');
+      reject(new Error(`\`${command}\` was still running after ${timeoutMs} ms; output so far:\n${shell.output().slice(-3_000)}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([shell.finished, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const tail = (text: string) => text.slice(-3_000);
+
+describe('README commands on a fresh clone', () => {
+  let clone = '';
+  let broker: ScratchMosquitto | undefined;
+  let brokerMissing = '';
+  const env = freshEnvironment();
+
+  beforeAll(async () => {
+    clone = mkdtempSync(join(tmpdir(), 'hs-readme-'));
+    // Only what is committed: a fresh clone of HEAD.
+    execFileSync('git', ['clone', '--quiet', repoRoot, clone], { stdio: 'pipe' });
+    for (const step of ['npm ci --prefer-offline --no-audit --no-fund', 'npm run build']) {
+      const run = await runToEnd(step, clone, env, SETUP_STEP_MS);
+      expect(run.code, `${step} failed in the fresh clone:\n${tail(run.output)}`).toBe(0);
+    }
+    // The services' broker: a real MQTT 5 one (the embedded aedes broker speaks 3.1.1 only).
+    broker = await startScratchMosquitto().catch((error: unknown) => {
+      brokerMissing = `the services need an MQTT 5 broker: ${error instanceof Error ? error.message : String(error)}`;
+      return undefined;
+    });
+  }, SETUP_MS);
+
+  afterAll(async () => {
+    await broker?.dispose();
+    if (clone) rmSync(clone, { recursive: true, force: true });
+  });
+
+  it('README.md shows commands, and every one is run, reduced to --help, started, or skipped with a reason', () => {
+    expect(commands.filter((c) => c.from === 'block').length).toBeGreaterThan(0);
+    expect(commands.filter((c) => c.from === 'inline').length).toBeGreaterThan(0);
+    const unrunnable = commands.filter((c) => c.plan.kind === 'unrunnable').map((c) => `${c.where} ${c.command}`);
+    expect(unrunnable, 'lines neither runnable nor on the skip list in readme-commands.ts').toEqual([]);
+    const skipped = commands.flatMap((c) => (c.plan.kind === 'skip' ? [`  ${c.where} ${c.command.split('\n')[0] ?? ''}: ${c.plan.reason}`] : []));
+    console.log(`README commands not run here:\n${skipped.join('\n')}`);
+  });
+
+  for (const { command, where, plan } of commands) {
+    if (plan.kind === 'skip' || plan.kind === 'unrunnable') continue;
+    it(`${where} ${command.split('\n')[0] ?? ''}${plan.kind === 'help' && plan.command !== command ? ` (as \`${plan.command}\`)` : ''}`, async (ctx) => {
+      await check(plan, ctx);
+    }, plan.kind === 'service' ? SERVICE_START_MS + SERVICE_STOP_MS + 30_000 : COMMAND_TIMEOUT_MS + 30_000);
+  }
+
+  async function check(plan: Extract<CommandPlan, { command: string }>, ctx: TestContext): Promise<void> {
+    if (plan.kind !== 'service') {
+      const run = await runToEnd(plan.command, clone, env, COMMAND_TIMEOUT_MS);
+      expect(run.code, `\`${plan.command}\` exited with ${run.code ?? run.signal}:\n${tail(run.output)}`).toBe(0);
+      if (plan.kind === 'help') expect(run.output).toMatch(/^Usage: /m);
+      return;
+    }
+    // A service: up once it logs "… started" or answers /healthz (any status: the predictor says 503
+    // until a version exists); then SIGTERM, and it must be gone within SERVICE_STOP_MS.
+    if (!broker) return skipOrFailInCi(ctx, brokerMissing);
+    const port = await freePort();
+    const service = startShell(plan.command, clone, { ...env, HS_HTTP_PORT: String(port), HS_MQTT_URL: broker.url, HS_LOG_LEVEL: 'info' });
+    try {
+      const deadline = Date.now() + SERVICE_START_MS;
+      for (;;) {
+        if (service.exited()) {
+          const run = await service.finished;
+          throw new Error(`\`${plan.command}\` exited with ${run.code ?? run.signal} instead of starting:\n${tail(run.output)}`);
+        }
+        if (/"msg":"[^"]*\bstarted"/.test(service.output())) break;
+        const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (health) {
+          await health.body?.cancel();
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`\`${plan.command}\` did not start within ${SERVICE_START_MS} ms:\n${tail(service.output())}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      service.kill('SIGTERM');
+      const stopped = await Promise.race([service.finished, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SERVICE_STOP_MS))]);
+      expect(stopped, `\`${plan.command}\` was still running ${SERVICE_STOP_MS} ms after SIGTERM:\n${tail(service.output())}`).toBeDefined();
+    } finally {
+      service.kill('SIGKILL');
+    }
+  }
+});
