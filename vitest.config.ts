@@ -30,6 +30,7 @@ const LEARNING = [
   'test/e2e/predictor.test.ts',
   'test/e2e/predictor-lifecycle.test.ts',
   'test/e2e/predictor-kafka.test.ts',
+  'apps/demo/test/demo.int.test.ts',
   // Not learning, but heavy: npm ci and a whole build in a fresh clone, then the README's commands.
   'test/readme/readme-commands.test.ts',
 ];

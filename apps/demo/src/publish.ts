@@ -1,0 +1,62 @@
+import { mqttTopic, type Logger } from '@headstream/core';
+import { replay, type ReadingBatch, type ReplayProgress } from '@headstream/datasets';
+import { createMqttPublisher, type MessagePublisher } from '@headstream/transport';
+import type { FeedStream } from './feed.js';
+import type { DemoServices } from './services.js';
+
+/** Frames per MQTT message while history is sent as fast as possible (few, large messages). */
+export const HISTORY_FRAMES_PER_MESSAGE = 500;
+/** Frames per message while streaming live: small, so each step reaches the predictor on its own. */
+export const LIVE_FRAMES_PER_MESSAGE = 10;
+
+/** Publishes reading messages on {root}/v1/readings/{domain}/{site}, as a sensor gateway would, and counts them. */
+export interface ReadingPublisher {
+  readonly sent: { messages: number; records: number; readings: number };
+  /** Streams the records at their speeds (all streams at once); resolves when all are sent or `signal` aborts. */
+  stream(streams: readonly FeedStream[], options: { framesPerMessage: number; signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openReadingPublisher(services: DemoServices, log: Logger): Promise<ReadingPublisher> {
+  const publisher: MessagePublisher = await createMqttPublisher({
+    ...services.mqtt,
+    clientId: `headstream-demo-sensors-${process.pid}`,
+    onError: (error) => log.warn({ err: error }, 'MQTT publisher error (readings)'),
+  });
+  const sent = { messages: 0, records: 0, readings: 0 };
+  const send = async (batch: ReadingBatch) => {
+    const payload = JSON.stringify(batch.frames.length === 1 ? batch.frames[0] : batch.frames);
+    await publisher.publish(mqttTopic({ kind: 'readings', domain: batch.domain, site: batch.site }, services.topicRoot), [{ payload }]);
+    sent.messages++;
+    sent.records += batch.frames.length;
+    for (const frame of batch.frames) sent.readings += Object.keys(frame.values).length;
+  };
+  return {
+    sent,
+    async stream(streams, options) {
+      const before = sent.records;
+      const started = Date.now();
+      // Each stream paces itself (data sets of different eras and intervals); progress is their sum.
+      const report = () => {
+        const elapsedMs = Date.now() - started;
+        const records = sent.records - before;
+        options.onProgress?.({ records, messages: sent.messages, elapsedMs, ratePerSec: elapsedMs > 0 ? (records * 1000) / elapsedMs : 0 });
+      };
+      await Promise.all(
+        streams.map((s) =>
+          replay(s.records, {
+            speed: s.speed,
+            maxFrames: options.framesPerMessage,
+            groundTruth: true,
+            domainField: false,
+            publish: send,
+            onProgress: report,
+            ...(options.signal ? { signal: options.signal } : {}),
+          }),
+        ),
+      );
+      report();
+    },
+    close: () => publisher.close(),
+  };
+}

@@ -1,0 +1,155 @@
+import { TASK_NAMES, type TaskName } from '@headstream/core';
+import { headline, type MetricsJSON, type VersionReport } from '@headstream/training';
+import type { Promotion } from './training.js';
+
+/** One task of the trained version, as the summary shows it. */
+export interface TaskSummary {
+  metric: 'MAE' | 'macro-F1';
+  higher_is_better: boolean;
+  shared: number;
+  single: number;
+  persistence: number;
+  /** Shared vs single-task model, % (negative = the shared model is better). */
+  delta_pct: number;
+  served_by: 'shared' | 'single';
+  validation_windows: number;
+}
+
+/** Everything the demo reports at the end (--json prints this object). */
+export interface DemoSummary {
+  ok: boolean;
+  mode: 'embedded' | 'stack';
+  source: 'simulator' | 'replay';
+  description: string;
+  wall_seconds: number;
+  readings: {
+    /** Readings (one metric value at one time) published on MQTT. */
+    published: number;
+    /** New rows stored by ingest. */
+    ingested: number;
+    duplicates: number;
+    dead_letters: number;
+    records: number;
+    messages: number;
+    history: { from: string; to: string };
+    live: { from: string; to: string };
+  };
+  training: {
+    version: string;
+    seconds: number;
+    mode: string;
+    backend: string;
+    strategy: string;
+    tasks: TaskName[];
+    skipped: { task: TaskName; reason: string }[];
+    per_task: Partial<Record<TaskName, TaskSummary>>;
+    /** Mean over tasks of the shared model's change vs the single-task models, % (negative = sharing helped). */
+    delta_m_pct: number;
+    /** The same for the models actually served (a task the guard gives to its single-task model counts 0). */
+    delta_m_served_pct: number;
+  };
+  guard: {
+    /** The guard's own decision. */
+    promote: boolean;
+    /** Who made the version active: the guard, the demo (first version, refused by the guard), or nobody. */
+    promoted_by: Promotion;
+    serving: string | null;
+    reasons: string[];
+  };
+  predictions: {
+    total: number;
+    /** Per task: predictions received on MQTT by the demo's own subscriber, their sites, and predictions stored in the table. */
+    per_task: Record<TaskName, { mqtt: number; sites: string[]; table: number }>;
+    outputs: string[];
+  };
+  where: {
+    database: string;
+    data_dir?: string;
+    mqtt: string;
+    topics: string;
+    /** A command that shows the version from another terminal (after the demo stopped, for the embedded database). */
+    inspect: string;
+  };
+  subscribe: string;
+  /** --serve: the live view's URL. */
+  live_view?: string;
+  /** --serve: why there is no live view. */
+  live_view_note?: string;
+  /** Why ok is false. */
+  problems: string[];
+  /** What a person should know that is not a failure (e.g. steps predicted by an earlier run). */
+  notes: string[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+export const timeRange = (from: number, to: number) => ({ from: iso(from), to: iso(to) });
+
+export function taskSummaries(report: VersionReport): Partial<Record<TaskName, TaskSummary>> {
+  const out: Partial<Record<TaskName, TaskSummary>> = {};
+  for (const task of report.tasks) {
+    const r = report.task_reports[task];
+    if (!r) continue;
+    const value = (m: MetricsJSON) => headline(m).value;
+    out[task] = {
+      metric: r.metric === 'macro_f1' ? 'macro-F1' : 'MAE',
+      higher_is_better: r.higherIsBetter,
+      shared: value(r.shared),
+      single: value(r.single),
+      persistence: value(r.persistence),
+      delta_pct: r.delta_pct,
+      served_by: r.served_by,
+      validation_windows: r.validation.windows,
+    };
+  }
+  return out;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(3));
+const pct = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(1)} %`;
+const pad = (s: string, w: number) => s.padEnd(w);
+
+/** The summary for people: what came in, what was learnt, what the guard did, what went out, where to look. */
+export function formatSummary(s: DemoSummary): string {
+  const lines: string[] = [];
+  const label = (name: string, text: string) => lines.push(`${pad(name, 14)}${text}`);
+  const more = (text: string) => lines.push(`${pad('', 14)}${text}`);
+  lines.push('');
+  lines.push(`Headstream demo ${s.ok ? 'finished' : 'FAILED'} in ${s.wall_seconds.toFixed(0)} s (${s.mode === 'embedded' ? 'embedded: PGlite and an in-process MQTT broker' : 'against the stack'}; ${s.source})`);
+  lines.push('');
+  label('Readings', `${n(s.readings.ingested)} ingested (${n(s.readings.published)} published in ${n(s.readings.messages)} MQTT messages; ${n(s.readings.duplicates)} duplicates, ${n(s.readings.dead_letters)} dead letters)`);
+  more(`history ${s.readings.history.from} … ${s.readings.history.to}, live ${s.readings.live.from} … ${s.readings.live.to}`);
+  label('Training', `version ${s.training.version}: ${s.training.mode}, ${s.training.strategy} weights, ${s.training.backend} backend, ${s.training.seconds.toFixed(0)} s`);
+  const header = `${pad('task', 12)}${pad('metric', 10)}${pad('shared', 10)}${pad('single', 10)}${pad('persistence', 13)}${pad('Δ vs single', 13)}served by`;
+  more(header);
+  for (const task of TASK_NAMES) {
+    const t = s.training.per_task[task];
+    if (!t) continue;
+    more(`${pad(task, 12)}${pad(t.metric, 10)}${pad(num(t.shared), 10)}${pad(num(t.single), 10)}${pad(num(t.persistence), 13)}${pad(pct(t.delta_pct), 13)}${t.served_by}`);
+  }
+  for (const skipped of s.training.skipped) more(`skipped ${skipped.reason}`);
+  more(`Δm% ${pct(s.training.delta_m_pct)} (shared vs single-task models, mean over tasks; negative = sharing helped; lower MAE and higher macro-F1 are better)`);
+  const guard = s.guard.promote
+    ? `promoted ${s.training.version}: every task's served model beats persistence`
+    : s.guard.promoted_by === 'demo'
+      ? `REFUSED ${s.training.version}; no version was active, so the demo promoted it to show the loop`
+      : `REFUSED ${s.training.version}; ${s.guard.serving ?? 'no version'} keeps serving`;
+  label('Guard', guard);
+  for (const reason of s.guard.reasons.filter((r) => r.includes('REFUSED') || r.includes('single-task model'))) more(reason);
+  label('Predictions', `${n(s.predictions.total)} published by ${s.guard.serving ?? '(none)'}:`);
+  for (const task of TASK_NAMES) {
+    const p = s.predictions.per_task[task];
+    more(`${pad(task, 12)}${pad(n(p.mqtt), 8)}on MQTT (${p.sites.length} site${p.sites.length === 1 ? '' : 's'}: ${p.sites.join(', ') || '-'}), ${n(p.table)} in the table`);
+  }
+  more(`to ${s.predictions.outputs.join('; ')}`);
+  label('Data', s.where.database);
+  more(`MQTT ${s.where.mqtt}, topics ${s.where.topics}`);
+  more(`inspect: ${s.where.inspect}`);
+  label('Subscribe', s.subscribe);
+  if (s.live_view) label('Live view', s.live_view);
+  else if (s.live_view_note) label('Live view', s.live_view_note);
+  for (const note of s.notes) label('Note', note);
+  for (const problem of s.problems) label('PROBLEM', problem);
+  lines.push('');
+  return lines.join('\n');
+}
