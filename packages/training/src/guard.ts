@@ -19,6 +19,11 @@ export function relativeWorse(value: MetricsJSON, reference: MetricsJSON): numbe
 const name = (m: MetricsJSON) => ('macro_f1' in m ? 'macro-F1' : 'MAE');
 const fmt = (m: MetricsJSON) => headline(m).value.toFixed(3);
 const pct = (x: number) => `${(Math.abs(x) * 100).toFixed(1)} %`;
+/** How far `value` is from `reference`: a percentage, or the plain difference when the reference is 0 (a percentage of 0 means nothing). */
+const by = (value: MetricsJSON, reference: MetricsJSON) => {
+  const r = headline(reference).value;
+  return Math.abs(r) < 1e-9 ? Math.abs(headline(value).value - r).toFixed(3) : pct(relativeWorse(value, reference));
+};
 
 /**
  * The negative-transfer guard. Per task: served by the shared model unless it is worse than the task's
@@ -40,7 +45,7 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
     if (servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.shared)} ${fmt(t.shared)} is ${pct(sharedVsSingle)} worse than the single-task model's ${fmt(t.single)} (tolerance ${pct(tolerance)}): served by its single-task model`);
     else reasons.push(`${t.task}: served by the shared model (${name(t.shared)} ${fmt(t.shared)}, single-task ${fmt(t.single)})`);
     const vsPersistence = relativeWorse(served, t.persistence);
-    if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(served)} ${fmt(served)} beats persistence ${fmt(t.persistence)} by ${pct(vsPersistence)}`);
+    if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(served)} ${fmt(served)} beats persistence ${fmt(t.persistence)} by ${by(served, t.persistence)}`);
     else {
       promote = false;
       reasons.push(`${t.task}: REFUSED: served ${name(served)} ${fmt(served)} does not beat persistence ${fmt(t.persistence)}`);

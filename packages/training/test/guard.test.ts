@@ -21,6 +21,11 @@ describe('negative-transfer guard', () => {
     expect(d.reasons.join('\n')).toMatch(/traffic: served MAE 7.000 beats persistence 8.000 by 12.5 %/);
   });
 
+  it('says by how much a served model beats a persistence of 0 without a meaningless percentage', () => {
+    const d = decide([task('fault', f1(0.656), f1(0.6), f1(0))]);
+    expect(d.reasons.join('\n')).toMatch(/fault: served macro-F1 0.656 beats persistence 0.000 by 0.656$/m);
+  });
+
   it('serves a task by its single-task model when the shared one is worse beyond the tolerance, and says so', () => {
     const d = decide([task('traffic', mae(8.08), mae(7.49), mae(8.36)), task('throughput', mae(4.02), mae(4.0), mae(4.12))], { tolerance: 0.02 });
     expect(d.serving).toEqual({ traffic: 'single', throughput: 'shared' });
