@@ -107,11 +107,11 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     const records = 2 * 6 * 288 + 3 * 6 * 8640;
     let readings = 0;
     let n = 0;
-    for (const r of simulate({ city: 2, factory: 2, seed: 1, start: Date.parse('2024-03-01T00:00:00Z') })) {
+    for (const r of simulate({ city: 2, factory: 2, seed: 1, start: Date.parse('2024-03-01T00:00:00Z'), factoryIntervalMs: 10_000 })) {
       readings += Object.keys(r.values).length + Object.keys(r.labels).length;
       if (++n >= records) break;
     }
-    const sim = await runNodeScript(CLI, ['simulate', '--city', '2', '--factory', '2', '--seed', '1', '--rate', '1000000', '--count', String(records), '--frames', '500', '--start', '2024-03-01T00:00:00Z', '--to', 'mqtt'], env, 300_000);
+    const sim = await runNodeScript(CLI, ['simulate', '--city', '2', '--factory', '2', '--factory-interval', '10s', '--seed', '1', '--rate', '1000000', '--count', String(records), '--frames', '500', '--start', '2024-03-01T00:00:00Z', '--to', 'mqtt'], env, 300_000);
     expect(sim.code, sim.stderr).toBe(0);
     // Every simulated value (and label) stored: the count is exact, not "it stopped growing".
     await waitUntil(async () => (await readingCount(db)) === readings, `${readings} readings`, 300_000, 1000);

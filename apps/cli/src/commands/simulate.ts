@@ -1,6 +1,8 @@
 import { createFrameBatcher } from '@headstream/datasets';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRatePacer, parseRate, simulate } from '@headstream/sim';
 import type { Logger } from '@headstream/core';
+import { parseDuration } from '@headstream/training';
 import { openReadingSink, UsageError, type Destination } from '../publish.js';
 import type { CliConfig } from '../config.js';
 
@@ -11,40 +13,57 @@ export interface SimulateCommandOptions {
   to: Destination;
   seed: string;
   start?: string;
+  backfill?: string;
+  factoryInterval: string;
   count?: number;
   frames: number;
   groundTruth: boolean;
 }
 
 /**
- * `headstream simulate`: live city and factory streams at `rate` records per second, with
- * ground truth (gt_* metrics) so models can be scored. Runs until --count or Ctrl-C.
+ * `headstream simulate`: city and factory streams with ground truth (gt_* metrics) so models can be
+ * scored, at `rate` records per second or `realtime` (each record when its time comes: what lies in the
+ * past, e.g. a --backfill, goes at once). Runs until --count or Ctrl-C.
  */
 export async function simulateCommand(options: SimulateCommandOptions, config: CliConfig, log: Logger): Promise<{ records: number; messages: number }> {
   if (options.city + options.factory === 0) throw new UsageError('--city and --factory are both 0: nothing to simulate');
-  let rate: number;
+  const realtime = options.rate.trim() === 'realtime';
+  let rate = Infinity;
   try {
-    rate = parseRate(options.rate);
+    if (!realtime) rate = parseRate(options.rate);
   } catch (error) {
-    throw new UsageError(`--rate: ${(error as Error).message}`);
+    throw new UsageError(`--rate: ${(error as Error).message} or "realtime"`);
   }
-  const start = options.start === undefined ? Date.now() : Date.parse(options.start);
+  const factoryIntervalMs = parseDuration(options.factoryInterval);
+  if (!(factoryIntervalMs >= 1) || !Number.isInteger(factoryIntervalMs)) throw new UsageError(`--factory-interval: ${JSON.stringify(options.factoryInterval)} is not a duration of at least 1 ms, e.g. 1s or 10s`);
+  if (options.start !== undefined && options.backfill !== undefined) throw new UsageError('--start and --backfill exclude each other');
+  const backfillMs = options.backfill === undefined ? 0 : parseDuration(options.backfill);
+  if (!(backfillMs >= 0)) throw new UsageError(`--backfill: ${JSON.stringify(options.backfill)} is not a duration, e.g. 6d or 12h`);
+  const start = options.start === undefined ? Date.now() - backfillMs : Date.parse(options.start);
   if (!Number.isFinite(start)) throw new UsageError(`--start: ${JSON.stringify(options.start)} is not an ISO-8601 time`);
   const sink = await openReadingSink(options.to, config, log, 'headstream-simulate');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const pacer = createRatePacer({ ratePerSec: rate, signal: abort.signal });
+  const pacer = realtime ? undefined : createRatePacer({ ratePerSec: rate, signal: abort.signal });
   const batcher = createFrameBatcher({ maxFrames: options.frames, groundTruth: options.groundTruth, domainField: options.to === 'kafka' });
   let records = 0;
   let messages = 0;
   const started = Date.now();
   let lastReport = started;
   try {
-    for (const record of simulate({ city: options.city, factory: options.factory, seed: options.seed, start })) {
+    for (const record of simulate({ city: options.city, factory: options.factory, seed: options.seed, start, factoryIntervalMs })) {
       if (abort.signal.aborted || (options.count !== undefined && records >= options.count)) break;
-      await pacer.take(1).catch(() => undefined);
+      if (pacer) await pacer.take(1).catch(() => undefined);
+      else if (record.time > Date.now()) {
+        // Caught up with the clock: send what is batched now, then wait for this record's time.
+        for (const rest of batcher.flush()) {
+          await sink.send(rest.domain, rest.site, rest.frames);
+          messages++;
+        }
+        await sleep(record.time - Date.now(), undefined, { signal: abort.signal }).catch(() => undefined);
+      }
       if (abort.signal.aborted) break;
       records++;
       const full = batcher.add(record);
