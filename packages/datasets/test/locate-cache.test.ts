@@ -9,9 +9,11 @@ describe('the datasets cache folder in the search order', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   test('default cache folder: $XDG_CACHE_HOME/headstream/datasets, else ~/.cache/headstream/datasets', () => {
-    expect(defaultDatasetsCacheDir({ XDG_CACHE_HOME: '/xdg', HOME: '/home/u' })).toBe(join('/xdg', 'headstream', 'datasets'));
-    expect(defaultDatasetsCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' })).toBe(join('/home/u', '.cache', 'headstream', 'datasets'));
-    expect(defaultDatasetsCacheDir({ HOME: '/home/u' })).toBe(join('/home/u', '.cache', 'headstream', 'datasets'));
+    const xdg = join(root, 'xdg');
+    const home = join(root, 'home');
+    expect(defaultDatasetsCacheDir({ XDG_CACHE_HOME: xdg, HOME: home })).toBe(join(xdg, 'headstream', 'datasets'));
+    expect(defaultDatasetsCacheDir({ XDG_CACHE_HOME: 'relative', HOME: home })).toBe(join(home, '.cache', 'headstream', 'datasets'));
+    expect(defaultDatasetsCacheDir({ HOME: home })).toBe(join(home, '.cache', 'headstream', 'datasets'));
   });
 
   test('explicit → HS_DATASETS_DIR → shared/datasets upward → the cache folder', () => {
