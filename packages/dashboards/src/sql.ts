@@ -59,24 +59,31 @@ export function activeSeries(target: TaskTarget): { domain: string; metric: stri
 export const indent = (sql: string, by: string) => sql.replaceAll('\n', `\n${by}`);
 
 /**
+ * FROM predictions p, joined with the series that predicted task's actuals are read from (as the prediction's
+ * version bound it) and, as `a.actual`, `aggregate` over that series' readings in the target step.
+ */
+function withActual(target: TaskTarget, aggregate: string): string {
+  const bound = boundSeries(target, 'mv');
+  return `FROM predictions p
+LEFT JOIN model_versions mv ON mv.version = p.model_version
+JOIN series s ON s.site = p.site
+  AND s.domain = ${bound.domain}
+  AND s.metric = ${bound.metric}
+CROSS JOIN LATERAL (
+  SELECT ${aggregate} AS actual FROM readings r
+  WHERE r.series_id = s.id AND r.time >= p.target_time AND r.time < p.target_time + interval '${target.stepSeconds} seconds'
+) a`;
+}
+
+/**
  * Regression predictions of `task` matched with what happened: one row per prediction (task, target_time,
  * site, horizon, issued_at, model_version, value, lower, upper) with `actual`, the mean of the
  * predicted series' readings in the target step. Predictions whose step has no reading yet are left out.
  * `where` filters predictions (alias p).
  */
 export function scoredRegression(task: RegressionTask, where: string): string {
-  const target = taskTarget(task);
-  const bound = boundSeries(target, 'mv');
   return `SELECT p.task, p.target_time, p.site, p.horizon, p.issued_at, p.model_version, p.value, p.lower, p.upper, a.actual
-FROM predictions p
-LEFT JOIN model_versions mv ON mv.version = p.model_version
-JOIN series s ON s.site = p.site
-  AND s.domain = ${bound.domain}
-  AND s.metric = ${bound.metric}
-CROSS JOIN LATERAL (
-  SELECT avg(r.value) AS actual FROM readings r
-  WHERE r.series_id = s.id AND r.time >= p.target_time AND r.time < p.target_time + interval '${target.stepSeconds} seconds'
-) a
+${withActual(taskTarget(task), 'avg(r.value)')}
 WHERE p.task = ${literal(task)} AND p.horizon >= 1 AND a.actual IS NOT NULL
   AND ${indent(where, '  ')}`;
 }
@@ -86,18 +93,8 @@ WHERE p.task = ${literal(task)} AND p.horizon >= 1 AND a.actual IS NOT NULL
  * predicted class) and `actual` (the class of the label readings in the target step, most frequent first).
  */
 export function scoredFault(where: string): string {
-  const target = taskTarget('fault');
-  const bound = boundSeries(target, 'mv');
   return `SELECT p.task, p.target_time, p.site, p.model_version, p.label, a.actual
-FROM predictions p
-LEFT JOIN model_versions mv ON mv.version = p.model_version
-JOIN series s ON s.site = p.site
-  AND s.domain = ${bound.domain}
-  AND s.metric = ${bound.metric}
-CROSS JOIN LATERAL (
-  SELECT ${classArray()}[(mode() WITHIN GROUP (ORDER BY r.value))::int + 1] AS actual FROM readings r
-  WHERE r.series_id = s.id AND r.time >= p.target_time AND r.time < p.target_time + interval '${target.stepSeconds} seconds'
-) a
+${withActual(taskTarget('fault'), `${classArray()}[(mode() WITHIN GROUP (ORDER BY r.value))::int + 1]`)}
 WHERE p.task = 'fault' AND p.horizon = 0 AND a.actual IS NOT NULL
   AND ${indent(where, '  ')}`;
 }
