@@ -11,3 +11,4 @@ export * from './observability.js';
 export * from './clock.js';
 export * from './secrets.js';
 export { exitOnSignals } from './shutdown.js';
+export * from './zones.js';

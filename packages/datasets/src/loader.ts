@@ -40,6 +40,8 @@ export interface LoaderInfo {
   labels: readonly LabelInfo[];
   /** How file times become instants (zone, or the synthetic axis). */
   time: string;
+  /** The sites' local time zone (calendar features read local hours); absent where the time axis is synthetic. */
+  timeZone?: string;
 }
 
 export interface LoadOptions extends LocateOptions {

@@ -4,6 +4,8 @@
  * applies it. Zones: "UTC", a fixed offset "+08:00" / "-0500", or an IANA name
  * ("America/Chicago") resolved with the platform's Intl tz database (DST aware).
  */
+import { fixedZoneOffsetMinutes, zoneOffsetMs } from '@headstream/core';
+
 export interface LocalDateTime {
   year: number;
   /** 1..12 */
@@ -15,68 +17,9 @@ export interface LocalDateTime {
   millisecond: number;
 }
 
-const FIXED_OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
-
-/** Offset in minutes east of UTC for "UTC"/"Z"/"+hh:mm"; null for an IANA name. */
-function fixedOffsetMinutes(zone: string): number | null {
-  if (zone === 'UTC' || zone === 'Z' || zone === 'Etc/UTC') return 0;
-  const m = FIXED_OFFSET.exec(zone);
-  if (!m) return null;
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  return m[1] === '-' ? -minutes : minutes;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Returns why `zone` cannot be used, or null when it can. */
-export function timeZoneProblem(zone: unknown): string | null {
-  if (typeof zone !== 'string' || zone.length === 0) return 'a time zone must be a non-empty string';
-  if (fixedOffsetMinutes(zone) !== null) return null;
-  try {
-    formatterFor(zone);
-    return null;
-  } catch {
-    return `unknown time zone ${JSON.stringify(zone)} (use "UTC", an offset like "+01:00", or an IANA name like "Europe/Rome")`;
-  }
-}
-
-// Offsets only change on whole quarter hours in every real zone; cache per quarter hour.
-const QUARTER_HOUR = 15 * 60_000;
-const offsetCache = new Map<string, number>();
-
-/** Offset (ms east of UTC) of `zone` at `instant`. */
-function offsetAt(zone: string, instant: number): number {
-  const key = `${zone}|${Math.floor(instant / QUARTER_HOUR)}`;
-  const cached = offsetCache.get(key);
-  if (cached !== undefined) return cached;
-  const parts: Record<string, number> = {};
-  for (const p of formatterFor(zone).formatToParts(instant)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const wall = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  const offset = wall - Math.floor(instant / 1000) * 1000;
-  if (offsetCache.size > 100_000) offsetCache.clear();
-  offsetCache.set(key, offset);
-  return offset;
-}
+// The zone arithmetic (fixed offsets, IANA names through Intl, the per-quarter-hour cache) lives in core:
+// features computes calendar channels in a site's local zone with the same offsets.
+export { timeZoneProblem } from '@headstream/core';
 
 /** Returns why the fields are not a calendar date-time, or null. */
 export function localDateTimeProblem(t: LocalDateTime): string | null {
@@ -100,15 +43,15 @@ export function localTimeToEpoch(t: LocalDateTime, zone: string): number | null 
   const asUtc = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second, t.millisecond);
   // Date.UTC maps years 0..99 to 1900..1999; no data set here is that old, so reject them.
   if (t.year < 100) return null;
-  const fixed = fixedOffsetMinutes(zone);
+  const fixed = fixedZoneOffsetMinutes(zone);
   if (fixed !== null) return asUtc - fixed * 60_000;
   // The offset in force is one of those around the wall time; keep the candidates that
   // map back onto the same wall time.
-  const candidates = new Set([offsetAt(zone, asUtc - 86_400_000), offsetAt(zone, asUtc), offsetAt(zone, asUtc + 86_400_000)]);
+  const candidates = new Set([zoneOffsetMs(zone, asUtc - 86_400_000), zoneOffsetMs(zone, asUtc), zoneOffsetMs(zone, asUtc + 86_400_000)]);
   let best: number | null = null;
   for (const offset of candidates) {
     const instant = asUtc - offset;
-    if (offsetAt(zone, instant) === offset && (best === null || instant < best)) best = instant;
+    if (zoneOffsetMs(zone, instant) === offset && (best === null || instant < best)) best = instant;
   }
   return best;
 }

@@ -57,6 +57,8 @@ export interface FeatureSpec {
   gapMask: boolean;
   /** Adds hour-of-day and day-of-week sin/cos channels. */
   calendar: boolean;
+  /** The sites' local time zone for the calendar channels (IANA name or fixed offset); absent: UTC (every spec saved before it). */
+  timeZone?: string;
   targets: TargetSpec[];
 }
 

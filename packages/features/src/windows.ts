@@ -122,7 +122,7 @@ function writeWindow(frame: SeriesFrame, spec: FeatureSpec, inputs: PreparedInpu
       if (spec.gapMask) out[row + c + k] = inputs.masks[k]?.[i] ?? 0;
     }
     if (spec.calendar) {
-      const cal = calendarFeatures(frame.start + i * frame.intervalMs);
+      const cal = calendarFeatures(frame.start + i * frame.intervalMs, spec.timeZone);
       const base = row + c * (spec.gapMask ? 2 : 1);
       for (let k = 0; k < 4; k++) out[base + k] = cal[k] ?? 0;
     }

@@ -71,6 +71,23 @@ describe('calendar and scaler', () => {
     expect(calendarFeatures(T0 + 6 * HOUR)[0]).toBeCloseTo(1);
   });
 
+  it("reads hours in the sites' local zone, so a local hour keeps its features across a daylight-saving change", () => {
+    const zone = 'America/Los_Angeles';
+    // 08:00 local on 2016-03-11 (PST, UTC−8) and on 2016-03-14 (PDT, UTC−7): one hour apart in UTC.
+    const beforeDst = Date.UTC(2016, 2, 11, 16);
+    const afterDst = Date.UTC(2016, 2, 14, 15);
+    const hour = (t: number, z?: string) => calendarFeatures(t, z).slice(0, 2);
+    expect(hour(afterDst, zone)[0]).toBeCloseTo(hour(beforeDst, zone)[0] ?? NaN, 12);
+    expect(hour(afterDst, zone)[1]).toBeCloseTo(hour(beforeDst, zone)[1] ?? NaN, 12);
+    // In UTC the same local hour moves by an hour: the features differ.
+    expect(Math.abs((hour(afterDst)[0] ?? 0) - (hour(beforeDst)[0] ?? 0))).toBeGreaterThan(0.1);
+    // 08:00 local is 8/24 of the day: sin(2π·8/24).
+    expect(hour(beforeDst, zone)[0]).toBeCloseTo(Math.sin((2 * Math.PI * 8) / 24), 12);
+    // A fixed offset, and the weekday turning over at local midnight: Monday 00:30 at +08:00 is Sunday 16:30 UTC.
+    const mondayBeijing = Date.UTC(2016, 2, 13, 16, 30);
+    expect(calendarFeatures(mondayBeijing, '+08:00')[2]).toBeCloseTo(Math.sin((2 * Math.PI * 0.5) / 24 / 7), 12);
+  });
+
   it('fits on the given range only and round-trips through JSON', () => {
     const s = StandardScaler.fit([1, 2, 3, NaN, 1000], 0, 4);
     expect(s.mean).toBe(2);

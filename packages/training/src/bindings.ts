@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DOMAINS, NAME_PATTERN, TASK_NAMES, TASKS, type Domain, type TaskName } from '@headstream/core';
+import { DOMAINS, NAME_PATTERN, TASK_NAMES, TASKS, timeZoneProblem, type Domain, type TaskName } from '@headstream/core';
 import { z } from 'zod';
 import type { SeriesInfo } from './history.js';
 
@@ -23,6 +23,11 @@ const taskBindingSchema = z.strictObject({
   metrics: z.record(z.string().min(1), metricName).optional(),
   /** Database metric holding the class index (classification; default: the recipe's label). */
   label: metricName.optional(),
+  /** The sites' local time zone, for the calendar channels (IANA name like "America/Los_Angeles" or "+08:00"; default UTC). */
+  time_zone: z
+    .string()
+    .refine((zone) => timeZoneProblem(zone) === null, { message: 'expected a time zone: "UTC", an offset like "+01:00", or an IANA name like "Europe/Rome"' })
+    .optional(),
 });
 
 export const bindingsSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { TASKS, type TaskName } from '@headstream/core';
-import { GROUND_TRUTH_PREFIX, labelAsNumber, readDataset, type LoadOptions } from '@headstream/datasets';
+import { getLoader, GROUND_TRUTH_PREFIX, labelAsNumber, readDataset, type LoadOptions } from '@headstream/datasets';
 import { alignTime, resample, type SeriesFrame, type TimedValue } from '@headstream/features';
 import { recipeFor, type TaskRecipe } from './recipes.js';
 
@@ -20,6 +20,8 @@ export interface TaskFrames {
   frames: Record<string, SeriesFrame>;
   /** Site → class index of the run's fault type (SKAB only: `gt_fault_type`). */
   runType: Record<string, number>;
+  /** The sites' local time zone for calendar channels (the data set's, or the bindings' `time_zone`); default UTC. */
+  timeZone?: string;
 }
 
 /** One record of a task's data set as it travels as a reading: metric values plus `gt_<label>` numbers. */
@@ -54,7 +56,8 @@ export async function loadTaskFrames(task: TaskName, options: LoadOptions = {}, 
     list.push(record);
   }
   if (bySite.size === 0) throw new Error(`no ${TASK_DATASETS[task]} records found`);
-  return framesFromRecords(task, bySite, intervalMs);
+  const zone = getLoader(TASK_DATASETS[task]).timeZone;
+  return { ...framesFromRecords(task, bySite, intervalMs), ...(zone ? { timeZone: zone } : {}) };
 }
 
 /** Task frames from per-site records (a data set, or rows read back from the database). */

@@ -94,7 +94,9 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
     if (!recipe) throw new Error(`bindings chose unknown recipe ${binding.recipe}`);
     const metrics: Record<string, string> = { ...binding.metrics, ...(recipe.label && binding.label ? { [recipe.label]: binding.label } : {}) };
     const frames = await readSiteFrames(db, { domain: binding.domain, sites: binding.sites, metrics, intervalMs: definition.intervalMs, useRollups: true });
-    const taskFrames: TaskFrames = { task, recipe, bound: Object.keys(metrics), frames: frames, runType: {} };
+    const entry = options.bindings?.tasks[task];
+    const timeZone = entry ? entry.time_zone : undefined;
+    const taskFrames: TaskFrames = { task, recipe, bound: Object.keys(metrics), frames: frames, runType: {}, ...(timeZone ? { timeZone } : {}) };
     const need = historyNeeded(definition.intervalMs, definition.kind === 'regression' ? Math.max(...definition.horizons) : 0);
     const have = Math.max(0, ...Object.values(frames).map((f) => f.length));
     const target = definition.kind === 'regression' ? definition.target : (recipe.label ?? 'label');

@@ -124,7 +124,7 @@ export function timeSplit(frames: TaskFrames, fraction = 0.2): SplitPlan {
  */
 export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan: SplitPlan, sizes: SplitSizes): PreparedTask {
   const task = frames.task;
-  const spec = recipeSpec(frames.recipe, definition, frames.bound);
+  const spec = recipeSpec(frames.recipe, definition, frames.bound, frames.timeZone);
   const trainFrames = plan.trainSites.map((s) => {
     const f = frames.frames[s];
     if (!f) throw new Error(`${task}: no site ${s}`);

@@ -164,7 +164,7 @@ export function recipeFor(task: TaskName, name?: string): TaskRecipe {
  * The feature spec of a task trained from `bound` sources and label (default: all of the recipe's): its input is
  * named after the task, so each task has its own stem into the shared encoder.
  */
-export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound: readonly string[] = [...recipe.sources, ...(recipe.label ? [recipe.label] : [])]): FeatureSpec {
+export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound: readonly string[] = [...recipe.sources, ...(recipe.label ? [recipe.label] : [])], timeZone?: string): FeatureSpec {
   const has = new Set(bound);
   const missing = recipe.required.filter((m) => !has.has(m));
   if (missing.length) throw new Error(`${recipe.task}: recipe ${recipe.name} needs ${missing.join(', ')}`);
@@ -185,6 +185,7 @@ export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound
     channels,
     gapMask: true,
     calendar: recipe.calendar,
+    ...(recipe.calendar && timeZone && timeZone !== 'UTC' ? { timeZone } : {}),
     targets: [
       definition.kind === 'regression'
         ? { task: recipe.task, kind: 'regression', target: definition.target, intervalMs: definition.intervalMs, horizons: [...definition.horizons], seasonSteps: Math.max(1, Math.round(DAY / definition.intervalMs)), transform: recipe.transform }

@@ -91,6 +91,14 @@ describe('bindings file', () => {
       'HS_BINDINGS: tasks.fault.label: expected a metric name of [A-Za-z0-9_.-]',
     );
   });
+
+  it('takes a time zone per task for the calendar channels, and names a zone that is not one', () => {
+    const ok = parseBindings({ version: 1, tasks: { traffic: { time_zone: 'America/Los_Angeles' }, air_quality: { time_zone: '+08:00' } } });
+    expect(ok.tasks.traffic).toEqual({ time_zone: 'America/Los_Angeles' });
+    expect(() => parseBindings({ version: 1, tasks: { traffic: { time_zone: 'Mars/Olympus' } } }, 'b.json')).toThrow(
+      'b.json: tasks.traffic.time_zone: expected a time zone: "UTC", an offset like "+01:00", or an IANA name like "Europe/Rome"',
+    );
+  });
 });
 
 describe('resolveBindings', () => {

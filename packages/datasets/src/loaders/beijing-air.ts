@@ -43,6 +43,7 @@ export const beijingAir: DatasetLoader = {
   intervalMs: HOUR_MS,
   labels: [],
   time: 'year, month, day, hour in China Standard Time (fixed UTC+08:00)',
+  timeZone: ZONE,
   sources: async (options = {}) => {
     const input = resolveInput(beijingAir, options);
     const stats = options.stats ?? newLoadStats();

@@ -40,6 +40,7 @@ export const italyAir: DatasetLoader = {
   intervalMs: HOUR_MS,
   labels: [],
   time: 'Date (D/MM/YYYY) + Time (H:MM:SS) read as fixed UTC+01:00 (CET): the clock has no DST jumps',
+  timeZone: ZONE,
   sources: (options = {}) => {
     const input = resolveInput(italyAir, options);
     const file = input.file ?? 'AirQualityUCI.csv';

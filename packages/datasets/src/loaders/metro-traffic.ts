@@ -36,6 +36,7 @@ export const metroTraffic: DatasetLoader = {
     { name: 'weather', kind: 'text', description: 'weather_main of the kept row (Clear, Clouds, Rain, …)' },
   ],
   time: `date_time is local time in ${ZONE} (DST: spring-forward hours are absent in the file; a fall-back hour maps to its first, CDT, occurrence)`,
+  timeZone: ZONE,
   sources: (options = {}) => {
     const input = resolveInput(metroTraffic, options);
     const file = input.file ?? 'Metro_Interstate_Traffic_Volume.csv';

@@ -26,6 +26,7 @@ export const pemsDetector: DatasetLoader = {
   intervalMs: 5 * MINUTE_MS,
   labels: [],
   time: `"5 Minutes" is day-first DD/MM/YYYY H:MM, California local time (${ZONE}; Jan–Feb 2016 is all PST, UTC−8)`,
+  timeZone: ZONE,
   sources: async (options = {}) => {
     const input = resolveInput(pemsDetector, options);
     const stats = options.stats ?? newLoadStats();

@@ -45,6 +45,7 @@ export const skab: DatasetLoader = {
     { name: 'fault_type', kind: 'class', description: "the run's fault class from its folder (run-level)", values: faultClasses() },
   ],
   time: 'datetime (YYYY-MM-DD hh:mm:ss) read as Moscow time, fixed UTC+03:00',
+  timeZone: ZONE,
   sources: async (options = {}) => {
     const input = resolveInput(skab, options);
     const stats = options.stats ?? newLoadStats();
