@@ -1,5 +1,5 @@
 export { tf } from './tf.js';
-export { DEFAULT_ENCODER, outputSize, type EncoderConfig, type EncoderKind, type ModelConfig } from './architecture/config.js';
+export { DEFAULT_ENCODER, linearPathOf, outputSize, type EncoderConfig, type EncoderKind, type LinearPath, type ModelConfig } from './architecture/config.js';
 export { MultiTaskModel, decode, type TaskPrediction } from './architecture/model.js';
 export * from './weighting/index.js';
 export { fromWindowSets, selectRows, batches, batchRows, stepsPerEpoch, labelCounts, splitRows, shareData, toBatch, disposeBatch, type Batch, type BatchRows, type InputData, type LabelData, type MultiTaskData, type WindowsPerEpoch } from './training/data.js';

@@ -27,7 +27,21 @@ export interface ModelConfig {
   lookback: number;
   encoder: EncoderConfig;
   headHidden: number;
+  /**
+   * The linear autoregressive path of each head: W · (the task's whole input window) added to its output.
+   * none (default, and every model saved before it): network only. highway: network + linear path, so the
+   * network learns what a linear model on the same lags cannot (LSTNet's highway, DLinear's linear
+   * layer); the linear path is what carries to new periods and sites. only: the linear model alone
+   * (no stems, encoder or MLP): the linear autoregressive reference, trained and decoded like the network.
+   */
+  linear?: LinearPath;
   seed: number;
+}
+
+export type LinearPath = 'none' | 'highway' | 'only';
+
+export function linearPathOf(config: Pick<ModelConfig, 'linear'>): LinearPath {
+  return config.linear ?? 'none';
 }
 
 /** Default encoder, chosen by the measured comparison in packages/model/BENCHMARKS.md. */
@@ -49,6 +63,7 @@ export function validateConfig(config: ModelConfig): void {
   if (config.tasks.length === 0) throw new Error('a model needs at least one task');
   if (lookback % encoder.patch !== 0) throw new Error(`lookback ${lookback} is not a multiple of the patch length ${encoder.patch}`);
   if (encoder.kind === 'transformer' && encoder.dModel % encoder.heads !== 0) throw new Error('dModel must be divisible by heads');
+  if (linearPathOf(config) === 'only' && Object.keys(config.inputs).length !== 1) throw new Error('a linear-only model reads exactly one input');
   const names = new Set<string>();
   for (const t of config.tasks) {
     if (names.has(t.name)) throw new Error(`duplicate task ${t.name}`);

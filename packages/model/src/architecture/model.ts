@@ -1,6 +1,7 @@
 import type { TaskDefinition } from '@headstream/core';
+import type { LinearPath } from './config.js';
 import { tf, type Tensor } from '../tf.js';
-import { inputOf, outputSize, validateConfig, type ModelConfig } from './config.js';
+import { inputOf, linearPathOf, outputSize, validateConfig, type ModelConfig } from './config.js';
 import { applyEncoder, createEncoder } from './encoders.js';
 import { applyHead, createHead } from './heads.js';
 import { flopCounter } from './ops.js';
@@ -35,9 +36,20 @@ export class MultiTaskModel {
     validateConfig(config);
     this.tasks = config.tasks;
     this.params = new ParamStore(config.seed);
-    createStems(this.params, config);
-    createEncoder(this.params, config.encoder, config.lookback / config.encoder.patch);
-    for (const t of config.tasks) createHead(this.params, t, config.encoder.dModel, config.headHidden);
+    const linear = linearPathOf(config);
+    if (linear !== 'only') {
+      createStems(this.params, config);
+      createEncoder(this.params, config.encoder, config.lookback / config.encoder.patch);
+    }
+    for (const t of config.tasks) {
+      const features = config.inputs[inputOf(config, t)]?.features ?? 0;
+      createHead(this.params, t, { dModel: config.encoder.dModel, hidden: config.headHidden, lookback: config.lookback, features, linear });
+    }
+  }
+
+  /** The heads' linear autoregressive path (ModelConfig.linear). */
+  get linear(): LinearPath {
+    return linearPathOf(this.config);
   }
 
   static create(config: ModelConfig): MultiTaskModel {
@@ -60,9 +72,18 @@ export class MultiTaskModel {
     return Object.keys(this.config.inputs).filter((i) => used.has(i));
   }
 
-  /** Stems per input, concatenated along the batch, then the encoder once: rep [B, tokens, d]. */
+  /**
+   * Stems per input, concatenated along the batch, then the encoder once: rep [B, tokens, d]. A linear-only
+   * model has no trunk: rep is its one input window.
+   */
   forwardShared(inputs: Record<string, Tensor>): { rep: Tensor; rows: RowMap } {
     const rows: RowMap = {};
+    if (this.linear === 'only') {
+      const [name] = Object.keys(this.config.inputs) as [string];
+      const x = inputs[name];
+      if (!x || x.shape[0] === 0) throw new Error('empty batch');
+      return { rep: x, rows: { [name]: { start: 0, size: x.shape[0] ?? 0 } } };
+    }
     const parts: Tensor[] = [];
     let start = 0;
     for (const name of Object.keys(this.config.inputs)) {
@@ -77,8 +98,9 @@ export class MultiTaskModel {
     return { rep: applyEncoder(this.params, this.config.encoder, tokens), rows };
   }
 
-  forwardHead(task: TaskDefinition, rep: Tensor): Tensor {
-    return applyHead(this.params, task, rep);
+  /** Task head on its rows of the representation; `x` = the same rows of the task's input window (the linear path reads it). */
+  forwardHead(task: TaskDefinition, rep: Tensor, x?: Tensor): Tensor {
+    return applyHead(this.params, task, rep, x, this.linear);
   }
 
   /** Parameters every task of the model trains: stems and encoder. */
@@ -109,7 +131,7 @@ export class MultiTaskModel {
         const { rep, rows } = this.forwardShared(inputs);
         for (const t of defs) {
           const r = rows[this.inputOf(t)];
-          if (r) this.forwardHead(t, tf.slice(rep, [r.start], [r.size]));
+          if (r) this.forwardHead(t, tf.slice(rep, [r.start], [r.size]), inputs[this.inputOf(t)]);
         }
       });
       return flopCounter.flops;
@@ -139,7 +161,7 @@ export class MultiTaskModel {
         const outs = tf.tidy(() => {
           const xt = tf.tensor3d(x.subarray(s * per, (s + size) * per), [size, this.config.lookback, f]);
           const { rep } = this.forwardShared({ [name]: xt });
-          return defs.filter((t) => this.inputOf(t) === name).map((t) => [t.name, this.forwardHead(t, rep)] as const);
+          return defs.filter((t) => this.inputOf(t) === name).map((t) => [t.name, this.forwardHead(t, rep, xt)] as const);
         });
         for (const [task, out] of outs) {
           raw.get(task)?.push(out.dataSync() as Float32Array);

@@ -55,11 +55,21 @@ export function writeWeights(model: MultiTaskModel, layout: ParamLayout, weights
   });
 }
 
+function checkDecay(decay: number): number {
+  if (!(decay >= 0 && decay < 1)) throw new Error(`averageDecay ${decay} is not in [0, 1)`);
+  return decay;
+}
+
 export interface AdamOptions {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /**
+   * Decay of an exponential moving average of the weights after each update (0 = none). The average,
+   * not the last iterate, is what generalises: the last mini-batches' noise averages out (Polyak).
+   */
+  averageDecay?: number;
 }
 
 /**
@@ -77,12 +87,31 @@ export class Adam {
   private m: Float64Array | undefined;
   private v: Float64Array | undefined;
   private t = 0;
+  private averageDecay: number;
+  private average: Float64Array | undefined;
+  private averaged = 0;
 
   constructor(options: AdamOptions = {}) {
     this.learningRate = options.learningRate ?? 1e-3;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-7;
+    this.averageDecay = checkDecay(options.averageDecay ?? 0);
+  }
+
+  /** The bias-corrected moving average of the weights since the last reset (undefined without averaging or updates). */
+  averageWeights(): Float32Array | undefined {
+    const a = this.average;
+    if (!a || this.averaged === 0) return undefined;
+    const c = 1 - this.averageDecay ** this.averaged;
+    return Float32Array.from(a, (x) => x / c);
+  }
+
+  /** Starts the average afresh (a new training phase), optionally with another decay. */
+  resetAverage(decay = this.averageDecay): void {
+    this.averageDecay = checkDecay(decay);
+    this.average = undefined;
+    this.averaged = 0;
   }
 
   get steps(): number {
@@ -110,6 +139,16 @@ export class Adam {
       m[i] = mi;
       v[i] = vi;
       weights[i] = (weights[i] ?? 0) - (this.learningRate * (mi / c1)) / (Math.sqrt(vi / c2) + this.epsilon);
+    }
+    if (this.averageDecay > 0) {
+      if (!this.average || this.average.length !== weights.length) {
+        this.average = new Float64Array(weights.length);
+        this.averaged = 0;
+      }
+      const a = this.average;
+      const d = this.averageDecay;
+      for (let i = 0; i < weights.length; i++) a[i] = d * (a[i] ?? 0) + (1 - d) * (weights[i] ?? 0);
+      this.averaged++;
     }
   }
 

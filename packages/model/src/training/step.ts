@@ -118,7 +118,8 @@ export function computeGradients(model: MultiTaskModel, batch: Batch, tasks: rea
     if (!labels) return tf.scalar(0);
     const [b, p, d] = rep.shape as [number, number, number];
     const rows = start === 0 && size === b ? rep : tf.slice(rep, [start, 0, 0], [size, p, d]);
-    return taskLoss(t, model.forwardHead(t, rows), labels, request.denominators?.[k]);
+    // A task's rows of rep are its whole input tensor (forwardShared stacks the inputs whole).
+    return taskLoss(t, model.forwardHead(t, rows, batch.inputs[model.inputOf(t)]), labels, request.denominators?.[k]);
   };
 
   if (request.gradientsOn === 'parameters') {

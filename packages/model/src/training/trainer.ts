@@ -5,9 +5,9 @@ import { Rng } from '../rng.js';
 import { createStrategy } from '../weighting/index.js';
 import type { StrategyName, WeightingStrategy } from '../weighting/types.js';
 import { batchRows, disposeBatch, stepsPerEpoch, toBatch, type MultiTaskData, type WindowsPerEpoch } from './data.js';
-import { Adam } from './optimizer.js';
+import { Adam, writeWeights } from './optimizer.js';
 import type { DataParallel } from './parallel.js';
-import { trainStep, type StepResult } from './step.js';
+import { layoutOf, trainStep, type StepResult } from './step.js';
 import { conflictFromGram, meanConflict, type GradientConflict, type GradientSite, type TrainingEvent } from './telemetry.js';
 
 export type Regime = 'joint' | 'sequential';
@@ -26,6 +26,12 @@ export interface TrainOptions {
   windowsPerEpoch?: WindowsPerEpoch;
   /** Floor of the cosine schedule as a fraction of `learningRate` (default 0.05). */
   minLearningRateFactor?: number;
+  /**
+   * End on a moving average of the weights (Adam's averageDecay) instead of the last iterate: the share of
+   * each phase's steps the average spans (decay 1 − 1/(share × steps)), so a model trained on four tasks'
+   * steps averages over the same share of its training as a single-task one. 0 / absent: the last iterate.
+   */
+  weightAverage?: number;
   /** A name (fresh strategy per phase) or an instance (caller keeps its state). Default equal. */
   strategy?: StrategyName | WeightingStrategy;
   /** joint: all tasks, one combined loss. sequential: one task after another on the same encoder. */
@@ -76,6 +82,8 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   const rng = new Rng(options.seed ?? model.config.seed);
   const baseRate = options.learningRate ?? 3e-3;
   const optimizer = new Adam({ learningRate: baseRate });
+  const share = options.weightAverage ?? 0;
+  if (!(share >= 0 && share <= 1)) throw new Error(`weightAverage ${share} is not a share of the steps in [0, 1]`);
   const floor = baseRate * (options.minLearningRateFactor ?? 0.05);
   const history: EpochSummary[] = [];
   const started = performance.now();
@@ -85,6 +93,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
     const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
     const taskNames = phase.map((t) => t.name);
     const epochSteps = stepsPerEpoch(data, options.batchSize ?? 256, taskNames, options.windowsPerEpoch);
+    optimizer.resetAverage(share > 0 ? 1 - 1 / Math.max(1, share * epochSteps * options.epochs) : 0);
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
       const sums = new Array<number>(phase.length).fill(0);
@@ -96,7 +105,11 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
         optimizer.learningRate = options.schedule === 'constant' ? baseRate : cosineRate(epoch * epochSteps + steps, options.epochs * epochSteps, baseRate, floor);
         const every = options.telemetryEvery ?? 0;
         const sampled = every > 0 && step % every === 0;
-        const stepOptions = { gradientsOn: options.gradientsOn ?? 'representation', wantGram: sampled } as const;
+        // Per-task gradients on the parameters cost one backward pass per task: take them only on sampled
+        // steps or for a strategy that combines gradients; every other step is one pass of the summed loss
+        // (representation mode without a Gram matrix), the same update for a loss-weighting strategy.
+        const site = options.gradientsOn ?? 'representation';
+        const stepOptions = { gradientsOn: sampled || strategy.needsGradients ? site : 'representation', wantGram: sampled } as const;
         let r: StepResult;
         if (options.parallel) r = options.parallel.step(model, data, rows, phase, strategy, optimizer, stepOptions);
         else {
@@ -148,6 +161,8 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
         strategyState: strategy.state(),
       });
     }
+    const average = optimizer.averageWeights();
+    if (average) writeWeights(model, layoutOf(model), average);
   }
   const strategyName = typeof options.strategy === 'object' ? options.strategy.name : (options.strategy ?? 'equal');
   return { strategy: strategyName, regime, history, steps: step, seconds: (performance.now() - started) / 1000 };
