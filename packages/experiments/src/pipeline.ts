@@ -4,6 +4,7 @@ import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, train, ty
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
+import { runFoldStudy, type FoldStudy } from './fold-study.js';
 import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type TaskSplit } from './splits.js';
 
 export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   mode: 'quick' | 'full';
   datasetsDir?: string;
   seed?: number;
+  /** Seeds of the fold study (default: full the seed and the next, quick the seed). */
+  foldSeeds?: readonly number[];
   strategies?: readonly StrategyName[];
   log?: (line: string) => void;
 }
@@ -70,8 +73,10 @@ export interface Results {
     node: string;
     backend: string;
     settings: Settings;
-    seconds: { total: number; load: number; sweep: number; cv: number };
+    seconds: { total: number; load: number; sweep: number; cv: number; folds: number };
   };
+  /** Rolling-origin folds of every task: shared, served, single-task, linear reference and baselines, per seed. */
+  folds: FoldStudy;
   protocol: Record<TaskName, { describe: string; train: number; validation: number; features: number; intervalMs: number; horizons?: number[] }>;
   fold: Fold;
   single: Record<TaskName, { trainSeconds: number; parameters: number; flopsPerWindow: number; score: Omit<TaskScoreJSON, 'predictions' | 'anomaly'> }>;
@@ -204,6 +209,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   for (const m of Object.values(singleModels)) m.dispose();
 
   const cv = settings.cv ? crossValidate(frames, fold, settings, seed, log) : null;
+  const folds = runFoldStudy(frames, settings, options.foldSeeds ?? (options.mode === 'full' ? [seed, seed + 1] : [seed]), log);
   const tEnd = performance.now();
   const cpu = cpus();
   return {
@@ -215,8 +221,9 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
       node: process.version,
       backend,
       settings,
-      seconds: { total: (tEnd - t0) / 1000, load: (tLoad - t0) / 1000, sweep: (tSweep - tLoad) / 1000, cv: cv?.seconds ?? 0 },
+      seconds: { total: (tEnd - t0) / 1000, load: (tLoad - t0) / 1000, sweep: (tSweep - tLoad) / 1000, cv: cv?.seconds ?? 0, folds: folds.seconds },
     },
+    folds,
     protocol: Object.fromEntries(
       TASK_ORDER.map((t) => {
         const def = PROTOCOL_TASKS[t];

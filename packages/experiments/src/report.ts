@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { TaskName } from '@headstream/core';
+import type { FoldRun } from './fold-study.js';
 import { PAIRS, type ModelRun, type Results } from './pipeline.js';
 import { recipeFor } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -134,6 +136,91 @@ function bestStrategy(r: Results): string {
   return Object.values(r.runs.shared).reduce<ModelRun | undefined>((b, c) => (!b || c.deltaM < b.deltaM ? c : b), undefined)?.strategy ?? 'equal';
 }
 
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+const sd = (xs: readonly number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(xs.length - 1, 1));
+};
+
+type FoldModel = 'served' | 'shared' | 'single' | 'linear' | 'persistence' | 'seasonal_naive';
+const FOLD_MODELS: readonly [FoldModel, string][] = [
+  ['served', 'served (guard)'],
+  ['shared', 'shared (equal)'],
+  ['single', 'single-task'],
+  ['linear', 'linear autoregressive (same inputs, pinball loss)'],
+  ['persistence', 'persistence'],
+  ['seasonal_naive', 'seasonal naive (1 day)'],
+];
+
+/** Headline value (MAE, or macro-F1) and, for fault, anomaly-F1, of one model on one task of a fold run. */
+function foldValue(run: FoldRun, t: TaskName, model: FoldModel, anomaly = false): number {
+  const m = run.tasks[t][model];
+  if ('macro_f1' in m) return anomaly ? m.anomaly_f1 : m.macro_f1;
+  return m.mae;
+}
+
+/** Mean over seeds of a fold; every fold × seed value; selection-fold mean (all but the last). */
+function foldStats(r: Results, t: TaskName, model: FoldModel, anomaly = false): { perFold: number[]; all: number[]; selection: number; last: number } {
+  const study = r.folds;
+  const k = study.folds[t].length;
+  const perFold = Array.from({ length: k }, (_, i) => mean(study.runs.filter((x) => x.fold === i).map((x) => foldValue(x, t, model, anomaly))));
+  const all = study.runs.map((x) => foldValue(x, t, model, anomaly));
+  return { perFold, all, selection: mean(perFold.slice(0, -1)), last: perFold[k - 1] ?? NaN };
+}
+
+/** The rolling-origin sections: folds, cross-fold scores with the linear reference, sharing and cost. */
+function foldSections(r: Results, L: string[]): void {
+  const study = r.folds;
+  const k = Math.min(...TASK_ORDER.map((t) => study.folds[t].length));
+  L.push('## Rolling-origin folds: what to expect on unseen data', '');
+  L.push(`Every task is scored on ${k} folds. Each fold trains on what came before its origin (and, for air quality and fault, on other stations / runs than it validates) and validates on what comes next; scalers are fitted on each fold's training part only. Folds 1–${k - 1} are the **selection folds**: every modelling choice below (see "Choices") was made on them. Fold ${k} — the latest period (for fault, the sweep's held-out runs) — is the **forward check**: the gap between it and the selection folds shows how much the choices were fitted to them. Seeds ${study.seeds.join(', ')}; every cell is the mean over the seeds, "mean ± sd" is over all folds × seeds. Full training budget of the mode (${r.meta.settings.epochs} epochs).`, '');
+  L.push('| task | fold | trains → validates | train windows | validation windows |', '|---|---|---|---|---|');
+  for (const t of TASK_ORDER) study.folds[t].forEach((f, i) => L.push(`| ${t} | ${i + 1}${i === k - 1 ? ' (forward check)' : ''}: ${f.name} | ${f.describe} | ${f.train} | ${f.validation} |`));
+  L.push('');
+  L.push('### Per task across the folds', '');
+  L.push('Regression: MAE (mean over horizons; traffic veh/5 min, air quality µg/m³, throughput MWh/h), lower is better. Fault: macro-F1 over the 4 classes per point (its headline metric, higher is better), and anomaly-F1 per point. Served = what the negative-transfer guard serves for the task on that fold: the shared model, unless it is worse than the single-task model by more than ' + f(study.tolerance * 100, 0) + ' %.', '');
+  L.push(`| task | model | ${Array.from({ length: k }, (_, i) => `fold ${i + 1}`).join(' | ')} | mean ± sd | forward-check gap |`, `|---|---|${Array.from({ length: k }, () => '---').join('|')}|---|---|`);
+  for (const t of TASK_ORDER) {
+    const metrics: [boolean, string][] = t === 'fault' ? [[false, ' (macro-F1)'], [true, ' (anomaly-F1)']] : [[false, '']];
+    for (const [anomaly, suffix] of metrics) {
+      for (const [model, label] of FOLD_MODELS) {
+        if (t === 'fault' && model === 'seasonal_naive') continue;
+        const s = foldStats(r, t, model, anomaly);
+        const name = t === 'fault' && model === 'persistence' ? 'always normal' : label;
+        const gap = s.last - s.selection;
+        L.push(`| ${t}${suffix} | ${model === 'served' ? `**${name}**` : name} | ${s.perFold.map((v) => f(v, t === 'fault' ? 3 : 2)).join(' | ')} | ${f(mean(s.all), t === 'fault' ? 3 : 2)} ± ${f(sd(s.all), t === 'fault' ? 3 : 2)} | ${sgn(gap, t === 'fault' ? 3 : 2)} (${sgn((gap / Math.abs(s.selection)) * 100, 1)} %) |`);
+      }
+    }
+  }
+  L.push('', 'Forward-check gap = fold ' + k + ' minus the mean of the selection folds (for MAE positive = worse, for F1 negative = worse). Part of it is the period itself: persistence\'s own gap is the yardstick.', '');
+
+  L.push('### Served model vs the references (cross-fold means)', '');
+  L.push('| task | served | linear reference | persistence | served vs linear | served vs persistence | served by (folds × seeds) |', '|---|---|---|---|---|---|---|');
+  for (const t of TASK_ORDER) {
+    const served = mean(foldStats(r, t, 'served').all);
+    const lin = mean(foldStats(r, t, 'linear').all);
+    const pers = mean(foldStats(r, t, 'persistence').all);
+    const hib = t === 'fault';
+    const rel = (a: number, b: number) => (Math.abs(b) < 1e-12 ? '—' : `${sgn(((hib ? b - a : a - b) / Math.abs(b)) * 100, 1)} %`);
+    const by = study.runs.map((x) => x.tasks[t].served_by);
+    L.push(`| ${t} | ${f(served, hib ? 3 : 2)} | ${f(lin, hib ? 3 : 2)} | ${f(pers, hib ? 3 : 2)} | ${rel(served, lin)} | ${hib ? '—' : rel(served, pers)} | shared ${by.filter((b) => b === 'shared').length}, single-task ${by.filter((b) => b === 'single').length} |`);
+  }
+  L.push('', '"vs" columns: relative change of the headline metric, negative = the served model is better.', '');
+
+  L.push('### Does sharing pay? Δm% per fold and seed', '');
+  L.push('Δ% per task = (±)(M − M_single)/M_single × 100 on the headline metric, negative = better than the single-task model; Δm% = mean over the four tasks. Plain shared = the four-task model for every task; served = the guard\'s per-task choice.', '');
+  L.push(`| fold | seed | Δm% plain shared | Δm% served | ${TASK_ORDER.map((t) => `${t} Δ% shared → served by`).join(' | ')} |`, `|---|---|---|---|${TASK_ORDER.map(() => '---').join('|')}|`);
+  for (const x of study.runs) L.push(`| ${x.fold + 1} | ${x.seed} | ${sgn(x.deltaM.shared, 2)} | ${sgn(x.deltaM.served, 2)} | ${TASK_ORDER.map((t) => `${sgn(x.delta.shared[t])} → ${x.tasks[t].served_by}`).join(' | ')} |`);
+  L.push(`| **mean** | | ${sgn(mean(study.runs.map((x) => x.deltaM.shared)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.shared)), 2)} | ${sgn(mean(study.runs.map((x) => x.deltaM.served)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.served)), 2)} | ${TASK_ORDER.map((t) => sgn(mean(study.runs.map((x) => x.delta.shared[t] ?? NaN)))).join(' | ')} |`, '');
+
+  L.push('### Training cost: one shared model vs four single-task models', '');
+  L.push(`Same data, same budget, same backend (${r.meta.backend}); the shared model with its gradient-conflict telemetry on (per-task gradients on the shared parameters every ${r.meta.settings.telemetryEvery} steps, as production trains), the single-task models without. Wall-clock seconds on a shared 2-core machine.`, '');
+  L.push('| fold | seed | shared: s | shared: steps | 4 single-task: s | 4 single-task: steps | shared ÷ singles | 4 linear references: s |', '|---|---|---|---|---|---|---|---|');
+  for (const x of study.runs) L.push(`| ${x.fold + 1} | ${x.seed} | ${f(x.seconds.shared, 1)} | ${x.steps.shared} | ${f(x.seconds.single, 1)} | ${x.steps.single} | ${f(x.seconds.shared / x.seconds.single, 2)} | ${f(x.seconds.linear, 1)} |`);
+  const ratio = study.runs.map((x) => x.seconds.shared / x.seconds.single);
+  L.push(`| **mean** | | ${f(mean(study.runs.map((x) => x.seconds.shared)), 1)} | | ${f(mean(study.runs.map((x) => x.seconds.single)), 1)} | | ${f(mean(ratio), 2)} | ${f(mean(study.runs.map((x) => x.seconds.linear)), 1)} |`, '');
+}
+
 /** docs/RESULTS.md from a run's results (every number comes from `r`). */
 export function renderMarkdown(r: Results, command: string): string {
   const L: string[] = [];
@@ -159,6 +246,8 @@ export function renderMarkdown(r: Results, command: string): string {
     L.push(`| ${t} | ${TASK_DATASETS[t]} | ${p.describe} | ${p.train} | ${p.validation} | ${p.features} |`);
   }
   L.push('');
+
+  if (r.folds) foldSections(r, L);
 
   L.push('## Per-task results on the validation splits', '');
   L.push(`Shared = the four-task model with equal weights${best === 'equal' ? ', which is also the best strategy by Δm% here' : ` and with the best strategy by Δm% (**${best}**)`}; single = same architecture, one head, own data. Regression: MAE, RMSE, MAPE (mean over horizons); fault: accuracy, macro-F1 (4 classes, per point), anomaly-F1 (per point, score ≥ 0.5).`, '');

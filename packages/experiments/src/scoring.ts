@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/core';
 import type { FeatureScalers, FeatureSpec, WindowSet } from '@headstream/features';
-import { DEFAULT_ENCODER, fromWindowSets, type EncoderConfig, type ModelConfig, type MultiTaskData, type MultiTaskModel } from '@headstream/model';
+import { DEFAULT_ENCODER, fromWindowSets, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskData, type MultiTaskModel } from '@headstream/model';
 import { modelConfig as trainingModelConfig, scoreTask as trainingScoreTask, type FaultMetricsJSON, type MetricsJSON, type RegressionMetricsJSON, type TaskScore } from '@headstream/training';
 import { PROTOCOL_TASKS } from './protocols.js';
 
@@ -13,8 +13,8 @@ export type HorizonJSON = RegressionMetricsJSON['by_horizon'][number];
 export type TaskScoreJSON = TaskScore;
 
 /** Model config for a subset of the protocol tasks: one input (stem) per task, named after it; one shared encoder. */
-export function modelConfig(tasks: readonly TaskName[], features: Record<string, number>, seed: number, encoder: EncoderConfig = DEFAULT_ENCODER): ModelConfig {
-  return trainingModelConfig(tasks.map((t) => PROTOCOL_TASKS[t]), features, seed, encoder);
+export function modelConfig(tasks: readonly TaskName[], features: Record<string, number>, seed: number, encoder: EncoderConfig = DEFAULT_ENCODER, linear: LinearPath = 'none'): ModelConfig {
+  return trainingModelConfig(tasks.map((t) => PROTOCOL_TASKS[t]), features, seed, encoder, linear);
 }
 
 /** Model data from the tasks' window sets (each set's domain is its task = its input). */

@@ -1,6 +1,6 @@
 import type { TaskDefinition, TaskName } from '@headstream/core';
 import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
-import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type ModelConfig, type MultiTaskModel } from '@headstream/model';
+import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskModel } from '@headstream/model';
 import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from './report.js';
 import { SHARED_LOOKBACK } from './recipes.js';
 
@@ -35,8 +35,9 @@ export function headline(m: MetricsJSON): { value: number; higherIsBetter: boole
 }
 
 /** Model config for some tasks: one input (stem) per task, named after it; one shared encoder. */
-export function modelConfig(definitions: readonly TaskDefinition[], features: Record<string, number>, seed: number, encoder: EncoderConfig = DEFAULT_ENCODER): ModelConfig {
+export function modelConfig(definitions: readonly TaskDefinition[], features: Record<string, number>, seed: number, encoder: EncoderConfig = DEFAULT_ENCODER, linear: LinearPath = 'none'): ModelConfig {
   return {
+    ...(linear === 'none' ? {} : { linear }),
     tasks: definitions.map((d) => structuredClone(d)),
     inputs: Object.fromEntries(definitions.map((d) => [d.name, { features: features[d.name] ?? 0 }])),
     taskInput: Object.fromEntries(definitions.map((d) => [d.name, d.name])),

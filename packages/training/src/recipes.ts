@@ -107,10 +107,11 @@ export const RECIPES: readonly TaskRecipe[] = [
     levels: (s) => s !== 'wind_dir_deg',
     calendar: true,
     fillLimit: SHARED_LOOKBACK,
-    // Inner validation on the training stations and years only (fit 9 stations to 2015-02, score beijing-guanyuan
-    // 2015-03…2016-02, full mode, seeds 1–2): shrink 0.5 was the MAE optimum of {0.4 … 1} for both seeds.
-    transform: { kind: 'change', scale: 1, shrink: 0.5 },
-    allTrainingWindows: false,
+    // Chosen on the selection folds (docs/RESULTS.md, "Choices"): every training window kept (10 stations × years:
+    // 87k–260k, each epoch draws the budget afresh) instead of a fixed 10,000 subsample: MAE −1.5 to −2.3 % on
+    // both folds; with them (and weight averaging) shrink 0.7 had the lowest mean MAE of {0.5, 0.7, 1}.
+    transform: { kind: 'change', scale: 1, shrink: 0.7 },
+    allTrainingWindows: true,
   },
   {
     name: 'machine-deviation',

@@ -60,6 +60,8 @@ export interface HeadlineMetrics {
   single: number | null;
   persistence: number | null;
   seasonal_naive: number | null;
+  /** The linear autoregressive reference (null in versions trained before it). */
+  linear: number | null;
   served_by: ServedBy;
   delta_pct: number;
 }
@@ -78,6 +80,7 @@ function headlineMetrics(report: VersionReport): Partial<Record<TaskName, Headli
       single: headline(r.single, r.metric),
       persistence: headline(r.persistence, r.metric),
       seasonal_naive: headline(r.seasonal_naive, r.metric),
+      linear: r.linear ? headline(r.linear, r.metric) : null,
       served_by: r.served_by,
       delta_pct: r.delta_pct,
     };

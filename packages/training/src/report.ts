@@ -33,6 +33,8 @@ export interface TaskReport {
   single: MetricsJSON;
   persistence: MetricsJSON;
   seasonal_naive: MetricsJSON;
+  /** The linear autoregressive reference on the same windows (same inputs, loss and decoding); absent in versions trained before it. */
+  linear?: MetricsJSON;
   /** The active version's served model for this task, rescored on the same validation windows (null: none active). */
   active: { version: string; served_by: ServedBy; metrics: MetricsJSON } | null;
   /** Shared vs single-task model on the headline metric, % (negative = the shared model is better). */

@@ -48,13 +48,13 @@ function headline(metrics: MetricsJSON | undefined, metric: TaskReport['metric']
 }
 
 function taskRows(report: VersionReport): string[][] {
-  const rows = [['task', 'metric', 'shared', 'single-task', 'persistence', 'seasonal naive', 'active version', 'served by', 'Δ%']];
+  const rows = [['task', 'metric', 'shared', 'single-task', 'linear', 'persistence', 'seasonal naive', 'active version', 'served by', 'Δ%']];
   for (const task of TASK_NAMES) {
     const r = report.task_reports[task];
     if (!r) continue;
     const value = (m: MetricsJSON | undefined) => fixed(headline(m, r.metric), 3);
     const active = r.active === null ? DASH : `${value(r.active.metrics)} (${r.active.version}, ${r.active.served_by})`;
-    rows.push([task, r.metric, value(r.shared), value(r.single), value(r.persistence), value(r.seasonal_naive), active, r.served_by, signed(r.delta_pct, 1)]);
+    rows.push([task, r.metric, value(r.shared), value(r.single), r.linear ? value(r.linear) : DASH, value(r.persistence), value(r.seasonal_naive), active, r.served_by, signed(r.delta_pct, 1)]);
   }
   return rows;
 }

@@ -1,0 +1,112 @@
+import type { TaskName } from '@headstream/core';
+import { prepareTask, type SplitPlan, type SplitSizes } from '@headstream/training';
+import { PROTOCOL_TASKS, TASK_ORDER, type TaskFrames } from './protocols.js';
+import type { AllFrames, TaskSplit } from './splits.js';
+
+/**
+ * Rolling-origin folds: each fold trains on what came before its origin (and, for the site-split tasks,
+ * on other stations / runs) and validates on what comes next. The folds are ordered; the last one is the
+ * latest period (or, for SKAB, the protocol's held-out runs) and is scored only after every modelling
+ * choice was made on the earlier ones: its gap to them estimates how much the choices were fitted to them.
+ */
+export interface TaskFold {
+  task: TaskName;
+  /** Short name: "fold 2: 2013". */
+  name: string;
+  plan: SplitPlan;
+}
+
+/** PeMS: blocks of this many selected days validate; everything before a block trains. */
+export const PEMS_FOLD_DAYS = 5;
+/** Folds per task (the last is the forward check). */
+export const FOLD_COUNT = 3;
+
+const DAY = 86_400_000;
+const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** Local (UTC−8, Jan–Feb 2016 PST) days that hold PeMS flow, as the epoch of their local midnight. */
+function pemsDays(frames: TaskFrames): number[] {
+  const frame = Object.values(frames.frames)[0];
+  if (!frame) throw new Error('no PeMS frame');
+  const flow = frame.values[frame.channels.indexOf('flow')] ?? new Float64Array();
+  const offset = -8 * 3_600_000;
+  const days = new Set<number>();
+  for (let i = 0; i < frame.length; i++) if (Number.isFinite(flow[i])) days.add(Math.floor((frame.start + i * frame.intervalMs + offset) / DAY));
+  return [...days].sort((a, b) => a - b).map((d) => d * DAY - offset);
+}
+
+/** Beijing: the held-out station and the year it validates (training: the other stations, every hour before). */
+export const AIR_FOLDS: readonly { station: string; from: number; to: number }[] = [
+  { station: 'beijing-dingling', from: Date.UTC(2014, 1, 28, 16), to: Date.UTC(2015, 1, 28, 16) },
+  { station: 'beijing-guanyuan', from: Date.UTC(2015, 1, 28, 16), to: Date.UTC(2016, 1, 29, 16) },
+  { station: 'beijing-wanshouxigong', from: Date.UTC(2016, 1, 29, 16), to: Date.UTC(2017, 1, 28, 16) },
+];
+
+/** Gas turbine: each year validates, trained on the years before it. */
+export const TURBINE_FOLDS: readonly number[] = [2012, 2013, 2014];
+
+/** SKAB: within each fault type (runs in numeric order) the runs at these positions mod 4 are held out; the last is the protocol's fold. */
+export const SKAB_FOLD_OFFSETS: readonly number[] = [2, 3, 1];
+
+function skabRuns(frames: TaskFrames, offset: number): string[] {
+  const groups = new Map<number, string[]>();
+  for (const site of Object.keys(frames.frames)) {
+    const type = frames.runType[site] ?? 0;
+    if (type === 0) continue;
+    const g = groups.get(type) ?? [];
+    g.push(site);
+    groups.set(type, g);
+  }
+  const num = (s: string) => Number(/(\d+)$/.exec(s)?.[1] ?? 0);
+  return [...groups.values()].flatMap((g) => g.sort((a, b) => num(a) - num(b)).filter((_, i) => i % 4 === offset)).sort();
+}
+
+/** The task's folds, oldest first. */
+export function taskFolds(task: TaskName, frames: TaskFrames): TaskFold[] {
+  const sites = Object.keys(frames.frames);
+  if (task === 'traffic') {
+    const days = pemsDays(frames);
+    const folds: TaskFold[] = [];
+    for (let k = FOLD_COUNT; k >= 1; k--) {
+      const first = days.length - k * PEMS_FOLD_DAYS;
+      if (first < PEMS_FOLD_DAYS) continue;
+      const from = days[first] ?? 0;
+      const last = days[first + PEMS_FOLD_DAYS - 1] ?? from;
+      const to = last + DAY;
+      folds.push({ task, name: `${iso(from)}…${iso(last)}`, plan: { trainSites: sites, validationSites: sites, trainEnd: from, validationEnd: to, describe: `days before ${iso(from)} train, ${PEMS_FOLD_DAYS} selected days ${iso(from)}…${iso(last)} validate` } });
+    }
+    return folds;
+  }
+  if (task === 'air_quality') {
+    return AIR_FOLDS.filter((f) => sites.includes(f.station)).map((f) => ({
+      task,
+      name: `${f.station.replace('beijing-', '')} ${iso(f.from + DAY).slice(0, 7)}…${iso(f.to).slice(0, 7)}`,
+      plan: { trainSites: sites.filter((s) => s !== f.station), validationSites: [f.station], trainEnd: f.from, validationEnd: f.to, describe: `the other stations before ${iso(f.from + DAY)} train, ${f.station} for the next year validates` },
+    }));
+  }
+  if (task === 'throughput') {
+    return TURBINE_FOLDS.map((year) => {
+      const from = Date.UTC(year, 0, 1);
+      return { task, name: String(year), plan: { trainSites: sites, validationSites: sites, trainEnd: from, validationEnd: Date.UTC(year + 1, 0, 1), describe: `years before ${year} train, ${year} validates` } };
+    });
+  }
+  return SKAB_FOLD_OFFSETS.map((offset, k) => {
+    const held = skabRuns(frames, offset);
+    return {
+      task,
+      name: `runs ${offset} mod 4`,
+      plan: { trainSites: sites.filter((s) => !held.includes(s)), validationSites: held, trainEnd: Infinity, describe: `fold ${k + 1}: ${sites.length - held.length} runs train, ${held.length} validate (${held.join(', ')})` },
+    };
+  });
+}
+
+/** Fold k of every task, prepared (scalers from each fold's training part only). */
+export function foldSplits(frames: AllFrames, k: number, sizes: SplitSizes, tasks: readonly TaskName[] = TASK_ORDER): Record<TaskName, TaskSplit> {
+  const out = {} as Record<TaskName, TaskSplit>;
+  for (const t of tasks) {
+    const fold = taskFolds(t, frames[t])[k];
+    if (!fold) throw new Error(`${t} has no fold ${k + 1}`);
+    out[t] = { ...prepareTask(frames[t], PROTOCOL_TASKS[t], fold.plan, sizes), describe: fold.plan.describe };
+  }
+  return out;
+}
