@@ -101,7 +101,7 @@ export function formatVersion(report: VersionReport, state: VersionState): strin
     ],
     new Set([0, 1]),
   );
-  out.push('', ...table(taskRows(report), new Set([0, 1, 6, 7])));
+  out.push('', ...table(taskRows(report), new Set([0, 1, 7, 8])));
   out.push(
     '',
     ...table([
