@@ -27,7 +27,39 @@ describe('quick results pipeline on the shared data sets', () => {
     // like a single-task model (FLOPs ratio 1); the saving is in parameters (one encoder instead of four).
     expect(results.runs.shared.equal?.inferenceCost.flops).toBeCloseTo(1, 2);
     expect(results.runs.shared.equal?.inferenceCost.parameters).toBeLessThan(0.75);
-  }, 600_000); // 127 s in a clean-clone CI run at load 6–8
+  }, 1_500_000); // 127 s in a clean-clone CI run at load 6–8 before the fold study; 199 s with it on an idle machine
+
+  it('scores every task on three rolling-origin folds: shared, guard-served, single-task, linear reference and baselines', () => {
+    const study = results.folds;
+    expect(study.seeds).toEqual([1]);
+    expect(study.runs.map((r) => r.fold)).toEqual([0, 1, 2]);
+    for (const t of TASK_ORDER) expect(study.folds[t]).toHaveLength(3);
+    // Later folds train on more: every time-split task's training part grows fold by fold.
+    for (const t of ['air_quality', 'throughput'] as const) {
+      const trains = study.folds[t].map((f) => f.train);
+      expect(trains[1]).toBeGreaterThan(trains[0] ?? Infinity);
+      expect(trains[2]).toBeGreaterThan(trains[1] ?? Infinity);
+    }
+    for (const run of study.runs) {
+      expect(run.seconds.shared).toBeGreaterThan(0);
+      expect(run.seconds.single).toBeGreaterThan(0);
+      expect(run.seconds.linear).toBeGreaterThan(0);
+      for (const t of TASK_ORDER) {
+        const s = run.tasks[t];
+        const value = (m: MetricsJSON) => ('macro_f1' in m ? m.macro_f1 : m.mae);
+        // The guard's rule: shared unless worse than the single-task model by more than the tolerance.
+        const worse = 'macro_f1' in s.shared ? (value(s.single) - value(s.shared)) / value(s.single) : (value(s.shared) - value(s.single)) / value(s.single);
+        expect(s.served_by).toBe(worse > study.tolerance ? 'single' : 'shared');
+        expect(s.served).toEqual(s.served_by === 'shared' ? s.shared : s.single);
+        expect(Number.isFinite(value(s.linear))).toBe(true);
+      }
+      // Regression tasks: the network beats persistence on every fold, the four-task model too.
+      for (const t of ['traffic', 'air_quality'] as const) {
+        expect(mae(run.tasks[t].single)).toBeLessThan(mae(run.tasks[t].persistence));
+        expect(mae(run.tasks[t].shared)).toBeLessThan(mae(run.tasks[t].persistence));
+      }
+    }
+  });
 
   it('each task beats its persistence baseline, single-task and shared', () => {
     const s = results.single;
@@ -56,6 +88,9 @@ describe('quick results pipeline on the shared data sets', () => {
     const md = readFileSync(out, 'utf8');
     expect(md).toContain('QUICK run');
     expect(md).toContain('Δm%');
+    expect(md).toContain('## Rolling-origin folds');
+    expect(md).toContain('| traffic | linear autoregressive (same inputs and loss) |');
+    expect(md).toContain('### Training cost: one shared model vs four single-task models');
     const json = JSON.parse(readFileSync(join(dir, 'results', 'results.json'), 'utf8')) as Results;
     expect(json.single.traffic.score.metrics).toEqual(results.single.traffic.score.metrics);
     expect(readFileSync(join(dir, 'results', 'delta-m.svg'), 'utf8')).toMatch(/^<svg /);

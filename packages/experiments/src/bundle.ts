@@ -64,7 +64,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const validation = {} as BundleManifest['validation'];
   const shared = MultiTaskModel.create(modelConfig(TASK_ORDER, features, seed));
   try {
-    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...common, strategy, gradientsOn: 'parameters' });
+    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...common, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters' });
     log(`[train] shared model (${strategy}): ${r.seconds.toFixed(1)} s`);
     const scores = Object.fromEntries(TASK_ORDER.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].spec, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
     for (const t of TASK_ORDER) validation[t] = { shared: scores[t].metrics, single: scores[t].metrics, persistence: scores[t].baselines.persistence };

@@ -74,7 +74,7 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   const shared = MultiTaskModel.create(modelConfig(TASK_ORDER, features, seed));
   const sharedScores = {} as Record<TaskName, ReturnType<typeof score>>;
   try {
-    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...base, strategy: 'equal', gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery });
+    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy: 'equal', gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery });
     seconds.shared = r.seconds;
     steps.shared = r.steps;
     for (const t of TASK_ORDER) sharedScores[t] = score(shared, t);

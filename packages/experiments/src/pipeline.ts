@@ -140,7 +140,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
         tasks,
         splits,
         seed,
-        { ...base, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery },
+        { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery },
         (event) => {
           if (event.type !== 'step' || !event.conflict) return;
           const pairs: Record<string, number> = {};

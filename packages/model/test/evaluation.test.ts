@@ -132,6 +132,28 @@ describe('batchRows', () => {
     // Another epoch, another draw: over epochs the cap reaches windows the first draw left out.
     expect(new Set([...a.factory, ...b.factory]).size).toBeGreaterThan(cap);
   });
+
+  it("batchPer 'input': every step holds a batch of each input; the largest input sets the steps", () => {
+    const { train: sets } = windowSets();
+    const data = fromWindowSets(sets);
+    const [city, factory] = sets as [WindowSet, WindowSet];
+    const tasks = ['traffic', 'air_quality', 'fault', 'throughput'];
+    const steps = stepsPerEpoch(data, 16, tasks, {}, 'input');
+    expect(steps).toBe(Math.ceil(Math.max(city.n, factory.n) / 16));
+    const seen = { city: [] as number[], factory: [] as number[] };
+    let count = 0;
+    for (const rows of batchRows(data, 16, new Rng(1), tasks, {}, 'input')) {
+      count++;
+      expect(rows.city?.length).toBeGreaterThan(0);
+      expect(rows.factory?.length).toBeGreaterThan(0);
+      expect(Math.max(rows.city?.length ?? 0, rows.factory?.length ?? 0)).toBeLessThanOrEqual(16);
+      seen.city.push(...(rows.city ?? []));
+      seen.factory.push(...(rows.factory ?? []));
+    }
+    expect(count).toBe(steps);
+    expect(new Set(seen.city).size).toBe(city.n);
+    expect(new Set(seen.factory).size).toBe(factory.n);
+  });
 });
 
 describe('evaluate', () => {

@@ -81,22 +81,30 @@ export type BatchRows = Record<string, number[]>;
 export type WindowsPerEpoch = Readonly<Record<string, number>>;
 
 /**
+ * What the batch size counts. step: windows per step over all inputs together (each input its share).
+ * input: windows per step of each input, so a step holds a batch of every task (LibMTL's loop) and an
+ * epoch has as many steps as the largest input needs — one shared step then costs about what one
+ * single-task step of each task costs, instead of that many times the steps.
+ */
+export type BatchPer = 'step' | 'input';
+
+/**
  * Mini-batches over all inputs at once: every step takes each input's share of the batch, so one
  * step trains the encoder on city and factory windows together (what makes it one shared model).
  * An input capped by `perEpoch` contributes a fresh random draw of that many windows each epoch: a large
  * window set then adds variety without adding steps.
  */
-export function* batchRows(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[], perEpoch: WindowsPerEpoch = {}): Generator<BatchRows> {
+export function* batchRows(data: MultiTaskData, batchSize: number, rng: Rng, tasks: readonly string[], perEpoch: WindowsPerEpoch = {}, per: BatchPer = 'step'): Generator<BatchRows> {
   const names = inputsOf(data, tasks);
-  const steps = stepsPerEpoch(data, batchSize, tasks, perEpoch);
+  const steps = stepsPerEpoch(data, batchSize, tasks, perEpoch, per);
   if (steps === 0) return;
   const perms = Object.fromEntries(names.map((n) => [n, rng.permutation(data.inputs[n]?.n ?? 0).slice(0, epochWindows(data, n, perEpoch))]));
   for (let s = 0; s < steps; s++) {
     const rows: BatchRows = {};
     for (const n of names) {
       const perm = perms[n] ?? [];
-      const share = Math.ceil(perm.length / steps);
-      rows[n] = perm.slice(s * share, (s + 1) * share);
+      // Even shares (sizes differ by at most one): no input runs dry before the last step.
+      rows[n] = perm.slice(Math.floor((s * perm.length) / steps), Math.floor(((s + 1) * perm.length) / steps));
     }
     yield rows;
   }
@@ -114,8 +122,9 @@ function epochWindows(data: MultiTaskData, input: string, perEpoch: WindowsPerEp
 }
 
 /** Mini-batches per epoch that `batchRows` yields (0 when no input holds windows). */
-export function stepsPerEpoch(data: MultiTaskData, batchSize: number, tasks: readonly string[], perEpoch: WindowsPerEpoch = {}): number {
-  const total = inputsOf(data, tasks).reduce((a, n) => a + epochWindows(data, n, perEpoch), 0);
+export function stepsPerEpoch(data: MultiTaskData, batchSize: number, tasks: readonly string[], perEpoch: WindowsPerEpoch = {}, per: BatchPer = 'step'): number {
+  const counts = inputsOf(data, tasks).map((n) => epochWindows(data, n, perEpoch));
+  const total = per === 'step' ? counts.reduce((a, c) => a + c, 0) : Math.max(0, ...counts);
   return total === 0 ? 0 : Math.max(1, Math.ceil(total / batchSize));
 }
 

@@ -4,7 +4,7 @@ import { MultiTaskModel } from '../architecture/model.js';
 import { Rng } from '../rng.js';
 import { createStrategy } from '../weighting/index.js';
 import type { StrategyName, WeightingStrategy } from '../weighting/types.js';
-import { batchRows, disposeBatch, stepsPerEpoch, toBatch, type MultiTaskData, type WindowsPerEpoch } from './data.js';
+import { batchRows, disposeBatch, stepsPerEpoch, toBatch, type BatchPer, type MultiTaskData, type WindowsPerEpoch } from './data.js';
 import { Adam, writeWeights } from './optimizer.js';
 import type { DataParallel } from './parallel.js';
 import { layoutOf, trainStep, type StepResult } from './step.js';
@@ -24,6 +24,8 @@ export interface TrainOptions {
   schedule?: 'constant' | 'cosine';
   /** Cap on the windows each epoch draws per input (a fresh random draw each epoch); default all. */
   windowsPerEpoch?: WindowsPerEpoch;
+  /** What `batchSize` counts: windows per step (default) or per input per step (see BatchPer). */
+  batchPer?: BatchPer;
   /** Floor of the cosine schedule as a fraction of `learningRate` (default 0.05). */
   minLearningRateFactor?: number;
   /**
@@ -92,7 +94,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   for (const phase of phases) {
     const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
     const taskNames = phase.map((t) => t.name);
-    const epochSteps = stepsPerEpoch(data, options.batchSize ?? 256, taskNames, options.windowsPerEpoch);
+    const epochSteps = stepsPerEpoch(data, options.batchSize ?? 256, taskNames, options.windowsPerEpoch, options.batchPer);
     optimizer.resetAverage(share > 0 ? 1 - 1 / Math.max(1, share * epochSteps * options.epochs) : 0);
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
@@ -101,7 +103,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
       let steps = 0;
       let samples = 0;
       const conflicts: GradientConflict[] = [];
-      for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames, options.windowsPerEpoch)) {
+      for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames, options.windowsPerEpoch, options.batchPer)) {
         optimizer.learningRate = options.schedule === 'constant' ? baseRate : cosineRate(epoch * epochSteps + steps, options.epochs * epochSteps, baseRate, floor);
         const every = options.telemetryEvery ?? 0;
         const sampled = every > 0 && step % every === 0;
