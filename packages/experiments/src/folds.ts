@@ -1,7 +1,7 @@
 import type { TaskName } from '@headstream/core';
 import { prepareTask, type SplitPlan, type SplitSizes } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER, type TaskFrames } from './protocols.js';
-import type { AllFrames, TaskSplit } from './splits.js';
+import { faultRunsAt, type AllFrames, type TaskSplit } from './splits.js';
 
 /**
  * Rolling-origin folds: each fold trains on what came before its origin (and, for the site-split tasks,
@@ -48,19 +48,6 @@ export const TURBINE_FOLDS: readonly number[] = [2012, 2013, 2014];
 /** SKAB: within each fault type (runs in numeric order) the runs at these positions mod 4 are held out; the last is the protocol's fold. */
 export const SKAB_FOLD_OFFSETS: readonly number[] = [2, 3, 1];
 
-function skabRuns(frames: TaskFrames, offset: number): string[] {
-  const groups = new Map<number, string[]>();
-  for (const site of Object.keys(frames.frames)) {
-    const type = frames.runType[site] ?? 0;
-    if (type === 0) continue;
-    const g = groups.get(type) ?? [];
-    g.push(site);
-    groups.set(type, g);
-  }
-  const num = (s: string) => Number(/(\d+)$/.exec(s)?.[1] ?? 0);
-  return [...groups.values()].flatMap((g) => g.sort((a, b) => num(a) - num(b)).filter((_, i) => i % 4 === offset)).sort();
-}
-
 /** The task's folds, oldest first. */
 export function taskFolds(task: TaskName, frames: TaskFrames): TaskFold[] {
   const sites = Object.keys(frames.frames);
@@ -91,7 +78,7 @@ export function taskFolds(task: TaskName, frames: TaskFrames): TaskFold[] {
     });
   }
   return SKAB_FOLD_OFFSETS.map((offset, k) => {
-    const held = skabRuns(frames, offset);
+    const held = faultRunsAt(frames, offset);
     return {
       task,
       name: `runs ${offset} mod 4`,

@@ -387,7 +387,7 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push('', 'Gradient cosine between tasks over training:', '', '![cosine](results/cosine-equal.svg)', '', '![cosine by strategy](results/cosine-by-strategy.svg)', '');
   L.push('## Protocol notes and limits', '');
   L.push(`- Strategy sweep: one fold — Beijing held-out station ${r.fold.airStation}; SKAB held-out runs ${r.fold.faultRuns.join(', ')} (every 4th run of each fault type). ${r.cv ? 'Leave-one-station-out (11 folds) and leave-one-run-out (34 folds) are run for the single-task models only' : 'Quick run: no cross-validation'}: 6 strategies × 3 models × 45 folds does not fit the time budget on this CPU.`);
-  L.push('- Each number is from one seed; with ≤ a few thousand validation windows, Δ% of a few percent are within run-to-run noise (seeds, subsampling). Timings are wall-clock on a shared 2-core VM.');
+  L.push(`- The strategy sweep and the single-fold tables are from one seed; the fold study from ${r.folds ? r.folds.seeds.length : 1} (its sd shows the spread over folds and seeds). With ≤ a few thousand validation windows, Δ% of a few percent are within run-to-run noise (seeds, subsampling). Timings are wall-clock on a shared 2-core VM.`);
   L.push('- PeMS: only train.csv is shared (the March test split is held out), so no number here is on the published test split.');
   L.push('- Gas turbine times are synthetic (row order), so no calendar channels; the 2014 file validates, per the data set\'s own protocol.');
   const tm = r.single.throughput.score.metrics;

@@ -37,6 +37,11 @@ export async function loadAllFrames(datasetsDir?: string): Promise<AllFrames> {
  * second is held out — valve1 1/5/9/13, valve2 1, other 2/6/10/14 — 9 of 34 runs, every fault type present.
  */
 export function defaultFaultRuns(frames: TaskFrames): string[] {
+  return faultRunsAt(frames, 1);
+}
+
+/** Within each fault type (runs in numeric order), the runs at position `offset` mod 4 (the rolling folds use 2, 3, 1). */
+export function faultRunsAt(frames: TaskFrames, offset: number): string[] {
   const groups = new Map<number, string[]>();
   for (const site of Object.keys(frames.frames)) {
     const type = frames.runType[site] ?? 0;
@@ -46,7 +51,7 @@ export function defaultFaultRuns(frames: TaskFrames): string[] {
     groups.set(type, g);
   }
   const num = (s: string) => Number(/(\d+)$/.exec(s)?.[1] ?? 0);
-  return [...groups.values()].flatMap((g) => g.sort((a, b) => num(a) - num(b)).filter((_, i) => i % 4 === 1)).sort();
+  return [...groups.values()].flatMap((g) => g.sort((a, b) => num(a) - num(b)).filter((_, i) => i % 4 === offset)).sort();
 }
 
 export function defaultFold(frames: AllFrames): Fold {
