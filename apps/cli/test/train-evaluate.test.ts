@@ -27,9 +27,10 @@ describe('headstream train --from-datasets / evaluate', () => {
   }, TRAIN_MS + 30_000);
 
   it('saves the shared model, four single-task models and a manifest', () => {
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }> };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; linear?: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }> };
     expect(manifest.format).toBe('headstream-experiment-bundle/2');
     expect(Object.keys(manifest.single).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
+    expect(Object.keys(manifest.linear ?? {}).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
     if (ci) expect(shared.backend).toBe('tensorflow');
     expect(shared.config.tasks).toHaveLength(4);
@@ -39,13 +40,13 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect((shared as unknown as { features: Record<string, { spec: { version: number } }> }).features.throughput?.spec.version).toBe(2);
   });
 
-  it('evaluate --json prints one object with metrics, baselines and the single-task model', async () => {
+  it('evaluate --json prints one object with metrics, baselines, the single-task model and the linear reference', async () => {
     const run = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine', '--json'], {}, EVALUATE_MS);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as Record<string, Record<string, Record<string, unknown>> & { task: string; n: number }>;
     expect(r.task).toBe('throughput');
     expect(r.n).toBeGreaterThan(7000);
-    for (const m of [r.metrics, r.baselines?.persistence, r.baselines?.seasonal_naive, r.single_task]) {
+    for (const m of [r.metrics, r.baselines?.persistence, r.baselines?.seasonal_naive, r.single_task, r.linear]) {
       expect(Object.keys(m ?? {}).sort()).toEqual(['by_horizon', 'mae', 'mape', 'rmse']);
     }
     expect(Number(r.metrics?.mae)).toBeGreaterThan(0);
@@ -62,6 +63,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/shared model\s+\d/);
     expect(table.stdout).toContain('persistence');
+    expect(table.stdout).toMatch(/linear reference\s+\d/);
   }, 2 * EVALUATE_MS + 30_000);
 
   it.each([

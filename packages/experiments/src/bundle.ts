@@ -20,10 +20,12 @@ export interface BundleManifest {
   /** Model directories, relative to the bundle. */
   shared: string;
   single: Record<TaskName, string>;
+  /** The linear autoregressive reference of each task (absent in bundles trained before it). */
+  linear?: Record<TaskName, string>;
   /** protocol: the published protocols' splits (held-out station, runs, year); time: the last 20 % of each task's span validates. */
   split: 'protocol' | 'time';
   tasks: Record<TaskName, { dataset: string; recipe: string; train: number; validation: number; describe: string }>;
-  validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON }>;
+  validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON; linear?: MetricsJSON }>;
 }
 
 export interface TrainBundleOptions {
@@ -83,6 +85,16 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     } finally {
       model.dispose();
     }
+    // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
+    const linear = MultiTaskModel.create(modelConfig([t], features, seed, undefined, 'only'));
+    try {
+      train(linear, modelData([splits[t].train]), { ...common, strategy: 'equal' });
+      const s = scoreTask(linear, t, splits[t].validation, splits[t].spec, splits[t].scalers);
+      validation[t].linear = s.metrics;
+      await saveModel(linear, join(options.out, `linear-${t}`), info([t], 'equal', { [t]: s.metrics }));
+    } finally {
+      linear.dispose();
+    }
   }
   const manifest: BundleManifest = {
     format: MANIFEST_FORMAT,
@@ -93,6 +105,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     split,
     shared: 'shared',
     single: Object.fromEntries(TASK_ORDER.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
+    linear: Object.fromEntries(TASK_ORDER.map((t) => [t, `linear-${t}`])) as Record<TaskName, string>,
     tasks: Object.fromEntries(
       TASK_ORDER.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
     ) as BundleManifest['tasks'],
@@ -119,6 +132,8 @@ export interface EvaluationJSON {
   metrics: MetricsJSON;
   baselines: { persistence: MetricsJSON; seasonal_naive: MetricsJSON };
   single_task: MetricsJSON;
+  /** The bundle's linear autoregressive reference (absent when the bundle predates it). */
+  linear?: MetricsJSON;
 }
 
 export async function readManifest(dir: string): Promise<BundleManifest> {
@@ -163,7 +178,9 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
   };
   const shared = await score(manifest.shared);
   const single = await score(manifest.single[task]);
-  return { task, n: shared.n, metrics: shared.metrics, baselines: shared.baselines, single_task: single.metrics };
+  const linearDir = manifest.linear?.[task];
+  const linear = linearDir ? await score(linearDir) : undefined;
+  return { task, n: shared.n, metrics: shared.metrics, baselines: shared.baselines, single_task: single.metrics, ...(linear ? { linear: linear.metrics } : {}) };
 }
 
 /** A readable table of an evaluation (no --json). */
@@ -171,6 +188,7 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const rows: [string, MetricsJSON][] = [
     ['shared model', e.metrics],
     ['single-task model', e.single_task],
+    ...(e.linear ? ([['linear reference', e.linear]] as [string, MetricsJSON][]) : []),
     [e.task === 'fault' ? 'persistence (normal)' : 'persistence', e.baselines.persistence],
     ['seasonal naive', e.baselines.seasonal_naive],
   ];
