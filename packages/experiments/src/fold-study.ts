@@ -1,7 +1,7 @@
 import type { TaskName } from '@headstream/core';
-import { deltaM, MultiTaskModel, train, type TaskScore } from '@headstream/model';
+import { deltaM, MultiTaskModel, train } from '@headstream/model';
 import { DEFAULT_GUARD_TOLERANCE, relativeWorse, trainOptions, type Settings } from '@headstream/training';
-import { foldSplits, taskFolds } from './folds.js';
+import { prepareFold, taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
 import type { AllFrames, TaskSplit } from './splits.js';
@@ -40,24 +40,23 @@ export interface FoldStudy {
   seconds: number;
 }
 
-const toTaskScore = (m: MetricsJSON): TaskScore => headline(m);
-
 /**
  * Every fold × seed: the four-task model (equal weights, telemetry on as in production), each task's
  * single-task network and its linear reference, the naive baselines, and the guard's served choice.
  */
 export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: readonly number[], log: (line: string) => void): FoldStudy {
   const t0 = performance.now();
-  const counts = TASK_ORDER.map((t) => taskFolds(t, frames[t]).length);
-  const k = Math.min(...counts);
+  const plans = Object.fromEntries(TASK_ORDER.map((t) => [t, taskFolds(t, frames[t])])) as Record<TaskName, TaskFold[]>;
+  const k = Math.min(...TASK_ORDER.map((t) => plans[t].length));
   const folds = {} as FoldStudy['folds'];
   for (const t of TASK_ORDER) folds[t] = [];
   const runs: FoldRun[] = [];
   for (let fold = 0; fold < k; fold++) {
-    const splits = foldSplits(frames, fold, settings.sizes);
+    const splits = {} as Record<TaskName, TaskSplit>;
     for (const t of TASK_ORDER) {
-      const f = taskFolds(t, frames[t])[fold];
-      folds[t].push({ name: f?.name ?? String(fold + 1), describe: splits[t].describe, train: splits[t].train.n, validation: splits[t].validation.n });
+      const plan = plans[t][fold] as TaskFold;
+      splits[t] = prepareFold(frames[t], plan, settings.sizes);
+      folds[t].push({ name: plan.name, describe: splits[t].describe, train: splits[t].train.n, validation: splits[t].validation.n });
     }
     for (const seed of seeds) runs.push(runFold(splits, fold, seed, settings, log));
   }
@@ -101,9 +100,9 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
       linear.dispose();
     }
   }
-  const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, toTaskScore(tasks[t].single)]));
-  const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, toTaskScore(tasks[t].shared)])), stl);
-  const dServed = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, toTaskScore(tasks[t].served)])), stl);
+  const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].single)]));
+  const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].shared)])), stl);
+  const dServed = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].served)])), stl);
   const h = (m: MetricsJSON) => headline(m).value.toFixed(3);
   log(`[results] fold ${fold + 1} seed ${seed}: ${TASK_ORDER.map((t) => `${t} shared ${h(tasks[t].shared)} single ${h(tasks[t].single)} linear ${h(tasks[t].linear)} persistence ${h(tasks[t].persistence)}`).join('; ')}; Δm shared ${dShared.deltaM.toFixed(2)}% served ${dServed.deltaM.toFixed(2)}%; ${seconds.shared.toFixed(0)} s shared vs ${seconds.single.toFixed(0)} s single`);
   return { fold, seed, tasks, delta: { shared: dShared.perTask, served: dServed.perTask }, deltaM: { shared: dShared.deltaM, served: dServed.deltaM }, seconds, steps };

@@ -1,7 +1,7 @@
 import type { TaskName } from '@headstream/core';
 import { prepareTask, type SplitPlan, type SplitSizes } from '@headstream/training';
-import { PROTOCOL_TASKS, TASK_ORDER, type TaskFrames } from './protocols.js';
-import { faultRunsAt, type AllFrames, type TaskSplit } from './splits.js';
+import { PROTOCOL_TASKS, type TaskFrames } from './protocols.js';
+import { faultRunsAt, pemsDays, type TaskSplit } from './splits.js';
 
 /**
  * Rolling-origin folds: each fold trains on what came before its origin (and, for the site-split tasks,
@@ -23,17 +23,6 @@ export const FOLD_COUNT = 3;
 
 const DAY = 86_400_000;
 const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
-
-/** Local (UTC−8, Jan–Feb 2016 PST) days that hold PeMS flow, as the epoch of their local midnight. */
-function pemsDays(frames: TaskFrames): number[] {
-  const frame = Object.values(frames.frames)[0];
-  if (!frame) throw new Error('no PeMS frame');
-  const flow = frame.values[frame.channels.indexOf('flow')] ?? new Float64Array();
-  const offset = -8 * 3_600_000;
-  const days = new Set<number>();
-  for (let i = 0; i < frame.length; i++) if (Number.isFinite(flow[i])) days.add(Math.floor((frame.start + i * frame.intervalMs + offset) / DAY));
-  return [...days].sort((a, b) => a - b).map((d) => d * DAY - offset);
-}
 
 /** Beijing: the held-out station and the year it validates (training: the other stations, every hour before). */
 export const AIR_FOLDS: readonly { station: string; from: number; to: number }[] = [
@@ -87,13 +76,7 @@ export function taskFolds(task: TaskName, frames: TaskFrames): TaskFold[] {
   });
 }
 
-/** Fold k of every task, prepared (scalers from each fold's training part only). */
-export function foldSplits(frames: AllFrames, k: number, sizes: SplitSizes, tasks: readonly TaskName[] = TASK_ORDER): Record<TaskName, TaskSplit> {
-  const out = {} as Record<TaskName, TaskSplit>;
-  for (const t of tasks) {
-    const fold = taskFolds(t, frames[t])[k];
-    if (!fold) throw new Error(`${t} has no fold ${k + 1}`);
-    out[t] = { ...prepareTask(frames[t], PROTOCOL_TASKS[t], fold.plan, sizes), describe: fold.plan.describe };
-  }
-  return out;
+/** A task's fold, prepared (scalers from the fold's training part only). */
+export function prepareFold(frames: TaskFrames, fold: TaskFold, sizes: SplitSizes): TaskSplit {
+  return { ...prepareTask(frames, PROTOCOL_TASKS[fold.task], fold.plan, sizes), describe: fold.plan.describe };
 }

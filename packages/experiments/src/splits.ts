@@ -58,17 +58,21 @@ export function defaultFold(frames: AllFrames): Fold {
   return { airStation: DEFAULT_AIR_STATION, faultRuns: defaultFaultRuns(frames.fault) };
 }
 
-/** Start of the first of the last `days` local days that hold PeMS data (America/Los_Angeles = UTC−8 in Jan–Feb 2016). */
-function pemsSplit(frames: TaskFrames): number {
+/** Local (UTC−8: Jan–Feb 2016 is all PST) days that hold PeMS flow, as the epochs of their local midnights, in order. */
+export function pemsDays(frames: TaskFrames): number[] {
   const frame = Object.values(frames.frames)[0];
   if (!frame) throw new Error('no PeMS frame');
   const flow = frame.values[frame.channels.indexOf('flow')] ?? new Float64Array();
   const offset = -8 * 3_600_000;
   const days = new Set<number>();
   for (let i = 0; i < frame.length; i++) if (Number.isFinite(flow[i])) days.add(Math.floor((frame.start + i * frame.intervalMs + offset) / 86_400_000));
-  const sorted = [...days].sort((a, b) => a - b);
-  const first = sorted[Math.max(0, sorted.length - PEMS_VALIDATION_DAYS)] ?? 0;
-  return first * 86_400_000 - offset;
+  return [...days].sort((a, b) => a - b).map((d) => d * 86_400_000 - offset);
+}
+
+/** Start of the first of the last PEMS_VALIDATION_DAYS local days that hold PeMS data. */
+function pemsSplit(frames: TaskFrames): number {
+  const days = pemsDays(frames);
+  return days[Math.max(0, days.length - PEMS_VALIDATION_DAYS)] ?? 0;
 }
 
 /** One task's training and validation windows under its protocol (scalers from the training part only). */

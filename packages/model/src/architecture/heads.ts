@@ -33,7 +33,7 @@ export function createHead(params: ParamStore, task: TaskDefinition, shape: Head
 }
 
 /** Classification heads stay network-only: a linear map of one window's levels is no fault detector. */
-export function hasLinearPath(task: TaskDefinition, linear: LinearPath): boolean {
+function hasLinearPath(task: TaskDefinition, linear: LinearPath): boolean {
   return linear === 'only' || (linear === 'highway' && task.kind === 'regression');
 }
 
