@@ -126,16 +126,35 @@ describe('weight averaging and sampled per-task gradients', () => {
 
   it('training with weightAverage ends on the averaged weights, not the last iterate', () => {
     const data = arData(256);
-    const last = MultiTaskModel.create(config('none'));
-    const averaged = MultiTaskModel.create(config('none'));
-    train(last, data, { epochs: 3, batchSize: 32, seed: 2 });
-    train(averaged, data, { epochs: 3, batchSize: 32, seed: 2, weightAverage: 0.5 });
-    const a = Float32Array.from(last.params.get('head/traffic/w2').dataSync());
-    const b = Float32Array.from(averaged.params.get('head/traffic/w2').dataSync());
-    const diff = a.reduce((s, v, i) => s + Math.abs(v - (b[i] ?? 0)), 0);
-    expect(diff).toBeGreaterThan(1e-4);
-    last.dispose();
-    averaged.dispose();
+    const model = MultiTaskModel.create(config('none'));
+    // Every iterate of w2, read after each step (the step event follows the update); the averaging
+    // does not change the trajectory, only what the model is left with at the end.
+    const iterates: Float32Array[] = [];
+    const result = train(model, data, {
+      epochs: 3,
+      batchSize: 32,
+      seed: 2,
+      weightAverage: 0.5,
+      telemetryEvery: 1,
+      onEvent: (e) => {
+        if (e.type === 'step') iterates.push(Float32Array.from(model.params.get('head/traffic/w2').dataSync()));
+      },
+    });
+    const final = Float32Array.from(model.params.get('head/traffic/w2').dataSync());
+    model.dispose();
+    // 256 windows in batches of 32 for 3 epochs: 24 steps, one phase.
+    expect(result.steps).toBe(24);
+    expect(iterates).toHaveLength(24);
+    // The average, computed here: an EMA of the iterates with decay 1 − 1/(share × steps), from 0,
+    // divided by 1 − decay^steps (bias correction), as TrainOptions.weightAverage documents.
+    const decay = 1 - 1 / (0.5 * 24);
+    const ema = new Float64Array(final.length);
+    for (const w of iterates) w.forEach((v, i) => (ema[i] = decay * (ema[i] ?? 0) + (1 - decay) * v));
+    const expected = Float32Array.from(ema, (v) => v / (1 - decay ** iterates.length));
+    final.forEach((v, i) => expect(v).toBeCloseTo(expected[i] ?? NaN, 6));
+    // …and that average is not the last iterate (the check would be vacuous otherwise).
+    const last = iterates.at(-1) ?? new Float32Array();
+    expect(final.reduce((s, v, i) => s + Math.abs(v - (last[i] ?? 0)), 0)).toBeGreaterThan(1e-4);
   });
 
   it('per-task gradients on the parameters only on sampled steps: the same updates as without telemetry, conflict every k-th step', () => {
