@@ -5,7 +5,9 @@ import { connectPostgres, migrate } from '@headstream/store';
 import {
   freePort,
   mosquittoBinary,
+  compareStoredReadings,
   postgresBinDir,
+  readingsOfMessage,
   realServiceOrSkip,
   skipOrFailInCi,
   spawnNodeScript,
@@ -14,6 +16,7 @@ import {
   uniqueName,
   waitUntil,
   type NodeProcess,
+  type ReadingRow,
 } from '@headstream/testkit';
 import { connectMqtt } from '@headstream/transport';
 import { expectedSum, readingCounts, readingMessage } from './helpers.js';
@@ -132,6 +135,7 @@ describe('bounded MQTT queue', () => {
     cleanups.push(() => pub.endAsync());
     const N = 2_000;
     const sent: { frames: number; firstStep: number; metrics: number }[] = [];
+    const readings: ReadingRow[] = [];
     let maxPayload = 0;
     for (let i = 0; i < N; i += 100) {
       await Promise.all(
@@ -140,6 +144,7 @@ describe('bounded MQTT queue', () => {
           const firstStep = Math.floor((i + k) / 10) * 10;
           sent.push({ frames: 10, firstStep, metrics: 2 });
           const payload = readingMessage(site, firstStep, 10, 2);
+          readings.push(...readingsOfMessage(payload, 'city'));
           maxPayload = Math.max(maxPayload, payload.length);
           return pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), payload, { qos: 1 });
         }),
@@ -154,9 +159,9 @@ describe('bounded MQTT queue', () => {
     await pg.start();
     await waitUntil(async () => (await readingCounts(db)).rows >= N * 20, 'every reading to be stored after recovery', 120_000, 250);
     await waitUntil(async () => (await gauge(port, 'headstream_ingest_mqtt_queue_messages')) === 0, 'the queue to drain', 60_000, 100);
-    const counts = await readingCounts(db);
-    expect(counts).toMatchObject({ rows: N * 20, distinct: N * 20 });
-    expect(counts.sum).toBeCloseTo(expectedSum(sent), 3);
+    // Every (site, metric, time, value) sent is stored, and nothing else.
+    expect(await compareStoredReadings(db, readings)).toEqual({ stored: N * 20, sent: N * 20, missing: [], unexpected: [] });
+    expect((await readingCounts(db)).sum).toBeCloseTo(expectedSum(sent), 3);
     expect((await db.query('SELECT 1 FROM dead_letters')).rowCount).toBe(0);
     // Never above the bound over the whole run (the peak is tracked at each message).
     expect(await gauge(port, 'headstream_ingest_mqtt_queue_peak_messages')).toBeLessThanOrEqual(QUEUE);

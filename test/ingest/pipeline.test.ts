@@ -2,9 +2,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { kafkaTopic, mqttTopic } from '@headstream/core';
 import { IngestPipeline } from '@headstream/pipeline';
 import { migrate } from '@headstream/store';
-import { databaseTargets, describeEachTarget, kafkaBrokersOrSkip, mqttTargets, realDatabase, realServiceOrSkip, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
+import {
+  compareStoredReadings,
+  databaseTargets,
+  describeEachTarget,
+  kafkaBrokersOrSkip,
+  mqttTargets,
+  readingsOfMessage,
+  realDatabase,
+  realServiceOrSkip,
+  uniqueName,
+  waitUntil,
+  type ReadingRow,
+  type TestDatabase,
+} from '@headstream/testkit';
 import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttPublisher, createMqttSource, type MessageSource } from '@headstream/transport';
-import { readingCounts, readingMessage } from './helpers.js';
+import { readingMessage } from './helpers.js';
 
 const BAD = [
   ['not_json', '{"site": oops'],
@@ -58,15 +71,19 @@ describeEachTarget(pairs, '$name', ({ broker, db: dbTarget }) => {
     const pub = await connectMqtt({ url: broker.url, protocolVersion: broker.protocolVersion });
     cleanups.push(() => pub.endAsync());
     const messages = 60;
+    const readings: ReadingRow[] = [];
     for (let i = 0; i < messages; i++) {
       const site = `s${i % 6}`;
-      await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), readingMessage(site, Math.floor(i / 6) * 10, 10, 5), { qos: 1 });
+      const payload = readingMessage(site, Math.floor(i / 6) * 10, 10, 5);
+      await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), payload, { qos: 1 });
+      readings.push(...readingsOfMessage(payload, 'city'));
     }
     for (const [, payload] of BAD) await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site: 'x' }, root), payload, { qos: 1 });
     await pub.publishAsync(`${root}/v1/readings/city/bad site`, readingMessage('s0', 0, 1), { qos: 1 }); // site not a valid name
 
     await waitUntil(() => pipeline.stats.messages >= messages + BAD.length + 1, 'all messages to be handled');
-    expect(await readingCounts(db)).toMatchObject({ rows: messages * 50, distinct: messages * 50 });
+    // Every (site, metric, time, value) sent is stored, and nothing else (none of the bad messages).
+    expect(await compareStoredReadings(db, readings)).toEqual({ stored: messages * 50, sent: messages * 50, missing: [], unexpected: [] });
     const dead = await db.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY 1 ORDER BY 1');
     expect(dead.rows).toEqual(
       [...BAD.map(([reason]) => reason), 'bad_topic'].sort().map((reason) => ({ reason, n: 1 })),
@@ -105,13 +122,14 @@ describe('Kafka → pipeline → PostgreSQL', () => {
       return { key: site, payload: readingMessage(site, Math.floor(i / 10) * 4, 4, 5, 'factory') };
     });
     await publisher.publish(topic, batch);
+    const readings = batch.flatMap((m) => readingsOfMessage(m.payload));
     await publisher.publish(topic, [
       // Kafka frames carry their domain; add it so each message fails for its own reason.
       ...BAD.map(([, payload]) => ({ key: 'x', payload: payload.startsWith('{"site": oops') ? payload : JSON.stringify({ ...(JSON.parse(payload) as object), domain: 'factory' }) })),
       { key: 'x', payload: readingMessage('x', 0, 1) }, // no domain: Kafka frames must carry it
     ]);
     await waitUntil(() => pipeline.stats.messages >= messages + BAD.length + 1, 'all messages to be handled');
-    expect(await readingCounts(db)).toMatchObject({ rows: messages * 20, distinct: messages * 20 });
+    expect(await compareStoredReadings(db, readings)).toEqual({ stored: messages * 20, sent: messages * 20, missing: [], unexpected: [] });
     const dead = await db.query<{ reason: string; partition: number | null; offset: string | null }>('SELECT reason, partition, "offset" FROM dead_letters');
     expect(dead.rows.map((r) => r.reason).sort()).toEqual([...BAD.map(([r]) => r), 'bad_shape'].sort());
     expect(dead.rows.every((r) => r.partition !== null && r.offset !== null)).toBe(true);

@@ -5,6 +5,7 @@ import { kafkaTopic, mqttTopic } from '@headstream/core';
 import { IngestPipeline } from '@headstream/pipeline';
 import { connectPostgres, migrate } from '@headstream/store';
 import {
+  compareStoredReadings,
   kafkaBrokersOrSkip,
   mosquittoBinary,
   mqttTargets,
@@ -12,6 +13,7 @@ import {
   firstAvailable,
   freePort,
   postgresBinDir,
+  readingsOfMessage,
   realDatabase,
   realServiceOrSkip,
   skipOrFailInCi,
@@ -21,6 +23,7 @@ import {
   testServices,
   uniqueName,
   waitUntil,
+  type ReadingRow,
 } from '@headstream/testkit';
 import { connectMqtt, createKafkaPublisher, createMqttSource } from '@headstream/transport';
 import { expectedSum, readingCounts, readingMessage } from './helpers.js';
@@ -59,19 +62,22 @@ describe('ingest reliability', () => {
 
     const N = 300;
     const sent: { frames: number; firstStep: number; metrics: number }[] = [];
+    const readings: ReadingRow[] = [];
     for (let i = 0; i < N; i++) {
       if (i === 100) await pg.stop('fast');
       if (i === 200) await pg.start();
       const site = `s${i % 5}`;
       const firstStep = Math.floor(i / 5) * 10;
-      await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), readingMessage(site, firstStep, 10, 2), { qos: 1 });
+      const payload = readingMessage(site, firstStep, 10, 2);
+      await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), payload, { qos: 1 });
       sent.push({ frames: 10, firstStep, metrics: 2 });
+      readings.push(...readingsOfMessage(payload, 'city'));
       await sleep(5);
     }
     await waitUntil(() => pipeline.stats.messages >= N, 'every message to be committed', 60_000);
-    const counts = await readingCounts(db);
-    expect(counts).toMatchObject({ rows: N * 20, distinct: N * 20 });
-    expect(counts.sum).toBeCloseTo(expectedSum(sent), 6);
+    // Every (site, metric, time, value) sent is stored, and nothing else.
+    expect(await compareStoredReadings(db, readings)).toEqual({ stored: N * 20, sent: N * 20, missing: [], unexpected: [] });
+    expect((await readingCounts(db)).sum).toBeCloseTo(expectedSum(sent), 6);
     expect(pipeline.stats.retries).toBeGreaterThan(0); // the outage really hit a write
     expect(pipeline.stats.deadLetters).toBe(0);
   }, 120_000);
@@ -94,6 +100,7 @@ describe('ingest reliability', () => {
 
     const N = 300;
     const acked: Promise<unknown>[] = [];
+    const readings: ReadingRow[] = [];
     for (let i = 0; i < N; i++) {
       if (i === 120) {
         await broker.stop();
@@ -101,14 +108,17 @@ describe('ingest reliability', () => {
         await broker.start();
       }
       const site = `m${i % 3}`;
-      acked.push(pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'factory', site }, root), readingMessage(site, Math.floor(i / 3) * 5, 5, 4), { qos: 1 }));
+      const payload = readingMessage(site, Math.floor(i / 3) * 5, 5, 4);
+      acked.push(pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'factory', site }, root), payload, { qos: 1 }));
+      readings.push(...readingsOfMessage(payload, 'factory'));
       await sleep(3);
     }
     await Promise.all(acked);
     await waitUntil(async () => (await readingCounts(db)).rows >= N * 20, 'every reading to be stored', 60_000);
     // Every message (re-deliveries after the restart included) has gone through a committed batch.
     await waitUntil(() => pipeline.stats.messages >= N, 'every message to be committed', 60_000);
-    expect(await readingCounts(db)).toMatchObject({ rows: N * 20, distinct: N * 20 });
+    // Every (site, metric, time, value) sent is stored once, re-deliveries included, and nothing else.
+    expect(await compareStoredReadings(db, readings)).toEqual({ stored: N * 20, sent: N * 20, missing: [], unexpected: [] });
     expect(pipeline.stats.deadLetters).toBe(0);
   }, 120_000);
 
@@ -139,15 +149,15 @@ describe('ingest reliability', () => {
     let ingest = await start();
 
     const N = 400;
+    const readings: ReadingRow[] = [];
     const producing = (async () => {
       for (let i = 0; i < N; i += 10) {
-        await producer.publish(
-          topic,
-          Array.from({ length: 10 }, (_, k) => {
-            const site = `p${(i + k) % 8}`;
-            return { key: site, payload: readingMessage(site, Math.floor((i + k) / 8) * 5, 5, 4, 'factory') };
-          }),
-        );
+        const records = Array.from({ length: 10 }, (_, k) => {
+          const site = `p${(i + k) % 8}`;
+          return { key: site, payload: readingMessage(site, Math.floor((i + k) / 8) * 5, 5, 4, 'factory') };
+        });
+        await producer.publish(topic, records);
+        for (const r of records) readings.push(...readingsOfMessage(r.payload));
         await sleep(20);
       }
     })();
@@ -166,7 +176,7 @@ describe('ingest reliability', () => {
       60_000,
       200,
     );
-    expect(await readingCounts(db)).toMatchObject({ rows: N * 20, distinct: N * 20 });
+    expect(await compareStoredReadings(db, readings)).toEqual({ stored: N * 20, sent: N * 20, missing: [], unexpected: [] });
     expect(atKill).toBeLessThan(N * 20);
     // Graceful stop: SIGTERM flushes, commits and exits 0.
     ingest.process.kill('SIGTERM');

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { mqttTopic } from '@headstream/core';
 import { migrate } from '@headstream/store';
-import { freePort, realDatabase, realServiceOrSkip, spawnNodeScript, testServices, uniqueName, waitUntil } from '@headstream/testkit';
+import { compareStoredReadings, freePort, realDatabase, realServiceOrSkip, spawnNodeScript, testServices, uniqueName, waitUntil, type ReadingRow } from '@headstream/testkit';
 import { connectMqtt } from '@headstream/transport';
 import { readingCounts } from './helpers.js';
 
@@ -64,16 +64,19 @@ it('two replicas with one client id stay connected side by side and share the st
   const now = Date.now() - 60_000;
   const N = 200;
   const seen: (number | undefined)[] = [];
+  const sent: ReadingRow[] = [];
   for (let i = 0; i < N; i++) {
     const site = `s${i % 4}`;
     await pub.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site }, root), JSON.stringify({ site, ts: now + i * 1000, values: { v: i } }), { qos: 1 });
+    sent.push({ domain: 'city', site, metric: 'v', time: now + i * 1000, value: i });
     // Both stay up the whole time: a replica kicked off by the other's session would show 503.
     if (i % 20 === 0) seen.push(...(await Promise.all(replicas.map((r) => status(r.port)))));
   }
   await waitUntil(async () => (await readingCounts(db)).rows >= N, `${N} readings`, 60_000, 200);
   seen.push(...(await Promise.all(replicas.map((r) => status(r.port)))));
   expect(seen.every((s) => s === 200), `healthz answers ${seen.join(',')}`).toBe(true);
-  expect(await readingCounts(db)).toMatchObject({ rows: N, distinct: N });
+  // What the two replicas stored together is exactly what was sent, value for value.
+  expect(await compareStoredReadings(db, sent)).toEqual({ stored: N, sent: N, missing: [], unexpected: [] });
   // Both replicas took part of the shared subscription.
   const metrics = await Promise.all(replicas.map(async (r) => (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text()));
   for (const text of metrics) expect(text).toMatch(/headstream_ingest_messages_total\{[^}]*\} [1-9]/);

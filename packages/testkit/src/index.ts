@@ -147,3 +147,4 @@ export function uniqueName(prefix: string): string {
 export { runNodeScript, spawnNodeScript, startHealthyService, type HealthyService, type NodeProcess, type ProcessRun } from './run-process.js';
 export { tcpConnect, waitUntil } from './wait.js';
 export { freePort, mosquittoBinary, postgresBinDir, startScratchMosquitto, startScratchPostgres, type ScratchMosquitto, type ScratchPostgres } from './scratch-services.js';
+export { compareStoredReadings, diffReadings, readingsOfMessage, storedReadings, type ReadingRow, type ReadingsDiff } from './readings.js';
