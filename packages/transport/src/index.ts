@@ -9,7 +9,7 @@ export {
   type EmbeddedBrokerOptions,
   type EmbeddedBrokerUser,
 } from './mqtt-broker.js';
-export { connectMqtt, MQTT_MAX_PACKET_SIZE, type MqttClient, type MqttConnectionOptions } from './mqtt.js';
+export { connectMqtt, endMqttSession, MQTT_MAX_PACKET_SIZE, type MqttClient, type MqttConnectionOptions } from './mqtt.js';
 export {
   createKafkaConnection,
   type ConsumeOptions,

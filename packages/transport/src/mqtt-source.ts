@@ -2,9 +2,18 @@ import type { IPublishPacket } from 'mqtt';
 import { connectMqtt, type MqttClient, type MqttConnectionOptions } from './mqtt.js';
 import type { InboundMessage, MessagePublisher, MessageSource } from './source.js';
 
-export interface MqttSourceOptions extends Omit<MqttConnectionOptions, 'clean' | 'onMessage' | 'clientId' | 'handleMessage'> {
+export interface MqttSourceOptions extends Omit<MqttConnectionOptions, 'clean' | 'onMessage' | 'clientId' | 'handleMessage' | 'resubscribe'> {
   /** Fixed client id: the broker keeps this session's QoS 1 messages while ingest is down. */
   clientId: string;
+  /**
+   * 'persistent' (default): the session outlives the connection (clean start off, MQTT 5 session
+   * expiry sessionExpirySeconds), so the broker keeps QoS 1 messages for a stable client id while
+   * the service is away. 'one-off': clean start, session expiry 0: the broker forgets the session
+   * and its subscriptions as soon as the connection closes (a crash included), so a run that never
+   * comes back (a demo, a tool, a per-process client id) leaves nothing queued behind; what is
+   * published while it is disconnected is not kept for it.
+   */
+  session?: 'persistent' | 'one-off';
   /** Topic filters, e.g. mqttReadingsFilter({ shareGroup: 'ingest' }). */
   filters: string[];
   /**
@@ -65,7 +74,7 @@ interface Held {
   release: () => void;
 }
 
-/** MQTT readings source: QoS 1, persistent sessions (clean: false), batched delivery. */
+/** MQTT readings source: QoS 1, persistent sessions (clean: false) unless session is 'one-off', batched delivery. */
 export function createMqttSource(
   options: MqttSourceOptions,
 ): MessageSource & { readonly ackMode: 'after-commit' | 'on-receipt'; queue(): MqttQueueStats } {
@@ -149,6 +158,25 @@ export function createMqttSource(
     else timer ??= setTimeout(flush, maxBatchAgeMs);
   };
 
+  // Per connection, whether its subscriptions were granted on the current connection.
+  const subscribed: boolean[] = [];
+  // Refuse to run deaf or lossy: a refused filter (0x80 and up: not authorized, quota…) or one
+  // granted QoS 0 (messages would be dropped instead of kept for us) is a failure.
+  const subscribe = async (client: MqttClient, i: number) => {
+    // mqtt.js rejects when a reason code is 0x80 or more; the SUBACK rides on the error.
+    const granted = await client.subscribeAsync(options.filters, { qos: 1, ...(options.protocolVersion === 4 ? {} : { rh: 1 as const }) }).catch((error: unknown) => {
+      const codes = (error as { packet?: { granted?: unknown[] } }).packet?.granted;
+      if (!Array.isArray(codes)) throw error;
+      return options.filters.map((topic, k) => ({ topic, qos: typeof codes[k] === 'number' ? codes[k] : 0x80 }));
+    });
+    const bad = granted.filter((g) => g.qos !== 1 && g.qos !== 2);
+    if (bad.length > 0) {
+      throw new Error(`MQTT broker refused the subscription(s) ${bad.map((g) => `${g.topic} (${g.qos === 0 ? 'granted QoS 0, QoS 1 needed' : `reason code 0x${g.qos.toString(16)}`})`).join(', ')}`);
+    }
+    if (granted.length !== options.filters.length) throw new Error(`MQTT broker granted ${granted.length} of ${options.filters.length} subscription(s)`);
+    subscribed[i] = true;
+  };
+
   return {
     kind: 'mqtt',
     ackMode,
@@ -159,7 +187,10 @@ export function createMqttSource(
         const base: MqttConnectionOptions = {
           ...options,
           clientId,
-          clean: false,
+          clean: options.session === 'one-off',
+          // We subscribe on every connection ourselves (below).
+          resubscribe: false,
+          reconnectPeriodMs: options.reconnectPeriodMs ?? 250,
           // QoS 0 deliveries (a broker may downgrade) have nothing to acknowledge; in
           // after-commit mode QoS 1 ones come through customHandleAcks instead.
           onMessage: (topic: string, payload: Buffer, packet: IPublishPacket) => {
@@ -187,20 +218,30 @@ export function createMqttSource(
         );
         client.on('error', (error) => options.onError?.(error));
         clients.push(client);
-        // Re-subscribing is harmless for a resumed session and needed for a new one.
-        // Refuse to run deaf or lossy: a refused filter (0x80 and up: not authorized, quota…) or one
-        // granted QoS 0 (messages would be dropped instead of kept for us) is a start failure.
-        // mqtt.js rejects when a reason code is 0x80 or more; the SUBACK rides on the error.
-        const granted = await client.subscribeAsync(options.filters, { qos: 1 }).catch((error: unknown) => {
-          const codes = (error as { packet?: { granted?: unknown[] } }).packet?.granted;
-          if (!Array.isArray(codes)) throw error;
-          return options.filters.map((topic, i) => ({ topic, qos: typeof codes[i] === 'number' ? codes[i] : 0x80 }));
-        });
-        const bad = granted.filter((g) => g.qos !== 1 && g.qos !== 2);
-        if (bad.length > 0) {
+        subscribed.push(false);
+        try {
+          await subscribe(client, i);
+        } catch (error) {
+          stopping = true;
           await Promise.all(clients.map((c) => c.endAsync(true)));
-          throw new Error(`MQTT broker refused the subscription(s) ${bad.map((g) => `${g.topic} (${g.qos === 0 ? 'granted QoS 0, QoS 1 needed' : `reason code 0x${g.qos.toString(16)}`})`).join(', ')}`);
+          throw error;
         }
+        // Subscribe again on every later connection, whatever the broker says of the session: a
+        // broker may resume a session (session present) without its subscriptions. Mosquitto 2
+        // does with a $share subscription after a restart: it restores the session and its queued
+        // messages from its persistence file, which holds no shared subscription, so the member
+        // would stay connected and receive nothing more (mqtt.js re-subscribes only when the session
+        // is new). Subscribing again to a subscription the session has is harmless.
+        client.on('connect', () => {
+          subscribed[i] = false;
+          if (stopping) return;
+          subscribe(client, i).catch((error: unknown) => {
+            options.onError?.(new Error(`MQTT re-subscription after a reconnect failed: ${error instanceof Error ? error.message : String(error)}`));
+            // Deaf is worse than down: drop the connection and try again on the next one (a
+            // connection lost meanwhile subscribes again on its own next 'connect').
+            if (!stopping && client.connected) client.end(true, () => client.reconnect());
+          });
+        });
       }
     },
     async stop() {
@@ -210,7 +251,7 @@ export function createMqttSource(
       held.clear(); // not acknowledged: re-delivered after restart
       await Promise.all(clients.map((c) => c.endAsync()));
     },
-    connected: () => !stopping && clients.length === connections && clients.every((c) => c.connected),
+    connected: () => !stopping && clients.length === connections && clients.every((c, i) => c.connected && subscribed[i] === true),
     queue: () => ({ ...queued, paused: held.size > 0, maxMessages: maxQueueMessages, maxBytes: maxQueueBytes }),
   };
 }

@@ -1,4 +1,4 @@
-import { connect, type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 
 export type { MqttClient } from 'mqtt';
 
@@ -18,6 +18,13 @@ export interface MqttConnectionOptions {
   reconnectPeriodMs?: number;
   /** MQTT 5 session expiry, seconds (persistent sessions need it > 0). */
   sessionExpirySeconds?: number;
+  /**
+   * false: mqtt.js never re-subscribes by itself (the caller does, on every 'connect'). Default
+   * true: mqtt.js re-subscribes after a reconnect only when the broker says the session is new.
+   */
+  resubscribe?: boolean;
+  /** Called with each CONNACK (the first connection and every reconnection), before 'connect' listeners added later. */
+  onConnack?: (connack: IConnackPacket) => void;
   /**
    * Message handler attached before connecting: a persistent session's queued messages
    * arrive right after the CONNACK, before a handler added later could see them.
@@ -55,6 +62,7 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient>
     clean,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
+    ...(options.resubscribe === false ? { resubscribe: false } : {}),
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
@@ -77,6 +85,7 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient>
     client.handleMessage = (packet, callback) => hook(packet, () => callback());
   }
   if (options.onMessage) client.on('message', options.onMessage);
+  if (options.onConnack) client.on('connect', options.onConnack);
   return new Promise<MqttClient>((resolve, reject) => {
     const onConnect = () => {
       client.off('error', onError);
@@ -94,4 +103,25 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient>
     }
     client.connect();
   });
+}
+
+/**
+ * Whether the broker holds a session for `clientId` (say, one a stopped run left behind); ends it if
+ * so. It connects with clean start off (MQTT 5: the CONNACK says whether a session was there) and
+ * session expiry 0, so the broker discards the session when this connection closes.
+ */
+export async function endMqttSession(options: Omit<MqttConnectionOptions, 'clean' | 'sessionExpirySeconds' | 'protocolVersion' | 'onConnack'> & { clientId: string }): Promise<boolean> {
+  let present: boolean | undefined;
+  const client = await connectMqtt({
+    ...options,
+    protocolVersion: 5,
+    clean: false,
+    sessionExpirySeconds: 0,
+    reconnectPeriodMs: 0,
+    onConnack: (connack) => {
+      present ??= connack.sessionPresent;
+    },
+  });
+  await client.endAsync();
+  return present === true;
 }
