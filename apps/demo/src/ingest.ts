@@ -3,8 +3,12 @@ import { IngestPipeline } from '@headstream/pipeline';
 import { createMqttSource } from '@headstream/transport';
 import type { DemoServices } from './services.js';
 
-/** How long a broker keeps a stopped demo's MQTT session (and messages for it): a demo leaves nothing queued for long on a shared broker. */
-export const SESSION_EXPIRY_SECONDS = 60;
+/**
+ * The demo's MQTT consumers are one-off (a client id per process): clean sessions that the broker
+ * forgets when the connection closes, a crash included, so a run leaves no session behind on a
+ * stack's broker to queue every later reading for a client that never returns.
+ */
+export const DEMO_SESSION = 'one-off' as const;
 
 /**
  * Acknowledge on receipt: with MQTT 5 (a stack's Mosquitto) acknowledging after the commit keeps one
@@ -27,7 +31,7 @@ export async function startIngest(services: DemoServices, parse: Omit<ParseOptio
     ...services.mqtt,
     clientId: `headstream-demo-ingest-${process.pid}`,
     filters: [mqttReadingsFilter({ root: services.topicRoot })],
-    sessionExpirySeconds: SESSION_EXPIRY_SECONDS,
+    session: DEMO_SESSION,
     ackMode: DEMO_ACK_MODE,
     onError: (error) => log.error({ err: error }, 'MQTT source error (ingest)'),
   });

@@ -1,7 +1,7 @@
 import { Metrics, mqttReadingsFilter, type Logger, type ParseOptions } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher, type Predictor } from '@headstream/serving';
 import { createMqttSource } from '@headstream/transport';
-import { DEMO_ACK_MODE, SESSION_EXPIRY_SECONDS } from './ingest.js';
+import { DEMO_ACK_MODE, DEMO_SESSION } from './ingest.js';
 import type { DemoServices } from './services.js';
 
 export interface DemoPredictor {
@@ -35,7 +35,7 @@ export async function startDemoPredictor(services: DemoServices, parse: Omit<Par
       ...services.mqtt,
       clientId: `headstream-demo-predictor-${process.pid}`,
       filters: [mqttReadingsFilter({ root: services.topicRoot })],
-      sessionExpirySeconds: SESSION_EXPIRY_SECONDS,
+      session: DEMO_SESSION,
       ackMode: DEMO_ACK_MODE,
       onError: (error) => log.error({ err: error }, 'MQTT source error (predictor)'),
     });

@@ -228,6 +228,8 @@ async function mqttRun(ackMode: 'after-commit' | 'on-receipt'): Promise<number> 
   const source = createMqttSource({
     url: mqttUrl,
     clientId: `bench-${root}`,
+    // A client id per run: a clean session, so the bench leaves nothing queued on the broker.
+    session: 'one-off',
     filters: [connections > 1 ? `$share/bench/${root}/v1/readings/+/+` : `${root}/v1/readings/+/+`],
     ackMode,
     connections,
