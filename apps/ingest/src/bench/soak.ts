@@ -133,7 +133,12 @@ async function main(): Promise<void> {
     publishers.push(pubValid, pubHostile, pubBig);
     for (const p of publishers) p.on('error', () => undefined);
 
-    const counts = { validMessages: 0, readingsSent: 0, unconfirmed: 0, namesSent: 0, hostileMessages: 0, bigMessages: 0, floods: 0 };
+    const counts = { validMessages: 0, readingsSent: 0, unconfirmed: 0, namesSent: 0, hostileMessages: 0, bigMessages: 0, floods: 0, noSubscriberAcks: 0 };
+    // MQTT 5 PUBACK 0x10: the broker took the message but no subscription matched it (mqtt.js
+    // resolves the publish as a success).
+    pubValid.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback' && packet.reasonCode === 0x10) counts.noSubscriberAcks++;
+    });
     let nextStep = 0;
     const sendValid = async (site: number) => {
       const step = nextStep;
@@ -291,6 +296,7 @@ async function main(): Promise<void> {
       duplicates: stored.rows - stored.distinct,
       lost: Math.max(0, counts.readingsSent - stored.distinct),
       unconfirmed_readings: counts.unconfirmed,
+      no_subscriber_acks: counts.noSubscriberAcks,
       rss_mb_max: Math.round(Math.max(0, ...rss) * 10) / 10,
       rss_mb_end: Math.round(rssEnd * 10) / 10,
       valid_messages: counts.validMessages,
