@@ -675,9 +675,14 @@ describe('infra/mosquitto: the entrypoint and the ACL, on a real broker', () => 
     }
     await waitUntil(() => (received.get(subscriber)?.length ?? 0) >= 1 + predictions.length, 'the subscriber receives the reading and the predictions', 10_000);
     expect(new Set(received.get(subscriber))).toEqual(new Set([reading, ...predictions]));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(received.get(ingest), 'ingest: readings only, no predictions').toEqual([reading]);
-    expect(received.get(predictor)).toEqual([reading]);
+    // A barrier, not a pause: one more reading, published after everything above. The broker routes
+    // messages in the order they come and writes each client's in that order, so once ingest and the
+    // predictor hold it (and the simulator its PUBACK) nothing sent before it can still be on its way.
+    const marker = mqttTopic({ kind: 'readings', domain: 'city', site: 's-2' });
+    await simulator.publishAsync(marker, '{}', { qos: 1 });
+    await waitUntil(() => [ingest, predictor].every((c) => received.get(c)?.includes(marker)), 'ingest and the predictor to receive the last reading', 10_000);
+    expect(received.get(ingest), 'ingest: readings only, no predictions').toEqual([reading, marker]);
+    expect(received.get(predictor)).toEqual([reading, marker]);
     expect(received.get(simulator), 'the simulator reads nothing').toEqual([]);
   });
 
