@@ -1,5 +1,5 @@
 import { connectMqtt } from '@headstream/transport';
-import { realServiceOrSkip, uniqueName } from '@headstream/testkit';
+import { realServiceOrSkip, uniqueName, waitUntil } from '@headstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -16,12 +16,21 @@ describe('headstream simulate --rate realtime', () => {
     const received: { at: number; times: number[] }[] = [];
     const client = await connectMqtt({ url, clientId: uniqueName('sim-sub'), protocolVersion: 5 });
     try {
-      client.on('message', (_topic, payload) => received.push({ at: Date.now(), times: frameTimes(payload) }));
+      // The test's own last message on the same subscription: see the barrier below.
+      const marker = `${root}/v1/readings/test/barrier`;
+      let barrier = false;
+      client.on('message', (topic, payload) => {
+        if (topic === marker) barrier = true;
+        else received.push({ at: Date.now(), times: frameTimes(payload) });
+      });
       await client.subscribeAsync(`${root}/v1/readings/#`, { qos: 1 });
       // One machine and its line, a record each per second: 10 s of backfill = 20 records, then 6 live ones.
       const run = await runCli(['simulate', '--factory', '1', '--factory-interval', '1s', '--rate', 'realtime', '--backfill', '10s', '--count', '26', '--to', 'mqtt'], { HS_MQTT_URL: url, HS_TOPIC_ROOT: root }, 90_000);
       expect(run.code, run.stderr).toBe(0);
-      await new Promise((r) => setTimeout(r, 500));
+      // A barrier, not a pause: the simulator has its PUBACKs (QoS 1) when it exits, and the broker sends
+      // this subscriber messages in the order it took them, so once the marker is here every record is.
+      await client.publishAsync(marker, '[]', { qos: 1 });
+      await waitUntil(() => barrier, 'the marker published after the simulator exited', 30_000);
       const times = received.flatMap((r) => r.times).sort((a, b) => a - b);
       expect(times).toHaveLength(26);
       // The backfill arrives at once, 10 s of data time behind the clock; the 6 live records (3 pairs, a second apart) take ~2 s more.
