@@ -136,8 +136,10 @@ function bestStrategy(r: Results): string {
   return Object.values(r.runs.shared).reduce<ModelRun | undefined>((b, c) => (!b || c.deltaM < b.deltaM ? c : b), undefined)?.strategy ?? 'equal';
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+/** The mean of no values is NaN (a cell shows '—'), not 0: an empty set of folds or runs scored nothing. */
+const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
 const sd = (xs: readonly number[]) => {
+  if (xs.length === 0) return NaN;
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(xs.length - 1, 1));
 };
@@ -316,8 +318,7 @@ export function renderMarkdown(r: Results, command: string): string {
     L.push(`Leave-one-station-out over all ${r.cv.air_quality.length} Beijing stations (each: the other 10 stations' first three years train, the held-out station's last year validates), ${r.meta.settings.cv?.epochs} epochs, ≤ ${r.meta.settings.cv?.maxTrain} training windows:`, '');
     L.push('| station | MAE +1 h | +6 h | persistence +1 h | +6 h | seasonal +1 h |', '|---|---|---|---|---|---|');
     for (const c of r.cv.air_quality) L.push(`| ${c.station} | ${f(c.mae_by_horizon[0])} | ${f(c.mae_by_horizon[5])} | ${f(c.persistence_by_horizon[0])} | ${f(c.persistence_by_horizon[5])} | ${f(c.seasonal_by_horizon[0])} |`);
-    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-    L.push(`| **mean** | ${f(avg(r.cv.air_quality.map((c) => c.mae_by_horizon[0] ?? NaN)))} | ${f(avg(r.cv.air_quality.map((c) => c.mae_by_horizon[5] ?? NaN)))} | ${f(avg(r.cv.air_quality.map((c) => c.persistence_by_horizon[0] ?? NaN)))} | ${f(avg(r.cv.air_quality.map((c) => c.persistence_by_horizon[5] ?? NaN)))} | ${f(avg(r.cv.air_quality.map((c) => c.seasonal_by_horizon[0] ?? NaN)))} |`, '');
+    L.push(`| **mean** | ${f(mean(r.cv.air_quality.map((c) => c.mae_by_horizon[0] ?? NaN)))} | ${f(mean(r.cv.air_quality.map((c) => c.mae_by_horizon[5] ?? NaN)))} | ${f(mean(r.cv.air_quality.map((c) => c.persistence_by_horizon[0] ?? NaN)))} | ${f(mean(r.cv.air_quality.map((c) => c.persistence_by_horizon[5] ?? NaN)))} | ${f(mean(r.cv.air_quality.map((c) => c.seasonal_by_horizon[0] ?? NaN)))} |`, '');
     const tot = r.cv.fault.reduce((a, c) => ({ tp: a.tp + c.anomalies.tp, fp: a.fp + c.anomalies.fp, fn: a.fn + c.anomalies.fn }), { tp: 0, fp: 0, fn: 0 });
     const pooled = tot.tp === 0 ? 0 : (2 * tot.tp) / (2 * tot.tp + tot.fp + tot.fn);
     const typeAcc = r.cv.fault.filter((c) => c.truth === c.predicted).length / Math.max(r.cv.fault.length, 1);
@@ -342,7 +343,7 @@ export function renderMarkdown(r: Results, command: string): string {
   for (const st of strategies) {
     const sh = r.runs.shared[st];
     const mc = Object.values(sh?.meanCosine ?? {});
-    L.push(`| ${st} | ${sgn(sh?.deltaM, 2)} | ${sgn(r.runs.city_pair[st]?.deltaM, 2)} | ${sgn(r.runs.factory_pair[st]?.deltaM, 2)} | ${f(sh?.trainSeconds, 1)} | ${f(mc.reduce((a, b) => a + b, 0) / Math.max(mc.length, 1), 3)} | ${sh?.grouping.own.join(', ') || 'none'} |`);
+    L.push(`| ${st} | ${sgn(sh?.deltaM, 2)} | ${sgn(r.runs.city_pair[st]?.deltaM, 2)} | ${sgn(r.runs.factory_pair[st]?.deltaM, 2)} | ${f(sh?.trainSeconds, 1)} | ${f(mean(mc), 3)} | ${sh?.grouping.own.join(', ') || 'none'} |`);
   }
   L.push('', '![Δm per strategy](results/delta-m.svg)', '');
   L.push('### Per-task change (Δ%) of the shared model, per strategy', '');

@@ -17,9 +17,12 @@ export interface TaskScore {
   anomaly?: Float32Array;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+/** The mean of no values is undefined: NaN, never 0 (which would read as a perfect score). */
+const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 export function regressionJSON(truth: ArrayLike<number>, pred: ArrayLike<number>, horizons: readonly number[]): RegressionMetricsJSON {
+  // A regression task has at least one horizon (taskDefinitionSchema); without one there is nothing to score.
+  if (horizons.length === 0) throw new Error('regressionJSON: no horizons to score');
   const m = regressionMetrics(truth, pred, horizons);
   return { mae: mean(m.map((h) => h.mae)), rmse: mean(m.map((h) => h.rmse)), mape: mean(m.map((h) => h.mape)), by_horizon: m };
 }

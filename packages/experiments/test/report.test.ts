@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../src/pipeline.js';
+import { renderMarkdown } from '../src/report.js';
+
+// The committed results of `npm run results` (docs/results/results.json), trimmed below to the empty
+// and one-fold cases: a mean over nothing is not 0, its cell shows '—'.
+const committed = (): Results => JSON.parse(readFileSync(new URL('../../../docs/results/results.json', import.meta.url), 'utf8')) as Results;
+const lineOf = (md: string, start: string) => md.split('\n').find((l) => l.startsWith(start));
+
+describe('renderMarkdown on empty sets', () => {
+  it('a fold study without runs shows — in every per-fold, mean ± sd and gap cell, not 0.00', () => {
+    const r = committed();
+    r.folds.runs = [];
+    const md = renderMarkdown(r, 'test');
+    expect(lineOf(md, '| traffic | **served (guard)** |')).toBe('| traffic | **served (guard)** | — | — | — | — ± — | — (— %) |');
+    expect(lineOf(md, '| fault (macro-F1) | single-task |')).toBe('| fault (macro-F1) | single-task | — | — | — | — ± — | — (— %) |');
+    expect(lineOf(md, '| traffic | — | — | — |')).toBe('| traffic | — | — | — | — % | — % | shared 0, single-task 0 |');
+    // Δm% and the training cost over no runs.
+    expect(lineOf(md, '| **mean** | | — ± — | — ± — |')).toBe('| **mean** | | — ± — | — ± — | — | — | — | — |');
+    expect(md).toContain('| **mean** | | — | | — | | — | — |');
+  });
+
+  it('with one fold there are no selection folds: the forward-check gap is —, not the fold\'s own score', () => {
+    const r = committed();
+    for (const t of Object.keys(r.folds.folds) as (keyof Results['folds']['folds'])[]) r.folds.folds[t] = r.folds.folds[t].slice(0, 1);
+    r.folds.runs = r.folds.runs.filter((x) => x.fold === 0);
+    expect(r.folds.runs.length).toBeGreaterThan(0);
+    const line = lineOf(renderMarkdown(r, 'test'), '| traffic | **served (guard)** |') ?? '';
+    // | traffic | **served (guard)** | <fold 1> | <mean ± sd> | <gap> |
+    expect(line).toMatch(/^\| traffic \| \*\*served \(guard\)\*\* \| \d+\.\d\d \| \d+\.\d\d ± \d+\.\d\d \| — \(— %\) \|$/);
+  });
+
+  it('a strategy run without gradient telemetry shows — as its mean cosine, not 0.000', () => {
+    const r = committed();
+    for (const run of Object.values(r.runs.shared)) run.meanCosine = {};
+    const md = renderMarkdown(r, 'test');
+    const strategy = Object.keys(r.runs.shared)[0] ?? '';
+    const cells = (lineOf(md, `| ${strategy} | `) ?? '').split(' | ');
+    // | strategy | Δm% shared | Δm% city pair | Δm% factory pair | shared: train s | mean gradient cosine | guard |
+    expect(cells[5]).toBe('—');
+  });
+});
