@@ -1,4 +1,4 @@
-import { cfg, commonConfigSpec, DEFAULT_READINGS_PARTITIONS, field, type ConfigOf } from '@headstream/core';
+import { cfg, commonConfigSpec, ConfigError, DEFAULT_READINGS_PARTITIONS, field, type ConfigOf } from '@headstream/core';
 import { storeConfigSpec } from '@headstream/store';
 import { embeddedBrokerConfigSpec, transportConfigSpec } from '@headstream/transport';
 
@@ -40,3 +40,31 @@ export const ingestConfigSpec = {
   kafkaSessionTimeoutMs: field('HS_KAFKA_SESSION_TIMEOUT_MS', cfg.int(6_000, 300_000).default(30_000), 'milliseconds, 6000..300000: how soon a crashed worker\'s partitions move to another'),
 };
 export type IngestConfig = ConfigOf<typeof ingestConfigSpec>;
+
+/**
+ * MQTT settings ingest refuses because the broker could not keep its promise (every acknowledged
+ * reading stored) with them, one line each naming the setting and why (empty when fine).
+ */
+export function ingestConfigProblems(c: IngestConfig): { key: string; line: string }[] {
+  const mqtt = (c.sources ?? (c.kafkaBrokers ? ['mqtt', 'kafka'] : ['mqtt'])).includes('mqtt');
+  if (!mqtt) return [];
+  const problems: { key: string; line: string }[] = [];
+  if (c.mqttConnections > 1 && c.mqttShareGroup === undefined) {
+    problems.push({ key: 'HS_MQTT_CONNECTIONS', line: `config: HS_MQTT_CONNECTIONS: ${c.mqttConnections} connections need HS_MQTT_SHARE_GROUP (a shared subscription); without it every reading would arrive ${c.mqttConnections} times` });
+  }
+  if (c.mqttShareGroup !== undefined && c.mqttUrl === undefined) {
+    // aedes grants a $share/... subscription and delivers nothing to it: ingest would be deaf.
+    problems.push({ key: 'HS_MQTT_SHARE_GROUP', line: 'config: HS_MQTT_SHARE_GROUP: the embedded broker (HS_MQTT_URL unset) has no shared subscriptions and would deliver nothing to ingest; set HS_MQTT_URL to an MQTT 5 broker or unset HS_MQTT_SHARE_GROUP' });
+  }
+  if (c.mqttShareGroup !== undefined && c.replicaId === undefined) {
+    // A shared subscription's broker deals messages to every member session, connected or not.
+    problems.push({ key: 'HS_REPLICA_ID', line: 'config: HS_REPLICA_ID: expected a name each replica keeps across restarts, since HS_MQTT_SHARE_GROUP is set: the broker keeps dealing readings to a member\'s session while it is away, and with the host-name default a replica that comes back under another name strands them; it is not set' });
+  }
+  return problems;
+}
+
+/** Throws a ConfigError listing ingestConfigProblems, if any. */
+export function checkIngestConfig(c: IngestConfig): void {
+  const problems = ingestConfigProblems(c);
+  if (problems.length > 0) throw new ConfigError(problems);
+}

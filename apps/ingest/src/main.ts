@@ -2,7 +2,7 @@
 import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
 import { SchemaBehindError } from '@headstream/store';
 import { checkTransportConfig } from '@headstream/transport';
-import { ingestConfigSpec } from './config.js';
+import { checkIngestConfig, ingestConfigSpec } from './config.js';
 import { databaseTarget } from './database-target.js';
 import { startIngest } from './service.js';
 
@@ -14,6 +14,7 @@ try {
   if (process.argv.slice(2).includes('--embedded')) config = { ...config, embedded: true };
   databaseTarget(config); // refuses an in-memory database unless asked explicitly
   checkTransportConfig(config); // a partial Kafka SASL setting, SASL/PLAIN without TLS, a cert without key
+  checkIngestConfig(config); // MQTT settings the broker cannot keep its guarantee with
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);

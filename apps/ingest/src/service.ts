@@ -18,7 +18,7 @@ import {
   type MessagePublisher,
   type MessageSource,
 } from '@headstream/transport';
-import type { IngestConfig } from './config.js';
+import { checkIngestConfig, type IngestConfig } from './config.js';
 import { databaseTarget } from './database-target.js';
 
 /** Room above HS_MAX_PAYLOAD_BYTES for the PUBLISH header, topic and properties: payloads a
@@ -44,6 +44,7 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'error while closing'));
   };
+  checkIngestConfig(config);
   try {
     // In memory only when asked explicitly (HS_EMBEDDED=1); otherwise PGlite on disk or a server.
     const target = databaseTarget(config);
