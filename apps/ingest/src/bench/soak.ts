@@ -12,8 +12,10 @@
  *   4 MiB (over the maximum packet size ingest asks the broker for: never delivered);
  * - the database restarted once (at 35 % of the run) and the broker once (at 70 %).
  *
- * Prints readings_sent (valid readings the broker acknowledged), readings_stored (distinct
- * stored), duplicates (rows stored more than once), lost (sent, not stored), rss_mb_max and
+ * Prints readings_sent (valid readings the broker acknowledged; one acknowledged with 0x10, no
+ * matching subscribers, is sent again and counted in no_subscriber_acks), readings_stored (distinct
+ * stored), duplicates (rows stored more than once), lost (sent, not stored), wrong_values (stored
+ * with another value than sent), readings_per_s (stored a second, traffic and drain), rss_mb_max and
  * rss_mb_end of the ingest process (/proc/<pid>/status VmRSS, sampled every second), and more.
  * With --json, one JSON object on the last line. Needs PostgreSQL server binaries and mosquitto.
  */
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     HS_INGEST_SOURCES: 'mqtt',
     HS_TOPIC_ROOT: ROOT,
     HS_MQTT_CLIENT_ID: 'soak-ingest',
+    HS_REPLICA_ID: 'r1',
     ...(opts.connections > 1 ? { HS_MQTT_SHARE_GROUP: 'soak', HS_MQTT_CONNECTIONS: String(opts.connections) } : {}),
     HS_MQTT_ACK_MODE: opts.ackMode,
     HS_HTTP_PORT: String(port),
@@ -134,17 +137,32 @@ async function main(): Promise<void> {
     for (const p of publishers) p.on('error', () => undefined);
 
     const counts = { validMessages: 0, readingsSent: 0, unconfirmed: 0, namesSent: 0, hostileMessages: 0, bigMessages: 0, floods: 0, noSubscriberAcks: 0 };
-    // MQTT 5 PUBACK 0x10: the broker took the message but no subscription matched it (mqtt.js
-    // resolves the publish as a success).
+    // MQTT 5 PUBACK 0x10 (no matching subscribers): the broker took the message and dropped it, no
+    // subscription matching it (mqtt.js resolves the publish as a success). With a shared
+    // subscription this happens after a broker restart until ingest has subscribed again: Mosquitto
+    // keeps sessions over a restart but not $share subscriptions. The valid publisher does what a
+    // device must then do to lose nothing: it sends the message again.
+    const pubackCodes = new Map<number, number>();
     pubValid.on('packetreceive', (packet) => {
-      if (packet.cmd === 'puback' && packet.reasonCode === 0x10) counts.noSubscriberAcks++;
+      if (packet.cmd === 'puback' && packet.messageId !== undefined) pubackCodes.set(packet.messageId, packet.reasonCode ?? 0);
     });
+    const publishValid = async (topic: string, payload: string) => {
+      for (;;) {
+        const sent = await pubValid.publishAsync(topic, payload, { qos: 1 });
+        const id = sent?.messageId;
+        const code = id === undefined ? undefined : pubackCodes.get(id);
+        if (id !== undefined) pubackCodes.delete(id);
+        if (code !== 0x10) return;
+        counts.noSubscriberAcks++;
+        await sleep(200);
+      }
+    };
     let nextStep = 0;
     const sendValid = async (site: number) => {
       const step = nextStep;
       nextStep += FRAMES;
       try {
-        await pubValid.publishAsync(mqttTopic({ kind: 'readings', domain: 'city', site: `v${site}` }, ROOT), validMessage(site, step), { qos: 1 });
+        await publishValid(mqttTopic({ kind: 'readings', domain: 'city', site: `v${site}` }, ROOT), validMessage(site, step));
         counts.validMessages++;
         counts.readingsSent += FRAMES * METRICS;
       } catch {
@@ -267,6 +285,7 @@ async function main(): Promise<void> {
     }, 30_000);
     await Promise.all([valid, floods, hostile, big, chaos]);
     await Promise.all([...inFlight]);
+    const trafficEnd = Date.now();
     say('soak: traffic done; waiting for ingest to store what it was sent');
     // Done when all is stored, or when nothing more was stored for a minute.
     let last = -1;
@@ -280,10 +299,20 @@ async function main(): Promise<void> {
       } else if (Date.now() - lastChange > 60_000) break;
       await sleep(500);
     }
+    const drainedAt = Date.now();
     clearInterval(progress);
     const stored = await storedValid();
     const dead = (await db.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason ORDER BY reason')).rows;
     const series = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM series')).rows[0]?.n ?? 0;
+    // Every stored valid reading has the value it was sent with: m{m} at step s holds s + m/10.
+    const wrong = (await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM readings r JOIN series s ON s.id = r.series_id
+       WHERE s.domain = 'city' AND s.site LIKE 'v%'
+         AND abs(r.value - ((extract(epoch FROM r.time) * 1000 - $1) / 1000 + substr(s.metric, 2)::int / 10.0)) > 1e-6`,
+      [T0],
+    )).rows[0]?.n ?? 0;
+    // Re-delivered readings ingest skipped (already stored): at-least-once delivery at work.
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.json().catch(() => undefined)) as { duplicates?: number } | undefined;
     const rssEnd = rssMb(ingest.child.pid) ?? rss.at(-1) ?? 0;
     ingest.child.kill('SIGTERM');
     const code = await ingest.exited;
@@ -295,6 +324,13 @@ async function main(): Promise<void> {
       readings_stored: stored.distinct,
       duplicates: stored.rows - stored.distinct,
       lost: Math.max(0, counts.readingsSent - stored.distinct),
+      // Traffic time, then the time until ingest had stored it all (or stopped storing for a minute).
+      traffic_s: Math.round((trafficEnd - started) / 1000),
+      drain_s: Math.round((drainedAt - trafficEnd) / 1000),
+      // Valid readings stored a second over both (the hostile and big traffic ran alongside).
+      readings_per_s: Math.round(stored.distinct / ((drainedAt - started) / 1000)),
+      wrong_values: wrong,
+      redelivered_readings_skipped: health?.duplicates ?? null,
       unconfirmed_readings: counts.unconfirmed,
       no_subscriber_acks: counts.noSubscriberAcks,
       rss_mb_max: Math.round(Math.max(0, ...rss) * 10) / 10,
