@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { countRun } from '../src/summary-reporter.js';
 
 const require = createRequire(import.meta.url);
 const VITEST = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
@@ -40,6 +41,14 @@ describe('closing summary reporter', () => {
     }
   }, 150_000);
 
+  it('counts an unhandled error as a failure and names it in the closing block, even when every test passed', () => {
+    const run = runFixtures(['passes', 'unhandled'], false);
+    expect(run.closing).toBe('vitest: 2 passed, 1 failed, 0 skipped');
+    // In the closing block, right above the closing line, with the file it came from.
+    expect(run.out).toMatch(/\nunhandled error: Error: stray rejection nobody awaited \(in [^\n]*unhandled\.fixture\.ts[^\n]*\)\nvitest: 2 passed, 1 failed, 0 skipped\n/);
+    expect(run.code).toBe(1);
+  }, 150_000);
+
   it('with CI=true a skipped test fails the run and is named; off CI it is only counted', () => {
     const ci = runFixtures(['passes', 'skips'], true);
     expect(ci.closing).toBe('vitest: 1 passed, 0 failed, 1 skipped');
@@ -49,4 +58,22 @@ describe('closing summary reporter', () => {
     expect(dev.closing).toBe('vitest: 1 passed, 0 failed, 1 skipped');
     expect(dev.code).toBe(0);
   }, 150_000);
+});
+
+describe('countRun', () => {
+  it('adds each unhandled error to the failures, one line each: name, first line of the message, where', () => {
+    const counts = countRun([], [
+      { name: 'TypeError', message: 'x is undefined\n    at somewhere', VITEST_TEST_PATH: '/repo/a.test.ts', VITEST_TEST_NAME: 'does a' },
+      { message: 'no name, no place' },
+    ]);
+    expect(counts).toEqual({
+      passed: 0,
+      failed: 2,
+      skipped: 0,
+      brokenSuites: [],
+      skippedTests: [],
+      unhandledErrors: ['TypeError: x is undefined (in /repo/a.test.ts › does a)', 'no name, no place'],
+    });
+    expect(countRun([]).failed).toBe(0);
+  });
 });
