@@ -48,6 +48,11 @@ interface WindowState {
   buffer: SiteWindowBuffer;
   /** The latest issue time predicted (or due), so each (task, site, issue time) is predicted once. */
   lastIssued: number;
+  /**
+   * The earliest issue time handed out as due and not predicted yet: the buffer keeps what its window
+   * reads. A batch of readings (a message of many frames) makes several steps due before they are predicted.
+   */
+  pendingFrom?: number;
 }
 
 /** Routing of a domain's metric to the tasks (and their source names) that read it. */
@@ -184,7 +189,8 @@ export class PredictionEngine {
       const first = Math.max(state.lastIssued + interval, complete - (this.maxCatchUp - 1) * interval);
       for (let t = first; t <= complete; t += interval) due.push({ task: task.task, site: reading.site, issueTime: t });
       state.lastIssued = complete;
-      state.buffer.prune(first);
+      state.pendingFrom = Math.min(state.pendingFrom ?? first, first);
+      state.buffer.prune(state.pendingFrom);
     }
     return due;
   }
@@ -201,6 +207,7 @@ export class PredictionEngine {
         this.counters.skipped.no_model++;
         continue;
       }
+      state.pendingFrom = undefined;
       // Before the site's history spans a lookback, no window exists (training builds none either).
       const served = state.buffer.covers(d.issueTime) ? state.buffer.window(d.issueTime, task.scalers) : undefined;
       const reason = served ? sparse(served, task) : 'sparse';
