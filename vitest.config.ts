@@ -26,10 +26,6 @@ const LEARNING = [
   'packages/training/test/train-from-db.int.test.ts',
   'test/e2e/train-from-db.test.ts',
   'apps/trainer/test/trainer.int.test.ts',
-  'packages/serving/test/engine.test.ts',
-  'test/e2e/predictor.test.ts',
-  'test/e2e/predictor-lifecycle.test.ts',
-  'test/e2e/predictor-kafka.test.ts',
   'apps/demo/test/demo.int.test.ts',
   // Not learning, but heavy: npm ci and a whole build in a fresh clone, then the README's commands.
   'test/readme/readme-commands.test.ts',
@@ -57,7 +53,8 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/node_modules/**', ...LEARNING],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          // The services, and the run's one trained fixture version (test/fixture: the predictor tests serve it).
+          globalSetup: ['packages/testkit/src/global-setup.ts', 'test/fixture/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -8,7 +8,8 @@ import { datasetFolder } from '@headstream/datasets';
 import { readPredictions } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
-import { promote, taskRecords, trainFromDatabase } from '@headstream/training';
+import { promote, taskRecords } from '@headstream/training';
+import { installFixtureVersion } from '../fixture/index.js';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -46,7 +47,8 @@ describe('two predictors in one Kafka consumer group (real Kafka and PostgreSQL)
       const lines = readFileSync(join(datasetFolder(FOLDER), file), 'utf8').split('\n');
       writeFileSync(join(live, FOLDER, file), `${[lines[0], ...lines.slice(1 + HISTORY, 1 + HISTORY + LIVE)].join('\n')}\n`);
     }
-    await trainFromDatabase({ db, mode: 'quick', epochs: 1, tasks: ['air_quality'], version: 'v-kafka', promotion: 'never' });
+    // The run's trained fixture (it serves air quality among its four tasks).
+    await installFixtureVersion(db, 'v-kafka');
     await promote(db, 'v-kafka', { reason: 'e2e', actor: 'test' });
 
     const root = uniqueName('e2e').replace(/-/g, '_');

@@ -7,7 +7,8 @@ import { datasetFolder } from '@headstream/datasets';
 import { readPredictions } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { realDatabase, realServiceOrSkip, runNodeScript, startHealthyService, testServices, uniqueName, waitUntil, type HealthyService, type TestDatabase } from '@headstream/testkit';
-import { promote, taskRecords, trainFromDatabase } from '@headstream/training';
+import { promote, taskRecords } from '@headstream/training';
+import { installFixtureVersion } from '../fixture/index.js';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -37,8 +38,9 @@ describe('predictor lifecycle: promotion mid-stream, SIGKILL and restart (real M
       if (items.length >= HISTORY + 140) break;
     }
     await new ReadingWriter(db).write(items.slice(0, HISTORY));
-    await trainFromDatabase({ db, mode: 'quick', epochs: 1, version: 'v1', promotion: 'never' });
-    await trainFromDatabase({ db, mode: 'quick', epochs: 1, seed: 2, version: 'v2', promotion: 'never' });
+    // Two versions (the run's trained fixture under two names): which one predicted each step is in its rows.
+    await installFixtureVersion(db, 'v1');
+    await installFixtureVersion(db, 'v2');
     await promote(db, 'v1', { reason: 'e2e', actor: 'test' });
 
     const dir = mkdtempSync(join(tmpdir(), 'hs-life-'));
@@ -107,7 +109,7 @@ describe('predictor lifecycle: promotion mid-stream, SIGKILL and restart (real M
     for (const t of expectedD) expect(issuedAll.has(t), new Date(t).toISOString()).toBe(true);
 
     // A promoted version that cannot load: the previous one keeps serving, and /healthz says why.
-    await trainFromDatabase({ db, mode: 'quick', epochs: 1, seed: 3, version: 'v3', promotion: 'never' });
+    await installFixtureVersion(db, 'v3');
     await db.query("UPDATE model_artifacts SET weights = decode('00', 'hex') WHERE version = 'v3'");
     await promote(db, 'v3', { reason: 'e2e: a broken version', actor: 'test' });
     const health = async () => (await (await fetch(`http://127.0.0.1:${predictor.port}/healthz`)).json()) as { version: string; loadError: string | null };

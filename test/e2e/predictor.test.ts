@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskName } from '@headstream/core';
+import type { Prediction, TaskName } from '@headstream/core';
 import { datasetFolder } from '@headstream/datasets';
-import { readPredictions } from '@headstream/serving';
+import { loadServingVersion, PredictionEngine, readPredictions, type EngineReading } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { realDatabase, realServiceOrSkip, runNodeScript, skipOrFailInCi, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
-import { promote, taskRecords, trainFromDatabase } from '@headstream/training';
+import { promote, taskRecords } from '@headstream/training';
+import { FIXTURE_SLICES, installFixtureVersion } from '../fixture/index.js';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -26,13 +27,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** Each task's file: the first `history` data rows go into the database and train; the next `live` rows are replayed live. */
-const FILES: { task: TaskName; folder: string; file: string; dataset: string; history: number; live: number }[] = [
-  { task: 'traffic', folder: 'pems-detector-5min-flow', file: 'train.csv', dataset: 'pems-detector', history: 1500, live: 36 },
-  { task: 'air_quality', folder: 'beijing-multisite-air-quality', file: 'PRSA_Data_Aotizhongxin_20130301-20170228.csv', dataset: 'beijing-air', history: 700, live: 12 },
-  { task: 'fault', folder: 'skab', file: 'valve1/1.csv', dataset: 'skab', history: 800, live: 60 },
-  { task: 'throughput', folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', dataset: 'gas-turbine', history: 700, live: 12 },
-];
+/**
+ * Each task's file: the first `history` data rows go into the database (the rows the run's fixture version
+ * was trained on); the next `live` rows are replayed live.
+ */
+const LIVE: Record<TaskName, { folder: string; file: string; dataset: string; live: number }> = {
+  traffic: { folder: 'pems-detector-5min-flow', file: 'train.csv', dataset: 'pems-detector', live: 36 },
+  air_quality: { folder: 'beijing-multisite-air-quality', file: 'PRSA_Data_Aotizhongxin_20130301-20170228.csv', dataset: 'beijing-air', live: 12 },
+  fault: { folder: 'skab', file: 'valve1/1.csv', dataset: 'skab', live: 60 },
+  throughput: { folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', dataset: 'gas-turbine', live: 12 },
+};
+const FILES = FIXTURE_SLICES.map((s) => ({ ...LIVE[s.task], task: s.task, history: s.records }));
 const DOMAIN: Record<TaskName, string> = { traffic: 'city', air_quality: 'city', fault: 'factory', throughput: 'factory' };
 
 function mosquittoSub(): string | undefined {
@@ -54,23 +59,46 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
     const live = mkdtempSync(join(tmpdir(), 'hs-live-'));
     cleanups.push(() => Promise.resolve(rmSync(live, { recursive: true, force: true })));
     const writer = new ReadingWriter(db);
+    /** Every reading the predictor will have seen, per task: the history, then the replayed rows in replay order. */
+    const streams = new Map<TaskName, { history: EngineReading[]; replayed: EngineReading[] }>();
     for (const f of FILES) {
-      const items = [];
+      const items: EngineReading[] = [];
       for await (const r of taskRecords(f.task, { path: join(datasetFolder(f.folder), f.file) })) {
         items.push({ domain: DOMAIN[f.task], site: r.site, time: r.time, values: r.values });
-        if (items.length >= f.history) break;
+        if (items.length >= f.history + f.live) break;
       }
-      await writer.write(items);
+      await writer.write(items.slice(0, f.history));
       const lines = readFileSync(join(datasetFolder(f.folder), f.file), 'utf8').split('\n');
       mkdirSync(join(live, f.folder, f.file, '..'), { recursive: true });
       // The gas turbine's times come from the row number (row i = Jan 1 + i h): its live file replays the
-      // history rows again (duplicates, ignored by ingest and the predictor) before the new ones.
-      const from = f.dataset === 'gas-turbine' ? 1 : 1 + f.history;
-      writeFileSync(join(live, f.folder, f.file), `${[lines[0], ...lines.slice(from, 1 + f.history + f.live)].join('\n')}\n`);
+      // history rows again (duplicates, ignored by ingest) before the new ones.
+      const from = f.dataset === 'gas-turbine' ? 0 : f.history;
+      writeFileSync(join(live, f.folder, f.file), `${[lines[0], ...lines.slice(1 + from, 1 + f.history + f.live)].join('\n')}\n`);
+      streams.set(f.task, { history: items.slice(0, from), replayed: items.slice(from) });
     }
-    const { report } = await trainFromDatabase({ db, mode: 'quick', epochs: 2, version: 'v-live', promotion: 'never' });
-    expect(report.tasks).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
+    // The run's trained fixture (four tasks, trained on exactly these history rows), promoted.
+    await installFixtureVersion(db, 'v-live');
     await promote(db, 'v-live', { reason: 'e2e', actor: 'test' });
+
+    // What must come out: the predictions the engine makes from the same readings in-process — a window
+    // per (task, site) fed the history, then the replayed rows; each issue time from the first replayed
+    // reading on (the predictor rebuilds its windows from the table and never predicts the past).
+    const version = await loadServingVersion(db, 'v-live');
+    const expected = new Map<string, Prediction>();
+    try {
+      const engine = new PredictionEngine(version);
+      for (const [, { history, replayed }] of streams) {
+        for (const r of history) engine.add(r);
+        const firstLive = replayed[0]?.time ?? Infinity;
+        for (const r of replayed) {
+          const due = engine.add(r).filter((d) => d.issueTime >= firstLive);
+          for (const p of engine.predict(due).predictions) expected.set(`${p.task}/${p.site}/${p.issued_at}`, p);
+        }
+      }
+    } finally {
+      version.dispose();
+    }
+    for (const f of FILES) expect([...expected.values()].filter((p) => p.task === f.task).length, `${f.task}: live steps to predict`).toBeGreaterThanOrEqual(f.live / 2);
 
     const root = uniqueName('e2e').replace(/-/g, '_');
     const env = { HS_MQTT_URL: mqtt, HS_TOPIC_ROOT: root };
@@ -80,32 +108,46 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
     const predictor = await startHealthyService(PREDICTOR, { ...env, ...dbEnv, HS_PREDICT_SOURCES: 'mqtt', HS_PREDICT_OUTPUTS: 'mqtt,db', HS_MQTT_CLIENT_ID: uniqueName('predictor') }, { timeoutMs: 180_000 });
     cleanups.push(() => predictor.stop());
 
-    // A real third-party subscriber, from before the first prediction.
+    // A real third-party subscriber, from before the first prediction (-d: it reports its SUBACK; stdbuf: line by line).
     const received: string[] = [];
-    const child = spawn(sub, ['-h', new URL(mqtt).hostname, '-p', new URL(mqtt).port || '1883', '-q', '1', '-t', `${root}/v1/predictions/#`, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let debug = '';
+    const child = spawn('stdbuf', ['-oL', sub, '-d', '-h', new URL(mqtt).hostname, '-p', new URL(mqtt).port || '1883', '-q', '1', '-t', `${root}/v1/predictions/#`, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
     child.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      received.push(...lines.filter(Boolean));
+      for (const line of lines) {
+        if (line.startsWith(`${root}/`)) received.push(line);
+        else debug += `${line}\n`;
+      }
     });
     cleanups.push(() => Promise.resolve(child.kill('SIGTERM')));
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitUntil(() => /received SUBACK/.test(debug), 'mosquitto_sub to be subscribed', 30_000, 50);
 
     for (const f of FILES) {
       const replay = await runNodeScript(CLI, ['replay', f.dataset, '--datasets-dir', live, '--to', 'mqtt', '--max', '--ground-truth', '--json'], env, 300_000);
       expect(replay.code, replay.stderr).toBe(0);
     }
-    await waitUntil(async () => new Set((await readPredictions(db)).map((p) => p.task)).size === 4, 'predictions of all four tasks', 300_000, 1000);
-    // Let the last batches land, then compare what the subscriber saw with the table.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Exactly the expected (task, site, issue time) set in the table, each once, from the active version…
+    const storedKeys = async () => (await readPredictions(db)).map((p) => `${p.task}/${p.site}/${p.issued_at}`).sort();
+    // (A shortfall fails on the comparison below, which names what is missing.)
+    await waitUntil(async () => (await storedKeys()).length >= expected.size, `${expected.size} predictions in the table`, 120_000, 500).catch(() => undefined);
     const stored = await readPredictions(db);
     const keys = stored.map((p) => `${p.task}/${p.site}/${p.issued_at}`);
-    expect(new Set(keys).size).toBe(keys.length);
+    const perTask = (list: string[]) => JSON.stringify(Object.fromEntries(FILES.map((f) => [f.task, list.filter((k) => k.startsWith(`${f.task}/`)).length])));
+    const predictorMetrics = async () => (await (await fetch(`http://127.0.0.1:${predictor.port}/metrics`)).text()).split('\n').filter((l) => /^headstream_predictor_(skipped|ignored|predictions)/.test(l)).join('; ');
+    expect(keys.sort(), `stored ${perTask(keys)}, expected ${perTask([...expected.keys()])}; ${await predictorMetrics()}`).toEqual([...expected.keys()].sort());
     expect(stored.every((p) => p.model_version === 'v-live')).toBe(true);
-    // About one prediction per live step of each task (the step a replay ends in is not complete yet).
-    for (const f of FILES) expect(stored.filter((p) => p.task === f.task).length, f.task).toBeGreaterThanOrEqual(f.live / 2);
+    // …with the values the engine computes from the same readings.
+    for (const p of stored) {
+      const e = expected.get(`${p.task}/${p.site}/${p.issued_at}`);
+      expect(p.kind, p.task).toBe(e?.kind);
+      // float32 inference in micro-batches of another size: equal to ~1e-7 relative.
+      if (p.kind === 'regression' && e?.kind === 'regression') p.horizons.forEach((h, i) => expect(Math.abs(h.value - (e.horizons[i]?.value ?? NaN)), `${p.task}/${p.site}/${p.issued_at} h${i}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(h.value))));
+    }
+    // And the same set on MQTT, each received once.
+    await waitUntil(() => received.length >= stored.length, `${stored.length} predictions via mosquitto_sub`, 60_000, 200);
     const ajv = new Ajv2020.default({ allErrors: true, strict: true });
     addFormats.default(ajv);
     const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);

@@ -5,7 +5,8 @@ import { datasetFolder } from '@headstream/datasets';
 import { buildWindows, decodeTarget } from '@headstream/features';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { embeddedDatabase, type TestDatabase } from '@headstream/testkit';
-import { readSiteFrames, taskRecords, trainFromDatabase } from '@headstream/training';
+import { readSiteFrames, taskRecords } from '@headstream/training';
+import { installFixtureVersion } from '../../../test/fixture/index.js';
 import { loadServingVersion, PredictionEngine, VersionLoadError, type EngineReading, type ServingVersion } from '../src/index.js';
 
 const DOMAIN: Record<TaskName, string> = { traffic: 'city', air_quality: 'city', fault: 'factory', throughput: 'factory' };
@@ -31,7 +32,8 @@ describe('prediction engine: live readings → the training windows → one pred
     }
     const writer = new ReadingWriter(db);
     for (let i = 0; i < readings.length; i += 2000) await writer.write(readings.slice(i, i + 2000));
-    await trainFromDatabase({ db, mode: 'quick', epochs: 1, version: 'v1' });
+    // The run's one trained fixture version (four tasks, trained on the first rows of the same files).
+    await installFixtureVersion(db, 'v1');
     version = await loadServingVersion(db, 'v1');
   }, 600_000);
   afterAll(async () => {
@@ -87,6 +89,20 @@ describe('prediction engine: live readings → the training windows → one pred
       compared++;
     }
     expect(compared).toBeGreaterThan(100);
+  });
+
+  it('a batch of readings (messages of many frames) added before predicting: the same predictions as one reading at a time', () => {
+    const sorted = [...readings].sort((a, b) => a.time - b.time);
+    const one = run(new PredictionEngine(version), sorted);
+    const engine = new PredictionEngine(version);
+    const batched: Prediction[] = [];
+    for (let i = 0; i < sorted.length; i += 100) {
+      const due = sorted.slice(i, i + 100).flatMap((r) => engine.add(r));
+      batched.push(...engine.predict(due).predictions);
+    }
+    expect(one.length).toBeGreaterThan(100);
+    expect(batched.map((p) => `${p.task}/${p.site}/${p.issued_at}`)).toEqual(one.map((p) => `${p.task}/${p.site}/${p.issued_at}`));
+    expect(batched).toEqual(one);
   });
 
   it('late and duplicate readings: still exactly one prediction per issue time, late ones counted', () => {
