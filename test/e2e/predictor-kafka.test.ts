@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { datasetFolder } from '@headstream/datasets';
-import { readPredictions } from '@headstream/serving';
+import { readPredictions, type EngineReading } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, runNodeScript, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 import { promote, taskRecords } from '@headstream/training';
 import { installFixtureVersion } from '../fixture/index.js';
+import { expectedPredictions } from './expected.js';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -37,19 +38,24 @@ describe('two predictors in one Kafka consumer group (real Kafka and PostgreSQL)
     cleanups.push(() => Promise.resolve(rmSync(live, { recursive: true, force: true })));
     mkdirSync(join(live, FOLDER));
     const writer = new ReadingWriter(db);
+    const streams: { history: EngineReading[]; replayed: EngineReading[] }[] = [];
     for (const file of files) {
-      const items: { domain: string; site: string; time: number; values: Record<string, number> }[] = [];
+      const items: EngineReading[] = [];
       for await (const r of taskRecords('air_quality', { path: join(datasetFolder(FOLDER), file) })) {
         items.push({ domain: 'city', site: r.site, time: r.time, values: r.values });
         if (items.length >= HISTORY + LIVE) break;
       }
       await writer.write(items.slice(0, HISTORY));
+      streams.push({ history: items.slice(0, HISTORY), replayed: items.slice(HISTORY) });
       const lines = readFileSync(join(datasetFolder(FOLDER), file), 'utf8').split('\n');
       writeFileSync(join(live, FOLDER, file), `${[lines[0], ...lines.slice(1 + HISTORY, 1 + HISTORY + LIVE)].join('\n')}\n`);
     }
     // The run's trained fixture (it serves air quality among its four tasks).
     await installFixtureVersion(db, 'v-kafka');
     await promote(db, 'v-kafka', { reason: 'e2e', actor: 'test' });
+    // Exactly what must be published: the engine's predictions from the same readings, every (site, issue time).
+    const expected = [...(await expectedPredictions(db, 'v-kafka', streams)).keys()].map((k) => k.slice(k.indexOf('/') + 1)).sort();
+    expect(expected.length).toBeGreaterThanOrEqual(files.length * (LIVE - 2));
 
     const root = uniqueName('e2e').replace(/-/g, '_');
     const env = { HS_KAFKA_BROKERS: brokers.join(','), HS_TOPIC_ROOT: root };
@@ -68,17 +74,28 @@ describe('two predictors in one Kafka consumer group (real Kafka and PostgreSQL)
     const consumer = new Kafka({ brokers, clientId: uniqueName('reader'), logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueName('reader') });
     await consumer.connect();
     cleanups.push(() => consumer.disconnect());
-    // Give both members time to join and share the partitions before the readings flow.
-    await new Promise((r) => setTimeout(r, 8000));
+    // Both members in the group with partitions assigned before the readings flow.
+    const admin = new Kafka({ brokers, clientId: uniqueName('admin'), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await waitUntil(
+      async () => {
+        const { groups } = await admin.describeGroups([group]);
+        const g = groups[0];
+        return g?.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0);
+      },
+      'both predictors to share the readings partitions',
+      120_000,
+      250,
+    );
 
     const replay = await runNodeScript(CLI, ['replay', 'beijing-air', '--datasets-dir', live, '--to', 'kafka', '--max', '--json'], env, 300_000);
     expect(replay.code, replay.stderr).toBe(0);
-    // About one prediction per live hour of each site.
-    await waitUntil(async () => (await readPredictions(db, { task: 'air_quality' })).length >= files.length * (LIVE - 2), 'predictions of the live hours', 300_000, 1000);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every expected (site, issue time) in the table, each once (a shortfall fails on the comparison, naming what is missing).
+    await waitUntil(async () => (await readPredictions(db, { task: 'air_quality' })).length >= expected.length, `${expected.length} predictions of the live hours`, 120_000, 500).catch(() => undefined);
     const stored = await readPredictions(db, { task: 'air_quality' });
     const keys = stored.map((p) => `${p.site}/${p.issued_at}`);
-    expect(new Set(keys).size).toBe(keys.length);
+    expect([...keys].sort()).toEqual(expected);
 
     await consumer.subscribe({ topic: `${root}.predictions`, fromBeginning: true });
     await consumer.run({
@@ -96,6 +113,5 @@ describe('two predictors in one Kafka consumer group (real Kafka and PostgreSQL)
     const counts = await Promise.all(predictors.map(async (p) => Number(/headstream_predictor_predictions_total\{task="air_quality",app="predictor"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text())?.[1] ?? 0)));
     expect(counts.every((n) => n > 0), `predictions per member: ${counts.join(', ')}`).toBe(true);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(stored.length);
-    expect(stored.length).toBeGreaterThanOrEqual(files.length * (LIVE - 2));
   });
 });

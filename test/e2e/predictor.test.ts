@@ -7,13 +7,14 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Prediction, TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/core';
 import { datasetFolder } from '@headstream/datasets';
-import { loadServingVersion, PredictionEngine, readPredictions, type EngineReading } from '@headstream/serving';
+import { readPredictions, type EngineReading } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { realDatabase, realServiceOrSkip, runNodeScript, skipOrFailInCi, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
 import { promote, taskRecords } from '@headstream/training';
 import { FIXTURE_SLICES, installFixtureVersion } from '../fixture/index.js';
+import { expectedPredictions } from './expected.js';
 
 const require = createRequire(import.meta.url);
 const binary = (pkg: string) => require.resolve(`${pkg}/package.json`).replace(/package\.json$/, 'dist/main.js');
@@ -83,21 +84,7 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
     // What must come out: the predictions the engine makes from the same readings in-process — a window
     // per (task, site) fed the history, then the replayed rows; each issue time from the first replayed
     // reading on (the predictor rebuilds its windows from the table and never predicts the past).
-    const version = await loadServingVersion(db, 'v-live');
-    const expected = new Map<string, Prediction>();
-    try {
-      const engine = new PredictionEngine(version);
-      for (const [, { history, replayed }] of streams) {
-        for (const r of history) engine.add(r);
-        const firstLive = replayed[0]?.time ?? Infinity;
-        for (const r of replayed) {
-          const due = engine.add(r).filter((d) => d.issueTime >= firstLive);
-          for (const p of engine.predict(due).predictions) expected.set(`${p.task}/${p.site}/${p.issued_at}`, p);
-        }
-      }
-    } finally {
-      version.dispose();
-    }
+    const expected = await expectedPredictions(db, 'v-live', [...streams.values()]);
     for (const f of FILES) expect([...expected.values()].filter((p) => p.task === f.task).length, `${f.task}: live steps to predict`).toBeGreaterThanOrEqual(f.live / 2);
 
     const root = uniqueName('e2e').replace(/-/g, '_');
