@@ -124,6 +124,7 @@ const SERVICES = new Set(['headstream-ingest', 'headstream-trainer', 'headstream
 const SKIP: { matches: (command: string, help: boolean) => boolean; reason: string }[] = [
   { matches: (c) => /^npm ci\b/.test(c), reason: 'the setup step of this test (run once, before every other command)' },
   { matches: (c) => /^npm test\b/.test(c), reason: 'the whole test suite, which holds this test' },
+  { matches: (c) => /^npm run test:fresh\b/.test(c), reason: 'this test again, on a fresh clone with its own npm ci and build' },
   { matches: (c) => /^npm run lint\b/.test(c), reason: 'type-aware ESLint over the repository: minutes on two cores; CI runs it' },
   { matches: (c) => /^npm run (results|soak|bench:[\w:-]+)\b/.test(c), reason: 'a long run: training experiments, a benchmark or the 10-minute soak' },
   { matches: (c) => /^npm run kafka:(start|stop)\b/.test(c), reason: 'downloads and runs an Apache Kafka broker (Java, Maven Central)' },
