@@ -6,3 +6,4 @@ export * from './report.js';
 export * from './bundle.js';
 export * from './folds.js';
 export * from './fold-study.js';
+export * from './claims.js';

@@ -5,6 +5,7 @@ import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } f
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { runFoldStudy, type FoldStudy } from './fold-study.js';
+import { foldClaims, pcgradClaims, type Claim } from './claims.js';
 import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type TaskSplit } from './splits.js';
 
 export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
@@ -31,8 +32,12 @@ export interface PipelineOptions {
   mode: 'quick' | 'full';
   datasetsDir?: string;
   seed?: number;
-  /** Seeds of the fold study (default: full the seed and the next, quick the seed). */
+  /** Seeds of the fold study (default: full the seed and the next, quick the seed and the next two). */
   foldSeeds?: readonly number[];
+  /** Seeds of the synthetic strategy claims (default: the seed and the next two). */
+  claimSeeds?: readonly number[];
+  /** Overrides of the mode's settings (the test suite's smoke run: one epoch, few windows). */
+  settings?: Partial<Settings>;
   strategies?: readonly StrategyName[];
   log?: (line: string) => void;
 }
@@ -77,6 +82,8 @@ export interface Results {
   };
   /** Rolling-origin folds of every task: shared, served, single-task, linear reference and baselines, per seed. */
   folds: FoldStudy;
+  /** Quality claims checked over folds × seeds (or seeds): each holds only when its mean margin exceeds the spread. */
+  claims?: Claim[];
   protocol: Record<TaskName, { describe: string; train: number; validation: number; features: number; intervalMs: number; horizons?: number[] }>;
   fold: Fold;
   single: Record<TaskName, { trainSeconds: number; parameters: number; flopsPerWindow: number; score: Omit<TaskScoreJSON, 'predictions' | 'anomaly'> }>;
@@ -106,7 +113,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const t0 = performance.now();
   const log = options.log ?? (() => {});
   const seed = options.seed ?? 1;
-  const settings = settingsFor(options.mode);
+  const settings: Settings = { ...settingsFor(options.mode), ...options.settings };
   const strategies = options.strategies ?? STRATEGIES;
   const backend = await chooseBackend(log);
   const frames = await loadAllFrames(options.datasetsDir);
@@ -209,7 +216,9 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   for (const m of Object.values(singleModels)) m.dispose();
 
   const cv = settings.cv ? crossValidate(frames, fold, settings, seed, log) : null;
-  const folds = runFoldStudy(frames, settings, options.foldSeeds ?? (options.mode === 'full' ? [seed, seed + 1] : [seed]), log);
+  const folds = runFoldStudy(frames, settings, options.foldSeeds ?? (options.mode === 'full' ? [seed, seed + 1] : [seed, seed + 1, seed + 2]), log);
+  const claims = [...foldClaims(folds), ...pcgradClaims(options.claimSeeds ?? [seed, seed + 1, seed + 2])];
+  for (const c of claims) log(`[results] claim ${c.holds ? 'HOLDS' : 'not shown'}: ${c.claim} (${c.margin}: ${c.mean.toFixed(4)} ± ${c.sd.toFixed(4)}, n ${c.margins.length})`);
   const tEnd = performance.now();
   const cpu = cpus();
   return {
@@ -224,6 +233,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
       seconds: { total: (tEnd - t0) / 1000, load: (tLoad - t0) / 1000, sweep: (tSweep - tLoad) / 1000, cv: cv?.seconds ?? 0, folds: folds.seconds },
     },
     folds,
+    claims,
     protocol: Object.fromEntries(
       TASK_ORDER.map((t) => {
         const def = PROTOCOL_TASKS[t];

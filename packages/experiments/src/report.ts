@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TaskName } from '@headstream/core';
+import { MIN_RUNS, type Claim } from './claims.js';
 import type { FoldRun } from './fold-study.js';
 import { PAIRS, type ModelRun, type Results } from './pipeline.js';
 import { recipeFor } from '@headstream/training';
@@ -253,6 +254,16 @@ const CHOICES = [
   'One change was not chosen on folds, because no shared fold can show it: **calendar channels in the sites\' local time zone** (PeMS: America/Los_Angeles). Before, hour-of-day was UTC; all of train.csv (January–February 2016) is PST, but daylight saving time starts on 13 March 2016, so on most of the March test month a model fed UTC hours expects the rush hour an hour late. Nothing changes on the shared folds (same offset throughout); it is a correctness fix for any later period.',
 ];
 
+/** The quality claims of the run, each with its margin over runs and whether it exceeds the spread. */
+function claimSection(claims: readonly Claim[], L: string[]): void {
+  L.push('## Claims checked over runs', '');
+  L.push(`A claim holds only with at least ${MIN_RUNS} runs (folds × seeds, or seeds) and a mean margin above one standard deviation of the margins; otherwise it is "not shown": within run-to-run noise. The test suite asserts none of these (it runs the same code for one epoch).`, '');
+  L.push('| claim | margin | runs | mean ± sd | verdict |', '|---|---|---|---|---|');
+  const g = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '—');
+  for (const c of claims) L.push(`| ${c.claim} | ${c.margin} | ${c.margins.length} | ${g(c.mean)} ± ${g(c.sd)} | ${c.holds ? '**holds**' : 'not shown'} |`);
+  L.push('');
+}
+
 /** docs/RESULTS.md from a run's results (every number comes from `r`). */
 export function renderMarkdown(r: Results, command: string): string {
   const L: string[] = [];
@@ -280,6 +291,7 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push('');
 
   if (r.folds) foldSections(r, L);
+  if (r.claims?.length) claimSection(r.claims, L);
 
   L.push('## Per-task results on the validation splits', '');
   L.push(`Shared = the four-task model with equal weights${best === 'equal' ? ', which is also the best strategy by Δm% here' : ` and with the best strategy by Δm% (**${best}**)`}; single = same architecture, one head, own data. Regression: MAE, RMSE, MAPE (mean over horizons); fault: accuracy, macro-F1 (4 classes, per point), anomaly-F1 (per point, score ≥ 0.5).`, '');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run results`: runs the protocols and the efficiency-paradox experiment, writes docs/RESULTS.md,
-// docs/results/*.svg and docs/results/results.json. Flags: --quick, --json, --datasets-dir DIR, --out FILE.
+// docs/results/*.svg and docs/results/results.json. Flags: --quick, --json, --datasets-dir DIR, --out FILE,
+// --seed N, --fold-seeds 1,2,3 (the fold study's seeds; quick: the seed and the next two), --strategies a,b.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'docs/RESULTS.md' },
       strategies: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      'fold-seeds': { type: 'string' },
       render: { type: 'string' },
     },
   });
@@ -32,9 +34,12 @@ async function main(): Promise<void> {
   if (bad.length) throw new Error(`unknown strategy ${bad.join(', ')} (valid: ${STRATEGIES.join(', ')})`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
+  const foldSeeds = values['fold-seeds']?.split(',').map(Number);
+  if (foldSeeds && !foldSeeds.every(Number.isInteger)) throw new Error('--fold-seeds must be integers, e.g. 1,2,3');
   const results = await runPipeline({
     mode: values.quick ? 'quick' : 'full',
     seed,
+    ...(foldSeeds ? { foldSeeds } : {}),
     strategies,
     ...(values['datasets-dir'] ? { datasetsDir: values['datasets-dir'] } : {}),
     log: (line) => process.stderr.write(`${line}\n`),

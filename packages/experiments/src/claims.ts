@@ -1,0 +1,85 @@
+import { latentConfig, latentData, latentTask, MultiTaskModel, train, type StrategyName, type TrainingEvent } from '@headstream/model';
+import { headline, type MetricsJSON } from './scoring.js';
+import type { FoldStudy } from './fold-study.js';
+import { TASK_ORDER } from './protocols.js';
+
+/**
+ * Quality claims ("X beats Y", "method M helps") checked over several runs, never asserted by the test
+ * suite: each claim is a margin per run (fold × seed, or seed), positive in the claim's direction, and it
+ * holds only when there are at least MIN_RUNS runs and the mean margin exceeds their spread (one standard
+ * deviation). Otherwise the results say "not shown" — the margin is within run-to-run noise.
+ */
+export const MIN_RUNS = 3;
+
+export interface Claim {
+  claim: string;
+  /** What the margin measures, in words (its unit). */
+  margin: string;
+  /** One margin per run, positive when the run agrees with the claim. */
+  margins: number[];
+  mean: number;
+  sd: number;
+  holds: boolean;
+}
+
+export function claimOf(claim: string, margin: string, margins: readonly number[]): Claim {
+  const n = margins.length;
+  const mean = n ? margins.reduce((a, b) => a + b, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(margins.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  return { claim, margin, margins: [...margins], mean, sd, holds: n >= MIN_RUNS && mean > 0 && mean > sd };
+}
+
+/** How much better `a` is than `b` on the headline metric: relative for MAE, absolute for macro-F1 (positive = a better). */
+function better(a: MetricsJSON, b: MetricsJSON): number {
+  const x = headline(a);
+  const y = headline(b).value;
+  return x.higherIsBetter ? x.value - y : (y - x.value) / Math.max(Math.abs(y), 1e-12);
+}
+
+const unit = (m: MetricsJSON) => (headline(m).higherIsBetter ? 'macro-F1 difference' : 'relative MAE difference');
+
+/** The fold study's claims: per task, the served model beats persistence, and the shared model is no worse than the single-task one. */
+export function foldClaims(study: FoldStudy): Claim[] {
+  const claims: Claim[] = [];
+  for (const t of TASK_ORDER) {
+    const runs = study.runs.map((r) => r.tasks[t]);
+    const first = runs[0];
+    if (!first) continue;
+    claims.push(claimOf(`${t}: the served model beats persistence`, `${unit(first.served)}, folds × seeds`, runs.map((s) => better(s.served, s.persistence))));
+    claims.push(claimOf(`${t}: the shared model beats its single-task model`, `${unit(first.shared)}, folds × seeds`, runs.map((s) => better(s.shared, s.single))));
+  }
+  return claims;
+}
+
+/**
+ * Two tasks with opposite signs through identical heads (latentData): at the start their gradients on
+ * the shared representation point opposite ways. Per seed, equal weighting against PCGrad: the mean
+ * gradient cosine over the epochs and the final joint training loss.
+ */
+export function pcgradClaims(seeds: readonly number[], epochs = 6): Claim[] {
+  const cosine: number[] = [];
+  const loss: number[] = [];
+  for (const seed of seeds) {
+    const data = latentData(128, [1, -1], 'all', 30 + seed, 6);
+    const run = (strategy: StrategyName) => {
+      const model = MultiTaskModel.create({ ...latentConfig([latentTask('traffic'), latentTask('air_quality')]), seed });
+      for (const n of model.params.names('head/traffic/')) model.params.get(n.replace('traffic', 'air_quality')).assign(model.params.get(n));
+      const events: TrainingEvent[] = [];
+      try {
+        const r = train(model, data, { epochs, batchSize: 64, strategy, telemetryEvery: 1, learningRate: 5e-3, schedule: 'constant', seed, onEvent: (e) => events.push(e) });
+        const cos = events.flatMap((e) => (e.type === 'epoch' ? [e.conflict?.cosine[0]?.[1] ?? NaN] : []));
+        return { meanCos: cos.reduce((a, b) => a + b, 0) / cos.length, loss: r.history.at(-1)?.jointLoss ?? NaN };
+      } finally {
+        model.dispose();
+      }
+    };
+    const eq = run('equal');
+    const pc = run('pcgrad');
+    cosine.push(pc.meanCos - eq.meanCos);
+    loss.push((eq.loss - pc.loss) / Math.max(Math.abs(eq.loss), 1e-12));
+  }
+  return [
+    claimOf('PCGrad raises the gradient cosine of conflicting tasks (synthetic, opposite signs)', 'mean cosine, PCGrad − equal, per seed', cosine),
+    claimOf('PCGrad lowers the joint training loss of conflicting tasks (synthetic, opposite signs)', 'relative joint loss, equal − PCGrad, per seed', loss),
+  ];
+}
