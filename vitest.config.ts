@@ -27,6 +27,7 @@ const LEARNING = [
   'test/e2e/train-from-db.test.ts',
   'apps/trainer/test/trainer.int.test.ts',
   'apps/demo/test/demo.int.test.ts',
+  'apps/demo/test/demo-stack.int.test.ts',
   // Not learning, but heavy: npm ci and a whole build in a fresh clone, then the README's commands.
   'test/readme/readme-commands.test.ts',
 ];
@@ -35,6 +36,11 @@ export default defineConfig({
   resolve: { alias },
   test: {
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
+    // Three test files at a time in the unit and integration projects: most of their time is spent waiting
+    // on brokers, databases and the processes they start, so on a 2-core machine three overlap well (vitest's
+    // default, one fewer than the cores, ran every file alone). The learning project still runs one file at
+    // a time, after the others.
+    maxWorkers: 3,
     projects: [
       {
         extends: true,

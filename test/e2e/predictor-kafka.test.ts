@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 describe('two predictors in one Kafka consumer group (real Kafka and PostgreSQL)', () => {
-  it('share the sites: every (site, issue time) predicted exactly once, and a Kafka consumer receives the same set', { timeout: 900_000 }, async (ctx) => {
+  it('share the sites: every (site, issue time) predicted exactly once, and a Kafka consumer receives the same set', { timeout: 300_000 }, async (ctx) => {
     const brokers = kafkaBrokersOrSkip(ctx);
     realServiceOrSkip(ctx, 'postgres');
     const db: TestDatabase = await realDatabase('e2e-predictor-kafka');

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 describe('predictor lifecycle: promotion mid-stream, SIGKILL and restart (real Mosquitto and PostgreSQL)', () => {
-  it('switches version at one issue time with none missing or repeated, resumes within one step after SIGKILL, and keeps serving when a promoted version cannot load', { timeout: 900_000 }, async (ctx) => {
+  it('switches version at one issue time with none missing or repeated, resumes within one step after SIGKILL, and keeps serving when a promoted version cannot load', { timeout: 300_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db: TestDatabase = await realDatabase('e2e-predictor-life');

@@ -47,7 +47,7 @@ function mosquittoSub(): string | undefined {
 }
 
 describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and in the predictions table', () => {
-  it('predicts every served task for the live steps, once each, with the active version; payloads valid against the JSON Schema', { timeout: 900_000 }, async (ctx) => {
+  it('predicts every served task for the live steps, once each, with the active version; payloads valid against the JSON Schema', { timeout: 300_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const sub = mosquittoSub();

@@ -53,7 +53,7 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     await trained?.dispose();
   });
 
-  it('slices of the four shared data sets: a version with metrics for all four tasks, telemetry for every epoch, shown by models show', { timeout: 900_000 }, async (ctx) => {
+  it('slices of the four shared data sets: a version with metrics for all four tasks, telemetry for every epoch, shown by models show', { timeout: 300_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('e2e-train');
@@ -80,7 +80,7 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     for (const task of ['traffic', 'air_quality', 'fault', 'throughput'] as const) for await (const r of taskRecords(task, { datasetsDir: root })) readings += Object.keys(r.values).length;
     await waitUntil(async () => (await readingCount(db)) === readings, `${readings} readings`, 300_000, 1000);
 
-    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-e2e', '--json'], dbEnv, 900_000);
+    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-e2e', '--json'], dbEnv, 300_000);
     expect(train.code, train.stderr).toBe(0);
     const report = JSON.parse(train.stdout) as VersionReport;
     expect(report.tasks).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
@@ -166,7 +166,7 @@ await db.close();
     }
   });
 
-  it('the guard refuses a deliberately bad candidate (never trained) and records why; the active version stays', { timeout: 900_000 }, async () => {
+  it('the guard refuses a deliberately bad candidate (never trained) and records why; the active version stays', { timeout: 300_000 }, async () => {
     const db = trained;
     if (!db) throw new Error('the first test trained no version');
     const { report, promoted } = await trainFromDatabase({ db, mode: 'quick', version: 'v-bad', seed: 2, epochs: 0 });
@@ -181,7 +181,7 @@ await db.close();
     expect((await activeVersion(db))?.version).toBe('v-e2e');
   });
 
-  it('the simulator: six days of a small city and factory, all four tasks trained from the defaults', { timeout: 900_000 }, async (ctx) => {
+  it('the simulator: six days of a small city and factory, all four tasks trained from the defaults', { timeout: 300_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('e2e-train-sim');
@@ -204,7 +204,7 @@ await db.close();
     expect(sim.code, sim.stderr).toBe(0);
     // Every simulated value (and label) stored: the count is exact, not "it stopped growing".
     await waitUntil(async () => (await readingCount(db)) === readings, `${readings} readings`, 300_000, 1000);
-    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-sim', '--json'], dbEnv, 900_000);
+    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-sim', '--json'], dbEnv, 300_000);
     expect(train.code, train.stderr).toBe(0);
     const report = JSON.parse(train.stdout) as VersionReport;
     expect(report.tasks, JSON.stringify(report.skipped)).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
@@ -213,7 +213,7 @@ await db.close();
     expect(show.stdout).toContain('throughput');
   });
 
-  it('bad flags give one line and exit 2; an empty database names what is missing', { timeout: 600_000 }, async (ctx) => {
+  it('bad flags give one line and exit 2; an empty database names what is missing', { timeout: 300_000 }, async (ctx) => {
     realServiceOrSkip(ctx, 'postgres');
     const db = await realDatabase('e2e-train-empty');
     cleanups.push(() => db.dispose());

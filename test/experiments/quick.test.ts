@@ -30,7 +30,7 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
     // like a single-task model (FLOPs ratio 1); the saving is in parameters (one encoder instead of four).
     expect(results.runs.shared.equal?.inferenceCost.flops).toBeCloseTo(1, 2);
     expect(results.runs.shared.equal?.inferenceCost.parameters).toBeLessThan(0.75);
-  }, 600_000); // 1 epoch on ≤ 600 windows a task: mostly data loading and fold preparation
+  }, 300_000); // 1 epoch on ≤ 600 windows a task: mostly data loading and fold preparation
 
   it('scores every task on three rolling-origin folds: shared, guard-served, single-task, linear reference and baselines', () => {
     const study = results.folds;

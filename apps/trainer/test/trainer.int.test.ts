@@ -33,7 +33,7 @@ describe('headstream-trainer (real PostgreSQL)', () => {
     await db?.dispose();
   });
 
-  it('trains when the database holds no version, again on `headstream train --request`, and stops on SIGTERM', { timeout: 1_500_000 }, async () => {
+  it('trains when the database holds no version, again on `headstream train --request`, and stops on SIGTERM', { timeout: 400_000 }, async () => {
     const env = { HS_PG_URL: testServices().postgres.url, HS_PG_SCHEMA: db.schema, HS_TRAIN_MODE: 'quick', HS_TRAIN_EVERY: '1d', HS_LOG_LEVEL: 'info' };
     trainer = spawnNodeScript(TRAINER, [], env);
     const running = trainer;
@@ -43,7 +43,7 @@ describe('headstream-trainer (real PostgreSQL)', () => {
         return (await listVersions(db)).length === 1;
       },
       'the first version',
-      600_000,
+      180_000,
       1000,
     );
     const [first] = await listVersions(db);
@@ -59,7 +59,7 @@ describe('headstream-trainer (real PostgreSQL)', () => {
         return row?.result !== null && row?.result !== undefined;
       },
       'the requested version',
-      600_000,
+      180_000,
       1000,
     );
     const versions = await listVersions(db);

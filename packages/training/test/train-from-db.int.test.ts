@@ -36,7 +36,7 @@ describe('train --from-db with too little data (real PostgreSQL)', () => {
     await db?.dispose();
   });
 
-  it('an empty database gives one line; with some tasks missing it trains the others and says which it skipped and why', { timeout: 900_000 }, async () => {
+  it('an empty database gives one line; with some tasks missing it trains the others and says which it skipped and why', { timeout: 300_000 }, async () => {
     await expect(trainFromDatabase({ db, mode: 'quick' })).rejects.toThrow(TrainingInputError);
     await expect(trainFromDatabase({ db, mode: 'quick' })).rejects.toThrow(/^the database holds no readings/);
     // Traffic has plenty; air quality only 60 hours of one station.
@@ -59,7 +59,7 @@ describe('train --from-db with too little data (real PostgreSQL)', () => {
 });
 
 describe('train --from-db on embedded PGlite', () => {
-  it('trains, promotes and loads a version from the embedded database as from PostgreSQL', { timeout: 600_000 }, async () => {
+  it('trains, promotes and loads a version from the embedded database as from PostgreSQL', { timeout: 300_000 }, async () => {
     const db = await embeddedDatabase();
     try {
       await migrate(db);
