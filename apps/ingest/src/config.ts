@@ -1,4 +1,4 @@
-import { cfg, commonConfigSpec, ConfigError, DEFAULT_READINGS_PARTITIONS, field, type ConfigOf } from '@headstream/core';
+import { cfg, commonConfigSpec, ConfigError, DEFAULT_READINGS_PARTITIONS, field, inboundConfigSpec, type ConfigOf } from '@headstream/core';
 import { storeConfigSpec } from '@headstream/store';
 import { embeddedBrokerConfigSpec, transportConfigSpec } from '@headstream/transport';
 
@@ -8,6 +8,8 @@ export const ingestConfigSpec = {
   ...transportConfigSpec,
   ...embeddedBrokerConfigSpec,
   ...storeConfigSpec,
+  // HS_ALLOWED_SITES, HS_ALLOWED_DOMAINS: the same allow-lists as the predictor's (one decoder, decodeInbound).
+  ...inboundConfigSpec,
   httpHost: field('HS_HTTP_HOST', cfg.string().default('127.0.0.1'), 'an address for /healthz and /metrics (0.0.0.0 = every interface)'),
   replicaId: field('HS_REPLICA_ID', cfg.name().optional(), 'a name of [A-Za-z0-9_.-] unique per ingest replica, appended to HS_MQTT_CLIENT_ID (unset: host name and pid)'),
   deadLetterRetentionDays: field('HS_DEADLETTER_RETENTION_DAYS', cfg.int(0, 36_500).default(0), 'days, 0 = keep forever: older dead letters are deleted hourly'),
@@ -19,8 +21,6 @@ export const ingestConfigSpec = {
   pgLockTimeoutMs: field('HS_PG_LOCK_TIMEOUT_MS', cfg.int(0, 24 * 3600 * 1000).default(10_000), 'milliseconds, 0 = none: longest a write waits for a table or row lock'),
   pgIdleTxTimeoutMs: field('HS_PG_IDLE_TX_TIMEOUT_MS', cfg.int(0, 24 * 3600 * 1000).default(60_000), 'milliseconds, 0 = none: a session idle inside a transaction this long is closed by the server'),
   healthStallMs: field('HS_HEALTH_STALL_MS', cfg.int(1_000, 24 * 3600 * 1000).default(120_000), 'milliseconds, >= 1000: a batch in hand this long makes /healthz answer 503'),
-  allowedSites: field('HS_ALLOWED_SITES', cfg.allowList().optional(), 'site names/globs separated by commas (e.g. s-*,plant-7), one /regex/, or @file with one per line (unset: any site)'),
-  allowedDomains: field('HS_ALLOWED_DOMAINS', cfg.allowList().optional(), 'domain names/globs separated by commas, one /regex/, or @file with one per line (unset: any domain)'),
   writeMode: field('HS_WRITE_MODE', cfg.oneOf(['auto', 'copy', 'unnest']).default('auto'), 'one of auto|copy|unnest'),
   mqttEmbeddedPort: field('HS_MQTT_EMBEDDED_PORT', cfg.int(0, 65535).default(1883), 'a TCP port for the embedded MQTT broker'),
   mqttClientId: field('HS_MQTT_CLIENT_ID', cfg.name().default('headstream-ingest'), 'an MQTT client id of [A-Za-z0-9_.-]'),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { kafkaTopic, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
+import { inboundOptionsOf, kafkaTopic, Metrics, mqttReadingsFilter, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
 import { IngestPipeline, type StoreUnavailableError } from '@headstream/pipeline';
 import { expireDeadLetters, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
 import {
@@ -150,11 +150,7 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
       sources,
       deadLetterPublishers: publishers,
       topicRoot: config.topicRoot,
-      parse: {
-        ...parseOptionsOf(config),
-        ...(config.allowedSites ? { allowedSites: config.allowedSites } : {}),
-        ...(config.allowedDomains ? { allowedDomains: config.allowedDomains } : {}),
-      },
+      parse: inboundOptionsOf(config),
       writeMode: config.writeMode,
       maxWriteValues: config.batchMaxValues,
       seriesCacheEntries: config.seriesCacheSize,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseAllowList } from './allow-list.js';
 import { NAME_PATTERN, SQL_IDENTIFIER_PATTERN } from './names.js';
+import type { InboundOptions } from './inbound.js';
 import { PARSE_DEFAULTS, type ParseOptions } from './reading.js';
 import { MASK, maskDeep, maskSecrets, maskUrl } from './secrets.js';
 import { DEFAULT_TIME_WINDOW } from './time.js';
@@ -178,5 +179,25 @@ export function parseOptionsOf(config: CommonConfig): Omit<ParseOptions, 'domain
     maxPayloadBytes: config.maxPayloadBytes,
     maxFrames: config.maxFrames,
     window: { notBeforeMs: config.tsNotBefore, maxFutureMs: config.tsMaxFutureMs },
+  };
+}
+
+/**
+ * The allow-lists every reader of readings applies (ingest and the predictor), defined once:
+ * a message naming another site or domain is refused (site_not_allowed, domain_not_allowed).
+ */
+export const inboundConfigSpec = {
+  allowedSites: field('HS_ALLOWED_SITES', cfg.allowList().optional(), 'site names/globs separated by commas (e.g. s-*,plant-7), one /regex/, or @file with one per line (unset: any site)'),
+  allowedDomains: field('HS_ALLOWED_DOMAINS', cfg.allowList().optional(), 'domain names/globs separated by commas, one /regex/, or @file with one per line (unset: any domain)'),
+} satisfies ConfigSpec;
+export type InboundConfig = ConfigOf<typeof inboundConfigSpec>;
+
+/** decodeInbound's options as configured: the parser's limits, the allow-lists and HS_TOPIC_ROOT. */
+export function inboundOptionsOf(config: CommonConfig & InboundConfig): InboundOptions {
+  return {
+    ...parseOptionsOf(config),
+    topicRoot: config.topicRoot,
+    ...(config.allowedSites ? { allowedSites: config.allowedSites } : {}),
+    ...(config.allowedDomains ? { allowedDomains: config.allowedDomains } : {}),
   };
 }

@@ -1,11 +1,10 @@
 import {
   kafkaTopic,
   mqttTopic,
-  parseMqttTopic,
-  parseReadingMessage,
+  decodeInbound,
+  type InboundOptions,
   type Logger,
   type Metrics,
-  type ParseOptions,
 } from '@headstream/core';
 import { ReadingWriter, seriesKeyOf, type DeadLetter, type ReadingBatchItem, type SqlClient, type WriteMode, type WriteResult } from '@headstream/store';
 import type { InboundMessage, MessagePublisher, MessageSource } from '@headstream/transport';
@@ -68,7 +67,8 @@ export interface IngestPipelineOptions {
   /** A dead-letter topic copy not acknowledged in this time counts as failed (default 5000 ms). */
   deadLetterPublishTimeoutMs?: number;
   topicRoot?: string;
-  parse?: Omit<ParseOptions, 'domain' | 'now'>;
+  /** decodeInbound's limits and allow-lists (inboundOptionsOf); the topic root is topicRoot. */
+  parse?: Omit<InboundOptions, 'topicRoot' | 'now'>;
   writeMode?: WriteMode | 'auto';
   retry?: RetryOptions;
   log?: Logger;
@@ -271,7 +271,7 @@ export class IngestPipeline {
     let parsed: ParsedMessage[] = [];
     const dead: DeadLetter[] = [];
     for (const message of batch) {
-      const result = this.parse(kind, message);
+      const result = this.parse(message);
       if (result.ok) parsed.push({ message, items: result.readings });
       else dead.push(deadLetter(kind, message, result.reason, result.detail));
     }
@@ -443,26 +443,9 @@ export class IngestPipeline {
     }
   }
 
-  private parse(kind: 'mqtt' | 'kafka', message: InboundMessage) {
-    let domain: string | undefined;
-    let site: string | undefined;
-    if (kind === 'mqtt') {
-      const topic = parseMqttTopic(message.topic, this.root);
-      if (topic?.kind !== 'readings') {
-        return { ok: false as const, reason: 'bad_topic', detail: `topic ${JSON.stringify(message.topic.slice(0, 200))} is not ${this.root}/v1/readings/{domain}/{site}` };
-      }
-      domain = topic.domain;
-      site = topic.site;
-    } else if (message.key) {
-      // Kafka: the record key is the site (it picks the partition, so a site's readings stay in order).
-      // A record without a key claims no site, and only its frames name one.
-      site = message.key;
-    }
-    return parseReadingMessage(message.payload, {
-      ...this.options.parse,
-      ...(domain === undefined ? {} : { domain }),
-      ...(site === undefined ? {} : { site }),
-    });
+  /** The one inbound decoder, shared with the predictor: topic/key site, allow-lists, the parser's limits. */
+  private parse(message: InboundMessage) {
+    return decodeInbound(message, { ...this.options.parse, topicRoot: this.root });
   }
 
   private async publishDeadLetters(kind: 'mqtt' | 'kafka', dead: DeadLetter[]): Promise<void> {
