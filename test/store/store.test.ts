@@ -136,13 +136,30 @@ describe('migration 6 on a schema with model versions from before', () => {
            ('old', '2024-01-01', '{traffic}', 'equal', true), ('new', '2024-02-01', '{traffic}', 'equal', true), ('c', '2024-03-01', '{traffic}', 'equal', false)`,
       );
       await db.query("INSERT INTO training_metrics (model_version, kind, step, epoch, task) VALUES ('new', 'step', 0, 0, 'traffic')");
-      expect((await migrate(db)).applied.map((m) => m.version)).toEqual([6]);
+      expect((await migrate(db, { target: 6 })).applied.map((m) => m.version)).toEqual([6]);
       expect((await db.query('SELECT version, active, status FROM model_versions ORDER BY version')).rows).toEqual([
         { version: 'c', active: false, status: 'candidate' },
         { version: 'new', active: true, status: 'active' },
         { version: 'old', active: false, status: 'retired' },
       ]);
       expect((await db.query('SELECT model, learning_rate, regime FROM training_metrics')).rows).toEqual([{ model: 'shared', learning_rate: null, regime: null }]);
+    } finally {
+      await db.dispose();
+    }
+  });
+});
+
+describe('migration 7 on a schema with dead letters from before', () => {
+  it('names their app ingest, and a Kafka record is dead-lettered once per app (ingest and the predictor)', async () => {
+    const db = await embeddedDatabase();
+    try {
+      await migrate(db, { target: 6 });
+      await db.query("INSERT INTO dead_letters (source, topic, partition, \"offset\", reason, detail, payload, payload_size) VALUES ('kafka', 'hs.readings', 0, '7', 'site_mismatch', 'd', '\\x00', 1)");
+      expect((await migrate(db)).applied.map((m) => m.version)).toEqual([7]);
+      expect((await db.query('SELECT app, reason FROM dead_letters')).rows).toEqual([{ app: 'ingest', reason: 'site_mismatch' }]);
+      const letter = { source: 'kafka' as const, topic: 'hs.readings', partition: 0, offset: '7', reason: 'site_mismatch', detail: 'd', payload: Buffer.from([0]) };
+      await insertDeadLetters(db, [letter, { ...letter, app: 'predictor' }, { ...letter, app: 'predictor' }]);
+      expect((await db.query('SELECT app FROM dead_letters ORDER BY app')).rows).toEqual([{ app: 'ingest' }, { app: 'predictor' }]);
     } finally {
       await db.dispose();
     }
@@ -198,7 +215,12 @@ describe('least privilege on the real PostgreSQL', () => {
         await expect(predictor.query("UPDATE model_versions SET status = 'retired'")).rejects.toThrow(/permission denied/);
         await expect(predictor.query('SELECT * FROM training_requests')).rejects.toThrow(/permission denied/);
         await expect(predictor.query('DELETE FROM predictions')).rejects.toThrow(/permission denied/);
+        // The messages it refuses are dead letters of its own (it may not read or delete those of ingest).
+        await insertDeadLetters(predictor, [{ app: 'predictor', source: 'mqtt', topic: 'hs/v1/readings/city/b', reason: 'site_mismatch', detail: 'd', payload: Buffer.from('{}') }]);
+        await expect(predictor.query('SELECT * FROM dead_letters')).rejects.toThrow(/permission denied/);
+        await expect(predictor.query('DELETE FROM dead_letters')).rejects.toThrow(/permission denied/);
       });
+      expect((await db.query('SELECT app, reason FROM dead_letters')).rows).toEqual([{ app: 'predictor', reason: 'site_mismatch' }]);
       await loginAs(db, readerRoleFor(db.schema), async (reader) => {
         for (const table of ['model_artifacts', 'model_promotions', 'training_requests', 'training_metrics', 'model_versions']) {
           expect((await reader.query(`SELECT * FROM ${table}`)).rowCount).toBeGreaterThan(0);

@@ -2,6 +2,8 @@ import type { SqlExecutor } from './sql-client.js';
 
 /** A message that could not be stored, with why; the raw payload is kept, size-capped. */
 export interface DeadLetter {
+  /** The app that refused it (default ingest): both ingest and the predictor dead-letter what they refuse. */
+  app?: 'ingest' | 'predictor';
   source: 'mqtt' | 'kafka' | 'replay' | 'http';
   topic: string;
   partition?: number;
@@ -12,7 +14,7 @@ export interface DeadLetter {
 }
 
 export const DEAD_LETTER_PAYLOAD_CAP = 64 * 1024;
-const COLUMNS = 8;
+const COLUMNS = 9;
 const ROWS_PER_STATEMENT = 1000;
 
 export async function insertDeadLetters(db: SqlExecutor, letters: readonly DeadLetter[], cap = DEAD_LETTER_PAYLOAD_CAP): Promise<void> {
@@ -20,14 +22,14 @@ export async function insertDeadLetters(db: SqlExecutor, letters: readonly DeadL
     const chunk = letters.slice(start, start + ROWS_PER_STATEMENT);
     const params: unknown[] = [];
     const tuples = chunk.map((l, i) => {
-      params.push(l.source, l.topic, l.partition ?? null, l.offset ?? null, l.reason, l.detail.slice(0, 2000), l.payload.subarray(0, cap), l.payload.length);
+      params.push(l.app ?? 'ingest', l.source, l.topic, l.partition ?? null, l.offset ?? null, l.reason, l.detail.slice(0, 2000), l.payload.subarray(0, cap), l.payload.length);
       const b = i * COLUMNS;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 8} > ${cap})`;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 9} > ${cap})`;
     });
     await db.query(
-      `INSERT INTO dead_letters (source, topic, partition, "offset", reason, detail, payload, payload_size, truncated)
+      `INSERT INTO dead_letters (app, source, topic, partition, "offset", reason, detail, payload, payload_size, truncated)
        VALUES ${tuples.join(', ')}
-       ON CONFLICT DO NOTHING`, // a re-delivered Kafka record is dead-lettered once (dead_letters_kafka_record)
+       ON CONFLICT DO NOTHING`, // a re-delivered Kafka record is dead-lettered once per app (dead_letters_kafka_record)
       params,
     );
   }

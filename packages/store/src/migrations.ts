@@ -64,7 +64,8 @@ export function trainerRoleFor(schema: string): string {
 
 /**
  * NOLOGIN role of the prediction service in `schema` (`headstream_predictor[_<schema>]`): reads
- * series, readings, the rollups, model_versions and model_artifacts; inserts and reads predictions.
+ * series, readings, the rollups, model_versions and model_artifacts; inserts and reads predictions;
+ * inserts the dead letters of the messages it refuses.
  */
 export function predictorRoleFor(schema: string): string {
   return roleFor(PREDICTOR_ROLE, schema);
@@ -359,6 +360,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ]);
       await grantModelRoles(db, ctx);
     },
+  },
+  {
+    version: 7,
+    name: 'dead letters name the app that refused them (ingest, predictor); the predictor may write dead letters',
+    transactional: true,
+    up: (db, ctx) =>
+      exec(db, [
+        // Rows from before were all written by ingest.
+        "ALTER TABLE dead_letters ADD COLUMN app text NOT NULL DEFAULT 'ingest'",
+        // Ingest and the predictor both dead-letter a refused Kafka record: once each.
+        'DROP INDEX dead_letters_kafka_record',
+        `CREATE UNIQUE INDEX dead_letters_kafka_record ON dead_letters (app, topic, partition, "offset") WHERE source = 'kafka'`,
+        `GRANT INSERT ON dead_letters TO ${quoteIdent(predictorRoleFor(ctx.schema))}`,
+      ]),
   },
 ];
 
