@@ -1,4 +1,4 @@
-import { cfg, commonConfigSpec, field, type ConfigOf } from '@headstream/core';
+import { cfg, commonConfigSpec, field, inboundConfigSpec, type ConfigOf } from '@headstream/core';
 import { DEFAULT_EMBEDDED_DATA_DIR, storeConfigSpec } from '@headstream/store';
 import { transportConfigSpec } from '@headstream/transport';
 
@@ -10,6 +10,8 @@ export const predictorConfigSpec = {
   ...commonConfigSpec,
   ...transportConfigSpec,
   ...storeConfigSpec,
+  // HS_ALLOWED_SITES, HS_ALLOWED_DOMAINS: the same allow-lists as ingest's (one decoder, decodeInbound).
+  ...inboundConfigSpec,
   sources: field('HS_PREDICT_SOURCES', cfg.listOf(['mqtt', 'kafka']).optional(), 'a comma-separated subset of mqtt,kafka (unset: kafka when HS_KAFKA_BROKERS is set, else mqtt)'),
   outputs: field('HS_PREDICT_OUTPUTS', cfg.listOf(['mqtt', 'kafka', 'db']).optional(), 'a comma-separated subset of mqtt,kafka,db (unset: mqtt and db, plus kafka when HS_KAFKA_BROKERS is set)'),
   pgDataDir: field('HS_PG_DATA_DIR', cfg.string().default(DEFAULT_EMBEDDED_DATA_DIR), 'a directory for the embedded PGlite database (used when HS_PG_URL is unset)'),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, kafkaTopic, loadConfig, maskSecrets, Metrics, mqttReadingsFilter, parseOptionsOf, startOpsServer } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, kafkaTopic, loadConfig, maskSecrets, Metrics, inboundOptionsOf, mqttReadingsFilter, startOpsServer } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher } from '@headstream/serving';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
 import { chooseBackend } from '@headstream/training';
@@ -55,7 +55,7 @@ try {
   closers.push(() => publisher.close());
 
   const metrics = new Metrics('predictor');
-  const predictor = await startPredictor({ db, sources, publisher, topicRoot: config.topicRoot, parse: parseOptionsOf(config), log, metrics, engine: { maxWindows: config.maxWindows, latenessMs: config.latenessMs } });
+  const predictor = await startPredictor({ db, sources, publisher, topicRoot: config.topicRoot, parse: inboundOptionsOf(config), log, metrics, engine: { maxWindows: config.maxWindows, latenessMs: config.latenessMs } });
   const ops = await startOpsServer({ port: config.httpPort, host: config.httpHost, metrics, health: () => ({ ...predictor.status() }), onError: (error) => log.error({ err: error }, 'ops server error') });
   log.info({ port: ops.port, sources: sourceKinds, outputs, version: predictor.status().version }, 'predictor started');
 

@@ -1,6 +1,6 @@
-import { parseMqttTopic, parseReadingMessage, type Logger, type Metrics, type ParseOptions, type Prediction, type TaskName } from '@headstream/core';
+import { decodeInbound, type InboundOptions, type Logger, type Metrics, type Prediction, type TaskName } from '@headstream/core';
 import { alignTime, contextSteps, deviationBaseline } from '@headstream/features';
-import type { SqlClient } from '@headstream/store';
+import { insertDeadLetters, type DeadLetter, type SqlClient } from '@headstream/store';
 import { activeVersion, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/training';
 import type { InboundMessage, MessageSource } from '@headstream/transport';
 import { PredictionEngine, type DueWindow, type EngineOptions, type EngineReading } from './engine/engine.js';
@@ -13,7 +13,12 @@ export interface PredictorOptions {
   /** Where predictions go (a fanOut of MQTT, Kafka and the database). */
   publisher: PredictionPublisher;
   topicRoot: string;
-  parse: Omit<ParseOptions, 'domain' | 'now'>;
+  /**
+   * decodeInbound's limits and allow-lists, the same as ingest's (inboundOptionsOf): a message ingest
+   * refuses (site_mismatch, site_not_allowed, ...) is refused here too, never predicted from, counted
+   * by reason and dead-lettered (app predictor). The topic root is topicRoot.
+   */
+  parse: Omit<InboundOptions, 'topicRoot' | 'now'>;
   log: Logger;
   metrics: Metrics;
   engine?: EngineOptions;
@@ -97,7 +102,9 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
   const counters = {
     predictions: metrics.counter('predictor_predictions_total', 'Predictions published', ['task']),
     skipped: metrics.counter('predictor_skipped_total', 'Due windows that gave no prediction', ['reason']),
-    ignored: metrics.counter('predictor_ignored_readings_total', 'Readings no served task reads (unknown sites, domains or metrics) or unparsable'),
+    ignored: metrics.counter('predictor_ignored_readings_total', 'Readings no served task reads (unknown sites, domains or metrics)'),
+    rejected: metrics.counter('predictor_rejected_messages_total', 'Messages refused by the inbound decoder (never predicted from; dead-lettered), by reason', ['reason']),
+    deadLetterFailures: metrics.counter('predictor_dead_letter_failures_total', 'Refused messages whose dead letter could not be written'),
     evicted: metrics.gauge('predictor_windows_evicted', 'Windows evicted to keep memory bounded, since start'),
     windows: metrics.gauge('predictor_windows', 'Per (task, site) windows in memory'),
     batch: metrics.histogram('predictor_inference_batch_size', 'Windows per inference micro-batch', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]),
@@ -141,24 +148,49 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
   const poller = setInterval(() => void checkActive(), options.pollMs ?? 10_000);
   poller.unref();
 
-  const readingsOf = (message: InboundMessage): EngineReading[] => {
-    let domain: string | undefined;
-    if (message.source === 'mqtt') {
-      const topic = parseMqttTopic(message.topic, options.topicRoot);
-      if (topic?.kind !== 'readings') return [];
-      domain = topic.domain;
+  // The one inbound decoder, shared with ingest: a refused message is never predicted from.
+  const decode = (batch: InboundMessage[]) => {
+    const accepted: { message: InboundMessage; readings: EngineReading[] }[] = [];
+    const dead: DeadLetter[] = [];
+    for (const message of batch) {
+      const verdict = decodeInbound(message, { ...options.parse, topicRoot: options.topicRoot });
+      if (verdict.ok) {
+        accepted.push({ message, readings: verdict.readings.map((r) => ({ domain: r.domain, site: r.site, time: r.time, values: r.values })) });
+        continue;
+      }
+      counters.rejected.inc({ reason: verdict.reason });
+      dead.push({
+        app: 'predictor',
+        source: message.source,
+        topic: message.topic,
+        ...(message.partition === undefined ? {} : { partition: message.partition }),
+        ...(message.offset === undefined ? {} : { offset: message.offset }),
+        reason: verdict.reason,
+        detail: verdict.detail,
+        payload: message.payload,
+      });
     }
-    const parsed = parseReadingMessage(message.payload, { ...options.parse, ...(domain === undefined ? {} : { domain }) });
-    return parsed.ok ? parsed.readings.map((r) => ({ domain: r.domain, site: r.site, time: r.time, values: r.values })) : [];
+    return { accepted, dead };
+  };
+  const deadLetter = async (dead: DeadLetter[]) => {
+    if (dead.length === 0) return;
+    try {
+      await insertDeadLetters(db, dead);
+    } catch (error) {
+      // Never holds predictions: the refusal is counted and logged either way.
+      counters.deadLetterFailures.inc(dead.length);
+      log.warn({ err: error, messages: dead.length }, 'refused messages could not be dead-lettered');
+    }
   };
 
   const handle = async (batch: InboundMessage[]) => {
+    const { accepted: parsed, dead } = decode(batch);
+    await deadLetter(dead);
     await loading;
     const current = engine;
     if (!current) return; // nothing to serve yet: readings are in the database for later windows
     const due: DueWindow[] = [];
     let oldest = Infinity;
-    const parsed = batch.map((message) => ({ message, readings: readingsOf(message) }));
     // A (task, site) this predictor has no window for (start, restart, a site taken over from another member):
     // rebuild it from the database before its first reading goes in.
     const seen = new Set<string>();
@@ -174,7 +206,6 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
       }
     }
     for (const { message, readings } of parsed) {
-      if (readings.length === 0) counters.ignored.inc();
       for (const r of readings) {
         const before = current.counters.ignored;
         due.push(...current.add(r));
