@@ -268,13 +268,14 @@ ORDER BY 1`;
 }
 
 function deadLetterRate(): timeseries.PanelBuilder {
-  const sql = `SELECT $__timeGroupAlias(received_at, $__interval), reason AS metric, count(*)::float8 AS dead_letters
+  // A message refused by ingest and the predictor alike is a dead letter of each app: one series per (app, reason).
+  const sql = `SELECT $__timeGroupAlias(received_at, $__interval), app || ': ' || reason AS metric, count(*)::float8 AS dead_letters
 FROM dead_letters
 WHERE $__timeFilter(received_at)
 GROUP BY 1, 2
 ORDER BY 1`;
   return new timeseries.PanelBuilder()
-    .title('Dead letters by reason')
+    .title('Dead letters by app and reason')
     .withTarget(series(sql))
     .drawStyle(common.GraphDrawStyle.Bars)
     .fillOpacity(80)
@@ -287,16 +288,16 @@ ORDER BY 1`;
 }
 
 function deadLetterTable(): table.PanelBuilder {
-  const sql = `SELECT reason AS "Reason", source AS "Source", count(*) AS "Count", max(received_at) AS "Last",
+  const sql = `SELECT app AS "App", reason AS "Reason", source AS "Source", count(*) AS "Count", max(received_at) AS "Last",
   (array_agg(detail ORDER BY received_at DESC))[1] AS "Latest detail"
 FROM dead_letters
 WHERE $__timeFilter(received_at)
-GROUP BY reason, source
+GROUP BY app, reason, source
 ORDER BY 3 DESC, 1`;
   return new table.PanelBuilder()
     .title('Dead letters (time range)')
     .withTarget(tableQuery(sql))
-    .withTransformation(organize(['Reason', 'Source', 'Count', 'Last', 'Latest detail']))
+    .withTransformation(organize(['App', 'Reason', 'Source', 'Count', 'Last', 'Latest detail']))
     .span(24)
     .height(6);
 }
