@@ -107,7 +107,11 @@ describe('fetchDatasets from a local HTTP mirror of shared/datasets', () => {
     expect(first.failures).toHaveLength(1);
     const line = first.failures[0]?.message ?? '';
     expect(line).not.toContain('\n');
-    expect(line).toMatch(/^pems-detector-5min-flow\/train\.csv: the connection broke after [\d,]+ bytes \(.+\); [\d,]+ bytes kept in .+train\.csv\.part, the next fetch resumes there \(http:\/\/127\.0\.0\.1:\d+\/pems-detector-5min-flow\/train\.csv\)$/);
+    // The cut reaches the client as a broken connection or, when the kernel has already handed over the bytes
+    // and the close (a loaded machine reads late), as a response that ended early: either way the part is kept.
+    expect(line).toMatch(
+      /^pems-detector-5min-flow\/train\.csv: (the connection broke after [\d,]+ bytes \(.+\); [\d,]+ bytes kept in .+train\.csv\.part|the response ended at byte [\d,]+ of 199,681; the partial file is kept), the next fetch resumes there \(http:\/\/127\.0\.0\.1:\d+\/pems-detector-5min-flow\/train\.csv\)$/,
+    );
     expect(first.datasets[0]?.state).toBe('failed');
     const kept = statSync(join(dir, 'pems-detector-5min-flow', 'train.csv.part')).size;
     expect(kept).toBeGreaterThan(0);
