@@ -204,7 +204,7 @@ await db.close();
     expect(sim.code, sim.stderr).toBe(0);
     // Every simulated value (and label) stored: the count is exact, not "it stopped growing".
     await waitUntil(async () => (await readingCount(db)) === readings, `${readings} readings`, 300_000, 1000);
-    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--name', 'v-sim', '--json'], dbEnv, 300_000);
+    const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--epochs', '2', '--name', 'v-sim', '--json'], dbEnv, 300_000);
     expect(train.code, train.stderr).toBe(0);
     const report = JSON.parse(train.stdout) as VersionReport;
     expect(report.tasks, JSON.stringify(report.skipped)).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
