@@ -12,8 +12,8 @@ const alias = readdirSync(packagesDir).map((name) => ({
 
 /**
  * Heavy learning tests (each trains networks for seconds to minutes, all CPU). They run in their own
- * project, one file at a time, after the unit and integration projects have finished, so they never
- * compete with each other or with the service tests for the two cores of a CI machine.
+ * project, one file at a time, beside the unit and integration files (which mostly wait on services), so
+ * the two cores of a CI machine stay busy; every limit is sized for that load.
  */
 const LEARNING = [
   'packages/model/test/model.test.ts',
@@ -28,18 +28,22 @@ const LEARNING = [
   'apps/trainer/test/trainer.int.test.ts',
   'apps/demo/test/demo.int.test.ts',
   'apps/demo/test/demo-stack.int.test.ts',
-  // Not learning, but heavy: npm ci and a whole build in a fresh clone, then the README's commands.
-  'test/readme/readme-commands.test.ts',
 ];
+
+/**
+ * The README's commands run last, alone: some of them rebuild packages (`npm run build`, `npm run dashboards`)
+ * and would rewrite dist files under the services other test files start.
+ */
+const README = ['test/readme/readme-commands.test.ts'];
 
 export default defineConfig({
   resolve: { alias },
   test: {
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
-    // Three test files at a time in the unit and integration projects: most of their time is spent waiting
-    // on brokers, databases and the processes they start, so on a 2-core machine three overlap well (vitest's
-    // default, one fewer than the cores, ran every file alone). The learning project still runs one file at
-    // a time, after the others.
+    // Three test files at a time: most unit and integration time is spent waiting on brokers, databases and
+    // the processes they start, so on a 2-core machine three overlap well (vitest's default, one fewer than
+    // the cores, ran every file alone). The learning project runs one file at a time among them; the README
+    // commands run last, alone.
     maxWorkers: 3,
     projects: [
       {
@@ -47,7 +51,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**', ...LEARNING],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**', ...LEARNING, ...README],
           // Under CI's load (8 on 2 cores) a CLI spawn took 3–5 s and the slowest unit test 8.8 s.
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -58,7 +62,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', ...LEARNING],
+          exclude: ['**/node_modules/**', ...LEARNING, ...README],
           // The services, and the run's one trained fixture version (test/fixture: the predictor tests serve it).
           globalSetup: ['packages/testkit/src/global-setup.ts', 'test/fixture/global-setup.ts'],
           testTimeout: 60_000,
@@ -73,6 +77,16 @@ export default defineConfig({
           // Trainer tests read their history from the real services.
           globalSetup: ['packages/testkit/src/global-setup.ts'],
           fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'readme',
+          include: README,
+          globalSetup: ['packages/testkit/src/global-setup.ts'],
           sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 300_000,
