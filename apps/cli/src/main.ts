@@ -1,29 +1,30 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, describeConfig, maskSecrets } from '@headstream/core';
-import { cliConfigSpec, loadCliConfig } from './config.js';
-import { registerDatasetsCommands } from './commands/datasets.js';
-import { doctor, printDoctor } from './commands/doctor.js';
-import { evaluateCommand, type EvaluateCommandOptions } from './commands/evaluate.js';
-import { migrateCommand } from './commands/migrate.js';
-import { modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand } from './commands/models.js';
-import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
-import { selfcheck, type CheckResult } from './commands/selfcheck.js';
-import { simulateCommand, type SimulateCommandOptions } from './commands/simulate.js';
-import { trainCommand, type TrainCommandOptions } from './commands/train.js';
-import { UsageError } from './publish.js';
+import { registerDatasetsCommands } from './commands/datasets-cli.js';
+import type { EvaluateCommandOptions } from './commands/evaluate.js';
+import type { ReplayCommandOptions } from './commands/replay.js';
+import type { CheckResult } from './commands/selfcheck.js';
+import type { SimulateCommandOptions } from './commands/simulate.js';
+import type { TrainCommandOptions } from './commands/train.js';
+import { UsageError } from './usage-error.js';
+
+// Startup loads only commander: each command imports its module (and with it TensorFlow.js, PGlite,
+// kafkajs, the data-set loaders…) when its action runs, and the config (core, store, transport and
+// training's settings) when it reads it. So --version, --help and usage errors print at once.
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Exit codes: 0 ok, 1 a check or job failed, 2 bad usage or configuration. */
 const USAGE_EXIT_CODE = 2;
 
-function loadCommonConfig() {
+async function loadCommonConfig() {
+  const { loadCliConfig } = await import('./config.js');
   return loadCliConfig();
 }
 
-function cliLogger(level: string) {
+async function cliLogger(level: string) {
+  const { createLogger } = await import('@headstream/core');
   // Commands print results on stdout; logs go to stderr, quieter than a service's.
   return createLogger('cli', { level: level === 'info' ? 'warn' : level, destination: 2 });
 }
@@ -59,8 +60,9 @@ export function buildProgram(): Command {
     .description('prove the packages and services work: parser, database, MQTT and Kafka round trips (embedded ones when unset)')
     .addOption(new Option('--json', 'print one JSON object instead of a table'))
     .action(async (options: { json?: boolean }) => {
-      const config = loadCommonConfig();
-      const log = cliLogger(config.logLevel);
+      const config = await loadCommonConfig();
+      const log = await cliLogger(config.logLevel);
+      const { selfcheck } = await import('./commands/selfcheck.js');
       const results = await selfcheck(config, log);
       const ok = results.every((r) => r.status !== 'failed');
       if (options.json) process.stdout.write(`${JSON.stringify({ ok, version, checks: results })}\n`);
@@ -76,6 +78,7 @@ export function buildProgram(): Command {
     .description('which TensorFlow.js backend training uses here (native, GPU, wasm, cpu) and why the others are not available')
     .addOption(new Option('--json', 'print one JSON object instead of a table'))
     .action(async (options: { json?: boolean }) => {
+      const { doctor, printDoctor } = await import('./commands/doctor.js');
       const report = await doctor();
       process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : printDoctor(report));
       process.exitCode = report.ok ? 0 : 1;
@@ -88,7 +91,9 @@ export function buildProgram(): Command {
     .option('--schema <name>', 'PostgreSQL schema for the tables (default HS_PG_SCHEMA, else public)')
     .option('--json', 'print one JSON object')
     .action(async (options: { dataDir?: string; schema?: string; json?: boolean }) => {
-      await migrateCommand(loadCommonConfig(), options);
+      const config = await loadCommonConfig();
+      const { migrateCommand } = await import('./commands/migrate.js');
+      await migrateCommand(config, options);
     });
 
   program
@@ -113,8 +118,10 @@ export function buildProgram(): Command {
     .option('--ground-truth', 'also send labels as gt_* metrics', false)
     .option('--json', 'print the summary as one JSON object')
     .action(async (target: string, options: ReplayCommandOptions) => {
-      const config = loadCommonConfig();
-      const summary = await replayCommand(target, options, config, cliLogger(config.logLevel));
+      const config = await loadCommonConfig();
+      const log = await cliLogger(config.logLevel);
+      const { replayCommand } = await import('./commands/replay.js');
+      const summary = await replayCommand(target, options, config, log);
       if (summary.aborted) process.exitCode = 130;
     });
 
@@ -133,8 +140,10 @@ export function buildProgram(): Command {
     .option('--frames <n>', 'frames per message', integer(1, 10_000), 1)
     .option('--no-ground-truth', 'leave out the gt_* metrics')
     .action(async (options: SimulateCommandOptions) => {
-      const config = loadCommonConfig();
-      await simulateCommand(options, config, cliLogger(config.logLevel));
+      const config = await loadCommonConfig();
+      const log = await cliLogger(config.logLevel);
+      const { simulateCommand } = await import('./commands/simulate.js');
+      await simulateCommand(options, config, log);
     });
 
   program
@@ -158,7 +167,9 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'from-datasets: directory for the saved models and manifest.json')
     .option('--json', 'print the manifest (from-datasets) or the version report (from-db) as one JSON object')
     .action(async (options: TrainCommandOptions) => {
-      await trainCommand(options, loadCommonConfig());
+      const config = await loadCommonConfig();
+      const { trainCommand } = await import('./commands/train.js');
+      await trainCommand(options, config);
     });
 
   program
@@ -170,6 +181,7 @@ export function buildProgram(): Command {
     .requiredOption('--format <loader>', 'loader format of the file (pems-detector, beijing-air, skab, gas-turbine)')
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: EvaluateCommandOptions) => {
+      const { evaluateCommand } = await import('./commands/evaluate.js');
       await evaluateCommand(options);
     });
 
@@ -182,22 +194,30 @@ export function buildProgram(): Command {
   registryOptions(models.command('list').description('every model version, newest first (* = active)'))
     .option('--json', 'print one JSON array')
     .action(async (options: { dataDir?: string; schema?: string; json?: boolean }) => {
-      await modelsListCommand(loadCommonConfig(), options);
+      const config = await loadCommonConfig();
+      const { modelsListCommand } = await import('./commands/models.js');
+      await modelsListCommand(config, options);
     });
   registryOptions(models.command('show').description("a version's per-task results, compute, skipped tasks and the guard's decision").argument('<version>', 'model version'))
     .option('--json', 'print one JSON object')
     .action(async (version: string, options: { dataDir?: string; schema?: string; json?: boolean }) => {
-      await modelsShowCommand(loadCommonConfig(), version, options);
+      const config = await loadCommonConfig();
+      const { modelsShowCommand } = await import('./commands/models.js');
+      await modelsShowCommand(config, version, options);
     });
   registryOptions(models.command('promote').description('make a version the active one (the previous one is retired)').argument('<version>', 'model version'))
     .option('--reason <text>', 'why, recorded in the promotion history')
     .action(async (version: string, options: { dataDir?: string; schema?: string; reason?: string }) => {
-      await modelsPromoteCommand(loadCommonConfig(), version, options);
+      const config = await loadCommonConfig();
+      const { modelsPromoteCommand } = await import('./commands/models.js');
+      await modelsPromoteCommand(config, version, options);
     });
   registryOptions(models.command('rollback').description('re-activate the version that was active before the current one'))
     .option('--reason <text>', 'why, recorded in the promotion history')
     .action(async (options: { dataDir?: string; schema?: string; reason?: string }) => {
-      await modelsRollbackCommand(loadCommonConfig(), options);
+      const config = await loadCommonConfig();
+      const { modelsRollbackCommand } = await import('./commands/models.js');
+      await modelsRollbackCommand(config, options);
     });
 
   registerDatasetsCommands(program);
@@ -205,8 +225,10 @@ export function buildProgram(): Command {
   program
     .command('config')
     .description('print the configuration resolved from the environment and HS_CONFIG_FILE (secrets masked)')
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(describeConfig(cliConfigSpec, loadCommonConfig()), null, 2)}\n`);
+    .action(async () => {
+      const config = await loadCommonConfig();
+      const [{ describeConfig }, { cliConfigSpec }] = await Promise.all([import('@headstream/core'), import('./config.js')]);
+      process.stdout.write(`${JSON.stringify(describeConfig(cliConfigSpec, config), null, 2)}\n`);
     });
 
   return program;
@@ -226,6 +248,8 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = USAGE_EXIT_CODE;
       return;
     }
+    // The other errors come from a command's action: core is loaded here, off the --version/--help/usage path.
+    const { ConfigError, CONFIG_EXIT_CODE, maskSecrets } = await import('@headstream/core');
     if (error instanceof ConfigError) {
       process.stderr.write(`${maskSecrets(error.message)}\n`);
       process.exitCode = CONFIG_EXIT_CODE;

@@ -1,13 +1,12 @@
 import { DEFAULT_READINGS_PARTITIONS, kafkaTopic, maskUrl, mqttTopic, type Logger, type ReadingFrame } from '@headstream/core';
 import { createKafkaPublisher, createMqttPublisher, kafkaFromConfig, mqttFromConfig, type MessagePublisher } from '@headstream/transport';
 import type { CliConfig } from './config.js';
+import { UsageError } from './usage-error.js';
 
 export type Destination = 'mqtt' | 'kafka';
 
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './usage-error.js';
 
 /** Sends reading messages (frames of one domain and site) where the design says they go. */
 export interface ReadingSink {

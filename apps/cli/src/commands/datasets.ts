@@ -1,5 +1,4 @@
 import { MultiBar, Presets } from 'cli-progress';
-import { InvalidArgumentError, type Command } from 'commander';
 import {
   DATASETS_MIRROR_ENV,
   datasetListEntries,
@@ -12,7 +11,7 @@ import {
   type FetchEvent,
   type FetchSummary,
 } from '@headstream/datasets';
-import { UsageError } from '../publish.js';
+import { UsageError } from '../usage-error.js';
 
 export interface DatasetsListOptions {
   dir?: string;
@@ -118,36 +117,4 @@ export async function datasetsFetchCommand(names: string[], options: DatasetsFet
   }
   for (const failure of summary.failures) process.stderr.write(`headstream: ${failure.message}\n`);
   if (summary.failures.length > 0) process.exitCode = 1;
-}
-
-function retriesOption(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n > 100) throw new InvalidArgumentError('expected an integer 0..100');
-  return n;
-}
-
-/** `headstream datasets list | fetch`. */
-export function registerDatasetsCommands(program: Command): void {
-  const datasets = program.command('datasets').description('the shared data sets: which are here and verified, and fetching them from their original sources');
-  const dirHelp = 'the datasets folder (default: HS_DATASETS_DIR; list also looks in shared/datasets upward, then the cache ~/.cache/headstream/datasets)';
-  datasets
-    .command('list')
-    .description('every data set: verified (each file\'s sha256 matches), mismatched, incomplete or missing, and where')
-    .argument('[names...]', 'data set folders or loader names (default: all)')
-    .option('--dir <dir>', dirHelp)
-    .option('--json', 'print one JSON array')
-    .action(async (names: string[], options: DatasetsListOptions) => {
-      await datasetsListCommand(names, options);
-    });
-  datasets
-    .command('fetch')
-    .description('download data sets from the sources their SOURCE.md names, verifying every sha256, into HS_DATASETS_DIR (default $XDG_CACHE_HOME/headstream/datasets or ~/.cache/headstream/datasets); partial downloads resume, verified files are skipped')
-    .argument('[names...]', 'data set folders or loader names (default: all)')
-    .option('--dir <dir>', 'download into this folder instead (default: HS_DATASETS_DIR, else the cache folder)')
-    .option('--mirror <url>', `fetch from <url>/<folder>/<file> instead of the original URLs, for mirrors and tests (default ${DATASETS_MIRROR_ENV})`)
-    .option('--retries <n>', 'attempts per file after a broken connection, each resuming where it stopped', retriesOption, 3)
-    .option('--json', 'print the summary as one JSON object')
-    .action(async (names: string[], options: DatasetsFetchOptions) => {
-      await datasetsFetchCommand(names, options);
-    });
 }

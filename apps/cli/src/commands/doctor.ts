@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { TASKS } from '@headstream/core';
 import { BACKEND_ORDER, BACKEND_REMEDY, CANDIDATE_ALIASES, DEFAULT_ENCODER, probeBackends, selectBackend, timedTrainingStep, trainingProbe, type BackendCandidate, type ModelConfig } from '@headstream/model';
-import { UsageError } from '../publish.js';
+import { UsageError } from '../usage-error.js';
 
 export interface DoctorReport {
   ok: boolean;

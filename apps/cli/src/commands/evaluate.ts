@@ -1,5 +1,5 @@
 import { BundleInputError, evaluateFile, formatEvaluation, type EvaluationJSON } from '@headstream/experiments';
-import { UsageError } from '../publish.js';
+import { UsageError } from '../usage-error.js';
 
 export interface EvaluateCommandOptions {
   model: string;

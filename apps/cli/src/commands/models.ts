@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { DEFAULT_EMBEDDED_DATA_DIR, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
 import { formatVersion, formatVersionList, getVersion, listVersions, promote, rollback, UnknownVersionError, type Promotion, type VersionDetails } from '@headstream/training';
 import type { CliConfig } from '../config.js';
-import { UsageError } from '../publish.js';
+import { UsageError } from '../usage-error.js';
 
 export interface ModelsDatabaseOptions {
   dataDir?: string;

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { BindingsError, getVersion, loadBindings, requestTraining, trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from '@headstream/training';
 import type { CliConfig } from '../config.js';
 import { trainingProgress } from '../progress.js';
-import { UsageError } from '../publish.js';
+import { UsageError } from '../usage-error.js';
 import { showVersion } from './models.js';
 
 export interface TrainCommandOptions {
