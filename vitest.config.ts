@@ -11,9 +11,10 @@ const alias = readdirSync(packagesDir).map((name) => ({
 }));
 
 /**
- * Heavy learning tests (each trains networks for seconds to minutes, all CPU). They run in their own
- * project, one file at a time, beside the unit and integration files (which mostly wait on services), so
- * the two cores of a CI machine stay busy; every limit is sized for that load.
+ * Heavy learning tests (each trains networks for seconds to minutes, all CPU). Their own project, with its
+ * limits, scheduled among the unit and integration files (which mostly wait on services) so the two cores of
+ * a CI machine stay busy; every limit is sized for that load. (A project of one worker cannot share a
+ * group with the others in vitest: it would run alone, after them.)
  */
 const LEARNING = [
   'packages/model/test/model.test.ts',
@@ -41,9 +42,8 @@ export default defineConfig({
   test: {
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     // Three test files at a time: most unit and integration time is spent waiting on brokers, databases and
-    // the processes they start, so on a 2-core machine three overlap well (vitest's default, one fewer than
-    // the cores, ran every file alone). The learning project runs one file at a time among them; the README
-    // commands run last, alone.
+    // the processes they start, so on a 2-core machine three overlap well with the CPU-bound learning files
+    // (vitest's default, one fewer than the cores, ran every file alone). The README commands run last, alone.
     maxWorkers: 3,
     projects: [
       {
@@ -76,7 +76,6 @@ export default defineConfig({
           include: LEARNING,
           // Trainer tests read their history from the real services.
           globalSetup: ['packages/testkit/src/global-setup.ts'],
-          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },
