@@ -96,11 +96,10 @@ describe('predictor: frames naming another site than their topic (spoofing)', ()
     expect(await deadLetters('predictor')).toEqual(spoofed.map(() => ({ reason: 'site_mismatch', topic: spoofTopic })));
     const metrics = await (await fetch(`http://127.0.0.1:${predictor.port}/metrics`)).text();
     expect(metrics).toContain(`headstream_predictor_rejected_messages_total{reason="site_mismatch",app="predictor"} ${SPOOFED}`);
-    // And ingest stored A's own values only.
-    const flows = await db.query<{ value: number }>(
-      "SELECT value FROM reading_values WHERE site = $1 AND metric = 'flow' AND time >= $2 ORDER BY time",
-      [siteA, new Date(live[0]?.time ?? 0)],
-    );
-    expect(flows.rows.map((r) => r.value)).toEqual(live.map((r) => r.values.flow));
+    // And ingest stored A's own values only (ingest commits on its own pace: the predictor may be ahead of it).
+    const flows = async () =>
+      (await db.query<{ value: number }>("SELECT value FROM reading_values WHERE site = $1 AND metric = 'flow' AND time >= $2 ORDER BY time", [siteA, new Date(live[0]?.time ?? 0)])).rows.map((r) => r.value);
+    await waitUntil(async () => (await flows()).length >= live.length, `ingest to store ${live.length} flows of ${siteA}`, 60_000, 100).catch(() => undefined);
+    expect(await flows()).toEqual(live.map((r) => r.values.flow));
   });
 });
