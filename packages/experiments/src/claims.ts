@@ -1,4 +1,4 @@
-import { latentConfig, latentData, latentTask, MultiTaskModel, train, type StrategyName, type TrainingEvent } from '@headstream/model';
+import { latentConfig, latentData, latentTask, LATENT_TASKS, MultiTaskModel, train, type StrategyName, type TrainingEvent } from '@headstream/model';
 import { headline, type MetricsJSON } from './scoring.js';
 import type { FoldStudy } from './fold-study.js';
 import { TASK_ORDER } from './protocols.js';
@@ -62,8 +62,10 @@ export function pcgradClaims(seeds: readonly number[], epochs = 6): Claim[] {
   for (const seed of seeds) {
     const data = latentData(128, [1, -1], 'all', 30 + seed, 6);
     const run = (strategy: StrategyName) => {
-      const model = MultiTaskModel.create({ ...latentConfig([latentTask('traffic'), latentTask('air_quality')]), seed });
-      for (const n of model.params.names('head/traffic/')) model.params.get(n.replace('traffic', 'air_quality')).assign(model.params.get(n));
+      const [first, second] = LATENT_TASKS;
+      const model = MultiTaskModel.create({ ...latentConfig(LATENT_TASKS.map(latentTask)), seed });
+      // Identical heads: the second task's head starts as a copy of the first's.
+      for (const n of model.params.names(`head/${first}/`)) model.params.get(n.replace(first, second)).assign(model.params.get(n));
       const events: TrainingEvent[] = [];
       try {
         const r = train(model, data, { epochs, batchSize: 64, strategy, telemetryEvery: 1, learningRate: 5e-3, schedule: 'constant', seed, onEvent: (e) => events.push(e) });

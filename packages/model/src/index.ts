@@ -13,7 +13,7 @@ export { syntheticData, timedTrainingStep, trainingProbe, type TimedStep } from 
 export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, type ClassificationMetrics, type HorizonMetrics, type TaskScore } from './evaluation/metrics.js';
 export { evaluate, evaluateData, type DataReport, type TaskReport } from './evaluation/evaluate.js';
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
-export { latentConfig, latentData, latentTask, LATENT_LOOKBACK } from './training/latent.js';
+export { latentConfig, latentData, latentTask, LATENT_LOOKBACK, LATENT_TASKS } from './training/latent.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
 export { saveModel, loadModel, serializeModel, deserializeModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
 export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';

@@ -12,7 +12,10 @@ import type { MultiTaskData } from './data.js';
  */
 export const LATENT_LOOKBACK = 16;
 
-export const latentTask = (name: 'traffic' | 'air_quality'): TaskDefinition =>
+/** The two tasks the latent data labels (its label keys): the first gets signs[0], the second signs[1]. */
+export const LATENT_TASKS = ['traffic', 'air_quality'] as const;
+
+export const latentTask = (name: (typeof LATENT_TASKS)[number]): TaskDefinition =>
   taskDefinitionSchema.parse({ ...TASKS[name], domain: 'city', horizons: [1], quantiles: [0.5], lookback: LATENT_LOOKBACK });
 
 /** A small mixer over the latent data's input. */
@@ -52,8 +55,8 @@ export function latentData(n: number, signs: [number, number], labelled: 'all' |
     lookback: L,
     inputs: { city: { n, features: 2, x } },
     labels: {
-      traffic: { kind: 'regression', input: 'city', width: 1, y: y1, mask: m1 },
-      air_quality: { kind: 'regression', input: 'city', width: 1, y: y2, mask: m2 },
+      [LATENT_TASKS[0]]: { kind: 'regression', input: 'city', width: 1, y: y1, mask: m1 },
+      [LATENT_TASKS[1]]: { kind: 'regression', input: 'city', width: 1, y: y2, mask: m2 },
     },
   };
 }
