@@ -1,4 +1,5 @@
 import { cfg, field, type ConfigOf } from '@headstream/core';
+import { EMBEDDED_ENGINES } from './pglite.js';
 
 /** The embedded PGlite directory every command and service uses when HS_PG_URL is unset (under the working directory). */
 export const DEFAULT_EMBEDDED_DATA_DIR = '.headstream/ingest-db';
@@ -8,3 +9,9 @@ export const storeConfigSpec = {
   pgSchema: field('HS_PG_SCHEMA', cfg.identifier().optional(), 'a schema name of [A-Za-z_][A-Za-z0-9_]*, at most 63 characters (unset: public)'),
 };
 export type StoreConfig = ConfigOf<typeof storeConfigSpec>;
+
+/** The embedded engine (for the apps that open the embedded database themselves: ingest, the demo). */
+export const engineConfigSpec = {
+  dbEngine: field('HS_DB_ENGINE', cfg.oneOf(EMBEDDED_ENGINES).optional(), `the embedded engine when HS_PG_URL is unset: ${EMBEDDED_ENGINES.join(' or ')} (unset: pglite)`),
+};
+export type EngineConfig = ConfigOf<typeof engineConfigSpec>;

@@ -14,6 +14,13 @@ export interface MigrationContext {
   schema: string;
   /** Drop raw readings older than this (TimescaleDB retention policy); null keeps all. */
   retention: string | null;
+  /** Drop rollup buckets older than this (TimescaleDB, longer than `retention`); null keeps all. */
+  aggregateRetention: string | null;
+  /**
+   * TimescaleDB with its community features (compression, continuous aggregates): false under an
+   * Apache-only build (timescaledb.license = apache), which degrades to plain views.
+   */
+  timescaleFull: boolean;
 }
 
 export interface Migration {
@@ -224,11 +231,15 @@ export const MIGRATIONS: readonly Migration[] = [
         await exec(db, [
           'CREATE EXTENSION IF NOT EXISTS timescaledb',
           "SELECT create_hypertable('readings', 'time', chunk_time_interval => interval '1 day', migrate_data => true)",
-          "ALTER TABLE readings SET (timescaledb.compress, timescaledb.compress_segmentby = 'series_id', timescaledb.compress_orderby = 'time')",
-          "SELECT add_compression_policy('readings', interval '7 days')",
           "SELECT create_hypertable('predictions', 'issued_at', migrate_data => true)",
           "SELECT create_hypertable('training_metrics', 'time', migrate_data => true)",
         ]);
+        if (ctx.timescaleFull) {
+          await exec(db, [
+            "ALTER TABLE readings SET (timescaledb.compress, timescaledb.compress_segmentby = 'series_id', timescaledb.compress_orderby = 'time')",
+            "SELECT add_compression_policy('readings', interval '7 days')",
+          ]);
+        }
         if (ctx.retention !== null) await db.query("SELECT add_retention_policy('readings', $1::interval)", [ctx.retention]);
       } else {
         // BRIN: tiny, and readings arrive roughly in time order.
@@ -248,7 +259,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ['readings_5m', '5 minutes'],
         ['readings_1h', '1 hour'],
       ] as const) {
-        if (ctx.timescale) {
+        if (ctx.timescale && ctx.timescaleFull) {
           await db.query(
             `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} WITH (timescaledb.continuous) AS
                SELECT time_bucket(interval '${width}', time) AS bucket, series_id,
@@ -375,6 +386,44 @@ export const MIGRATIONS: readonly Migration[] = [
         `GRANT INSERT ON dead_letters TO ${quoteIdent(predictorRoleFor(ctx.schema))}`,
       ]),
   },
+  {
+    version: 8,
+    name: 'one definition of a prediction\'s actual (prediction_actuals); real-time rollups and rollup retention under TimescaleDB',
+    transactional: true,
+    up: async (db, ctx) => {
+      // The actual of a prediction for target time T is the mean of its series' readings in
+      // [T - step, T): buckets are labelled by their end, as training and serving build them
+      // (target = issue + horizon x step). Persistence, the baseline, is the bucket ending at the issue
+      // time (the last value the model saw). The series is the one the prediction's version bound the
+      // task to (report.task_reports.<task>.binding), else the catalogue's domain and source metric.
+      // LANGUAGE sql STABLE, one SELECT: the planner inlines it, so callers' filters reach predictions.
+      await db.query(
+        `CREATE OR REPLACE FUNCTION prediction_actuals(p_task text, p_domain text, p_source text, p_step interval)
+         RETURNS TABLE (task text, site text, target_time timestamptz, horizon integer, issued_at timestamptz,
+                        model_version text, value double precision, lower double precision, upper double precision,
+                        label text, probabilities jsonb, anomaly_score double precision, series_id integer,
+                        actual double precision, persistence double precision)
+         LANGUAGE sql STABLE AS $$
+           SELECT p.task, p.site, p.target_time, p.horizon, p.issued_at, p.model_version, p.value, p.lower, p.upper,
+                  p.label, p.probabilities, p.anomaly_score, s.id,
+                  (SELECT avg(r.value) FROM readings r WHERE r.series_id = s.id AND r.time >= p.target_time - p_step AND r.time < p.target_time),
+                  (SELECT avg(r.value) FROM readings r WHERE r.series_id = s.id AND r.time >= p.issued_at - p_step AND r.time < p.issued_at)
+           FROM predictions p
+           LEFT JOIN model_versions mv ON mv.version = p.model_version
+           LEFT JOIN series s ON s.site = p.site
+             AND s.domain = COALESCE(mv.report #>> ARRAY['task_reports', p_task, 'binding', 'domain'], p_domain)
+             AND s.metric = COALESCE(mv.report #>> ARRAY['task_reports', p_task, 'binding', 'metrics', p_source], p_source)
+           WHERE p.task = p_task
+         $$`,
+      );
+      if (!(ctx.timescale && ctx.timescaleFull)) return;
+      for (const name of ['readings_5m', 'readings_1h']) {
+        // Off by default since TimescaleDB 2.13: without it the newest buckets are missing until the policy runs.
+        await db.query(`ALTER MATERIALIZED VIEW ${name} SET (timescaledb.materialized_only = false)`);
+        if (ctx.aggregateRetention !== null) await db.query(`SELECT add_retention_policy('${name}', $1::interval, if_not_exists => true)`, [ctx.aggregateRetention]);
+      }
+    },
+  },
 ];
 
 async function currentSchema(db: SqlExecutor): Promise<string> {
@@ -435,7 +484,12 @@ export async function requireCurrentSchema(db: SqlClient): Promise<number> {
 export interface MigrateOptions {
   /** 'auto' (default) uses TimescaleDB when the extension is available to this server. */
   timescale?: 'auto' | boolean;
+  /** TimescaleDB: drop raw readings older than this interval (a retention policy); null (default) keeps all. */
   retention?: string | null;
+  /** TimescaleDB: drop rollup buckets older than this (keep it longer than `retention`); null (default) keeps all. */
+  aggregateRetention?: string | null;
+  /** Where the one line about a degraded TimescaleDB goes (default console.warn). */
+  log?: (line: string) => void;
   /** Apply migrations up to this version only (tests of upgrades). */
   target?: number;
 }
@@ -451,9 +505,34 @@ export async function timescaleAvailable(db: SqlExecutor): Promise<boolean> {
   return rowCount > 0;
 }
 
+/**
+ * Whether TimescaleDB's community features (compression, continuous aggregates) are there: the
+ * extension is created when missing and `timescaledb.license` read (apache: Apache-only build).
+ */
+async function timescaleLicense(db: SqlExecutor): Promise<string> {
+  await db.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+  return (await db.query<{ l: string | null }>("SELECT current_setting('timescaledb.license', true) AS l")).rows[0]?.l ?? 'apache';
+}
+
 export async function migrate(db: SqlClient, options: MigrateOptions = {}): Promise<MigrateResult> {
   const timescale = options.timescale === 'auto' || options.timescale === undefined ? await timescaleAvailable(db) : options.timescale;
-  const ctx: MigrationContext = { timescale, retention: options.retention ?? null, schema: await currentSchema(db) };
+  let timescaleFull = false;
+  if (timescale) {
+    const license = await timescaleLicense(db);
+    timescaleFull = license !== 'apache';
+    if (!timescaleFull) {
+      (options.log ?? console.warn)(
+        `TimescaleDB license is ${license}: no compression or continuous aggregates; readings are an uncompressed hypertable and readings_5m/readings_1h plain views`,
+      );
+    }
+  }
+  const ctx: MigrationContext = {
+    timescale,
+    timescaleFull,
+    retention: options.retention ?? null,
+    aggregateRetention: options.aggregateRetention ?? null,
+    schema: await currentSchema(db),
+  };
   await db.query(
     `CREATE TABLE IF NOT EXISTS schema_migrations (
        version integer PRIMARY KEY,

