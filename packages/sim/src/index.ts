@@ -17,3 +17,4 @@ export {
 } from './factory.js';
 export { simulate, simulatedSites, type SimulateOptions } from './simulate.js';
 export { createRatePacer, parseRate, systemPacerClock, type PacerClock, type RatePacer } from './pacer.js';
+export { startOpcuaSimServer, startFactoryOpcuaServer, opcuaSimNodeId, type OpcuaSimServer, type OpcuaSimServerOptions, type FactoryOpcuaServerOptions } from './opcua-server.js';
