@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  compressReadings,
   connectPostgres,
   expireDeadLetters,
   ingestRoleFor,
@@ -11,6 +12,8 @@ import {
   quoteIdent,
   readerRoleFor,
   ReadingWriter,
+  runTimescaleJobs,
+  storageInfo,
   trainerRoleFor,
   type ReadingBatchItem,
   type SqlClient,
@@ -30,7 +33,7 @@ function items(sites: number, steps: number, offset = 0): ReadingBatchItem[] {
   return out;
 }
 
-describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
+describeEachTarget(databaseTargets({ timescale: true }), 'store on $name', ({ name, open }) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await open(import.meta.filename);
@@ -40,9 +43,9 @@ describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
   });
 
   it('migrates, and migrating again applies nothing', async () => {
-    const first = await migrate(db);
+    const first = await migrate(db, { retention: '30 days', aggregateRetention: '3650 days' });
     expect(first.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(first.timescale).toBe(false);
+    expect(first.timescale).toBe(name === 'timescale');
     const again = await migrate(db);
     expect(again.applied).toEqual([]);
     expect(again.current).toBe(MIGRATIONS.at(-1)?.version);
@@ -124,6 +127,55 @@ describeEachTarget(databaseTargets(), 'store on $name', ({ name, open }) => {
     );
     expect(rows[0]?.n).toBe(60);
   });
+
+  it('says what stores the data: hypertables and continuous aggregates under TimescaleDB, none otherwise', async () => {
+    const info = await storageInfo(db);
+    if (name !== 'timescale') {
+      expect(info).toEqual({ engine: name, timescaledb: null, hypertables: 0, continuous_aggregates: 0, compression: null });
+      return;
+    }
+    expect(info).toMatchObject({ engine: 'pglite+timescaledb', hypertables: 3, continuous_aggregates: 2, compression: null });
+    // Real-time aggregation: the rollups answer for buckets no policy has materialised.
+    const views = await db.query<{ v: string; m: boolean }>(
+      'SELECT view_name AS v, materialized_only AS m FROM timescaledb_information.continuous_aggregates WHERE view_schema = current_schema() ORDER BY 1',
+    );
+    expect(views.rows).toEqual([
+      { v: 'readings_1h', m: false },
+      { v: 'readings_5m', m: false },
+    ]);
+    // Raw readings expire after 30 days; the rollups are kept longer (3650 days); readings compress after 7.
+    const jobs = await db.query<{ proc: string; rel: string; config: Record<string, unknown> }>(
+      `SELECT proc_name AS proc, hypertable_name AS rel, config FROM timescaledb_information.jobs
+       WHERE hypertable_schema = current_schema() AND proc_name IN ('policy_retention', 'policy_compression') ORDER BY 1, 2`,
+    );
+    expect(jobs.rows.map((j) => [j.proc, j.rel, j.config.drop_after ?? j.config.compress_after])).toEqual([
+      ['policy_compression', 'readings', '7 days'],
+      ['policy_retention', 'readings', '30 days'],
+      ['policy_retention', 'readings_1h', '3650 days'],
+      ['policy_retention', 'readings_5m', '3650 days'],
+    ]);
+  });
+
+  it('compresses old readings and reads them back unchanged (TimescaleDB); runs its policy jobs on demand', async () => {
+    const everything = 'SELECT count(*)::int AS n, md5(string_agg(value::text, \',\' ORDER BY series_id, time)) AS h FROM readings';
+    const before = (await db.query(everything)).rows[0];
+    const hourly = (await db.query('SELECT bucket, series_id, n, mean FROM readings_1h ORDER BY 1, 2')).rows;
+    if (name !== 'timescale') {
+      expect(await runTimescaleJobs(db)).toBe(0);
+      return;
+    }
+    // Every test reading is from 2024: older than the 30-day retention. Compress first, then let retention drop them.
+    expect(await compressReadings(db, '7 days')).toBeGreaterThan(0);
+    const info = await storageInfo(db);
+    expect(info.compression?.compressed_chunks).toBeGreaterThan(0);
+    expect(info.compression?.ratio).toBeGreaterThan(0);
+    expect((await db.query(everything)).rows[0]).toEqual(before);
+    expect((await db.query('SELECT bucket, series_id, n, mean FROM readings_1h ORDER BY 1, 2')).rows).toEqual(hourly);
+    // The jobs: refresh materialises the rollups, retention drops the raw chunks; the hourly rollup is kept.
+    expect(await runTimescaleJobs(db)).toBeGreaterThanOrEqual(6);
+    expect((await db.query(everything)).rows[0]).toEqual({ n: 0, h: null });
+    expect((await db.query('SELECT bucket, series_id, n, mean FROM readings_1h ORDER BY 1, 2')).rows).toEqual(hourly);
+  });
 });
 
 describe('migration 6 on a schema with model versions from before', () => {
@@ -155,7 +207,7 @@ describe('migration 7 on a schema with dead letters from before', () => {
     try {
       await migrate(db, { target: 6 });
       await db.query("INSERT INTO dead_letters (source, topic, partition, \"offset\", reason, detail, payload, payload_size) VALUES ('kafka', 'hs.readings', 0, '7', 'site_mismatch', 'd', '\\x00', 1)");
-      expect((await migrate(db)).applied.map((m) => m.version)).toEqual([7]);
+      expect((await migrate(db, { target: 7 })).applied.map((m) => m.version)).toEqual([7]);
       expect((await db.query('SELECT app, reason FROM dead_letters')).rows).toEqual([{ app: 'ingest', reason: 'site_mismatch' }]);
       const letter = { source: 'kafka' as const, topic: 'hs.readings', partition: 0, offset: '7', reason: 'site_mismatch', detail: 'd', payload: Buffer.from([0]) };
       await insertDeadLetters(db, [letter, { ...letter, app: 'predictor' }, { ...letter, app: 'predictor' }]);

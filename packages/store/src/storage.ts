@@ -41,13 +41,14 @@ export async function storageInfo(db: SqlClient): Promise<StorageInfo> {
 }
 
 /**
- * Runs the schema's TimescaleDB policy jobs (compression, retention, aggregate refresh) now, in
- * order of id; returns how many ran. Embedded PGlite has no background workers: its policies are
+ * Runs the schema's TimescaleDB policy jobs now: aggregate refreshes first (so the rollups hold
+ * what retention then drops from the raw readings), then compression, then retention; returns how many ran. Embedded PGlite has no background workers: its policies are
  * registered but only run when called (ingest's hourly maintenance, the demo's end). No-op without TimescaleDB.
  */
 export async function runTimescaleJobs(db: SqlClient): Promise<number> {
   if ((await timescaleVersion(db)) === null) return 0;
-  const { rows } = await db.query<{ id: number }>('SELECT job_id AS id FROM timescaledb_information.jobs WHERE hypertable_schema = $1 ORDER BY job_id', [db.schema]);
+  const { rows } = await db.query<{ id: number }>(`SELECT job_id AS id FROM timescaledb_information.jobs WHERE hypertable_schema = $1
+     ORDER BY array_position(ARRAY['policy_refresh_continuous_aggregate', 'policy_compression', 'policy_retention']::name[], proc_name), job_id`, [db.schema]);
   for (const { id } of rows) await db.query('CALL run_job($1)', [id]);
   return rows.length;
 }

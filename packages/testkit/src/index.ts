@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { connectPostgres, openPglite, quoteIdent, schemaRolesFor, type SqlClient } from '@headstream/store';
+import { connectPostgres, openPglite, quoteIdent, schemaRolesFor, type EmbeddedEngine, type SqlClient } from '@headstream/store';
 import { describe, inject, it, type TestContext } from 'vitest';
 import type { TestServices } from './services.js';
 
@@ -48,9 +48,9 @@ export async function realDatabase(label: string): Promise<TestDatabase> {
   });
 }
 
-/** A fresh in-memory PGlite database. */
-export async function embeddedDatabase(): Promise<TestDatabase> {
-  const client = await openPglite();
+/** A fresh in-memory PGlite database (plain, or the build with TimescaleDB). */
+export async function embeddedDatabase(engine: EmbeddedEngine = 'pglite'): Promise<TestDatabase> {
+  const client = await openPglite({ engine });
   return Object.assign(Object.create(client) as SqlClient, { dispose: () => client.close() });
 }
 
@@ -61,7 +61,7 @@ export interface TestTarget {
 }
 
 export interface DatabaseTarget extends TestTarget {
-  name: 'postgres' | 'pglite';
+  name: 'postgres' | 'pglite' | 'timescale';
   open: (label: string) => Promise<TestDatabase>;
 }
 
@@ -75,13 +75,15 @@ const missingReason = (status: { available: boolean; detail: string }) => (statu
 
 /**
  * The databases a store test should run against: the real PostgreSQL (with `missing` set when it is
- * not there) and always embedded PGlite. Run suites over them with describeEachTarget, which reports
+ * not there) and always embedded PGlite (and PGlite with TimescaleDB when asked). Run suites over them with describeEachTarget, which reports
  * a missing one as a skipped test naming why (in CI the global setup has already failed the run).
  */
-export function databaseTargets(): DatabaseTarget[] {
+export function databaseTargets(options: { timescale?: boolean } = {}): DatabaseTarget[] {
   return [
     { name: 'postgres', open: realDatabase, ...missingReason(testServices().postgres) },
     { name: 'pglite', open: () => embeddedDatabase() },
+    // The query surface (store, history, dashboards, live view, alerts) also runs on PGlite with TimescaleDB.
+    ...(options.timescale ? [{ name: 'timescale' as const, open: () => embeddedDatabase('timescale') }] : []),
   ];
 }
 
