@@ -1,6 +1,6 @@
-import { mqttReadingsFilter, type Logger, type ParseOptions } from '@headstream/core';
+import type { Logger, ParseOptions } from '@headstream/core';
 import { IngestPipeline } from '@headstream/pipeline';
-import { createMqttSource } from '@headstream/transport';
+import { startSources, type StartedSources } from '@headstream/transport';
 import type { DemoServices } from './services.js';
 
 /**
@@ -22,20 +22,34 @@ export interface DemoIngest {
   stop(): Promise<void>;
 }
 
-/**
- * Ingest as apps/ingest wires it, cut to what the demo uses: the MQTT readings source (QoS 1) → the
- * ingest pipeline (parse, validate, batch, dead letters) → the readings table.
- */
-export async function startIngest(services: DemoServices, parse: Omit<ParseOptions, 'domain' | 'now'>, log: Logger): Promise<DemoIngest> {
-  const source = createMqttSource({
-    ...services.mqtt,
-    clientId: `headstream-demo-ingest-${process.pid}`,
-    filters: [mqttReadingsFilter({ root: services.topicRoot })],
-    session: DEMO_SESSION,
-    ackMode: DEMO_ACK_MODE,
-    onError: (error) => log.error({ err: error }, 'MQTT source error (ingest)'),
+/** The demo's sources (startSources, the services' wiring) on the demo's broker, one-off sessions acked on receipt. */
+export function startDemoSources(services: DemoServices, kinds: readonly string[], app: string, log: Logger): Promise<StartedSources> {
+  const tuning = { clientId: `headstream-demo-${app}-${process.pid}`, session: DEMO_SESSION, ackMode: DEMO_ACK_MODE };
+  return startSources(kinds, services.sourcesConfig, {
+    app: `demo-${app}`,
+    replica: String(process.pid),
+    log: log.child({ component: app }),
+    topicRoot: services.topicRoot,
+    mqtt: services.mqtt,
+    deadLetters: false,
+    tuning: { mqtt: tuning, sparkplug: { ...tuning, clientId: `headstream-demo-${app}-sparkplug-${process.pid}` } },
   });
-  const pipeline = new IngestPipeline({ db: services.db, sources: [source], topicRoot: services.topicRoot, parse, log: log.child({ component: 'ingest' }) });
+}
+
+/**
+ * Ingest as apps/ingest wires it, cut to what the demo uses: the readings sources (MQTT frames, QoS 1;
+ * with --factory sparkplug, Sparkplug B too) → the ingest pipeline (decode, validate, batch, dead
+ * letters) → the readings table.
+ */
+export async function startIngest(services: DemoServices, parse: Omit<ParseOptions, 'domain' | 'now'>, log: Logger, kinds: readonly string[] = ['mqtt']): Promise<DemoIngest> {
+  const started = await startDemoSources(services, kinds, 'ingest', log);
+  const pipeline = new IngestPipeline({ db: services.db, sources: started.sources, topicRoot: services.topicRoot, parse, log: log.child({ component: 'ingest' }) });
   await pipeline.start();
-  return { pipeline, stop: () => pipeline.stop() };
+  return {
+    pipeline,
+    stop: async () => {
+      await pipeline.stop();
+      await started.close();
+    },
+  };
 }

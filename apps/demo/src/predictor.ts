@@ -1,7 +1,6 @@
-import { Metrics, mqttReadingsFilter, type Logger, type ParseOptions } from '@headstream/core';
+import { Metrics, type Logger, type ParseOptions } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher, type Predictor } from '@headstream/serving';
-import { createMqttSource } from '@headstream/transport';
-import { DEMO_ACK_MODE, DEMO_SESSION } from './ingest.js';
+import { startDemoSources } from './ingest.js';
 import type { DemoServices } from './services.js';
 
 export interface DemoPredictor {
@@ -16,7 +15,7 @@ export interface DemoPredictor {
  * predictions to MQTT {root}/v1/predictions/{task}/{site} (retained), the predictions table, and Kafka
  * {root}.predictions when the stack has Kafka.
  */
-export async function startDemoPredictor(services: DemoServices, parse: Omit<ParseOptions, 'domain' | 'now'>, log: Logger): Promise<DemoPredictor> {
+export async function startDemoPredictor(services: DemoServices, parse: Omit<ParseOptions, 'domain' | 'now'>, log: Logger, kinds: readonly string[] = ['mqtt']): Promise<DemoPredictor> {
   const publishers: PredictionPublisher[] = [databasePredictionPublisher(services.db)];
   const closers: (() => Promise<unknown>)[] = [];
   try {
@@ -31,15 +30,9 @@ export async function startDemoPredictor(services: DemoServices, parse: Omit<Par
     if (services.kafka) publishers.push(await createKafkaPredictionPublisher({ connection: { ...services.kafka, clientId: 'headstream-demo-predictor-out' }, root: services.topicRoot }));
     const publisher = fanOut(publishers);
     closers.push(() => publisher.close());
-    const source = createMqttSource({
-      ...services.mqtt,
-      clientId: `headstream-demo-predictor-${process.pid}`,
-      filters: [mqttReadingsFilter({ root: services.topicRoot })],
-      session: DEMO_SESSION,
-      ackMode: DEMO_ACK_MODE,
-      onError: (error) => log.error({ err: error }, 'MQTT source error (predictor)'),
-    });
-    const predictor = await startPredictor({ db: services.db, sources: [source], publisher, topicRoot: services.topicRoot, parse, log: log.child({ component: 'predictor' }), metrics: new Metrics('predictor') });
+    const started = await startDemoSources(services, kinds, 'predictor', log);
+    closers.push(() => started.close());
+    const predictor = await startPredictor({ db: services.db, sources: started.sources, publisher, topicRoot: services.topicRoot, parse, log: log.child({ component: 'predictor' }), metrics: new Metrics('predictor') });
     return {
       predictor,
       outputs: publishers.map((p) => p.destination),

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { maskUrl, type Logger } from '@headstream/core';
 import { migrate, openDatabase, requireCurrentSchema, SchemaBehindError, type SqlClient } from '@headstream/store';
-import { kafkaFromConfig, mqttFromConfig, startEmbeddedMqttBroker, type EmbeddedMqttBroker, type KafkaConnectionOptions, type MqttConnectionOptions } from '@headstream/transport';
+import { kafkaFromConfig, mqttFromConfig, startEmbeddedMqttBroker, type EmbeddedMqttBroker, type KafkaConnectionOptions, type MqttConnectionOptions, type SourcesConfig } from '@headstream/transport';
 import type { DemoConfig } from './config.js';
 import { UsageError, type DemoOptions } from './options.js';
 
@@ -22,6 +22,8 @@ export interface DemoServices {
   broker: { host: string; port: number; embedded: boolean };
   kafka?: KafkaConnectionOptions;
   topicRoot: string;
+  /** The sources' settings (startSources), from the demo's config. */
+  sourcesConfig: SourcesConfig;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ async function openEmbedded(options: DemoOptions, config: DemoConfig): Promise<D
       mqtt: { url: broker.url, protocolVersion: broker.protocolVersion },
       broker: { host: '127.0.0.1', port: broker.port, embedded: true },
       topicRoot: config.topicRoot,
+      sourcesConfig: config,
       async close() {
         await db.close();
         await broker.close();
@@ -118,6 +121,7 @@ async function openStack(config: DemoConfig, log: Logger): Promise<DemoServices>
     broker: { host: url.hostname, port: Number(url.port || (url.protocol === 'mqtts:' ? 8883 : 1883)), embedded: false },
     ...(config.kafkaBrokers ? { kafka: kafkaFromConfig(config, 'headstream-demo', log) } : {}),
     topicRoot: config.topicRoot,
+    sourcesConfig: config,
     close: () => db.close(),
   };
 }

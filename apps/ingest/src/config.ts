@@ -1,6 +1,6 @@
 import { cfg, commonConfigSpec, ConfigError, DEFAULT_READINGS_PARTITIONS, field, inboundConfigSpec, type ConfigOf } from '@headstream/core';
 import { storeConfigSpec } from '@headstream/store';
-import { embeddedBrokerConfigSpec, transportConfigSpec } from '@headstream/transport';
+import { embeddedBrokerConfigSpec, SOURCE_KINDS, sourceKindsOf, sourcesConfigSpec, transportConfigSpec } from '@headstream/transport';
 
 export const ingestConfigSpec = {
   ...commonConfigSpec,
@@ -10,10 +10,12 @@ export const ingestConfigSpec = {
   ...storeConfigSpec,
   // HS_ALLOWED_SITES, HS_ALLOWED_DOMAINS: the same allow-lists as the predictor's (one decoder, decodeInbound).
   ...inboundConfigSpec,
+  // Every registered source's own settings (packages/transport/src/sources/registry.ts).
+  ...sourcesConfigSpec,
   httpHost: field('HS_HTTP_HOST', cfg.string().default('127.0.0.1'), 'an address for /healthz and /metrics (0.0.0.0 = every interface)'),
   replicaId: field('HS_REPLICA_ID', cfg.name().optional(), 'a name of [A-Za-z0-9_.-] unique per ingest replica, appended to HS_MQTT_CLIENT_ID (unset: host name and pid)'),
   deadLetterRetentionDays: field('HS_DEADLETTER_RETENTION_DAYS', cfg.int(0, 36_500).default(0), 'days, 0 = keep forever: older dead letters are deleted hourly'),
-  sources: field('HS_INGEST_SOURCES', cfg.listOf(['mqtt', 'kafka']).optional(), 'a comma-separated subset of mqtt,kafka (unset: mqtt, plus kafka when HS_KAFKA_BROKERS is set)'),
+  sources: field('HS_INGEST_SOURCES', cfg.listOf(SOURCE_KINDS).optional(), `a comma-separated subset of ${SOURCE_KINDS.join(',')} (unset: mqtt, plus kafka when HS_KAFKA_BROKERS is set, plus each other source its settings turn on)`),
   httpPort: field('HS_HTTP_PORT', cfg.int(0, 65535).default(9464), 'a TCP port for /healthz and /metrics (0 = any free port)'),
   pgDataDir: field('HS_PG_DATA_DIR', cfg.string().optional(), 'a directory for the embedded PGlite database, or memory:// (unset: .headstream/ingest-db under the working directory; in memory with HS_EMBEDDED=1)'),
   embedded: field('HS_EMBEDDED', cfg.bool().default(false), 'true or false: allow an in-memory database (demo, tests; readings are lost when ingest stops)'),
@@ -46,7 +48,7 @@ export type IngestConfig = ConfigOf<typeof ingestConfigSpec>;
  * reading stored) with them, one line each naming the setting and why (empty when fine).
  */
 export function ingestConfigProblems(c: IngestConfig): { key: string; line: string }[] {
-  const mqtt = (c.sources ?? (c.kafkaBrokers ? ['mqtt', 'kafka'] : ['mqtt'])).includes('mqtt');
+  const mqtt = sourceKindsOf(c.sources, c, 'ingest').includes('mqtt');
   if (!mqtt) return [];
   const problems: { key: string; line: string }[] = [];
   if (c.mqttConnections > 1 && c.mqttShareGroup === undefined) {

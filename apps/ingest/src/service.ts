@@ -1,22 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { inboundOptionsOf, kafkaTopic, Metrics, mqttReadingsFilter, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
+import { inboundOptionsOf, Metrics, mqttReadingsFilter, startOpsServer, type Logger, type OpsServer } from '@headstream/core';
 import { IngestPipeline, type StoreUnavailableError } from '@headstream/pipeline';
 import { expireDeadLetters, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
 import {
-  createKafkaPublisher,
-  createKafkaSource,
-  createMqttPublisher,
-  createMqttSource,
   embeddedBrokerUsersFromFile,
-  kafkaFromConfig,
   mqttFromConfig,
   MQTT_MAX_PACKET_SIZE,
+  sourceKindsOf,
   startEmbeddedMqttBroker,
-  type EmbeddedMqttBroker,
-  type MqttQueueStats,
-  type MessagePublisher,
-  type MessageSource,
+  startSources,
+  type KafkaTuning,
+  type MqttTuning,
+  type SourceContext,
 } from '@headstream/transport';
 import { checkIngestConfig, type IngestConfig } from './config.js';
 import { databaseTarget } from './database-target.js';
@@ -66,89 +62,63 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
     const migrated = db.kind === 'pglite' ? await migrate(db) : { applied: [], current: await requireCurrentSchema(db), timescale: undefined };
     log.info({ database: db.kind, ...(target.kind === 'pglite' ? { dataDir: target.dataDir } : {}), applied: migrated.applied.map((m) => m.version), version: migrated.current, timescale: migrated.timescale }, 'database ready');
 
-    const sourceKinds = config.sources ?? (config.kafkaBrokers ? ['mqtt', 'kafka'] : ['mqtt']);
-    const sources: MessageSource[] = [];
-    const publishers: Partial<Record<'mqtt' | 'kafka', MessagePublisher>> = {};
-    let mqttUrl: string | undefined;
-    let mqttQueue: (() => MqttQueueStats) | undefined;
-
-    if (sourceKinds.includes('mqtt')) {
-      let embedded: EmbeddedMqttBroker | undefined;
-      if (config.mqttUrl === undefined) {
-        embedded = await startEmbeddedMqttBroker({
-          host: config.mqttEmbeddedHost,
-          port: config.mqttEmbeddedPort,
-          ...(config.mqttEmbeddedUsersFile === undefined ? {} : { users: embeddedBrokerUsersFromFile(config.mqttEmbeddedUsersFile) }),
-          maxPacketBytes: config.mqttEmbeddedMaxPacketBytes ?? config.maxPayloadBytes + MQTT_PACKET_HEADROOM,
-        });
-        closers.push(() => embedded?.close() ?? Promise.resolve());
-        log.info({ url: embedded.url }, 'embedded MQTT broker listening');
-      }
-      mqttUrl = embedded?.url ?? config.mqttUrl;
-      const connection = {
-        ...mqttFromConfig(config, mqttUrl ?? ''),
-        // Our own clients of the embedded broker use its internal credentials when it has users.
-        ...(embedded?.internal ?? {}),
-        protocolVersion: embedded ? embedded.protocolVersion : (5 as const),
-      };
-      // One client id per replica: two replicas with the same id would kick each other off.
-      const clientId = `${config.mqttClientId}-${config.replicaId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-      const mqttSource = createMqttSource({
-        ...connection,
-        clientId,
-        filters: [mqttReadingsFilter({ root: config.topicRoot, ...(config.mqttShareGroup ? { shareGroup: config.mqttShareGroup } : {}) })],
-        ackMode: config.mqttAckMode,
-        connections: config.mqttConnections,
-        maxBatchMessages: config.batchMaxMessages,
-        maxBatchBytes: config.batchMaxBytes,
-        maxQueueMessages: config.mqttQueueMessages,
-        maxQueueBytes: config.mqttQueueBytes,
-        maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, config.maxPayloadBytes + MQTT_PACKET_HEADROOM),
-        onError: (error) => log.error({ err: error }, 'MQTT source error'),
-      });
-      sources.push(mqttSource);
-      mqttQueue = () => mqttSource.queue();
-      const publisher = await createMqttPublisher({
-        ...connection,
-        clientId: `${clientId}-deadletter-${process.pid}`,
-        onError: (error) => log.warn({ err: error }, 'MQTT dead-letter publisher error'),
-      });
-      closers.push(() => publisher.close());
-      publishers.mqtt = publisher;
-    }
-
-    let kafkaLag: (() => Promise<number>) | undefined;
-    if (sourceKinds.includes('kafka')) {
-      if (!config.kafkaBrokers) throw new Error('HS_INGEST_SOURCES includes kafka but HS_KAFKA_BROKERS is not set');
-      const kafkaConnection = kafkaFromConfig(config, 'headstream-ingest', log);
-      const topic = kafkaTopic('readings', config.topicRoot);
-      const source = createKafkaSource({
-        ...kafkaConnection,
-        groupId: config.kafkaGroup,
-        topics: [topic],
-        ensurePartitions: config.kafkaPartitions,
-        partitionsConcurrently: config.kafkaConcurrency,
-        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
-        onError: (error) => log.error({ err: error }, 'Kafka consumer crashed'),
-      });
-      sources.push(source);
-      kafkaLag = async () => {
-        const [end, committed] = await Promise.all([source.connection.endOffsets(topic), source.connection.committedOffsets(config.kafkaGroup, topic)]);
-        // A partition with no committed offset (-1) has everything still to read.
-        const done = new Map(committed.map((c) => [c.partition, Math.max(0, Number(c.offset))]));
-        return end.reduce((sum, e) => sum + Number(e.offset) - (done.get(e.partition) ?? 0), 0);
-      };
-      const publisher = await createKafkaPublisher({ ...kafkaConnection, clientId: 'headstream-ingest-deadletter' });
-      await publisher.connection.ensureTopics([{ name: kafkaTopic('deadletter', config.topicRoot), partitions: 1 }]);
-      closers.push(() => publisher.close());
-      publishers.kafka = publisher;
-    }
-
     const metrics = new Metrics('ingest');
+    const sourceKinds = sourceKindsOf(config.sources, config, 'ingest');
+    let mqtt: SourceContext['mqtt'];
+    let mqttUrl: string | undefined;
+    if (config.mqttUrl === undefined && sourceKinds.some((kind) => kind === 'mqtt' || kind === 'sparkplug')) {
+      const embedded = await startEmbeddedMqttBroker({
+        host: config.mqttEmbeddedHost,
+        port: config.mqttEmbeddedPort,
+        ...(config.mqttEmbeddedUsersFile === undefined ? {} : { users: embeddedBrokerUsersFromFile(config.mqttEmbeddedUsersFile) }),
+        maxPacketBytes: config.mqttEmbeddedMaxPacketBytes ?? config.maxPayloadBytes + MQTT_PACKET_HEADROOM,
+      });
+      closers.push(() => embedded.close());
+      log.info({ url: embedded.url }, 'embedded MQTT broker listening');
+      mqttUrl = embedded.url;
+      // Our own clients of the embedded broker use its internal credentials when it has users.
+      mqtt = { ...mqttFromConfig(config, embedded.url), ...(embedded.internal ?? {}), protocolVersion: embedded.protocolVersion };
+    } else {
+      mqttUrl = config.mqttUrl;
+    }
+    // One client id per replica: two replicas with the same id would kick each other off.
+    const replica = config.replicaId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+    const mqttTuning: MqttTuning = {
+      clientId: `${config.mqttClientId}-${replica}`,
+      filters: [mqttReadingsFilter({ root: config.topicRoot, ...(config.mqttShareGroup ? { shareGroup: config.mqttShareGroup } : {}) })],
+      ackMode: config.mqttAckMode,
+      connections: config.mqttConnections,
+      maxBatchMessages: config.batchMaxMessages,
+      maxBatchBytes: config.batchMaxBytes,
+      maxQueueMessages: config.mqttQueueMessages,
+      maxQueueBytes: config.mqttQueueBytes,
+      maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, config.maxPayloadBytes + MQTT_PACKET_HEADROOM),
+    };
+    const kafkaTuning: KafkaTuning = {
+      groupId: config.kafkaGroup,
+      ensurePartitions: config.kafkaPartitions,
+      partitionsConcurrently: config.kafkaConcurrency,
+      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    };
+    // The one wiring of sources (packages/transport/src/sources): each with its decoder and dead-letter publisher.
+    const started = await startSources(sourceKinds, config, {
+      app: 'ingest',
+      replica,
+      log,
+      metrics,
+      topicRoot: config.topicRoot,
+      ...(mqtt ? { mqtt } : {}),
+      deadLetters: true,
+      tuning: { mqtt: mqttTuning, kafka: kafkaTuning, sparkplug: { ...mqttTuning, clientId: `${config.mqttClientId}-sparkplug-${replica}` } },
+    });
+    closers.push(() => started.close());
+    const mqttQueue = started.built.find((b) => b.source.kind === 'mqtt')?.probes?.mqttQueue;
+    const kafkaLag = started.built.find((b) => b.source.kind === 'kafka')?.probes?.kafkaLag;
+
     const pipeline = new IngestPipeline({
       db,
-      sources,
-      deadLetterPublishers: publishers,
+      sources: started.sources,
+      deadLetterPublishers: started.deadLetterPublishers,
       topicRoot: config.topicRoot,
       parse: inboundOptionsOf(config),
       writeMode: config.writeMode,
@@ -211,7 +181,7 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
       timer.unref();
       closers.push(() => Promise.resolve(clearInterval(timer)));
     }
-    let started = false;
+    let running = false;
     const ops = await startOpsServer({
       port: config.httpPort,
       host: config.httpHost,
@@ -222,12 +192,12 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
         const health = pipeline.health();
         // The store's error text stays in the log, never in the answer (/healthz may be scraped by anyone on HS_HTTP_HOST).
         const { fatal, ...rest } = health;
-        return { ...pipeline.stats, database: db.kind, writeMode: pipeline.writeMode, ...(mqttQueue ? { mqttQueue: mqttQueue() } : {}), ...rest, ...(fatal ? { fatal: 'store unavailable (see the log)' } : {}), ok: started && health.ok };
+        return { ...pipeline.stats, database: db.kind, writeMode: pipeline.writeMode, ...(mqttQueue ? { mqttQueue: mqttQueue() } : {}), ...rest, ...(fatal ? { fatal: 'store unavailable (see the log)' } : {}), ok: running && health.ok };
       },
     });
     closers.push(() => ops.close());
     await pipeline.start();
-    started = true;
+    running = true;
     log.info({ sources: sourceKinds, writeMode: pipeline.writeMode, http: ops.port, mqttUrl }, 'ingest running');
 
     let stopping: Promise<void> | undefined;
@@ -237,7 +207,7 @@ export async function startIngest(config: IngestConfig, log: Logger, hooks: Inge
       mqttUrl,
       stop() {
         stopping ??= (async () => {
-          started = false;
+          running = false;
           await pipeline.stop();
           await closeAll();
           log.info({ ...pipeline.stats }, 'ingest stopped');

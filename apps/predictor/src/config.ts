@@ -1,6 +1,6 @@
 import { cfg, commonConfigSpec, field, inboundConfigSpec, type ConfigOf } from '@headstream/core';
 import { DEFAULT_EMBEDDED_DATA_DIR, storeConfigSpec } from '@headstream/store';
-import { transportConfigSpec } from '@headstream/transport';
+import { SOURCE_KINDS, sourcesConfigSpec, transportConfigSpec } from '@headstream/transport';
 
 /** How the MQTT source hands readings over (measured in BENCHMARKS.md, predictor): the service's and the bench's defaults. */
 export const PREDICTOR_SOURCE_DEFAULTS = { mqttAck: 'on-receipt', batchAgeMs: 5 } as const;
@@ -12,7 +12,9 @@ export const predictorConfigSpec = {
   ...storeConfigSpec,
   // HS_ALLOWED_SITES, HS_ALLOWED_DOMAINS: the same allow-lists as ingest's (one decoder, decodeInbound).
   ...inboundConfigSpec,
-  sources: field('HS_PREDICT_SOURCES', cfg.listOf(['mqtt', 'kafka']).optional(), 'a comma-separated subset of mqtt,kafka (unset: kafka when HS_KAFKA_BROKERS is set, else mqtt)'),
+  // Every registered source's own settings (packages/transport/src/sources/registry.ts).
+  ...sourcesConfigSpec,
+  sources: field('HS_PREDICT_SOURCES', cfg.listOf(SOURCE_KINDS).optional(), `a comma-separated subset of ${SOURCE_KINDS.join(',')} (unset: kafka when HS_KAFKA_BROKERS is set, else mqtt, plus each other source its settings turn on)`),
   outputs: field('HS_PREDICT_OUTPUTS', cfg.listOf(['mqtt', 'kafka', 'db']).optional(), 'a comma-separated subset of mqtt,kafka,db (unset: mqtt and db, plus kafka when HS_KAFKA_BROKERS is set)'),
   pgDataDir: field('HS_PG_DATA_DIR', cfg.string().default(DEFAULT_EMBEDDED_DATA_DIR), 'a directory for the embedded PGlite database (used when HS_PG_URL is unset)'),
   httpHost: field('HS_HTTP_HOST', cfg.string().default('127.0.0.1'), 'an address for /healthz and /metrics (0.0.0.0 = every interface)'),

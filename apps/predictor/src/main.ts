@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, kafkaTopic, loadConfig, maskSecrets, Metrics, inboundOptionsOf, mqttReadingsFilter, startOpsServer } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets, Metrics, inboundOptionsOf, startOpsServer } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher } from '@headstream/serving';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
 import { chooseBackend } from '@headstream/training';
-import { checkTransportConfig, createKafkaSource, createMqttSource, kafkaFromConfig, mqttFromConfig, type MessageSource } from '@headstream/transport';
+import { checkTransportConfig, kafkaFromConfig, mqttFromConfig, sourceKindsOf, startSources } from '@headstream/transport';
 import { predictorConfigSpec } from './config.js';
 
 // Thin entry point: config, wiring, signals. The predicting lives in @headstream/serving.
@@ -31,22 +31,29 @@ try {
   await requireCurrentSchema(db);
   await chooseBackend((line) => log.debug({}, line), 64);
   const replica = config.replicaId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
-  const sourceKinds = config.sources ?? (config.kafkaBrokers ? ['kafka'] : ['mqtt']);
+  const sourceKinds = sourceKindsOf(config.sources, config, 'predictor');
   const outputs = config.outputs ?? ['mqtt', 'db', ...(config.kafkaBrokers ? ['kafka' as const] : [])];
-  if ((sourceKinds.includes('mqtt') || outputs.includes('mqtt')) && !config.mqttUrl) throw new ConfigError([{ key: 'mqttUrl', line: 'HS_MQTT_URL: the predictor reads or publishes MQTT and needs a broker URL' }]);
+  if ((sourceKinds.some((k) => k === 'mqtt' || k === 'sparkplug') || outputs.includes('mqtt')) && !config.mqttUrl) throw new ConfigError([{ key: 'mqttUrl', line: 'HS_MQTT_URL: the predictor reads or publishes MQTT and needs a broker URL' }]);
   if ((sourceKinds.includes('kafka') || outputs.includes('kafka')) && !config.kafkaBrokers) throw new ConfigError([{ key: 'kafkaBrokers', line: 'HS_KAFKA_BROKERS: the predictor reads or publishes Kafka and needs brokers' }]);
 
-  const sources: MessageSource[] = [];
-  if (sourceKinds.includes('mqtt')) {
-    // One predictor per MQTT broker: a shared subscription would split a site's readings between members.
-    // Acking on receipt lets readings batch (after-commit holds one message in flight per connection);
-    // what a crash loses in hand, the restart rebuilds from the readings table.
-    sources.push(createMqttSource({ ...mqttFromConfig(config, config.mqttUrl ?? ''), protocolVersion: 5, clientId: `${config.mqttClientId}-${replica}`, filters: [mqttReadingsFilter({ root: config.topicRoot })], ackMode: config.mqttAck, maxBatchAgeMs: config.batchAgeMs, onError: (error) => log.error({ err: error }, 'MQTT source error') }));
-  }
-  if (sourceKinds.includes('kafka')) {
-    // Readings are keyed by site, so each member of the group holds whole sites: that is the scale-out.
-    sources.push(createKafkaSource({ ...kafkaFromConfig(config, 'headstream-predictor', log), groupId: config.kafkaGroup, topics: [kafkaTopic('readings', config.topicRoot)], onError: (error) => log.error({ err: error }, 'Kafka consumer crashed') }));
-  }
+  const metrics = new Metrics('predictor');
+  // The one wiring of sources (packages/transport/src/sources), the decoders ingest uses. One predictor
+  // per MQTT broker: a shared subscription would split a site's readings between members. Acking on
+  // receipt lets readings batch (after-commit holds one message in flight per connection); what a crash
+  // loses in hand, the restart rebuilds from the readings table. On Kafka, readings are keyed by site,
+  // so each member of the group holds whole sites: that is the scale-out.
+  const mqttTuning = { clientId: `${config.mqttClientId}-${replica}`, ackMode: config.mqttAck, maxBatchAgeMs: config.batchAgeMs };
+  const started = await startSources(sourceKinds, config, {
+    app: 'predictor',
+    replica,
+    log,
+    metrics,
+    topicRoot: config.topicRoot,
+    deadLetters: false,
+    tuning: { mqtt: mqttTuning, kafka: { groupId: config.kafkaGroup }, sparkplug: { ...mqttTuning, clientId: `${config.mqttClientId}-sparkplug-${replica}` } },
+  });
+  closers.push(() => started.close());
+  const sources = started.sources;
   const publishers: PredictionPublisher[] = [];
   if (outputs.includes('db')) publishers.push(databasePredictionPublisher(db));
   if (outputs.includes('mqtt')) publishers.push(await createMqttPredictionPublisher({ ...mqttFromConfig(config, config.mqttUrl ?? ''), clientId: `${config.mqttClientId}-${replica}-out-${process.pid}`, root: config.topicRoot, onError: (error) => log.warn({ err: error }, 'MQTT publisher error') }));
@@ -54,7 +61,6 @@ try {
   const publisher = fanOut(publishers);
   closers.push(() => publisher.close());
 
-  const metrics = new Metrics('predictor');
   const predictor = await startPredictor({ db, sources, publisher, topicRoot: config.topicRoot, parse: inboundOptionsOf(config), log, metrics, engine: { maxWindows: config.maxWindows, latenessMs: config.latenessMs } });
   const ops = await startOpsServer({ port: config.httpPort, host: config.httpHost, metrics, health: () => ({ ...predictor.status() }), onError: (error) => log.error({ err: error }, 'ops server error') });
   log.info({ port: ops.port, sources: sourceKinds, outputs, version: predictor.status().version }, 'predictor started');

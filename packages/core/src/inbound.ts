@@ -9,7 +9,8 @@ import { DEFAULT_TOPIC_ROOT, parseMqttTopic } from './topics.js';
 
 /** What a transport delivers, as far as decoding needs (transport's InboundMessage fits). */
 export interface InboundEnvelope {
-  source: 'mqtt' | 'kafka';
+  /** The source kind (a registered source: mqtt, kafka, ...). Site addressing: `kafka` by the record key, any other by the MQTT topic. */
+  source: string;
   topic: string;
   /** The Kafka record key: the site the record is addressed to (null/absent: none). */
   key?: string | null;
@@ -38,7 +39,7 @@ export function decodeInbound(message: InboundEnvelope, options: InboundOptions 
   const { topicRoot = DEFAULT_TOPIC_ROOT, ...parse } = options;
   let domain: string | undefined;
   let site: string | undefined;
-  if (message.source === 'mqtt') {
+  if (message.source !== 'kafka') {
     const topic = parseMqttTopic(message.topic, topicRoot);
     if (topic?.kind !== 'readings') {
       return { ok: false, reason: 'bad_topic', detail: `topic ${JSON.stringify(message.topic.slice(0, 200))} is not ${topicRoot}/v1/readings/{domain}/{site}` };

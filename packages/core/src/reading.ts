@@ -90,10 +90,6 @@ const reject = (reason: RejectReason, detail: string): ParseResult => ({ ok: fal
  */
 export function parseReadingMessage(payload: Uint8Array | string, options: ParseOptions = {}): ParseResult {
   const maxPayloadBytes = options.maxPayloadBytes ?? PARSE_DEFAULTS.maxPayloadBytes;
-  const maxFrames = options.maxFrames ?? PARSE_DEFAULTS.maxFrames;
-  const maxMetrics = options.maxMetricsPerFrame ?? PARSE_DEFAULTS.maxMetricsPerFrame;
-  const window = options.window ?? DEFAULT_TIME_WINDOW;
-
   const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
   if (size > maxPayloadBytes) return reject('payload_too_large', `payload is ${size} bytes (max ${maxPayloadBytes})`);
   if (size === 0) return reject('not_json', 'payload is empty');
@@ -111,8 +107,20 @@ export function parseReadingMessage(payload: Uint8Array | string, options: Parse
     return reject('not_json', `payload is not JSON: ${(error as Error).message}`);
   }
 
-  const frames: unknown[] = Array.isArray(doc) ? doc : [doc];
-  if (Array.isArray(doc) && frames.length === 0) return reject('bad_shape', 'message is an empty array');
+  if (Array.isArray(doc) && doc.length === 0) return reject('bad_shape', 'message is an empty array');
+  return checkReadingFrames(Array.isArray(doc) ? doc : [doc], options, Array.isArray(doc));
+}
+
+/**
+ * Checks decoded frames ({site, ts, values, domain?} objects) as parseReadingMessage checks a JSON
+ * message's: names, values, time window, the addressed site (site_mismatch) and the allow-lists. For
+ * sources that decode another wire format (Sparkplug B) into frames, so every source refuses the same
+ * frames for the same reasons. Never throws.
+ */
+export function checkReadingFrames(frames: readonly unknown[], options: ParseOptions = {}, numbered = true): ParseResult {
+  const maxFrames = options.maxFrames ?? PARSE_DEFAULTS.maxFrames;
+  const maxMetrics = options.maxMetricsPerFrame ?? PARSE_DEFAULTS.maxMetricsPerFrame;
+  const window = options.window ?? DEFAULT_TIME_WINDOW;
   if (frames.length > maxFrames) return reject('too_many_frames', `message has ${frames.length} frames (max ${maxFrames})`);
 
   if (options.domain !== undefined) {
@@ -122,7 +130,7 @@ export function parseReadingMessage(payload: Uint8Array | string, options: Parse
   const context: FrameContext = { options, maxMetrics, window, now: options.now ?? Date.now() };
   const readings: Reading[] = [];
   for (let i = 0; i < frames.length; i++) {
-    const at = Array.isArray(doc) ? `frames[${i}]` : 'frame';
+    const at = numbered ? `frames[${i}]` : 'frame';
     const result = checkFrame(frames[i], at, context);
     if ('reason' in result) return result;
     readings.push(result);

@@ -27,7 +27,7 @@ export class StoreUnavailableError extends Error {
 
 /** One source as /healthz shows it. */
 export interface SourceHealth {
-  kind: 'mqtt' | 'kafka';
+  kind: string;
   connected: boolean;
   /** ISO time of the last committed batch; null before the first. */
   lastCommittedAt: string | null;
@@ -37,6 +37,8 @@ export interface SourceHealth {
   pendingForMs: number;
   /** A batch has been in hand longer than the stall threshold. */
   stalled: boolean;
+  /** What the source's health() adds (Sparkplug: its edge nodes and devices online/offline). */
+  [detail: string]: unknown;
 }
 
 export interface PipelineHealth {
@@ -62,12 +64,15 @@ interface ParsedMessage {
 export interface IngestPipelineOptions {
   db: SqlClient;
   sources: MessageSource[];
-  /** Where dead letters are also published, per source kind (MQTT hs/v1/deadletter, Kafka hs.deadletter). */
-  deadLetterPublishers?: Partial<Record<'mqtt' | 'kafka', MessagePublisher>>;
+  /**
+   * Where dead letters are also published, per source kind (startSources builds them): an MQTT
+   * publisher to {root}/v1/deadletter, a Kafka one to {root}.deadletter.
+   */
+  deadLetterPublishers?: Partial<Record<string, MessagePublisher>>;
   /** A dead-letter topic copy not acknowledged in this time counts as failed (default 5000 ms). */
   deadLetterPublishTimeoutMs?: number;
   topicRoot?: string;
-  /** decodeInbound's limits and allow-lists (inboundOptionsOf); the topic root is topicRoot. */
+  /** The decoders' limits and allow-lists (inboundOptionsOf); the topic root is topicRoot. */
   parse?: Omit<InboundOptions, 'topicRoot' | 'now'>;
   writeMode?: WriteMode | 'auto';
   retry?: RetryOptions;
@@ -98,7 +103,7 @@ export interface IngestPipelineOptions {
 }
 
 export interface CommittedBatch {
-  source: 'mqtt' | 'kafka';
+  source: string;
   messages: number;
   readings: number;
   inserted: number;
@@ -172,7 +177,7 @@ export class IngestPipeline {
   }
 
   async start(): Promise<void> {
-    for (const state of this.states) await state.source.start((batch) => this.handleFor(state.source.kind, batch, state));
+    for (const state of this.states) await state.source.start((batch) => this.handleFor(state.source.kind, batch, state, state.source));
   }
 
   /** Per source: connected, last commit, failures in a row, stalled; ok when all are fine. */
@@ -189,6 +194,7 @@ export class IngestPipeline {
         consecutiveFailures: s.consecutiveFailures,
         pendingForMs,
         stalled: pendingForMs > stallAfterMs,
+        ...(s.source.health?.() ?? {}),
       };
     });
     return {
@@ -210,7 +216,7 @@ export class IngestPipeline {
   /** Dead-letter topic copies that failed or timed out (also a metric). */
   deadLetterPublishFailures = 0;
 
-  private publishDeadLettersLater(kind: 'mqtt' | 'kafka', dead: DeadLetter[]): void {
+  private publishDeadLettersLater(kind: string, dead: DeadLetter[]): void {
     if (!this.options.deadLetterPublishers?.[kind]) return;
     const timeoutMs = this.options.deadLetterPublishTimeoutMs ?? 5_000;
     let timer: NodeJS.Timeout | undefined;
@@ -238,16 +244,19 @@ export class IngestPipeline {
 
   private deadLetterPublishFailed: { inc(labels: { source: string }): void } | undefined;
 
-  /** Parses and stores one batch; resolves only once it is committed. Public for replay and tests. */
-  handle(kind: 'mqtt' | 'kafka', batch: InboundMessage[]): Promise<void> {
-    return this.handleFor(kind, batch, undefined);
+  /**
+   * Decodes (with `source`'s decoder; none: Headstream frames, core's decodeInbound) and stores one
+   * batch; resolves only once it is committed. Public for replay and tests.
+   */
+  handle(kind: string, batch: InboundMessage[], source?: Pick<MessageSource, 'decode'>): Promise<void> {
+    return this.handleFor(kind, batch, undefined, source);
   }
 
-  private async handleFor(kind: 'mqtt' | 'kafka', batch: InboundMessage[], state: SourceState | undefined): Promise<void> {
+  private async handleFor(kind: string, batch: InboundMessage[], state: SourceState | undefined, source: Pick<MessageSource, 'decode'> | undefined): Promise<void> {
     const token = {};
     state?.inFlight.set(token, Date.now());
     try {
-      await this.process(kind, batch, state);
+      await this.process(kind, batch, state, source);
       if (state) {
         state.lastCommittedAt = Date.now();
         state.consecutiveFailures = 0;
@@ -265,13 +274,15 @@ export class IngestPipeline {
     }
   }
 
-  private async process(kind: 'mqtt' | 'kafka', batch: InboundMessage[], state: SourceState | undefined): Promise<void> {
+  private async process(kind: string, batch: InboundMessage[], state: SourceState | undefined, source: Pick<MessageSource, 'decode'> | undefined): Promise<void> {
     if (this.fatal) throw this.fatal;
     const started = performance.now();
     let parsed: ParsedMessage[] = [];
     const dead: DeadLetter[] = [];
+    const options = { ...this.options.parse, topicRoot: this.root };
     for (const message of batch) {
-      const result = this.parse(message);
+      // The source's decoder, shared with the predictor: site identity, allow-lists, the parser's limits.
+      const result = source?.decode ? source.decode(message, options) : decodeInbound(message, options);
       if (result.ok) parsed.push({ message, items: result.readings });
       else dead.push(deadLetter(kind, message, result.reason, result.detail));
     }
@@ -342,7 +353,7 @@ export class IngestPipeline {
    * is charged once.
    */
   private async applySeriesQuota(
-    kind: 'mqtt' | 'kafka',
+    kind: string,
     parsed: ParsedMessage[],
     dead: DeadLetter[],
     retryOptions: RetryOptions,
@@ -383,7 +394,7 @@ export class IngestPipeline {
 
   /** One transaction: the parts' readings and `dead`; if the database refuses it, bisect (store_rejected). */
   private async writeChunk(
-    kind: 'mqtt' | 'kafka',
+    kind: string,
     parts: ParsedMessage[],
     dead: DeadLetter[],
     retryOptions: RetryOptions,
@@ -416,7 +427,7 @@ export class IngestPipeline {
    * Each part that is accepted commits on its own (re-delivery is harmless: ON CONFLICT).
    */
   private async bisect(
-    kind: 'mqtt' | 'kafka',
+    kind: string,
     parts: ParsedMessage[],
     rejected: DeadLetter[],
     retryOptions: RetryOptions,
@@ -443,15 +454,10 @@ export class IngestPipeline {
     }
   }
 
-  /** The one inbound decoder, shared with the predictor: topic/key site, allow-lists, the parser's limits. */
-  private parse(message: InboundMessage) {
-    return decodeInbound(message, { ...this.options.parse, topicRoot: this.root });
-  }
-
-  private async publishDeadLetters(kind: 'mqtt' | 'kafka', dead: DeadLetter[]): Promise<void> {
+  private async publishDeadLetters(kind: string, dead: DeadLetter[]): Promise<void> {
     const publisher = this.options.deadLetterPublishers?.[kind];
     if (!publisher) return;
-    const topic = kind === 'mqtt' ? mqttTopic({ kind: 'deadletter' }, this.root) : kafkaTopic('deadletter', this.root);
+    const topic = publisher.kind === 'mqtt' ? mqttTopic({ kind: 'deadletter' }, this.root) : kafkaTopic('deadletter', this.root);
     // Errors go to publishDeadLettersLater, which counts and logs them.
     await publisher.publish(
       topic,
@@ -477,7 +483,7 @@ function countValues(items: readonly ReadingBatchItem[]): number {
   return n;
 }
 
-function deadLetter(kind: 'mqtt' | 'kafka', message: InboundMessage, reason: string, detail: string): DeadLetter {
+function deadLetter(kind: string, message: InboundMessage, reason: string, detail: string): DeadLetter {
   return {
     source: kind,
     topic: message.topic,

@@ -33,7 +33,8 @@ export interface PredictorStatus {
   loadError: string | null;
   lastPredictionAt: string | null;
   windows: number;
-  sources: { kind: string; connected: boolean }[];
+  /** Per source: its kind, whether it is connected, and what its health() adds (Sparkplug: nodes online/offline). */
+  sources: ({ kind: string; connected: boolean } & Record<string, unknown>)[];
 }
 
 export interface Predictor {
@@ -148,12 +149,13 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
   const poller = setInterval(() => void checkActive(), options.pollMs ?? 10_000);
   poller.unref();
 
-  // The one inbound decoder, shared with ingest: a refused message is never predicted from.
-  const decode = (batch: InboundMessage[]) => {
+  // Each source's decoder, the one ingest uses too (frames: core's decodeInbound): a refused message is never predicted from.
+  const inbound = { ...options.parse, topicRoot: options.topicRoot };
+  const decode = (source: MessageSource, batch: InboundMessage[]) => {
     const accepted: { message: InboundMessage; readings: EngineReading[] }[] = [];
     const dead: DeadLetter[] = [];
     for (const message of batch) {
-      const verdict = decodeInbound(message, { ...options.parse, topicRoot: options.topicRoot });
+      const verdict = source.decode ? source.decode(message, inbound) : decodeInbound(message, inbound);
       if (verdict.ok) {
         accepted.push({ message, readings: verdict.readings.map((r) => ({ domain: r.domain, site: r.site, time: r.time, values: r.values })) });
         continue;
@@ -183,8 +185,8 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
     }
   };
 
-  const handle = async (batch: InboundMessage[]) => {
-    const { accepted: parsed, dead } = decode(batch);
+  const handle = async (source: MessageSource, batch: InboundMessage[]) => {
+    const { accepted: parsed, dead } = decode(source, batch);
     await deadLetter(dead);
     await loading;
     const current = engine;
@@ -229,7 +231,7 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
     countByTask(predictions, (task, n) => counters.predictions.inc({ task }, n));
   };
 
-  for (const source of options.sources) await source.start(handle);
+  for (const source of options.sources) await source.start((batch) => handle(source, batch));
   return {
     status: () => ({
       ok: engine !== undefined && options.sources.every((s) => s.connected?.() ?? true),
@@ -237,7 +239,7 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
       loadError,
       lastPredictionAt: lastPredictionAt === null ? null : new Date(lastPredictionAt).toISOString(),
       windows: engine?.size ?? 0,
-      sources: options.sources.map((s) => ({ kind: s.kind, connected: s.connected?.() ?? true })),
+      sources: options.sources.map((s) => ({ kind: s.kind, connected: s.connected?.() ?? true, ...(s.health?.() ?? {}) })),
     }),
     async stop() {
       clearInterval(poller);

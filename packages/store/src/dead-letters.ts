@@ -4,7 +4,8 @@ import type { SqlExecutor } from './sql-client.js';
 export interface DeadLetter {
   /** The app that refused it (default ingest): both ingest and the predictor dead-letter what they refuse. */
   app?: 'ingest' | 'predictor';
-  source: 'mqtt' | 'kafka' | 'replay' | 'http';
+  /** The source kind that received it (a registered source: mqtt, kafka, sparkplug, ...; or replay, http). */
+  source: string;
   topic: string;
   partition?: number;
   offset?: string;

@@ -33,3 +33,9 @@ export {
   embeddedBrokerUsersFromFile,
   type TransportConfig,
 } from './config.js';
+export type { DecodeVerdict } from './source.js';
+export { defineSource, type BuiltSource, type SourceContext, type SourceDefinition } from './sources/types.js';
+export { SOURCES, SOURCE_KINDS, sourcesConfigSpec, sourceDefinition, type SourcesConfigSpec } from './sources/registry.js';
+export { startSources, sourceKindsOf, sourcesConfigProblems, type SourcesConfig, type StartedSources } from './sources/wiring.js';
+export type { MqttTuning } from './sources/mqtt.js';
+export type { KafkaTuning } from './sources/kafka.js';

@@ -40,6 +40,8 @@ export interface MqttSourceOptions extends Omit<MqttConnectionOptions, 'clean' |
   maxQueueMessages?: number;
   maxQueueBytes?: number;
   onError?: (error: Error) => void;
+  /** The source kind its messages carry (default mqtt; sparkplug for Sparkplug B topics). */
+  kind?: string;
 }
 
 /** The queue of received, not yet handled messages (see MqttSourceOptions.maxQueueMessages). */
@@ -85,6 +87,7 @@ export function createMqttSource(
   if (connections > 1 && !options.filters.every((f) => f.startsWith('$share/'))) {
     throw new Error('several MQTT connections need shared subscriptions ($share/<group>/...) or each message arrives N times');
   }
+  const kind = options.kind ?? 'mqtt';
   const maxBatchMessages = options.maxBatchMessages ?? MQTT_SOURCE_DEFAULTS.maxBatchMessages;
   const maxBatchBytes = options.maxBatchBytes ?? MQTT_SOURCE_DEFAULTS.maxBatchBytes;
   const maxQueueMessages = Math.max(1, options.maxQueueMessages ?? MQTT_SOURCE_DEFAULTS.maxQueueMessages);
@@ -148,7 +151,7 @@ export function createMqttSource(
     const h = held.get(connection);
     if (packet.dup && h && h.messageId !== undefined && h.messageId === packet.messageId) return;
     if (pending.length > 0 && pendingBytes + payload.length > maxBatchBytes) flush();
-    pending.push({ message: { source: 'mqtt', topic, payload, receivedAt: Date.now() }, ack });
+    pending.push({ message: { source: kind, topic, payload, receivedAt: Date.now() }, ack });
     pendingBytes += payload.length;
     queued.messages++;
     queued.bytes += payload.length;
@@ -178,7 +181,7 @@ export function createMqttSource(
   };
 
   return {
-    kind: 'mqtt',
+    kind,
     ackMode,
     async start(onBatch) {
       handler = onBatch;

@@ -48,6 +48,8 @@ export interface MqttConnectionOptions {
    * until `callback` is called.
    */
   handleMessage?: (packet: Packet, callback: () => void) => void;
+  /** The will the broker publishes when this connection is lost (e.g. a Sparkplug host's STATE offline). */
+  will?: { topic: string; payload: Buffer | string; qos?: 0 | 1; retain?: boolean };
 }
 
 /** Largest MQTT packet size (the remaining-length field's maximum plus its header). */
@@ -67,6 +69,7 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttClient>
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
     ...(options.tls ?? {}),
+    ...(options.will ? { will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: options.will.qos ?? 1, retain: options.will.retain ?? false } } : {}),
   };
   if (options.customHandleAcks) {
     const custom = options.customHandleAcks;

@@ -1,6 +1,9 @@
-/** One message as received from MQTT or Kafka, before parsing. */
+import type { InboundOptions, Reading } from '@headstream/core';
+
+/** One message as received from a source (MQTT, Kafka, Sparkplug B, ...), before decoding. */
 export interface InboundMessage {
-  source: 'mqtt' | 'kafka';
+  /** The kind of source that received it (a registered source kind, see sources/registry.ts). */
+  source: string;
   topic: string;
   payload: Buffer;
   key?: string | null;
@@ -19,7 +22,17 @@ export interface InboundMessage {
  * failures themselves: a rejection means "give up on this delivery".
  */
 export interface MessageSource {
-  readonly kind: 'mqtt' | 'kafka';
+  /** A registered source kind (sources/registry.ts): mqtt, kafka, sparkplug, ... */
+  readonly kind: string;
+  /**
+   * The source's decoder: a message's readings, or why it is refused (the reader dead-letters it
+   * with that reason). Ingest and the predictor both decode through it, with the same options
+   * (limits, allow-lists, topic root). A stateful decoder (Sparkplug B's alias tables) keeps its
+   * state in the source instance. Absent: the message is a Headstream frame message (core's decodeInbound).
+   */
+  decode?(message: InboundMessage, options: InboundOptions): DecodeVerdict;
+  /** Extra /healthz detail (e.g. Sparkplug nodes online/offline); absent = none. */
+  health?(): Record<string, unknown>;
   start(handler: (batch: InboundMessage[]) => Promise<void>): Promise<void>;
   /** Stops receiving; waits for the batch in hand to finish and be acknowledged. */
   stop(): Promise<void>;
@@ -33,3 +46,6 @@ export interface MessagePublisher {
   publish(topic: string, messages: { key?: string; payload: Buffer | string }[], options?: { retain?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What a source's decoder says of one message: its readings, or a reason (dead_letters.reason) and a detail. */
+export type DecodeVerdict = { ok: true; readings: Reading[] } | { ok: false; reason: string; detail: string };
