@@ -39,3 +39,5 @@ export { SOURCES, SOURCE_KINDS, sourcesConfigSpec, sourceDefinition, type Source
 export { startSources, sourceKindsOf, sourcesConfigProblems, type SourcesConfig, type StartedSources } from './sources/wiring.js';
 export type { MqttTuning } from './sources/mqtt.js';
 export type { KafkaTuning } from './sources/kafka.js';
+export type { SparkplugTuning } from './sources/sparkplug.js';
+export { SparkplugDecoder, loadSparkplugMap, sparkplugMapSchema, encodeSparkplugPayload, rebirthRequest, REBIRTH_METRIC, SPARKPLUG_NAMESPACE, SPARKPLUG_REJECT_REASONS, type SparkplugMap } from './sources/sparkplug-decoder.js';

@@ -3,7 +3,8 @@ import { transportConfigSpec, mqttFromConfig } from '../config.js';
 import { createMqttPublisher, createMqttSource, type MqttSourceOptions } from '../mqtt-source.js';
 import { defineSource } from './types.js';
 
-const spec = {
+/** The MQTT connection's settings (URL, credentials, TLS, topic root), shared by the sources on MQTT. */
+export const mqttConnectionSpec = {
   mqttUrl: commonConfigSpec.mqttUrl,
   mqttUsername: transportConfigSpec.mqttUsername,
   mqttPassword: transportConfigSpec.mqttPassword,
@@ -11,12 +12,16 @@ const spec = {
   mqttCertFile: transportConfigSpec.mqttCertFile,
   mqttKeyFile: transportConfigSpec.mqttKeyFile,
   topicRoot: commonConfigSpec.topicRoot,
+};
+
+const spec = {
+  ...mqttConnectionSpec,
   // The predictor reads Kafka instead of MQTT by default when brokers are set.
   kafkaBrokers: commonConfigSpec.kafkaBrokers,
 };
 
 /** The transport config with only the MQTT fields set (what mqttFromConfig reads). */
-export function mqttConnectionOf(config: ConfigOf<typeof spec>, url: string) {
+export function mqttConnectionOf(config: ConfigOf<typeof mqttConnectionSpec>, url: string) {
   return mqttFromConfig(
     {
       ...config,

@@ -18,11 +18,13 @@
 import type { ConfigSpec } from '@headstream/core';
 import { kafkaSource } from './kafka.js';
 import { mqttSource } from './mqtt.js';
+import { sparkplugSource } from './sparkplug.js';
 import type { SourceDefinition } from './types.js';
 
 export const SOURCES = [
   mqttSource,
   kafkaSource,
+  sparkplugSource,
 ] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
