@@ -1,14 +1,18 @@
-import { FAULT_LABEL_METRIC, TASKS, type TaskName } from '@headstream/core';
+import { FAULT_LABEL_METRIC, TASK_NAMES, TASKS, type TaskName } from '@headstream/core';
 
 /**
  * SQL fragments over the store's schema (packages/store/src/migrations.ts) that several panels
- * share: which readings a task's predictions predicted, and what they were. Plain PostgreSQL
- * only (no TimescaleDB functions), so every panel runs with or without the extension.
+ * share: which readings a task's predictions predicted, and what they were (prediction_actuals).
+ * Plain PostgreSQL only (no TimescaleDB functions), so every panel runs with or without the extension.
  */
 
 
 export type RegressionTask = Exclude<TaskName, 'fault'>;
-export const REGRESSION_TASKS: readonly RegressionTask[] = ['traffic', 'air_quality', 'throughput'];
+/** The catalogue's tasks by kind (tasks.ts), never by name. */
+export const REGRESSION_TASKS = TASK_NAMES.filter((t): t is RegressionTask => TASKS[t].kind === 'regression');
+const classificationTasks = TASK_NAMES.filter((t) => TASKS[t].kind === 'classification');
+if (classificationTasks.length !== 1) throw new Error(`the dashboards expect one classification task, the catalogue has ${classificationTasks.length}`);
+export const CLASSIFICATION_TASK = classificationTasks[0] as TaskName;
 
 /** What a task's predictions forecast: the readings of `source` (renamed by the version's binding) in `domain`. */
 export interface TaskTarget {
@@ -16,7 +20,7 @@ export interface TaskTarget {
   domain: string;
   /** The recipe's source name: the key in report.task_reports[task].binding.metrics, and its default metric. */
   source: string;
-  /** The task's step: a prediction for target_time T is scored against the mean of readings in [T, T + step). */
+  /** The task's step: a prediction for target_time T is scored against the mean of readings in [T - step, T) (prediction_actuals). */
   stepSeconds: number;
   unit: string;
 }
@@ -29,9 +33,9 @@ export function taskTarget(task: TaskName): TaskTarget {
 }
 
 export function faultClasses(): readonly string[] {
-  const fault = TASKS.fault;
-  if (fault.kind !== 'classification') throw new Error('TASKS.fault is not a classification task');
-  return fault.classes;
+  const definition = TASKS[CLASSIFICATION_TASK];
+  if (definition.kind !== 'classification') throw new Error(`${CLASSIFICATION_TASK} is not a classification task`);
+  return definition.classes;
 }
 
 export const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
@@ -59,20 +63,13 @@ export function activeSeries(target: TaskTarget): { domain: string; metric: stri
 export const indent = (sql: string, by: string) => sql.replaceAll('\n', `\n${by}`);
 
 /**
- * FROM predictions p, joined with the series that predicted task's actuals are read from (as the prediction's
- * version bound it) and, as `a.actual`, `aggregate` over that series' readings in the target step.
+ * The task's predictions (alias p) paired with their actual and persistence by the database's one
+ * definition, prediction_actuals() (migration 8): the actual for target time T is the mean of the
+ * bound series' readings in [T - step, T), the bucket training and serving label T; persistence is
+ * the bucket ending at the issue time. The live view and the alert rules read the same function.
  */
-function withActual(target: TaskTarget, aggregate: string): string {
-  const bound = boundSeries(target, 'mv');
-  return `FROM predictions p
-LEFT JOIN model_versions mv ON mv.version = p.model_version
-JOIN series s ON s.site = p.site
-  AND s.domain = ${bound.domain}
-  AND s.metric = ${bound.metric}
-CROSS JOIN LATERAL (
-  SELECT ${aggregate} AS actual FROM readings r
-  WHERE r.series_id = s.id AND r.time >= p.target_time AND r.time < p.target_time + interval '${target.stepSeconds} seconds'
-) a`;
+export function predictionActuals(target: TaskTarget): string {
+  return `prediction_actuals(${literal(target.task)}, ${literal(target.domain)}, ${literal(target.source)}, interval '${target.stepSeconds} seconds') p`;
 }
 
 /**
@@ -82,19 +79,20 @@ CROSS JOIN LATERAL (
  * `where` filters predictions (alias p).
  */
 export function scoredRegression(task: RegressionTask, where: string): string {
-  return `SELECT p.task, p.target_time, p.site, p.horizon, p.issued_at, p.model_version, p.value, p.lower, p.upper, a.actual
-${withActual(taskTarget(task), 'avg(r.value)')}
-WHERE p.task = ${literal(task)} AND p.horizon >= 1 AND a.actual IS NOT NULL
+  return `SELECT p.task, p.target_time, p.site, p.horizon, p.issued_at, p.model_version, p.value, p.lower, p.upper, p.actual
+FROM ${predictionActuals(taskTarget(task))}
+WHERE p.horizon >= 1 AND p.actual IS NOT NULL
   AND ${indent(where, '  ')}`;
 }
 
 /**
- * Fault predictions matched with the recorded class: task, target_time, site, model_version, label (the
- * predicted class) and `actual` (the class of the label readings in the target step, most frequent first).
+ * Classification predictions matched with the recorded class: task, target_time, site, model_version, label
+ * (the predicted class) and `actual` (the class of the label readings in the target step: their rounded mean,
+ * as training reads a bucket's label).
  */
 export function scoredFault(where: string): string {
-  return `SELECT p.task, p.target_time, p.site, p.model_version, p.label, a.actual
-${withActual(taskTarget('fault'), `${classArray()}[(mode() WITHIN GROUP (ORDER BY r.value))::int + 1]`)}
-WHERE p.task = 'fault' AND p.horizon = 0 AND a.actual IS NOT NULL
+  return `SELECT p.task, p.target_time, p.site, p.model_version, p.label, ${classArray()}[round(p.actual)::int + 1] AS actual
+FROM ${predictionActuals(taskTarget(CLASSIFICATION_TASK))}
+WHERE p.horizon = 0 AND p.actual IS NOT NULL
   AND ${indent(where, '  ')}`;
 }

@@ -66,7 +66,8 @@ function predictions(start: number, end: number, version: string): Prediction[] 
       unit: d.unit,
       horizons: d.horizons.map((h) => {
         const target = issued + h * d.intervalMs;
-        const value = actual(target) * (1 + 0.02 * h);
+        // The actual for a target is the step ending there (prediction_actuals): here the one reading at target - step.
+        const value = actual(target - d.intervalMs) * (1 + 0.02 * h);
         return { horizon: h, target_time: iso(target), value, lower: value * 0.9, upper: value * 1.1 };
       }),
     };
@@ -84,7 +85,9 @@ function predictions(start: number, end: number, version: string): Prediction[] 
       // Right most of the time; wrong every seventh step, so the error panel has something to show.
       const k = (faultClass(t, i, end) + (Math.round(t / 10_000) % 7 === 0 ? 1 : 0)) % classes.length;
       const probabilities = Object.fromEntries(classes.map((c, j) => [c, j === k ? 0.7 : 0.3 / (classes.length - 1)]));
-      out.push({ kind: 'classification', task: 'fault', site, issued_at: iso(t), model_version: version, target_time: iso(t), label: classes[k] as string, probabilities, anomaly_score: k === 0 ? 0.1 : 0.8 });
+      // The label of the 1 s step holding the reading at t, named by its end (t + 1 s).
+      const step = iso(t + TASKS.fault.intervalMs);
+      out.push({ kind: 'classification', task: 'fault', site, issued_at: step, model_version: version, target_time: step, label: classes[k] as string, probabilities, anomaly_score: k === 0 ? 0.1 : 0.8 });
     });
   }
   return out;
