@@ -7,7 +7,7 @@ import type { TaskFrames } from './dataset-frames.js';
 import { scoreTask } from './evaluation.js';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { listSeries, readSiteFrames } from './history.js';
-import { chooseBackend, prepareTask, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
+import { chooseBackend, MIN_CALENDAR_DAYS, prepareTask, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
 import { activeVersion, loadArtifact, promote, rejectVersion, saveVersion, telemetryRows, type TelemetryRow } from './registry.js';
 import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type VersionReport } from './report.js';
@@ -111,6 +111,7 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
     }
     bindings.set(task, { recipe: recipe.name, domain: binding.domain, sites: binding.sites, metrics });
     log(`[train] ${task}: ${binding.sites.length} site(s) via recipe ${recipe.name}; ${p.train.n} training / ${p.validation.n} validation windows (${p.plan.describe})`);
+    if (recipe.calendar && !p.spec.calendar) log(`[train] ${task}: no calendar channels (the training part spans under ${MIN_CALENDAR_DAYS} days)`);
     prepared.push(p);
   }
   for (const s of skipped) log(`[train] skipped ${s.reason}`);

@@ -3,7 +3,7 @@ export { RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOK
 export { framesFromRecords, loadTaskFrames, taskRecords, toFrame, TASK_DATASETS, type TaskFrames, type TaskRecord } from './dataset-frames.js';
 export { concatSets, labelled, thin, windowsFor, withChannels, type SiteWindows } from './windows.js';
 export { faultJSON, headline, modelConfig, regressionJSON, scoreTask, type TaskScore } from './evaluation.js';
-export { chooseBackend, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
+export { chooseBackend, MIN_CALENDAR_DAYS, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainingSpan, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
 export * from './registry.js';
 export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
 export { listSeries, readSiteFrames, type SeriesInfo, type SiteFrameQuery } from './history.js';

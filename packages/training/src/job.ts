@@ -140,13 +140,43 @@ export function timeSplit(frames: TaskFrames, fraction = 0.2): SplitPlan {
 }
 
 /**
- * Builds a task's spec (recipe + definition + the sources the data has), fits scalers on the training
- * part only, and the training and validation windows: strided first (never hundreds of MB of windows),
- * then thinned evenly to the budget.
+ * Days of training history a calendar needs (every weekday seen at least twice). With less, the calendar
+ * channels name each training day's hours uniquely and the network learns them as a lookup table of that
+ * day's levels instead of reading the recent values: on a day it has not seen (a weekday or weekend day
+ * first met in validation or live) it then loses to persistence. Measured on the demo's six simulated days
+ * (seed 1, quick mode): traffic validation MAE 7.74 with the calendar, 4.42 without, persistence 5.96.
+ */
+export const MIN_CALENDAR_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+/** The longest training part of a site under the plan, ms (the whole frame without a time split). */
+export function trainingSpan(frames: TaskFrames, plan: SplitPlan): number {
+  let span = 0;
+  for (const site of plan.trainSites) {
+    const f = frames.frames[site];
+    if (!f) continue;
+    const end = Math.min(f.start + f.length * f.intervalMs, trainEndOf(plan, site));
+    span = Math.max(span, end - f.start);
+  }
+  return span;
+}
+
+/** The recipe's spec, without calendar channels when the training part is too short to learn a calendar from. */
+function taskSpec(frames: TaskFrames, definition: TaskDefinition, plan: SplitPlan): FeatureSpec {
+  const spec = recipeSpec(frames.recipe, definition, frames.bound, frames.timeZone);
+  if (!spec.calendar || trainingSpan(frames, plan) >= MIN_CALENDAR_DAYS * DAY_MS) return spec;
+  const { timeZone: _zone, ...rest } = spec;
+  return { ...rest, calendar: false };
+}
+
+/**
+ * Builds a task's spec (recipe + definition + the sources the data has; calendar channels only with
+ * MIN_CALENDAR_DAYS of training history), fits scalers on the training part only, and the training and
+ * validation windows: strided first (never hundreds of MB of windows), then thinned evenly to the budget.
  */
 export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan: SplitPlan, sizes: SplitSizes): PreparedTask {
   const task = frames.task;
-  const spec = recipeSpec(frames.recipe, definition, frames.bound, frames.timeZone);
+  const spec = taskSpec(frames, definition, plan);
   const trainFrames = plan.trainSites.map((s) => {
     const f = frames.frames[s];
     if (!f) throw new Error(`${task}: no site ${s}`);
