@@ -1,7 +1,7 @@
 import { TASK_NAMES, type TaskName } from '@headstream/core';
 import type { SqlExecutor } from '@headstream/store';
 import { classificationScores, regressionScores, type ClassificationScores, type ClassPair, type RegressionPair, type RegressionScores } from './scores.js';
-import type { TaskView } from './tasks.js';
+import { actualsOf, type TaskView } from './tasks.js';
 
 /**
  * The reads behind the JSON API. Times travel as epoch milliseconds (float8), never as timestamptz
@@ -183,33 +183,31 @@ async function latestActual(db: SqlExecutor, view: TaskView): Promise<number | n
   return ms === null ? null : bucketEndOf(ms, view.interval_ms);
 }
 
-// The join of forecasts to actuals happens here rather than in SQL: on fresh tables (no statistics yet)
-// the planner expects one row per side and nests loops over thousands; two plain reads and a map stay linear.
+/**
+ * The newest forecast of each (site, target, horizon) with its target in (from, to], with its actual and
+ * persistence as the database defines them (prediction_actuals, migration 8: the step ending at the
+ * target, and the step ending at the issue time) under the binding of the version that made it.
+ * $1 task, $2/$3 the catalogue's domain and source metric, $4 the step in ms.
+ */
+const SCORED = `FROM prediction_actuals($1, $2, $3, make_interval(secs => $4::float8 / 1000)) p`;
 
-/** Bucket means of every site's series of the task's metric, bucket ends in (from, to], by "site|end ms". */
-async function siteBuckets(db: SqlExecutor, view: TaskView, from: number, to: number): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ site: string; t: number; v: number }>(
-    `SELECT s.site, (extract(epoch FROM ${bucketEnd(3)}) * 1000)::float8 AS t, avg(r.value)::float8 AS v
-     FROM series s JOIN readings r ON r.series_id = s.id
-     WHERE s.domain = $1 AND s.metric = $2 AND r.time >= ${at(4)} AND r.time < ${at(5)}
-     GROUP BY 1, 2`,
-    [view.domain, view.metric, view.interval_ms, from - view.interval_ms, to],
-  );
-  return new Map(rows.map((r) => [`${r.site}|${r.t}`, r.v]));
-}
-
-/** The newest forecast of each (site, target, horizon) with its target in (from, to]. */
 const REGRESSION_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time, horizon) site, (extract(epoch FROM target_time) * 1000)::float8 AS target,
-    (extract(epoch FROM issued_at) * 1000)::float8 AS issued, value::float8 AS value
-  FROM predictions
-  WHERE task = $1 AND horizon > 0 AND value IS NOT NULL AND ($4::int IS NULL OR horizon = $4::int)
-    AND target_time > ${at(2)} AND target_time <= ${at(3)}
+    value::float8 AS value, actual::float8 AS actual, persistence::float8 AS persistence
+  ${SCORED}
+  WHERE horizon > 0 AND value IS NOT NULL AND ($7::int IS NULL OR horizon = $7::int)
+    AND target_time > ${at(5)} AND target_time <= ${at(6)}
   ORDER BY site, target_time, horizon, issued_at DESC, model_version DESC`;
 
-const CLASS_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time) site, (extract(epoch FROM target_time) * 1000)::float8 AS target, label
-  FROM predictions
-  WHERE task = $1 AND horizon = 0 AND label IS NOT NULL AND target_time > ${at(2)} AND target_time <= ${at(3)}
+const CLASS_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time) site, (extract(epoch FROM target_time) * 1000)::float8 AS target, label, actual::float8 AS actual
+  ${SCORED}
+  WHERE horizon = 0 AND label IS NOT NULL AND target_time > ${at(5)} AND target_time <= ${at(6)}
   ORDER BY site, target_time, issued_at DESC, model_version DESC`;
+
+/** prediction_actuals' first four arguments for a task: the catalogue's names (a version's binding overrides them per prediction). */
+function scoredArgs(view: TaskView): unknown[] {
+  const catalogue = actualsOf(view.task, undefined);
+  return [view.task, catalogue.domain, catalogue.metric, view.interval_ms];
+}
 
 const byTime = (a: { time: number }, b: { time: number }) => a.time - b.time;
 
@@ -224,28 +222,26 @@ export async function taskErrors(db: SqlExecutor, view: TaskView, steps: number,
   const head = { task: view.task, window_steps: window, interval_ms: interval, horizon };
   const to = await latestActual(db, view);
   const from = to === null ? 0 : to - steps * interval;
-  const farthest = Math.max(...view.horizons);
   if (view.kind === 'regression') {
     if (to === null) return { ...head, ...regressionScores([], window * interval) };
-    // Actuals of the targets and, back to the farthest horizon's issue time, of the issue buckets
-    // (persistence's forecast: the bucket ending at the issue time, the last value the model saw).
-    const buckets = await siteBuckets(db, view, from - farthest * interval, to);
-    const { rows } = await db.query<{ site: string; target: number; issued: number; value: number }>(REGRESSION_FORECASTS_SQL, [view.task, from, to, horizon]);
+    const { rows } = await db.query<{ site: string; target: number; value: number; actual: number | null; persistence: number | null }>(REGRESSION_FORECASTS_SQL, [
+      ...scoredArgs(view),
+      from,
+      to,
+      horizon,
+    ]);
     const pairs: RegressionPair[] = [];
     for (const r of rows) {
-      const actual = buckets.get(`${r.site}|${r.target}`);
-      const persistence = buckets.get(`${r.site}|${r.issued}`);
-      if (actual !== undefined && persistence !== undefined) pairs.push({ time: r.target, value: r.value, actual, persistence });
+      if (r.actual !== null && r.persistence !== null) pairs.push({ time: r.target, value: r.value, actual: r.actual, persistence: r.persistence });
     }
     return { ...head, ...regressionScores(pairs.sort(byTime), window * interval) };
   }
   const classes = view.classes ?? [];
   if (to === null) return { ...head, ...classificationScores([], classes.length, window * interval) };
-  const buckets = await siteBuckets(db, view, from, to);
-  const { rows } = await db.query<{ site: string; target: number; label: string }>(CLASS_FORECASTS_SQL, [view.task, from, to]);
+  const { rows } = await db.query<{ site: string; target: number; label: string; actual: number | null }>(CLASS_FORECASTS_SQL, [...scoredArgs(view), from, to]);
   const pairs: ClassPair[] = [];
   for (const r of rows) {
-    const actual = classIndex(buckets.get(`${r.site}|${r.target}`) ?? null, classes.length);
+    const actual = classIndex(r.actual, classes.length);
     const predicted = classes.indexOf(r.label);
     if (actual !== null && predicted >= 0) pairs.push({ time: r.target, actual, predicted });
   }

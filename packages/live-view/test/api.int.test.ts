@@ -23,7 +23,7 @@ function expectedTrafficPersistence(horizons: readonly number[]): { n: number; m
   return { n: errors.length, mae: mean(errors) };
 }
 
-describeEachTarget(databaseTargets(), 'live view API on $name', (target) => {
+describeEachTarget(databaseTargets({ timescale: true }), 'live view API on $name', (target) => {
   let db: TestDatabase;
   let view: LiveView;
 
