@@ -61,7 +61,8 @@ export interface SiteFrameQuery {
   /**
    * Read the readings_5m / readings_1h rollup's bucket means instead of raw readings (only when
    * intervalMs is exactly 5 min or 1 h; otherwise raw readings are read). With TimescaleDB the
-   * rollups are continuous aggregates: the newest buckets appear once the refresh policy has run.
+   * rollups are real-time continuous aggregates (materialized_only = false, migration 8): buckets the
+   * refresh policy has not materialised yet are computed from the raw readings at read time.
    */
   useRollups?: boolean;
   /** Raw readings per page (default 200 000): bounds the memory of one result. */

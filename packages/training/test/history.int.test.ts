@@ -71,7 +71,7 @@ function expectCloseFrames(actual: SeriesFrame | undefined, expected: SeriesFram
   });
 }
 
-describeEachTarget(databaseTargets(), 'task history on $name', ({ open }) => {
+describeEachTarget(databaseTargets({ timescale: true }), 'task history on $name', ({ open }) => {
   let db: TestDatabase;
   const readings = makeReadings();
 
