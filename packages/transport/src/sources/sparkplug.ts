@@ -28,7 +28,7 @@ export type SparkplugTuning = MqttTuning & { primaryHost?: boolean };
  * breaks the session (and asks for a rebirth), and maps group/node/device/metric to domain/site/metric
  * (HS_SPARKPLUG_MAP). Ingest is the Primary Host: it publishes the retained STATE online/offline
  * message (offline also as its MQTT will). Nodes and devices online/offline: /healthz and the
- * gauge headstream_{app}_sparkplug_node_online{group,node}.
+ * gauge headstream_sparkplug_node_online{group,node}.
  */
 export const sparkplugSource = defineSource({
   kind: 'sparkplug',
