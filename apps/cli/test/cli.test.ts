@@ -42,6 +42,8 @@ describe('headstream CLI', () => {
     [['replay', 'pems-detector', '--to', 'mqtt', '--speed', '60x', '--max'], 'headstream: --max and --speed exclude each other'],
     [['simulate', '--city', 'x', '--to', 'mqtt'], "error: option '--city <n>' argument 'x' is invalid. expected an integer 0..100000"],
     [['simulate', '--to', 'mqtt'], 'headstream: --city and --factory are both 0: nothing to simulate'],
+    [['simulate', '--factory', '1'], 'headstream: --to mqtt or --to kafka is required with --protocol frame'],
+    [['simulate', '--city', '1', '--factory', '1', '--protocol', 'opcua'], 'headstream: --protocol opcua serves the factory only: leave out --city'],
     [['simulate', '--city', '1', '--rate', 'lots', '--to', 'mqtt'], 'headstream: --rate: rate "lots" is not a positive number per second, e.g. "200" or "200/s" or "realtime"'],
     [['simulate', '--factory', '1', '--factory-interval', 'soon', '--to', 'mqtt'], 'headstream: --factory-interval: "soon" is not a duration of at least 1 ms, e.g. 1s or 10s'],
     [['simulate', '--city', '1', '--start', '2024-01-01T00:00:00Z', '--backfill', '1d', '--to', 'mqtt'], 'headstream: --start and --backfill exclude each other'],

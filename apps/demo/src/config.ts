@@ -1,14 +1,14 @@
 import { commonConfigSpec, loadConfig, type ConfigOf } from '@headstream/core';
-import { storeConfigSpec } from '@headstream/store';
+import { engineConfigSpec, storeConfigSpec } from '@headstream/store';
 import { trainingConfigSpec } from '@headstream/training';
 import { checkTransportConfig, sourcesConfigSpec, transportConfigSpec } from '@headstream/transport';
 
 /**
  * What the demo reads from the environment: the settings every app shares (with --stack: HS_PG_URL,
  * HS_MQTT_URL, HS_KAFKA_BROKERS, HS_TOPIC_ROOT), the same MQTT/Kafka credentials and TLS as the
- * services, HS_PG_SCHEMA and the guard's tolerance.
+ * services, HS_PG_SCHEMA, the embedded engine (HS_DB_ENGINE) and the guard's tolerance.
  */
-export const demoConfigSpec = { ...commonConfigSpec, ...transportConfigSpec, ...storeConfigSpec, ...sourcesConfigSpec, guardTolerance: trainingConfigSpec.guardTolerance };
+export const demoConfigSpec = { ...commonConfigSpec, ...transportConfigSpec, ...storeConfigSpec, ...engineConfigSpec, ...sourcesConfigSpec, guardTolerance: trainingConfigSpec.guardTolerance };
 export type DemoConfig = ConfigOf<typeof demoConfigSpec>;
 
 /** Loads and checks the config; throws ConfigError (one line per problem). */

@@ -15,6 +15,7 @@ function program(): Command {
     .addOption(new Option('--replay', 'replay slices of the shared data sets instead of simulating a city and a factory'))
     .addOption(new Option('--datasets-dir <dir>', 'where the shared data sets are (--replay; default HS_DATASETS_DIR or the nearest shared/datasets)'))
     .addOption(new Option('--dir <dir>', 'folder of the embedded database; each run empties it first').default(DEFAULT_DIR))
+    .addOption(new Option('--timescale', 'the embedded database is PGlite with TimescaleDB (hypertables, continuous aggregates, compression)'))
     .addOption(new Option('--port <n>', 'TCP port of the embedded MQTT broker on 127.0.0.1 (0 = any free port)').argParser(integer(0, 65535)).default(DEFAULT_BROKER_PORT))
     .addOption(new Option('--view-port <n>', 'port of the live view on 127.0.0.1 (--serve; 0 = any free port)').argParser(integer(0, 65535)).default(DEFAULT_VIEW_PORT))
     .addOption(new Option('--seed <n>', 'seed of the simulator and the training').argParser(integer(0, 2 ** 31 - 1)).default(1))
@@ -29,12 +30,13 @@ function program(): Command {
 function parseOptions(argv: string[]): DemoOptions {
   const command = program();
   command.parse(argv);
-  const o = command.opts<{ serve?: boolean; stack?: boolean; replay?: boolean; datasetsDir?: string; dir: string; port: number; viewPort: number; seed: number; json?: boolean }>();
+  const o = command.opts<{ serve?: boolean; stack?: boolean; replay?: boolean; timescale?: boolean; datasetsDir?: string; dir: string; port: number; viewPort: number; seed: number; json?: boolean }>();
   const options: DemoOptions = {
     serve: o.serve === true,
     stack: o.stack === true,
     replay: o.replay === true,
     dir: o.dir,
+    timescale: o.timescale === true,
     port: o.port,
     viewPort: o.viewPort,
     seed: o.seed,

@@ -15,6 +15,8 @@ export interface DemoOptions {
   replay: boolean;
   /** The embedded database's folder (resolved against the working directory). */
   dir: string;
+  /** The embedded database is PGlite with TimescaleDB (HS_DB_ENGINE=timescale does the same). */
+  timescale: boolean;
   /** TCP port of the embedded MQTT broker (0 = any free port). */
   port: number;
   /** Port of the live view (--serve; 0 = any free port). */
@@ -47,6 +49,7 @@ export function integer(min: number, max: number): (text: string) => number {
 export function conflictOf(options: DemoOptions, given: ReadonlySet<string>): string | undefined {
   if (options.stack && given.has('port')) return '--port sets the embedded broker\'s port; with --stack the broker is HS_MQTT_URL';
   if (options.stack && given.has('dir')) return '--dir is the embedded database\'s folder; with --stack the database is HS_PG_URL';
+  if (options.stack && given.has('timescale')) return '--timescale picks the embedded database\'s engine; with --stack the database is HS_PG_URL';
   if (!options.replay && given.has('datasetsDir')) return '--datasets-dir is read by --replay only';
   if (!options.serve && given.has('viewPort')) return '--view-port is for the live view of --serve';
   return undefined;

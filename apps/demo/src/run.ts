@@ -7,7 +7,7 @@ import type { DemoOptions } from './options.js';
 import { startDemoPredictor, type DemoPredictor } from './predictor.js';
 import type { Progress } from './progress.js';
 import { HISTORY_FRAMES_PER_MESSAGE, LIVE_FRAMES_PER_MESSAGE, openReadingPublisher, type ReadingPublisher } from './publish.js';
-import { openServices, type DemoServices } from './services.js';
+import { openServices, settleStorage, type DemoServices } from './services.js';
 import { taskSummaries, timeRange, type DemoSummary } from './summary.js';
 import { trainAndPromote } from './training.js';
 import { watchPredictions, type PredictionWatch } from './watch.js';
@@ -194,6 +194,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
       },
       guard: { promote: report.decision.promote, promoted_by: training.promotion, serving: served, reasons: report.decision.reasons },
       predictions: { total: watch.total(), per_task: perTask, outputs: predictor.outputs },
+      storage: await settleStorage(services.db),
       where: {
         database: services.database,
         ...(services.dataDir ? { data_dir: services.dataDir } : {}),

@@ -1,5 +1,6 @@
 import { TASK_NAMES, type TaskName } from '@headstream/core';
 import { headline, type MetricsJSON, type VersionReport } from '@headstream/training';
+import type { StorageInfo } from '@headstream/store';
 import type { Promotion } from './training.js';
 
 /** One task of the trained version, as the summary shows it. */
@@ -62,6 +63,8 @@ export interface DemoSummary {
     per_task: Record<TaskName, { mqtt: number; sites: string[]; table: number }>;
     outputs: string[];
   };
+  /** The engine and, under TimescaleDB, its hypertables, continuous aggregates and the readings' compression. */
+  storage: StorageInfo;
   where: {
     database: string;
     data_dir?: string;
@@ -143,6 +146,10 @@ export function formatSummary(s: DemoSummary): string {
   }
   more(`to ${s.predictions.outputs.join('; ')}`);
   label('Data', s.where.database);
+  const c = s.storage.compression;
+  more(
+    `storage ${s.storage.engine}${s.storage.timescaledb ? ` ${s.storage.timescaledb}: ${s.storage.hypertables} hypertables, ${s.storage.continuous_aggregates} continuous aggregates, ` + (c ? `readings compressed ${c.ratio.toFixed(1)}× (${c.compressed_chunks} of ${c.chunks} chunks)` : 'readings not compressed') : ''}`,
+  );
   more(`MQTT ${s.where.mqtt}, topics ${s.where.topics}`);
   more(`inspect: ${s.where.inspect}`);
   label('Subscribe', s.subscribe);

@@ -16,6 +16,8 @@ describe('npm run demo (the built headstream-demo binary)', () => {
       [['--seed', '-1'], {}, /^error: option '--seed <n>' argument '-1' is invalid/],
       [['--stack', '--port', '1900'], {}, /^headstream-demo: --port sets the embedded broker's port; with --stack/],
       [['--stack'], {}, /^headstream-demo: --stack needs HS_PG_URL/],
+      [['--stack', '--timescale'], {}, /^headstream-demo: --timescale picks the embedded database's engine; with --stack/],
+      [[], { HS_DB_ENGINE: 'mysql' }, /^config: HS_DB_ENGINE: expected the embedded engine when HS_PG_URL is unset: pglite or timescale/],
       [['--replay', '--datasets-dir', join(cwd, 'nowhere')], {}, /^headstream-demo: --replay needs the shared data sets: .*nowhere/],
       [[], { HS_TOPIC_ROOT: 'bad root' }, /^config: HS_TOPIC_ROOT: /],
     ];

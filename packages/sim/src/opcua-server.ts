@@ -1,6 +1,3 @@
-import { OPCUAServer } from 'node-opcua-server';
-import { StatusCodes } from 'node-opcua-status-code';
-import { DataType } from 'node-opcua-variant';
 import { simulateFactory, factorySites, LINE_LABELS, LINE_METRICS, MACHINE_LABELS, MACHINE_METRICS, type FactoryOptions } from './factory.js';
 import { GROUND_TRUTH_PREFIX, type SimRecord } from './records.js';
 
@@ -40,6 +37,8 @@ export interface OpcuaSimServer {
 export const opcuaSimNodeId = (site: string, metric: string): string => `ns=1;s=${site}.${metric}`;
 
 export async function startOpcuaSimServer(options: OpcuaSimServerOptions): Promise<OpcuaSimServer> {
+  // Loaded on first use: node-opcua runs an RSA self-test when imported, which no other simulator run should pay for.
+  const [{ OPCUAServer }, { StatusCodes }, { DataType }] = await Promise.all([import('node-opcua-server'), import('node-opcua-status-code'), import('node-opcua-variant')]);
   const users = options.users ?? [];
   const server = new OPCUAServer({
     port: options.port,

@@ -10,7 +10,11 @@ export interface SimulateCommandOptions {
   city: number;
   factory: number;
   rate: string;
-  to: Destination;
+  /** Required with --protocol frame. */
+  to?: Destination;
+  protocol: 'frame' | 'opcua';
+  opcuaPort: number;
+  opcuaConfig?: string;
   seed: string;
   start?: string;
   backfill?: string;
@@ -41,13 +45,32 @@ export async function simulateCommand(options: SimulateCommandOptions, config: C
   if (!(backfillMs >= 0)) throw new UsageError(`--backfill: ${JSON.stringify(options.backfill)} is not a duration, e.g. 6d or 12h`);
   const start = options.start === undefined ? Date.now() - backfillMs : Date.parse(options.start);
   if (!Number.isFinite(start)) throw new UsageError(`--start: ${JSON.stringify(options.start)} is not an ISO-8601 time`);
-  const sink = await openReadingSink(options.to, config, log, 'headstream-simulate');
+  if (options.protocol === 'opcua') {
+    if (options.city > 0) throw new UsageError('--protocol opcua serves the factory only: leave out --city');
+    const { simulateOpcua } = await import('./simulate-opcua.js');
+    const served = await simulateOpcua({
+      factory: options.factory,
+      rate,
+      realtime,
+      seed: options.seed,
+      start,
+      factoryIntervalMs,
+      groundTruth: options.groundTruth,
+      port: options.opcuaPort,
+      ...(options.count === undefined ? {} : { count: options.count }),
+      ...(options.opcuaConfig === undefined ? {} : { configFile: options.opcuaConfig }),
+    });
+    return { records: served.records, messages: 0 };
+  }
+  if (options.to === undefined) throw new UsageError('--to mqtt or --to kafka is required with --protocol frame');
+  const to = options.to;
+  const sink = await openReadingSink(to, config, log, 'headstream-simulate');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const pacer = realtime ? undefined : createRatePacer({ ratePerSec: rate, signal: abort.signal });
-  const batcher = createFrameBatcher({ maxFrames: options.frames, groundTruth: options.groundTruth, domainField: options.to === 'kafka' });
+  const batcher = createFrameBatcher({ maxFrames: options.frames, groundTruth: options.groundTruth, domainField: to === 'kafka' });
   let records = 0;
   let messages = 0;
   const started = Date.now();
@@ -73,14 +96,14 @@ export async function simulateCommand(options: SimulateCommandOptions, config: C
       }
       if (Date.now() - lastReport > 5_000) {
         lastReport = Date.now();
-        process.stderr.write(`simulate → ${options.to}: ${records} records, ${Math.round((records * 1000) / (Date.now() - started))}/s, data time ${new Date(record.time).toISOString()}\n`);
+        process.stderr.write(`simulate → ${to}: ${records} records, ${Math.round((records * 1000) / (Date.now() - started))}/s, data time ${new Date(record.time).toISOString()}\n`);
       }
     }
     for (const rest of batcher.flush()) {
       await sink.send(rest.domain, rest.site, rest.frames);
       messages++;
     }
-    process.stdout.write(`simulated ${records} records in ${messages} messages to ${options.to} (${sink.target}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`simulated ${records} records in ${messages} messages to ${to} (${sink.target}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return { records, messages };
   } finally {
     process.off('SIGINT', onSignal);
