@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { kafkaTopic, mqttTopic } from '@headstream/core';
+import { createLogger, kafkaTopic, loadConfig, mqttTopic } from '@headstream/core';
 import { IngestPipeline, type CommittedBatch } from '@headstream/pipeline';
 import { connectPostgres, migrate, quoteIdent, ReadingWriter, schemaRolesFor, type SqlClient, type WriteMode } from '@headstream/store';
-import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttSource } from '@headstream/transport';
+import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttSource, encodeSparkplugPayload, sourcesConfigSpec, startSources } from '@headstream/transport';
 
 interface Options {
   json?: boolean;
@@ -272,6 +272,90 @@ async function mqttRun(ackMode: 'after-commit' | 'on-receipt'): Promise<number> 
   }
 }
 
+/**
+ * The same messages as mqttRun's (frames × metrics readings of one site each), as Sparkplug B NDATA of
+ * 1000 edge nodes (one per site): metrics by alias, one timestamp per frame; the source built by the one
+ * wiring (startSources), one connection acking on receipt, as mqttRun('on-receipt'). Births first
+ * (not timed), then the data from the first message handed to ingest to the last commit.
+ */
+async function sparkplugRun(): Promise<number> {
+  const db = await freshSchema();
+  const root = `bench${randomBytes(3).toString('hex')}`;
+  const group = `bench_${root}`;
+  const config = loadConfig(sourcesConfigSpec, { env: { HS_MQTT_URL: mqttUrl, HS_TOPIC_ROOT: root, HS_SPARKPLUG_GROUPS: group, HS_SPARKPLUG_HOST_ID: root } });
+  const log = createLogger('bench', { level: 'warn' });
+  const started = await startSources(['sparkplug'], config, {
+    app: 'bench',
+    replica: root,
+    log,
+    topicRoot: root,
+    deadLetters: false,
+    tuning: { sparkplug: { clientId: `bench-${root}`, session: 'one-off', ackMode: 'on-receipt', maxBatchMessages: 200, primaryHost: false } },
+  });
+  let first = 0;
+  let last = 0;
+  let messages = 0;
+  let dead = 0;
+  let timing = false;
+  const pipeline = new IngestPipeline({
+    db,
+    sources: started.sources,
+    topicRoot: root,
+    onCommitted: (e) => {
+      messages += e.messages;
+      dead += e.deadLetters;
+      if (!timing) return;
+      first = first === 0 ? e.firstReceivedAt : Math.min(first, e.firstReceivedAt);
+      last = Math.max(last, e.committedAt);
+    },
+  });
+  const pub = await connectMqtt({ url: mqttUrl, clientId: `bench-pub-${root}` });
+  const nodes = 1000;
+  const seq = new Array<number>(nodes).fill(0);
+  const aliases = Array.from({ length: opts.metricsPerFrame }, (_, m) => ({ name: `m${m}`, alias: m + 1 }));
+  try {
+    await pipeline.start();
+    const births = Array.from({ length: nodes }, (_, n) =>
+      pub.publishAsync(`spBv1.0/${group}/NBIRTH/b${n}`, encodeSparkplugPayload({ timestamp: T0, seq: 0, metrics: [...aliases.map((a) => ({ ...a, type: 'Double' as const, value: null })), { name: 'bdSeq', type: 'UInt64' as const, value: 0 }] }), { qos: 1 }),
+    );
+    await Promise.all(births);
+    const bornDeadline = performance.now() + 60_000;
+    while (messages < nodes && performance.now() < bornDeadline) await new Promise((r) => setTimeout(r, 10));
+    timing = true;
+    const counted = messages;
+    const total = opts.mqttMessages;
+    const payloadOf = (i: number) => {
+      const n = i % nodes;
+      const base = Math.floor(i / nodes) * opts.framesPerMessage;
+      const metrics = [];
+      for (let f = 0; f < opts.framesPerMessage; f++) {
+        const timestamp = T0 + (base + f) * 1000;
+        for (let m = 0; m < opts.metricsPerFrame; m++) metrics.push({ alias: m + 1, type: 'Double' as const, value: ((i * 31 + f * 7 + m) % 1000) / 10, timestamp });
+      }
+      seq[n] = ((seq[n] ?? 0) + 1) % 256;
+      return { topic: `spBv1.0/${group}/NDATA/b${n}`, payload: encodeSparkplugPayload({ timestamp: T0, seq: seq[n], metrics }) };
+    };
+    for (let i = 0; i < total; i += 200) {
+      const chunk = [];
+      for (let k = i; k < Math.min(total, i + 200); k++) chunk.push(payloadOf(k));
+      await Promise.all(chunk.map((m) => pub.publishAsync(m.topic, m.payload, { qos: 1 })));
+      while (messages - counted < i - 400) await new Promise((r) => setTimeout(r, 5));
+    }
+    const deadline = performance.now() + 300_000;
+    while (messages - counted < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (messages - counted < total) throw new Error(`sparkplug run got ${messages - counted}/${total} messages`);
+    if (dead > 0) throw new Error(`sparkplug run dead-lettered ${dead} messages`);
+    const rate = (total * opts.framesPerMessage * opts.metricsPerFrame) / ((last - first) / 1000);
+    say(`sparkplug (on-receipt, 1 connection, ${nodes} edge nodes): ${Math.round(rate).toLocaleString('en')} readings/s`);
+    return rate;
+  } finally {
+    await pipeline.stop();
+    await started.close();
+    await pub.endAsync();
+    await dropSchema(db);
+  }
+}
+
 try {
   say(`ingest bench: ${opts.framesPerMessage * opts.metricsPerFrame} readings per message; PostgreSQL ${pgUrl}, MQTT ${mqttUrl}, Kafka ${brokers.join(',')}`);
   const ceil = await ceiling();
@@ -279,10 +363,14 @@ try {
   const kafka = await kafkaRun();
   const mqtt = await mqttRun('after-commit');
   const mqttOnReceipt = await mqttRun('on-receipt');
+  const sparkplug = await sparkplugRun();
   const ceilingRows = Math.max(ceil.copy, ceil.unnest);
   const result = {
     mqtt_readings_per_s: Math.round(mqtt),
     mqtt_on_receipt_readings_per_s: Math.round(mqttOnReceipt),
+    // Sparkplug B beside the frame path of the same run (both one connection acking on receipt).
+    sparkplug_readings_per_s: Math.round(sparkplug),
+    sparkplug_vs_frame_ratio: Number((sparkplug / mqttOnReceipt).toFixed(3)),
     kafka_readings_per_s: Math.round(kafka.readingsPerSec),
     ceiling_rows_per_s: Math.round(ceilingRows),
     kafka_ratio: Number((kafka.readingsPerSec / ceilingRows).toFixed(3)),
