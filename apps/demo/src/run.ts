@@ -2,7 +2,7 @@ import { mqttPredictionsFilter, parseOptionsOf, TASK_NAMES, type Logger, type Ta
 import type { DemoConfig } from './config.js';
 import { replayFeed, simulatorFeed, type Feed, type FeedStream } from './feed.js';
 import { startIngest, type DemoIngest } from './ingest.js';
-import { openLiveView, type LiveView } from './live-view.js';
+import { liveScores, openLiveView, type LiveView } from './live-view.js';
 import type { DemoOptions } from './options.js';
 import { startDemoPredictor, type DemoPredictor } from './predictor.js';
 import type { Progress } from './progress.js';
@@ -195,6 +195,8 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
       guard: { promote: report.decision.promote, promoted_by: training.promotion, serving: served, reasons: report.decision.reasons },
       predictions: { total: watch.total(), per_task: perTask, outputs: predictor.outputs },
       storage: await settleStorage(services.db),
+      // Targets of the live part: up to its end (plus the hour its first hourly issue times reach back).
+      live_scores: await liveScores(services.db, feed.live.to - since),
       where: {
         database: services.database,
         ...(services.dataDir ? { data_dir: services.dataDir } : {}),

@@ -16,6 +16,18 @@ export interface TaskSummary {
   validation_windows: number;
 }
 
+/**
+ * A task's served predictions scored by the live view over the live part (its targets): MAE of the model and of
+ * persistence (regression), or the error rate of the model and of "always normal" (fault); lower is better.
+ */
+export interface LiveScore {
+  metric: 'MAE' | 'error rate';
+  /** Scored targets: (site, target time, horizon). */
+  n: number;
+  model: number | null;
+  persistence: number | null;
+}
+
 /** Everything the demo reports at the end (--json prints this object). */
 export interface DemoSummary {
   ok: boolean;
@@ -63,6 +75,8 @@ export interface DemoSummary {
     per_task: Record<TaskName, { mqtt: number; sites: string[]; table: number }>;
     outputs: string[];
   };
+  /** The live view's scores of the predictions with targets in the live part, per task that has any. */
+  live_scores: Partial<Record<TaskName, LiveScore>>;
   /** The engine and, under TimescaleDB, its hypertables, continuous aggregates and the readings' compression. */
   storage: StorageInfo;
   where: {
@@ -145,6 +159,15 @@ export function formatSummary(s: DemoSummary): string {
     more(`${pad(task, 12)}${pad(n(p.mqtt), 8)}on MQTT (${p.sites.length} site${p.sites.length === 1 ? '' : 's'}: ${p.sites.join(', ') || '-'}), ${n(p.table)} in the table`);
   }
   more(`to ${s.predictions.outputs.join('; ')}`);
+  const scored = TASK_NAMES.filter((t) => s.live_scores[t]);
+  label('Live scores', scored.length ? 'the live view\'s scores of the live part (data the model did not train on):' : 'no prediction of the live part has its actual yet');
+  for (const task of scored) {
+    const l = s.live_scores[task] as LiveScore;
+    const base = task === 'fault' ? 'always normal' : 'persistence';
+    const rel = l.model !== null && l.persistence !== null && l.persistence !== 0 ? ` (${pct(((l.model - l.persistence) / l.persistence) * 100)})` : '';
+    const value = (x: number | null) => (x === null ? '-' : num(x));
+    more(`${pad(task, 12)}${l.metric} ${value(l.model)} vs ${base} ${value(l.persistence)}${rel} over ${n(l.n)} targets`);
+  }
   label('Data', s.where.database);
   const c = s.storage.compression;
   more(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_NAMES } from '@headstream/core';
 import { resolveDatasetsDir } from '@headstream/datasets';
+import { answerApi, MAX_STEPS, type TaskErrors } from '@headstream/live-view';
 import { createKafkaConnection } from '@headstream/transport';
 import { kafkaBrokersOrSkip, realDatabase, realServiceOrSkip, skipOrFailInCi, testServices, uniqueName } from '@headstream/testkit';
 import type { DemoSummary } from '../src/summary.js';
@@ -43,6 +44,14 @@ describe('npm run demo -- --stack (the built headstream-demo binary)', () => {
       expect(p.table, task).toBe(p.mqtt);
     }
     expect(summary.where.database).toContain(`schema ${db.schema}`);
+    // The live scores are the live view's own (its /api/errors over the live part; this schema holds only this run's predictions).
+    for (const task of TASK_NAMES) {
+      const live = summary.live_scores[task];
+      expect(live?.n, `${task}: live scores ${JSON.stringify(summary.live_scores)}`).toBeGreaterThan(0);
+      const errors = (await answerApi(db, '/api/errors', new URLSearchParams({ task, steps: String(MAX_STEPS) }))) as TaskErrors;
+      const view = errors.metric === 'mae' ? errors.summary : { n: errors.summary.n, model: errors.summary.model.error_rate, persistence: errors.summary.baseline.error_rate };
+      expect(live, task).toEqual({ metric: errors.metric === 'mae' ? 'MAE' : 'error rate', n: view.n, model: view.model, persistence: view.persistence });
+    }
     expect(summary.predictions.outputs).toContain(`kafka ${root}.predictions`);
     // Everything is in the stack: readings, the version, the predictions (in the schema) and on Kafka.
     const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings');

@@ -74,6 +74,9 @@ describe('npm run demo (the built headstream-demo binary)', () => {
         expect(text).toMatch(new RegExp(`^\\s+${task}\\s+(MAE|macro-F1)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+[+−]?[\\d.]+ %`, 'm'));
       }
       expect(text).toMatch(/Δm% [+−]?\d+\.\d %/);
+      // The live view's scores of the live part: the served model next to persistence on targets it did not train on.
+      expect(text).toMatch(/^Live scores\s+the live view's scores of the live part/m);
+      expect(text).toMatch(/^\s+traffic\s+MAE [\d.]+ vs persistence [\d.]+ \([+−]?[\d.]+ %\) over [\d,]+ targets/m);
       expect(text).toMatch(/^Guard\s+(promoted|REFUSED) v\d{8}T\d{6}Z/m);
       expect(text).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'hs/v1/predictions/#' -v`);
       expect(text).toContain(join(cwd, '.headstream', 'demo', 'db'));
