@@ -26,6 +26,7 @@ const LEARNING = [
   'test/experiments/quick.test.ts',
   'packages/training/test/train-from-db.int.test.ts',
   'test/e2e/train-from-db.test.ts',
+  'test/e2e/train-from-sim.test.ts',
   'apps/trainer/test/trainer.int.test.ts',
   'apps/demo/test/demo.int.test.ts',
   'apps/demo/test/demo-stack.int.test.ts',

@@ -34,6 +34,8 @@ export interface TrainBundleOptions {
   strategy?: StrategyName;
   mode?: 'quick' | 'full';
   seed?: number;
+  /** Epochs of every model instead of the mode's. */
+  epochs?: number;
   split?: 'protocol' | 'time';
   log?: (line: string) => void;
 }
@@ -45,7 +47,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   if (!STRATEGIES.includes(strategy)) throw new Error(`unknown strategy ${strategy}`);
   const mode = options.mode ?? 'full';
   const seed = options.seed ?? 1;
-  const settings = settingsFor(mode);
+  const settings = { ...settingsFor(mode), ...(options.epochs === undefined ? {} : { epochs: options.epochs }) };
   const backend = await chooseBackend(log);
   const frames = await loadAllFrames(options.datasetsDir);
   const split = options.split ?? 'protocol';

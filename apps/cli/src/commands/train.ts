@@ -82,6 +82,7 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
     strategy: strategyOf(options),
     mode: options.quick ? 'quick' : 'full',
     seed: options.seed ?? 1,
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.split ? { split: options.split } : {}),
     ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
