@@ -47,6 +47,9 @@ export async function startOpcuaSimServer(options: OpcuaSimServerOptions): Promi
     allowAnonymous: options.allowAnonymous ?? true,
     // A restarted simulator takes the same port at once.
     maxConnectionsPerEndpoint: 100,
+    // Every write is a change delivered (exception-based items, no coalescing window): a real server
+    // folds the changes within its MinSupportedSampleRate (node-opcua's default 100 ms) into the latest.
+    serverCapabilities: { minSupportedSampleRate: 0 },
     ...(users.length > 0 ? { userManager: { isValidUser: (u: string, p: string) => users.some((x) => x.username === u && x.password === p) } } : {}),
   });
   await server.initialize();

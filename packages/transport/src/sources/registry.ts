@@ -18,6 +18,7 @@
 import type { ConfigSpec } from '@headstream/core';
 import { kafkaSource } from './kafka.js';
 import { mqttSource } from './mqtt.js';
+import { opcuaSource } from './opcua.js';
 import { sparkplugSource } from './sparkplug.js';
 import type { SourceDefinition } from './types.js';
 
@@ -25,6 +26,7 @@ export const SOURCES = [
   mqttSource,
   kafkaSource,
   sparkplugSource,
+  opcuaSource,
 ] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
