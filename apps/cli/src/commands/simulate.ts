@@ -12,7 +12,9 @@ export interface SimulateCommandOptions {
   rate: string;
   /** Required with --protocol frame. */
   to?: Destination;
-  protocol: 'frame' | 'opcua';
+  protocol: 'frame' | 'opcua' | 'sparkplug';
+  /** Sparkplug group id (--protocol sparkplug). */
+  sparkplugGroup: string;
   opcuaPort: number;
   opcuaConfig?: string;
   seed: string;
@@ -61,6 +63,15 @@ export async function simulateCommand(options: SimulateCommandOptions, config: C
       ...(options.opcuaConfig === undefined ? {} : { configFile: options.opcuaConfig }),
     });
     return { records: served.records, messages: 0 };
+  }
+  if (options.protocol === 'sparkplug') {
+    if (options.city > 0) throw new UsageError('--protocol sparkplug emits the factory only: leave out --city');
+    const { simulateSparkplug } = await import('./simulate-sparkplug.js');
+    const sent = await simulateSparkplug(
+      { factory: options.factory, rate, realtime, seed: options.seed, start, factoryIntervalMs, groundTruth: options.groundTruth, group: options.sparkplugGroup, ...(options.count === undefined ? {} : { count: options.count }) },
+      config,
+    );
+    return { records: sent.records, messages: sent.records };
   }
   if (options.to === undefined) throw new UsageError('--to mqtt or --to kafka is required with --protocol frame');
   const to = options.to;
