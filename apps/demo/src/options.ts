@@ -22,6 +22,8 @@ export interface DemoOptions {
   /** Port of the live view (--serve; 0 = any free port). */
   viewPort: number;
   seed: number;
+  /** How the factory's sensors talk: Headstream frames on MQTT, or Sparkplug B edge nodes (--factory sparkplug). */
+  factory: 'frame' | 'sparkplug';
   json: boolean;
   /** Where the shared data sets are (--replay); unset: HS_DATASETS_DIR or the nearest shared/datasets. */
   datasetsDir?: string;

@@ -1,5 +1,6 @@
 import { mqttTopic, type Logger } from '@headstream/core';
 import { replay, type ReadingBatch, type ReplayProgress } from '@headstream/datasets';
+import type { SparkplugFactory } from '@headstream/sim';
 import { createMqttPublisher, type MessagePublisher } from '@headstream/transport';
 import type { FeedStream } from './feed.js';
 import type { DemoServices } from './services.js';
@@ -17,7 +18,8 @@ export interface ReadingPublisher {
   close(): Promise<void>;
 }
 
-export async function openReadingPublisher(services: DemoServices, log: Logger): Promise<ReadingPublisher> {
+/** With `sparkplug`, the factory's readings go out as Sparkplug B edge nodes (one DATA message per batch of a site) instead of frames. */
+export async function openReadingPublisher(services: DemoServices, log: Logger, sparkplug?: SparkplugFactory): Promise<ReadingPublisher> {
   const publisher: MessagePublisher = await createMqttPublisher({
     ...services.mqtt,
     clientId: `headstream-demo-sensors-${process.pid}`,
@@ -25,6 +27,13 @@ export async function openReadingPublisher(services: DemoServices, log: Logger):
   });
   const sent = { messages: 0, records: 0, readings: 0 };
   const send = async (batch: ReadingBatch) => {
+    if (sparkplug && batch.domain === 'factory') {
+      await sparkplug.sendMany(batch.frames.map((f) => ({ site: batch.site, time: typeof f.ts === 'number' ? f.ts : Date.parse(f.ts), values: f.values })));
+      sent.messages++;
+      sent.records += batch.frames.length;
+      for (const frame of batch.frames) sent.readings += Object.keys(frame.values).length;
+      return;
+    }
     const payload = JSON.stringify(batch.frames.length === 1 ? batch.frames[0] : batch.frames);
     await publisher.publish(mqttTopic({ kind: 'readings', domain: batch.domain, site: batch.site }, services.topicRoot), [{ payload }]);
     sent.messages++;
@@ -57,6 +66,9 @@ export async function openReadingPublisher(services: DemoServices, log: Logger):
       );
       report();
     },
-    close: () => publisher.close(),
+    close: async () => {
+      await sparkplug?.close();
+      await publisher.close();
+    },
   };
 }

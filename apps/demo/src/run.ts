@@ -1,4 +1,5 @@
 import { mqttPredictionsFilter, parseOptionsOf, TASK_NAMES, type Logger, type TaskName } from '@headstream/core';
+import { startSparkplugFactory } from '@headstream/sim';
 import type { DemoConfig } from './config.js';
 import { replayFeed, simulatorFeed, type Feed, type FeedStream } from './feed.js';
 import { startIngest, type DemoIngest } from './ingest.js';
@@ -77,9 +78,14 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     progress.line(`database: ${services.database}${services.mode === 'embedded' ? ' (emptied at the start of each run)' : ''}`);
     progress.line(`MQTT broker: ${services.mqtt.url}${services.broker.embedded ? ' (in this process, MQTT 3.1.1)' : ''}`);
     if (services.kafka) progress.line(`Kafka: ${services.kafka.brokers.join(',')} (predictions also to ${services.topicRoot}.predictions)`);
-    const ingest: DemoIngest = await startIngest(services, parse, log);
+    // --factory sparkplug: the factory as Sparkplug B edge nodes (group factory), read by the sparkplug source beside the frames.
+    const sparkplug = options.factory === 'sparkplug';
+    const kinds = sparkplug ? ['mqtt', 'sparkplug'] : ['mqtt'];
+    const sourced: DemoServices = sparkplug ? { ...services, sourcesConfig: { ...services.sourcesConfig, sparkplugGroups: 'factory', sparkplugHostId: `headstream-demo-${process.pid}` } } : services;
+    const ingest: DemoIngest = await startIngest(sourced, parse, log, kinds);
     closers.push({ name: 'ingest', close: () => ingest.stop() });
-    const publisher: ReadingPublisher = await openReadingPublisher(services, log);
+    const edgeNodes = sparkplug ? startSparkplugFactory({ ...services.mqtt, group: 'factory', clientIdPrefix: `headstream-demo-edge-${process.pid}` }) : undefined;
+    const publisher: ReadingPublisher = await openReadingPublisher(services, log, edgeNodes);
     closers.push({ name: 'reading publisher', close: () => publisher.close() });
     check();
 
@@ -123,7 +129,9 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     closers.push({ name: 'prediction watch', close: () => watch.close() });
     // What the table holds already (an earlier run on the same stack): the summary counts what this run adds.
     const tableBefore = await predictionRows(services, since);
-    const predictor: DemoPredictor = await startDemoPredictor(services, parse, log);
+    const predictor: DemoPredictor = await startDemoPredictor(sourced, parse, log, kinds);
+    // The edge nodes were born before the predictor subscribed: they publish their births again (as on a host's rebirth request).
+    edgeNodes?.rebirth();
     closers.push({ name: 'predictor', close: () => predictor.stop() });
     const served = predictor.predictor.status().version;
     const liveSpeed = feed.live.streams.map((s) => s.speed);
@@ -168,7 +176,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
       ok: problems.length === 0,
       mode: services.mode,
       source: feed.kind,
-      description: feed.description,
+      description: sparkplug ? `${feed.description}; the factory as Sparkplug B edge nodes (group factory: one per line, a device per machine)` : feed.description,
       wall_seconds: (Date.now() - started) / 1000,
       readings: {
         published: publisher.sent.readings,

@@ -18,3 +18,4 @@ export {
 export { simulate, simulatedSites, type SimulateOptions } from './simulate.js';
 export { createRatePacer, parseRate, systemPacerClock, type PacerClock, type RatePacer } from './pacer.js';
 export { startOpcuaSimServer, startFactoryOpcuaServer, opcuaSimNodeId, type OpcuaSimServer, type OpcuaSimServerOptions, type FactoryOpcuaServerOptions } from './opcua-server.js';
+export { startSparkplugFactory, sparkplugAddressOf, type SparkplugFactory, type SparkplugFactoryOptions, type SparkplugReading } from './sparkplug-edge.js';

@@ -24,6 +24,10 @@ export interface SparkplugReading {
 export interface SparkplugFactory {
   /** Publishes one factory reading: a line's as NDATA of its edge node, a machine's as DDATA of its device. */
   send(reading: SparkplugReading): Promise<void>;
+  /** Readings of one site in one DATA message (each metric stamped with its reading's time); a new site is born first. */
+  sendMany(readings: readonly SparkplugReading[]): Promise<void>;
+  /** Every edge node publishes its births again (NBIRTH and its devices' DBIRTHs): for a host that subscribed late. */
+  rebirth(): void;
   /** Rebirth requests (NCMD Node Control/Rebirth) answered so far. */
   readonly rebirths: number;
   /** Stops every edge node (each publishes its NDEATH). */
@@ -105,20 +109,35 @@ export function startSparkplugFactory(options: SparkplugFactoryOptions): Sparkpl
     get rebirths() {
       return rebirths;
     },
-    async send(record) {
-      const { node: name, device } = sparkplugAddressOf(record.site);
+    rebirth() {
+      for (const node of nodes.values()) births(node);
+    },
+    send(reading) {
+      return this.sendMany([reading]);
+    },
+    async sendMany(readings) {
+      const [head] = readings;
+      if (!head) return;
+      const { node: name, device } = sparkplugAddressOf(head.site);
+      if (readings.some((r) => r.site !== head.site)) throw new Error('sendMany takes the readings of one site');
       const node = nodeFor(name);
       await node.born;
-      const values = { ...record.values };
-      const known = node.values.has(device);
-      node.values.set(device, { time: record.time, values });
-      if (!known) {
-        // A metric set not announced yet: born with this record's values (a line's NBIRTH repeats its devices' DBIRTHs).
+      let rest = readings;
+      if (!node.values.has(device)) {
+        // A metric set not announced yet: born with the first reading's values (a line's NBIRTH repeats its devices' DBIRTHs).
+        node.values.set(device, { time: head.time, values: { ...head.values } });
         if (device === undefined) births(node);
         else node.client.publishDeviceBirth(device, birthPayload(node, device));
-        return;
+        rest = readings.slice(1);
       }
-      const payload: Payload = { timestamp: record.time, metrics: Object.entries(values).map(([metric, value]) => ({ alias: aliasOf(node, device, metric), type: 'Double', value, timestamp: record.time })) };
+      const last = rest.at(-1);
+      if (!last) return;
+      node.values.set(device, { time: last.time, values: { ...last.values } });
+      // One DATA message, each metric stamped with its reading's time.
+      const payload: Payload = {
+        timestamp: last.time,
+        metrics: rest.flatMap((r) => Object.entries(r.values).map(([metric, value]) => ({ alias: aliasOf(node, device, metric), type: 'Double' as const, value, timestamp: r.time }))),
+      };
       if (device === undefined) node.client.publishNodeData(payload);
       else node.client.publishDeviceData(device, payload);
     },
