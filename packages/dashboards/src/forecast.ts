@@ -43,20 +43,31 @@ WHERE task = ${literal(task)}
   AND $__timeFilter(target_time)
 GROUP BY 1
 ORDER BY 1`;
+  // The newest forecast issued for the site, every horizon: it reaches past now (the dashboards' time ranges end ahead of now).
+  const ahead = `SELECT DISTINCT ON (target_time) target_time AS time, value AS ahead, lower AS ahead_lower, upper AS ahead_upper
+FROM predictions
+WHERE task = ${literal(task)}
+  AND site IN (${sites})
+  AND horizon >= 1
+  AND issued_at = (SELECT max(issued_at) FROM predictions WHERE task = ${literal(task)} AND site IN (${sites}) AND horizon >= 1)
+ORDER BY target_time, model_version DESC`;
   let panel = new timeseries.PanelBuilder()
     .title(options.title)
-    .description(`${TASKS[task].description}. Actual: mean of the readings per interval. Predicted: the forecast made ${horizon.text} step(s) of ${formatStep(target.stepSeconds)} earlier, with its 10–90 % band.`)
+    .description(
+      `${TASKS[task].description}. Actual: mean of the readings per interval. Predicted: the forecast made ${horizon.text} step(s) of ${formatStep(target.stepSeconds)} earlier, with its 10–90 % band. Ahead: the latest forecast, every horizon, with its 10–90 % band, past the current time.`,
+    )
     .span(12)
     .height(9)
     .withTarget(series(actual, 'A'))
     .withTarget(series(predicted, 'B'))
+    .withTarget(series(ahead, 'C'))
     .unit(suffixUnit(target.unit))
     .lineWidth(1)
     .fillOpacity(0)
     .spanNulls(false)
     .legend(legend())
     .tooltip(multiTooltip());
-  for (const o of bandOverrides(options.color)) panel = panel.overrideByName(o.name, o.properties);
+  for (const o of [...bandOverrides(options.color), ...bandOverrides(options.color, 'ahead')]) panel = panel.overrideByName(o.name, o.properties);
   return options.repeat ? panel.repeat(options.siteVariable).repeatDirection('h').maxPerRow(2) : panel;
 }
 
@@ -92,4 +103,13 @@ ORDER BY site, task`;
     .overrideByName('Bias', [{ id: 'decimals', value: 2 }])
     .span(24)
     .height(7);
+}
+
+/** How far the tasks forecast (their farthest horizon × step), in whole hours: how far past now a dashboard shows. */
+export function forecastReachHours(tasks: readonly RegressionTask[]): number {
+  const ms = Math.max(...tasks.map((t) => {
+    const d = TASKS[t];
+    return d.kind === 'regression' ? Math.max(...d.horizons) * d.intervalMs : 0;
+  }));
+  return Math.max(1, Math.ceil(ms / 3_600_000));
 }

@@ -81,14 +81,22 @@ export function queryVariable(name: string, label: string, sql: string, options:
 }
 
 /** Field override properties of the series a forecast band panel shows (see withBand). */
-export function bandOverrides(color: string): { name: string; properties: DynamicConfigValue[] }[] {
+export function bandOverrides(color: string, ahead?: 'ahead'): { name: string; properties: DynamicConfigValue[] }[] {
   const fixed = { id: 'color', value: { mode: 'fixed', fixedColor: color } };
+  const band = (name: string) => (ahead ? `ahead_${name}` : name);
+  const line = ahead
+    ? // The latest forecast past now: a solid line with points, its band fainter than the scored one's.
+      { name: 'ahead', properties: [fixed, { id: 'custom.lineWidth', value: 2 }, { id: 'custom.showPoints', value: 'always' }, { id: 'displayName', value: 'latest forecast' }] }
+    : { name: 'predicted', properties: [fixed, { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }] };
   return [
-    { name: 'actual', properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } }, { id: 'custom.lineWidth', value: 2 }] },
-    { name: 'predicted', properties: [fixed, { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }] },
+    ...(ahead ? [] : [{ name: 'actual', properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } }, { id: 'custom.lineWidth', value: 2 }] }]),
+    line,
     // The band: "upper" fills down to "lower"; neither draws a line, "lower" stays out of the legend.
-    { name: 'upper', properties: [fixed, { id: 'custom.lineWidth', value: 0 }, { id: 'custom.fillBelowTo', value: 'lower' }, { id: 'custom.fillOpacity', value: 18 }, { id: 'displayName', value: 'band (10–90 %)' }] },
-    { name: 'lower', properties: [fixed, { id: 'custom.lineWidth', value: 0 }, { id: 'custom.hideFrom', value: { legend: true, tooltip: false, viz: false } }] },
+    {
+      name: band('upper'),
+      properties: [fixed, { id: 'custom.lineWidth', value: 0 }, { id: 'custom.fillBelowTo', value: band('lower') }, { id: 'custom.fillOpacity', value: ahead ? 10 : 18 }, { id: 'displayName', value: ahead ? 'latest band (10–90 %)' : 'band (10–90 %)' }],
+    },
+    { name: band('lower'), properties: [fixed, { id: 'custom.lineWidth', value: 0 }, { id: 'custom.hideFrom', value: { legend: true, tooltip: false, viz: false } }] },
   ];
 }
 

@@ -234,6 +234,31 @@ describeEachTarget(databaseTargets({ timescale: true }), 'dashboard queries on $
     }
   });
 
+  it('the City and Factory forecast panels draw the latest forecast, every horizon with its band, past now, per site', async () => {
+    for (const [file, variable] of [
+      ['city.json', 'site'],
+      ['factory.json', 'line'],
+    ] as const) {
+      const targets = panelTargets(committed(file)).filter((t) => t.target.refId === 'C' && /latest forecast/.test(JSON.stringify(t.panel.fieldConfig)));
+      expect(targets.length, file).toBeGreaterThan(0);
+      for (const { panel, target } of targets) {
+        const site = file === 'city.json' ? 'city-b' : 'line-1';
+        const sql = renderSql(target.rawSql ?? '', { ...range, variables: { [variable]: { value: site, multi: false, includeAll: false } } }).sql;
+        const { rows } = await reader.query<{ time: unknown; ahead: number; ahead_lower: number; ahead_upper: number }>(sql);
+        const where = `${file}: "${panel.title}" for ${site}`;
+        // One point per horizon of the newest issue, the farthest past the last reading (the seeded history ends now).
+        expect(rows.length, where).toBeGreaterThan(0);
+        expect(epochMs(rows.at(-1)?.time), where).toBeGreaterThanOrEqual(seeded.end);
+        for (const r of rows) expect(r.ahead_lower <= r.ahead && r.ahead <= r.ahead_upper, `${where}: band around the forecast`).toBe(true);
+        const issued = await reader.query<{ n: number }>(
+          `SELECT count(DISTINCT issued_at)::int AS n FROM predictions WHERE site = $1 AND target_time IN (${rows.map((_, i) => `$${i + 2}`).join(', ')}) AND issued_at = (SELECT max(issued_at) FROM predictions WHERE site = $1)`,
+          [site, ...rows.map((r) => new Date(epochMs(r.time)).toISOString())],
+        );
+        expect(issued.rows[0]?.n, `${where}: all from the newest issue`).toBe(1);
+      }
+    }
+  });
+
   it('scores forecasts against the readings of the metric the version bound (throughput is renamed here)', async () => {
     // The factory dashboard's throughput table: one line, scored against the renamed metric's readings.
     const factory = committed('factory.json');

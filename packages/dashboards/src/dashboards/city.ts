@@ -1,6 +1,6 @@
 import { TASKS } from '@headstream/core';
 import { CustomVariableBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { forecastErrorTable, forecastPanel } from '../forecast.js';
+import { forecastErrorTable, forecastPanel, forecastReachHours } from '../forecast.js';
 import { finish, headstreamDashboard, queryVariable } from '../panels.js';
 import { activeSeries, literal, taskTarget, type RegressionTask } from '../sql.js';
 
@@ -33,7 +33,8 @@ export function cityDashboard(): Dashboard {
     CITY_UID,
     'Headstream — City',
     'Traffic flow and air quality per site: the readings against what the active model predicted for the same time.',
-    { from: 'now-24h', to: 'now' },
+    // Past now by the farthest forecast: the latest forecast is drawn ahead of the readings.
+    { from: 'now-24h', to: `now+${forecastReachHours(CITY_TASKS)}h` },
   )
     .withVariable(queryVariable('site', 'Site', siteQuery()))
     .withVariable(

@@ -5,9 +5,9 @@ import * as stateTimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { series, table as tableQuery } from '../datasource.js';
-import { forecastErrorTable, forecastPanel } from '../forecast.js';
+import { forecastErrorTable, forecastPanel, forecastReachHours } from '../forecast.js';
 import { finish, headstreamDashboard, legend, multiTooltip, organize, queryVariable } from '../panels.js';
-import { activeSeries, classArray, faultClasses, literal, taskTarget } from '../sql.js';
+import { activeSeries, classArray, faultClasses, literal, REGRESSION_TASKS, taskTarget } from '../sql.js';
 
 export const FACTORY_UID = 'headstream-factory';
 
@@ -155,7 +155,8 @@ export function factoryDashboard(): Dashboard {
     FACTORY_UID,
     'Headstream — Factory',
     'Machine states and faults as the fault model sees them, and line throughput against its forecast.',
-    { from: 'now-6h', to: 'now' },
+    // Past now by the farthest throughput forecast: the latest forecast is drawn ahead of the readings.
+    { from: 'now-6h', to: `now+${forecastReachHours(REGRESSION_TASKS.filter((t) => TASKS[t].domain === 'factory'))}h` },
   )
     .withVariable(queryVariable('machine', 'Machine', sitesOf('fault'), { all: true }))
     .withVariable(queryVariable('line', 'Line', sitesOf('throughput'), { all: true }))
