@@ -118,13 +118,20 @@ describe('OPC UA source: a real node-opcua server exposing the factory simulator
 
     // A bad StatusCode dead-letters with its name; the spoofed mappings dead-letter and store nothing.
     server.setStatus('line-01-m1', 'temperature', 'BadSensorFailure', start + 10_000_000);
-    const deadLetters = async () => (await db.query<{ reason: string; detail: string; source: string }>('SELECT reason, detail, source FROM dead_letters ORDER BY id')).rows;
+    // A message holds one site's values of one publish response: count the values the dead letters hold.
+    const deadLetters = async () =>
+      (await db.query<{ reason: string; detail: string; source: string; topic: string; payload: Buffer }>('SELECT reason, detail, source, topic, payload FROM dead_letters ORDER BY id')).rows.map((d) => ({
+        ...d,
+        values: (JSON.parse(d.payload.toString('utf8')) as unknown[]).length,
+      }));
+    const deadValues = (list: { reason: string; values: number }[], reason: string) => list.filter((d) => d.reason === reason).reduce((n, d) => n + d.values, 0);
     await waitUntil(async () => (await deadLetters()).some((d) => d.reason === 'bad_status'), 'the bad StatusCode to be dead-lettered', 30_000, 50);
-    await waitUntil(async () => (await deadLetters()).filter((d) => d.reason !== 'bad_status').length >= spoofs, `${spoofs} spoofed values dead-lettered`, 30_000, 50);
+    await waitUntil(async () => (await deadLetters()).filter((d) => d.reason !== 'bad_status').reduce((n, d) => n + d.values, 0) >= spoofs, `${spoofs} spoofed values dead-lettered`, 30_000, 50);
     const dead = await deadLetters();
-    expect(dead.filter((d) => d.reason === 'bad_status').map((d) => d.detail)).toEqual([expect.stringMatching(/^BadSensorFailure .*line-01-m1\.temperature/)]);
-    expect(dead.filter((d) => d.reason === 'site_mismatch').length).toBe(spoofs / 2);
-    expect(dead.filter((d) => d.reason === 'site_not_allowed').length).toBe(spoofs / 2);
+    expect(dead.filter((d) => d.reason === 'bad_status').map((d) => [d.detail, d.values])).toEqual([[expect.stringMatching(/^BadSensorFailure .*line-01-m1\.temperature/), 1]]);
+    expect(deadValues(dead, 'site_mismatch')).toBe(spoofs / 2);
+    expect(deadValues(dead, 'site_not_allowed')).toBe(spoofs / 2);
+    expect(dead.filter((d) => d.reason === 'site_mismatch').every((d) => d.topic === 'opcua/plant/line-99-m1')).toBe(true);
     expect(dead.every((d) => d.source === 'opcua')).toBe(true);
     expect((await storedRows(db)).some((r) => r.site === 'line-99-m1' || r.site === 'other-7')).toBe(false);
 

@@ -8,9 +8,10 @@ import { loadOpcuaConfig, opcuaNodesOf, type OpcuaConfig, type OpcuaEndpointConf
 
 /**
  * OPC UA source: one client session per endpoint, one subscription with a monitored item per mapped
- * variable (never polling). Each data change becomes one InboundMessage (topic
- * `opcua/{endpoint}/{nodeId}`, payload the value, its StatusCode and both timestamps as JSON); the
- * source's decode maps it to a reading, or to a reason:
+ * variable (never polling). The Good values of one publish response become one InboundMessage per
+ * site (topic `opcua/{endpoint}/{site}`, payload a JSON array of NodeId, value, StatusCode and both
+ * timestamps); any other value is a message of its own, so it is dead-lettered alone. The source's
+ * decode maps a message to readings (values of one time make one frame), or to a reason:
  *   bad_status    the StatusCode is not Good (the detail names it, e.g. BadSensorFailure)
  *   site_mismatch the mapping names a site the endpoint may not publish for (its `sites`)
  *   site_not_allowed / domain_not_allowed / bad_timestamp / ...: the same checks as every frame (checkReadingFrames)
@@ -35,6 +36,8 @@ export interface OpcuaSourceOptions {
   maxBatchMessages?: number;
   maxQueueMessages?: number;
   onError?: (error: Error) => void;
+  /** node-opcua's own warnings (slow handlers, certificate checks), one line each. */
+  onWarning?: (line: string) => void;
 }
 
 export interface OpcuaSourceStats {
@@ -55,7 +58,10 @@ export interface OpcuaSourceStats {
 
 export const OPCUA_SOURCE_DEFAULTS = { maxBatchMessages: 2_000, maxQueueMessages: 50_000 } as const;
 
-interface Payload {
+/** One value as a message carries it (a message's payload is a JSON array of these). */
+interface Item {
+  /** NodeId. */
+  id: string;
   v: unknown;
   /** StatusCode value and name. */
   s: number;
@@ -68,8 +74,8 @@ interface Payload {
 interface Endpoint {
   config: OpcuaEndpointConfig;
   nodes: OpcuaNodeMapping[];
-  /** topic → mapping */
-  byTopic: Map<string, OpcuaNodeMapping>;
+  /** NodeId → mapping */
+  byNode: Map<string, OpcuaNodeMapping>;
   sites: Set<string>;
   client?: OPCUAClient;
   session?: ClientSession;
@@ -79,7 +85,8 @@ interface Endpoint {
   resolved: string[];
 }
 
-export const opcuaTopic = (endpoint: string, nodeId: string): string => `opcua/${endpoint}/${nodeId}`;
+/** A message's topic: the endpoint and the site its values are mapped to. */
+export const opcuaTopic = (endpoint: string, site: string): string => `opcua/${endpoint}/${site}`;
 
 type OpcuaModule = typeof OpcuaClientModule;
 
@@ -88,11 +95,15 @@ let loaded: Promise<OpcuaModule> | undefined;
  * node-opcua-client, loaded on first use: importing it runs a 4096-bit RSA self-test and prints its
  * warnings, which no app that does not read OPC UA should pay for. Its warnings and errors go to `log`.
  */
-function loadOpcua(log: (line: string) => void): Promise<OpcuaModule> {
+function loadOpcua(log: (level: 'warn' | 'error', line: string) => void): Promise<OpcuaModule> {
   loaded ??= import('node-opcua-client').then((ua) => {
-    const sink = (...args: unknown[]) => log(args.map(String).join(' '));
-    ua.setWarningLogger(sink);
-    ua.setErrorLogger(sink);
+    const sink = (level: 'warn' | 'error') => (...args: unknown[]) => {
+      const line = args.filter((a) => typeof a === 'string' || typeof a === 'number').join(' ').trim();
+      // W27: RSA PKCS#1 v1.5 is unusable on this Node; only Basic128Rsa15 needs it, which is not offered.
+      if (line !== '' && !/W27|security-revert/.test(line)) log(level, line);
+    };
+    ua.setWarningLogger(sink('warn'));
+    ua.setErrorLogger(sink('error'));
     ua.setDebugLogger(() => undefined);
     return ua;
   });
@@ -129,11 +140,15 @@ export function createOpcuaSource(options: OpcuaSourceOptions): MessageSource & 
   const maxQueueMessages = Math.max(1, options.maxQueueMessages ?? OPCUA_SOURCE_DEFAULTS.maxQueueMessages);
   const endpoints: Endpoint[] = options.config.endpoints.map((config) => {
     const nodes = opcuaNodesOf(config);
-    return { config, nodes, byTopic: new Map(), sites: new Set(config.sites), connected: false, resolved: [] };
+    return { config, nodes, byNode: new Map(), sites: new Set(config.sites), connected: false, resolved: [] };
   });
   const byName = new Map(endpoints.map((e) => [e.config.name, e]));
   const stats: OpcuaSourceStats = { values: 0, overflows: 0, waiting: 0, restored: 0, queued: 0, peakQueued: 0, pauses: 0 };
   let pending: InboundMessage[] = [];
+  /** Values per message in hand (for the queue bound). */
+  const valuesOf = new WeakMap<InboundMessage, number>();
+  /** Good values of this burst (one publish response), by endpoint and site: one message each. */
+  const groups = new Map<string, Item[]>();
   let scheduled = false;
   let handler: ((batch: InboundMessage[]) => Promise<void>) | undefined;
   let chain: Promise<void> = Promise.resolve();
@@ -147,21 +162,30 @@ export function createOpcuaSource(options: OpcuaSourceOptions): MessageSource & 
     for (const e of endpoints) e.subscription?.setPublishingMode(on).catch(fail);
   };
 
+  const enqueue = (topic: string, items: Item[]) => {
+    const message: InboundMessage = { source: 'opcua', topic, payload: Buffer.from(JSON.stringify(items)), receivedAt: Date.now() };
+    valuesOf.set(message, items.length);
+    pending.push(message);
+  };
+
   const flush = () => {
     scheduled = false;
+    for (const [topic, items] of groups) enqueue(topic, items);
+    groups.clear();
     if (pending.length === 0 || !handler) return;
     const run = handler;
     while (pending.length > 0) {
       const batch = pending.slice(0, maxBatchMessages);
       pending = pending.slice(batch.length);
+      const values = batch.reduce((n, m) => n + (valuesOf.get(m) ?? 1), 0);
       chain = chain.then(async () => {
         try {
           await run(batch);
         } catch (error) {
           // OPC UA has no re-delivery of acknowledged notifications: the batch is lost. Say so.
-          fail(new Error(`OPC UA: a batch of ${batch.length} values was not handled and is lost: ${error instanceof Error ? error.message : String(error)}`));
+          fail(new Error(`OPC UA: a batch of ${values} values was not handled and is lost: ${error instanceof Error ? error.message : String(error)}`));
         } finally {
-          stats.queued -= batch.length;
+          stats.queued -= values;
           if (paused && stats.queued <= maxQueueMessages / 2 && !stopping) setPublishing(true);
         }
       });
@@ -171,9 +195,12 @@ export function createOpcuaSource(options: OpcuaSourceOptions): MessageSource & 
   const accept = (ua: OpcuaModule, e: Endpoint, index: number, dv: DataValue) => {
     if (stopping) return;
     const nodeId = e.resolved[index];
-    if (nodeId === undefined) return;
-    const payload: Payload = {
-      v: numberOf(ua, dv) ?? (dv.value.value === null || dv.value.value === undefined ? null : String(dv.value.value as unknown)),
+    const mapping = nodeId === undefined ? undefined : e.byNode.get(nodeId);
+    if (nodeId === undefined || mapping === undefined) return;
+    const value = numberOf(ua, dv);
+    const item: Item = {
+      id: nodeId,
+      v: value ?? (dv.value.value === null || dv.value.value === undefined ? null : String(dv.value.value as unknown)),
       s: dv.statusCode.value,
       n: dv.statusCode.name,
       ...(dv.serverTimestamp ? { st: dv.serverTimestamp.getTime() } : {}),
@@ -186,12 +213,18 @@ export function createOpcuaSource(options: OpcuaSourceOptions): MessageSource & 
       stats.waiting++;
       return;
     }
-    pending.push({ source: 'opcua', topic: opcuaTopic(e.config.name, nodeId), payload: Buffer.from(JSON.stringify(payload)), receivedAt: Date.now() });
+    const topic = opcuaTopic(e.config.name, mapping.site);
+    // A Good number joins its site's message of this burst; anything else is a message of its own, so
+    // that it is dead-lettered alone (the decoder checks every value again either way).
+    if (value !== undefined && (dv.statusCode.value >>> 30) === 0) {
+      const group = groups.get(topic);
+      if (group) group.push(item);
+      else groups.set(topic, [item]);
+    } else enqueue(topic, [item]);
     stats.queued++;
     stats.peakQueued = Math.max(stats.peakQueued, stats.queued);
     if (stats.queued >= maxQueueMessages && !paused) setPublishing(false);
-    if (pending.length >= maxBatchMessages) flush();
-    else if (!scheduled) {
+    if (!scheduled) {
       scheduled = true;
       // One publish response delivers its notifications synchronously: batch them together.
       setImmediate(flush);
@@ -258,7 +291,7 @@ export function createOpcuaSource(options: OpcuaSourceOptions): MessageSource & 
         e.resolved.push(target.toString());
       }
     }
-    e.byTopic = new Map(e.nodes.map((n, i) => [opcuaTopic(c.name, e.resolved[i] ?? ''), n]));
+    e.byNode = new Map(e.nodes.map((n, i) => [e.resolved[i] ?? '', n]));
     const subscription = await session.createSubscription2({
       requestedPublishingInterval: c.publishingIntervalMs,
       // The subscription outlives a connection loss of lifetime × publishing interval (≥ 60 s) so it can be transferred.
@@ -305,30 +338,40 @@ export function createOpcuaSource(options: OpcuaSourceOptions): MessageSource & 
   return {
     kind: 'opcua',
     decode(message: InboundMessage, inbound: InboundOptions): DecodeVerdict {
-      const endpointName = message.topic.split('/', 2)[1] ?? '';
+      const [, endpointName = '', site = ''] = message.topic.split('/', 3);
       const e = byName.get(endpointName);
-      const mapping = e?.byTopic.get(message.topic);
-      if (!e || !mapping) return { ok: false, reason: 'bad_topic', detail: `${message.topic.slice(0, 200)} is no mapped OPC UA variable` };
-      let p: Payload;
+      if (!e) return { ok: false, reason: 'bad_topic', detail: `${message.topic.slice(0, 200)} names no configured OPC UA endpoint` };
+      let items: Item[];
       try {
-        p = JSON.parse(message.payload.toString('utf8')) as Payload;
+        items = JSON.parse(message.payload.toString('utf8')) as Item[];
       } catch (error) {
         return { ok: false, reason: 'not_json', detail: (error as Error).message };
       }
-      const nodeId = message.topic.slice(`opcua/${endpointName}/`.length);
-      // Severity bits 30-31: 00 Good, 01 Uncertain, 10 Bad. Only Good values are readings.
-      if (p.s >>> 30 !== 0) return { ok: false, reason: 'bad_status', detail: `${p.n} (0x${(p.s >>> 0).toString(16).padStart(8, '0')}) from ${e.config.name} ${nodeId} (${mapping.site}/${mapping.metric})` };
-      if (!e.sites.has(mapping.site)) {
-        return { ok: false, reason: 'site_mismatch', detail: `${e.config.name} ${nodeId} is mapped to site ${mapping.site}, which endpoint ${e.config.name} may not publish for (its sites: ${[...e.sites].join(', ')})` };
+      if (!Array.isArray(items) || items.length === 0) return { ok: false, reason: 'bad_shape', detail: 'expected a non-empty array of OPC UA values' };
+      // Values of one site at one time make one frame.
+      const frames = new Map<string, { site: string; domain: string; ts: number; values: Record<string, number> }>();
+      for (const p of items) {
+        const mapping = e.byNode.get(p.id);
+        if (!mapping || mapping.site !== site) return { ok: false, reason: 'bad_topic', detail: `${e.config.name} ${String(p.id).slice(0, 200)} is no variable mapped to site ${site}` };
+        const where = `${e.config.name} ${p.id} (${mapping.site}/${mapping.metric})`;
+        // Severity bits 30-31: 00 Good, 01 Uncertain, 10 Bad. Only Good values are readings.
+        if (p.s >>> 30 !== 0) return { ok: false, reason: 'bad_status', detail: `${p.n} (0x${(p.s >>> 0).toString(16).padStart(8, '0')}) from ${where}` };
+        if (!e.sites.has(mapping.site)) {
+          return { ok: false, reason: 'site_mismatch', detail: `${where}: endpoint ${e.config.name} may not publish for site ${mapping.site} (its sites: ${[...e.sites].join(', ')})` };
+        }
+        const ts = e.config.timestamps === 'server' ? p.st : p.dt;
+        if (ts === undefined) return { ok: false, reason: 'bad_timestamp', detail: `${where}: the server sent no ${e.config.timestamps} timestamp` };
+        if (typeof p.v !== 'number') return { ok: false, reason: 'bad_value', detail: `${where}: value ${JSON.stringify(p.v)?.slice(0, 100)} is not a number` };
+        const key = `${mapping.domain}/${ts}`;
+        const frame = frames.get(key) ?? { site: mapping.site, domain: mapping.domain, ts, values: {} };
+        frame.values[mapping.metric] = p.v;
+        frames.set(key, frame);
       }
-      const ts = e.config.timestamps === 'server' ? p.st : p.dt;
-      if (ts === undefined) return { ok: false, reason: 'bad_timestamp', detail: `${e.config.name} ${nodeId}: the server sent no ${e.config.timestamps} timestamp` };
-      if (typeof p.v !== 'number') return { ok: false, reason: 'bad_value', detail: `${e.config.name} ${nodeId}: value ${JSON.stringify(p.v)?.slice(0, 100)} is not a number` };
-      return checkReadingFrames([{ site: mapping.site, domain: mapping.domain, ts, values: { [mapping.metric]: p.v } }], { ...inbound, domain: mapping.domain }, false);
+      return checkReadingFrames([...frames.values()], inbound, frames.size > 1);
     },
     async start(onBatch) {
       handler = onBatch;
-      const ua = await loadOpcua((line) => options.onError?.(new Error(`node-opcua: ${line}`)));
+      const ua = await loadOpcua((level, line) => (level === 'error' ? options.onError?.(new Error(`node-opcua: ${line}`)) : options.onWarning?.(`node-opcua: ${line}`)));
       try {
         for (const e of endpoints) await connect(ua, e);
       } catch (error) {
@@ -383,7 +426,7 @@ export const opcuaSource = defineSource({
     const tuning = (context.tuning?.opcua ?? {}) as OpcuaTuning;
     const source = createOpcuaSource({
       config: loadOpcuaConfig(config.opcuaConfig),
-      applicationName: `headstream-${context.app}`,
+      onWarning: (line) => context.log.info(line),
       onError: (error) => context.log.warn({ err: error }, 'OPC UA source error'),
       ...tuning,
     });
