@@ -13,10 +13,12 @@ describe('headstream CLI', () => {
       ['database', 'ok'],
       ['mqtt', 'ok'],
       ['kafka', 'skipped'],
+      ['sparkplug', 'skipped'],
     ]);
     expect(report.checks[1]?.target).toContain('embedded PGlite');
     expect(report.checks[2]?.target).toContain('embedded aedes');
     expect(report.checks[3]?.detail).toBe('HS_KAFKA_BROKERS is not set');
+    expect(report.checks[4]?.detail).toBe('HS_SPARKPLUG_GROUPS is not set');
   }, 120_000); // 17 s in a clean-clone CI run at load 6–8
 
   it.each([

@@ -10,7 +10,17 @@ import {
   type Logger,
 } from '@headstream/core';
 import { openDatabase } from '@headstream/store';
-import { connectMqtt, createKafkaConnection, kafkaFromConfig, mqttFromConfig, startEmbeddedMqttBroker, type IncomingRecord } from '@headstream/transport';
+import {
+  connectMqtt,
+  createKafkaConnection,
+  encodeSparkplugPayload,
+  kafkaFromConfig,
+  mqttFromConfig,
+  startEmbeddedMqttBroker,
+  startSources,
+  type DecodeVerdict,
+  type IncomingRecord,
+} from '@headstream/transport';
 import type { CliConfig } from '../config.js';
 
 export interface CheckResult {
@@ -32,6 +42,7 @@ export async function selfcheck(config: CliConfig, log: Logger): Promise<CheckRe
     ['database', () => checkDatabase(config)],
     ['mqtt', () => checkMqtt(config)],
     ['kafka', () => checkKafka(config, log)],
+    ['sparkplug', () => checkSparkplug(config, log)],
   ];
   const results: CheckResult[] = [];
   for (const [check, run] of checks) {
@@ -152,6 +163,41 @@ async function checkKafka(config: CliConfig, log: Logger) {
     };
   } finally {
     await kafka.close();
+  }
+}
+
+/**
+ * The sparkplug source as ingest builds it (startSources, the configured broker and credentials), on a
+ * group of its own (`{first group}-selfcheck-...`, so a running ingest stores nothing of it): an NBIRTH
+ * naming a metric and its alias, then an NDATA by alias, decoded back into a reading.
+ */
+async function checkSparkplug(config: CliConfig, log: Logger) {
+  const groups = (config.sparkplugGroups ?? '').split(',').map((g) => g.trim()).filter((g) => g.length > 0);
+  if (groups.length === 0) return { status: 'skipped' as const, target: '', detail: 'HS_SPARKPLUG_GROUPS is not set' };
+  if (config.mqttUrl === undefined) throw new Error('HS_SPARKPLUG_GROUPS is set but HS_MQTT_URL is not');
+  const node = `selfcheck-${process.pid}-${Date.now().toString(36)}`;
+  const group = `${groups[0] ?? 'g'}-${node}`;
+  const started = await startSources(['sparkplug'], { ...config, sparkplugGroups: group }, { app: 'selfcheck', replica: node, log, topicRoot: config.topicRoot, deadLetters: false, tuning: { sparkplug: { primaryHost: false, session: 'one-off' } } });
+  const source = started.sources[0];
+  if (!source?.decode) throw new Error('the sparkplug source has no decoder');
+  const verdicts: DecodeVerdict[] = [];
+  try {
+    await source.start((batch) => {
+      for (const m of batch) verdicts.push(source.decode?.(m, { ...parseOptionsOf(config), topicRoot: config.topicRoot }) ?? { ok: false, reason: 'none', detail: '' });
+      return Promise.resolve();
+    });
+    const pub = await connectMqtt({ ...mqttFromConfig(config, config.mqttUrl), reconnectPeriodMs: 0, connectTimeoutMs: 5_000, clientId: `${node}-edge` });
+    const now = Date.now();
+    await pub.publishAsync(`spBv1.0/${group}/NBIRTH/${node}`, encodeSparkplugPayload({ timestamp: now, seq: 0, metrics: [{ name: 'flow', alias: 1, type: 'Double', value: null }, { name: 'bdSeq', type: 'UInt64', value: 0 }] }), { qos: 1 });
+    await pub.publishAsync(`spBv1.0/${group}/NDATA/${node}`, encodeSparkplugPayload({ timestamp: now, seq: 1, metrics: [{ alias: 1, type: 'Double', value: 42, timestamp: now }] }), { qos: 1 });
+    await pub.endAsync();
+    await waitFor(() => verdicts.length >= 2, 5_000, 'the NBIRTH and NDATA to come back');
+    const data = verdicts[1];
+    if (!data?.ok || data.readings[0]?.values.flow !== 42) throw new Error(`the NDATA did not decode to flow = 42: ${JSON.stringify(data)}`);
+    return { status: 'ok' as const, target: maskUrl(config.mqttUrl), detail: `NBIRTH + NDATA by alias round trip on spBv1.0/${group}/#, decoded to ${data.readings.length} reading` };
+  } finally {
+    await source.stop();
+    await started.close();
   }
 }
 
