@@ -1,6 +1,7 @@
 export { DATASOURCE, DATASOURCE_TIMESCALEDB, DATASOURCE_TYPE, DATASOURCE_UID, SqlQueryBuilder, type SqlFormat, type SqlQuery } from './datasource.js';
 export { CITY_UID, DASHBOARDS, FACTORY_UID, MODEL_HEALTH_UID, cityDashboard, factoryDashboard, modelHealthDashboard } from './dashboards/index.js';
-export { DASHBOARDS_DIR, dashboardJson, renderDashboards } from './render.js';
+export { ALERTING_FILE, DASHBOARDS_DIR, dashboardJson, renderAlerts, renderDashboards } from './render.js';
+export { ALERT_GROUP, alertDefinitions, alertProvisioning, alertRule, type AlertDefinition } from './alerts.js';
 export { panelTargets, type PanelTarget } from './panel-targets.js';
 export { taskTarget, type TaskTarget } from './sql.js';
 export { formatInterval, parseInterval } from './grafana/interval.js';
