@@ -10,7 +10,7 @@ export const storeConfigSpec = {
 };
 export type StoreConfig = ConfigOf<typeof storeConfigSpec>;
 
-/** The embedded engine (for the apps that open the embedded database themselves: ingest, the demo). */
+/** The embedded engine (read by the demo; the services and the CLI open plain PGlite, whose folders the TimescaleDB build cannot share). */
 export const engineConfigSpec = {
   dbEngine: field('HS_DB_ENGINE', cfg.oneOf(EMBEDDED_ENGINES).optional(), `the embedded engine when HS_PG_URL is unset: ${EMBEDDED_ENGINES.join(' or ')} (unset: pglite)`),
 };
