@@ -10,7 +10,7 @@ export const storeConfigSpec = {
 };
 export type StoreConfig = ConfigOf<typeof storeConfigSpec>;
 
-/** The embedded engine (read by the demo; the services and the CLI open plain PGlite, whose folders the TimescaleDB build cannot share). */
+/** The embedded engine (read by the demo only: the services and the CLI open plain PGlite, and a data folder belongs to the engine that created it). */
 export const engineConfigSpec = {
   dbEngine: field('HS_DB_ENGINE', cfg.oneOf(EMBEDDED_ENGINES).optional(), `the embedded engine when HS_PG_URL is unset: ${EMBEDDED_ENGINES.join(' or ')} (unset: pglite)`),
 };
