@@ -6,6 +6,11 @@
  * Needs the real services: HS_PG_URL, HS_MQTT_URL, HS_KAFKA_BROKERS (defaults: localhost).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createServer } from 'node:net';
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger, kafkaTopic, loadConfig, mqttTopic } from '@headstream/core';
 import { IngestPipeline, type CommittedBatch } from '@headstream/pipeline';
@@ -23,6 +28,8 @@ interface Options {
   concurrency: number;
   mqttConnections: number;
   writerBatch: number;
+  opcuaVariables: number;
+  opcuaSeconds: number;
 }
 
 const int = (text: string) => {
@@ -41,6 +48,8 @@ const program = new Command('bench:ingest')
   .option('--partitions <n>', 'partitions of the bench topic', int, 6)
   .option('--concurrency <n>', 'Kafka partitions handled at once', int, 3)
   .option('--mqtt-connections <n>', 'MQTT connections in the shared subscription', int, 8)
+  .option('--opcua-variables <n>', 'OPC UA variables, each changed every 100 ms (a multiple of 10)', int, 2000)
+  .option('--opcua-seconds <n>', 'seconds the OPC UA server changes them', int, 5)
   .option('--writer-batch <n>', 'rows per batch when timing the batch writer (a Kafka fetch is ~25,000)', int, 20_000)
   .parse();
 const opts = program.opts<Options>();
@@ -356,6 +365,102 @@ async function sparkplugRun(): Promise<number> {
   }
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/**
+ * OPC UA: a node-opcua server (in a worker thread) with --opcua-variables Double variables, every one
+ * changed each 100 ms for --opcua-seconds; one client (the opcua source, built by the one wiring) with
+ * one subscription, into the same pipeline and database. Values/s from the first value handed to ingest
+ * to the last commit; every value must be stored (none dropped by the server's queues, none dead-lettered).
+ * `client`: the same client alone, every value decoded by the source's decoder and dropped (no database),
+ * as the issue's 19,600 values/s reference was measured.
+ */
+async function opcuaRun(into: 'ingest' | 'client'): Promise<{ valuesPerSec: number; offeredPerSec: number }> {
+  const db = await freshSchema();
+  const metrics = Array.from({ length: 10 }, (_, m) => `m${m}`);
+  const sites = Array.from({ length: Math.max(1, Math.round(opts.opcuaVariables / metrics.length)) }, (_, i) => `u${i}`);
+  const intervalMs = 100;
+  const ticks = Math.round((opts.opcuaSeconds * 1000) / intervalMs);
+  const port = await freePort();
+  const worker = new Worker(new URL('./opcua-sim-worker.js', import.meta.url), { workerData: { port, sites, metrics, intervalMs, ticks, t0: T0 } });
+  const events: { ready?: boolean; done?: number; stopped?: boolean }[] = [];
+  worker.on('message', (m: { ready?: boolean; done?: number; stopped?: boolean }) => events.push(m));
+  const until = async (what: (e: (typeof events)[number]) => boolean, label: string, ms: number) => {
+    const deadline = performance.now() + ms;
+    while (!events.some(what)) {
+      if (performance.now() > deadline) throw new Error(`opcua run: no ${label} in ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'hs-bench-opcua-'));
+  const file = join(dir, 'opcua.json');
+  writeFileSync(file, JSON.stringify({ endpoints: [{ name: 'bench', url: `opc.tcp://127.0.0.1:${port}/UA/Headstream`, sites, publishingIntervalMs: intervalMs, queueSize: 50, nodes: [{ nodeId: 'ns=1;s={site}.{metric}', sites, metrics }] }] }));
+  let started: Awaited<ReturnType<typeof startSources>> | undefined;
+  let pipeline: IngestPipeline | undefined;
+  try {
+    await until((e) => e.ready === true, 'server', 60_000);
+    const config = loadConfig(sourcesConfigSpec, { env: { HS_OPCUA_CONFIG: file } });
+    started = await startSources(['opcua'], config, { app: 'bench', replica: 'opcua', log: createLogger('bench', { level: 'warn' }), topicRoot: 'hs', deadLetters: false });
+    let first = 0;
+    let last = 0;
+    let values = 0;
+    let dead = 0;
+    const source = started.sources[0];
+    if (into === 'client') {
+      // The client alone: values decoded (the one decoder) and dropped, no database.
+      await source?.start((batch) => {
+        for (const m of batch) {
+          const verdict = source.decode?.(m, {});
+          if (verdict?.ok === true) values += verdict.readings.reduce((n, r) => n + Object.keys(r.values).length, 0);
+          else dead++;
+          first = first === 0 ? m.receivedAt : Math.min(first, m.receivedAt);
+        }
+        last = Date.now();
+        return Promise.resolve();
+      });
+    } else {
+      pipeline = new IngestPipeline({
+        db,
+        sources: started.sources,
+        topicRoot: 'hs',
+        onCommitted: (e) => {
+          values += e.inserted;
+          dead += e.deadLetters;
+          first = first === 0 ? e.firstReceivedAt : Math.min(first, e.firstReceivedAt);
+          last = Math.max(last, e.committedAt);
+        },
+      });
+      await pipeline.start();
+    }
+    worker.postMessage('go');
+    const total = ticks * sites.length * metrics.length;
+    await until((e) => e.done !== undefined, 'end of writes', 60_000 + opts.opcuaSeconds * 1000);
+    const deadline = performance.now() + 120_000;
+    while (values < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (values !== total || dead > 0) throw new Error(`opcua run stored ${values}/${total} values (${dead} dead-lettered); source: ${JSON.stringify(started.sources[0]?.health?.())}`);
+    const rate = total / ((last - first) / 1000);
+    const offered = (sites.length * metrics.length * 1000) / intervalMs;
+    say(`opcua ${into === 'client' ? 'client alone (decoded, not stored)' : 'into ingest'} (1 client, 1 subscription, ${sites.length * metrics.length} variables every ${intervalMs} ms = ${offered.toLocaleString('en')} values/s offered): ${Math.round(rate).toLocaleString('en')} values/s`);
+    return { valuesPerSec: rate, offeredPerSec: offered };
+  } finally {
+    if (into === 'client') await started?.sources[0]?.stop();
+    await pipeline?.stop();
+    await started?.close();
+    worker.postMessage('stop');
+    await until((e) => e.stopped === true, 'server stop', 10_000).catch(() => undefined);
+    await worker.terminate();
+    rmSync(dir, { recursive: true, force: true });
+    await dropSchema(db);
+  }
+}
+
 try {
   say(`ingest bench: ${opts.framesPerMessage * opts.metricsPerFrame} readings per message; PostgreSQL ${pgUrl}, MQTT ${mqttUrl}, Kafka ${brokers.join(',')}`);
   const ceil = await ceiling();
@@ -364,6 +469,8 @@ try {
   const mqtt = await mqttRun('after-commit');
   const mqttOnReceipt = await mqttRun('on-receipt');
   const sparkplug = await sparkplugRun();
+  const opcua = await opcuaRun('ingest');
+  const opcuaClient = await opcuaRun('client');
   const ceilingRows = Math.max(ceil.copy, ceil.unnest);
   const result = {
     mqtt_readings_per_s: Math.round(mqtt),
@@ -371,6 +478,10 @@ try {
     // Sparkplug B beside the frame path of the same run (both one connection acking on receipt).
     sparkplug_readings_per_s: Math.round(sparkplug),
     sparkplug_vs_frame_ratio: Number((sparkplug / mqttOnReceipt).toFixed(3)),
+    // OPC UA: values (one reading each) from one client and subscription, with what the server offered.
+    opcua_values_per_s: Math.round(opcua.valuesPerSec),
+    opcua_client_values_per_s: Math.round(opcuaClient.valuesPerSec),
+    opcua_offered_values_per_s: Math.round(opcua.offeredPerSec),
     kafka_readings_per_s: Math.round(kafka.readingsPerSec),
     ceiling_rows_per_s: Math.round(ceilingRows),
     kafka_ratio: Number((kafka.readingsPerSec / ceilingRows).toFixed(3)),
