@@ -43,6 +43,7 @@ export async function selfcheck(config: CliConfig, log: Logger): Promise<CheckRe
     ['mqtt', () => checkMqtt(config)],
     ['kafka', () => checkKafka(config, log)],
     ['sparkplug', () => checkSparkplug(config, log)],
+    ['opcua', () => checkOpcua(config, log)],
   ];
   const results: CheckResult[] = [];
   for (const [check, run] of checks) {
@@ -195,6 +196,40 @@ async function checkSparkplug(config: CliConfig, log: Logger) {
     const data = verdicts[1];
     if (!data?.ok || data.readings[0]?.values.flow !== 42) throw new Error(`the NDATA did not decode to flow = 42: ${JSON.stringify(data)}`);
     return { status: 'ok' as const, target: maskUrl(config.mqttUrl), detail: `NBIRTH + NDATA by alias round trip on spBv1.0/${group}/#, decoded to ${data.readings.length} reading` };
+  } finally {
+    await source.stop();
+    await started.close();
+  }
+}
+
+/**
+ * The opcua source as ingest builds it (startSources, HS_OPCUA_CONFIG): a session on every endpoint
+ * and a subscription with every mapped variable monitored (a NodeId the server refuses or a browse
+ * path that does not resolve fails, named); the values of the first publish response are decoded by
+ * its decoder with the configured limits and allow-lists. Stores nothing.
+ */
+async function checkOpcua(config: CliConfig, log: Logger) {
+  if (config.opcuaConfig === undefined) return { status: 'skipped' as const, target: '', detail: 'HS_OPCUA_CONFIG is not set' };
+  const started = await startSources(['opcua'], config, { app: 'selfcheck', replica: `${process.pid}`, log, topicRoot: config.topicRoot, deadLetters: false });
+  const source = started.sources[0];
+  if (!source?.decode) throw new Error('the opcua source has no decoder');
+  const verdicts: DecodeVerdict[] = [];
+  try {
+    await source.start((batch) => {
+      for (const m of batch) verdicts.push(source.decode?.(m, { ...parseOptionsOf(config), topicRoot: config.topicRoot }) ?? { ok: false, reason: 'none', detail: '' });
+      return Promise.resolve();
+    });
+    // The initial values come with the first publish response (none for variables without a value yet).
+    await waitFor(() => verdicts.length > 0, 2_000, 'initial values').catch(() => undefined);
+    const health = (source.health?.() ?? {}) as { endpoints?: Record<string, { url: string; variables: number }> };
+    const endpoints = Object.values(health.endpoints ?? {});
+    const readings = verdicts.reduce((n, v) => n + (v.ok ? v.readings.reduce((k, r) => k + Object.keys(r.values).length, 0) : 0), 0);
+    const refused = verdicts.filter((v) => !v.ok).map((v) => (v.ok ? '' : v.reason));
+    return {
+      status: 'ok' as const,
+      target: endpoints.map((e) => e.url).join(', '),
+      detail: `${endpoints.length} endpoint(s), ${endpoints.reduce((n, e) => n + e.variables, 0)} variables monitored; initial values: ${readings} readings${refused.length > 0 ? `, ${refused.length} refused (${[...new Set(refused)].join(', ')})` : ''}`,
+    };
   } finally {
     await source.stop();
     await started.close();
