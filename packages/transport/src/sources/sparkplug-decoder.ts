@@ -85,6 +85,8 @@ export function loadSparkplugMap(path: string | undefined): SparkplugMap {
 interface MetricDef {
   name: string;
   type: string;
+  /** The reading's metric name (mapped), once computed; null: not a reading (bdSeq, controls, properties). */
+  metric?: string | null;
 }
 
 interface DeviceState {
@@ -279,13 +281,13 @@ export class SparkplugDecoder {
         this.rebirth(state.group, state.node, `unknown alias ${String(alias)}`);
         return reject('sparkplug_unknown_alias', `${where}: metric alias ${String(alias)} was not in its BIRTH (a rebirth was requested)`);
       }
-      if (def.name === 'bdSeq' || def.name.startsWith('Node Control/') || def.name.startsWith('Device Control/') || def.name.startsWith('Properties/')) continue;
-      if (metric.isNull) continue;
+      def.metric ??= isControl(def.name) ? null : (nodeMap?.metrics[def.name] ?? map.metrics[def.name] ?? def.name.replace(/[/ ]/g, '_'));
+      const name = def.metric;
+      if (name === null || metric.isNull) continue;
       const type = metric.type ?? def.type;
       if (!NUMERIC_TYPES.has(type)) continue;
       const value = toNumber(metric.value);
       if (value === undefined) continue;
-      const name = nodeMap?.metrics[def.name] ?? map.metrics[def.name] ?? def.name.replace(/[/ ]/g, '_');
       const time = toNumber(metric.timestamp) ?? fallbackTime;
       let values = byTime.get(time);
       if (!values) byTime.set(time, (values = {}));
@@ -296,6 +298,10 @@ export class SparkplugDecoder {
     const { topicRoot: _root, ...parse } = inbound;
     return checkReadingFrames(frames, parse);
   }
+}
+
+function isControl(name: string): boolean {
+  return name === 'bdSeq' || name.startsWith('Node Control/') || name.startsWith('Device Control/') || name.startsWith('Properties/');
 }
 
 function learn(tables: { byAlias: Map<number, MetricDef>; byName: Map<string, MetricDef> }, metrics: readonly Metric[]): void {
