@@ -81,6 +81,8 @@ describe('npm run demo (the built headstream-demo binary)', () => {
       expect(text).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'hs/v1/predictions/#' -v`);
       expect(text).toContain(join(cwd, '.headstream', 'demo', 'db'));
       expect(text).not.toMatch(/PROBLEM/);
+      // What stores the data (plain PGlite by default; --timescale: BENCHMARKS.md, embedded engines).
+      expect(text).toMatch(/^\s+storage pglite$/m);
       // The live view (it reads the demo's database) answers while the demo serves.
       const view = /^Live view\s+(http:\/\/127\.0\.0\.1:\d+\S*)/m.exec(text)?.[1];
       expect(view, text).toBeDefined();
