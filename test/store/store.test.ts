@@ -205,6 +205,20 @@ describe('PGlite with TimescaleDB on disk', () => {
   });
 });
 
+describe('migration 8 where TimescaleDB arrived after the schema was made without it', () => {
+  it('leaves the plain rollup views alone (no continuous aggregate to alter) and adds prediction_actuals', async () => {
+    const db = await embeddedDatabase('timescale');
+    try {
+      expect((await migrate(db, { timescale: false, target: 7 })).timescale).toBe(false);
+      expect((await migrate(db)).applied.map((m) => m.version)).toEqual([8]);
+      expect((await db.query("SELECT relkind FROM pg_class WHERE relname IN ('readings_5m', 'readings_1h')")).rows).toEqual([{ relkind: 'v' }, { relkind: 'v' }]);
+      expect((await db.query("SELECT count(*)::int AS n FROM prediction_actuals('t', 'd', 'm', interval '1 hour')")).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await db.dispose();
+    }
+  });
+});
+
 describe('migration 6 on a schema with model versions from before', () => {
   it('keeps the newest active version active (status active) and retires the other active ones', async () => {
     const db = await embeddedDatabase(); // the data, not the roles, matter here

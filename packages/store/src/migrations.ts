@@ -417,7 +417,11 @@ export const MIGRATIONS: readonly Migration[] = [
          $$`,
       );
       if (!(ctx.timescale && ctx.timescaleFull)) return;
-      for (const name of ['readings_5m', 'readings_1h']) {
+      // Only the rollups that are continuous aggregates: a schema migrated before the extension was there keeps plain views.
+      const { rows } = await db.query<{ name: string }>(
+        "SELECT view_name AS name FROM timescaledb_information.continuous_aggregates WHERE view_schema = current_schema() AND view_name IN ('readings_5m', 'readings_1h') ORDER BY 1",
+      );
+      for (const { name } of rows) {
         // Off by default since TimescaleDB 2.13: without it the newest buckets are missing until the policy runs.
         await db.query(`ALTER MATERIALIZED VIEW ${name} SET (timescaledb.materialized_only = false)`);
         if (ctx.aggregateRetention !== null) await db.query(`SELECT add_retention_policy('${name}', $1::interval, if_not_exists => true)`, [ctx.aggregateRetention]);
