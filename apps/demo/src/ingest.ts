@@ -19,6 +19,8 @@ export const DEMO_ACK_MODE = 'on-receipt' as const;
 
 export interface DemoIngest {
   pipeline: IngestPipeline;
+  /** Committed per source kind: messages and readings (rows written, duplicates included) and dead letters. */
+  bySource: Map<string, { messages: number; readings: number; deadLetters: number }>;
   stop(): Promise<void>;
 }
 
@@ -38,15 +40,30 @@ export function startDemoSources(services: DemoServices, kinds: readonly string[
 
 /**
  * Ingest as apps/ingest wires it, cut to what the demo uses: the readings sources (MQTT frames, QoS 1;
- * with --factory sparkplug, Sparkplug B too) → the ingest pipeline (decode, validate, batch, dead
+ * with --factory sparkplug, Sparkplug B too; with --factory opcua, OPC UA too) → the ingest pipeline (decode, validate, batch, dead
  * letters) → the readings table.
  */
 export async function startIngest(services: DemoServices, parse: Omit<ParseOptions, 'domain' | 'now'>, log: Logger, kinds: readonly string[] = ['mqtt']): Promise<DemoIngest> {
   const started = await startDemoSources(services, kinds, 'ingest', log);
-  const pipeline = new IngestPipeline({ db: services.db, sources: started.sources, topicRoot: services.topicRoot, parse, log: log.child({ component: 'ingest' }) });
+  const bySource: DemoIngest['bySource'] = new Map();
+  const pipeline = new IngestPipeline({
+    db: services.db,
+    sources: started.sources,
+    topicRoot: services.topicRoot,
+    parse,
+    log: log.child({ component: 'ingest' }),
+    onCommitted: (batch) => {
+      const counts = bySource.get(batch.source) ?? { messages: 0, readings: 0, deadLetters: 0 };
+      counts.messages += batch.messages;
+      counts.readings += batch.readings;
+      counts.deadLetters += batch.deadLetters;
+      bySource.set(batch.source, counts);
+    },
+  });
   await pipeline.start();
   return {
     pipeline,
+    bySource,
     stop: async () => {
       await pipeline.stop();
       await started.close();

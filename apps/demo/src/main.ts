@@ -19,7 +19,7 @@ function program(): Command {
     .addOption(new Option('--port <n>', 'TCP port of the embedded MQTT broker on 127.0.0.1 (0 = any free port)').argParser(integer(0, 65535)).default(DEFAULT_BROKER_PORT))
     .addOption(new Option('--view-port <n>', 'port of the live view on 127.0.0.1 (--serve; 0 = any free port)').argParser(integer(0, 65535)).default(DEFAULT_VIEW_PORT))
     .addOption(new Option('--seed <n>', 'seed of the simulator and the training').argParser(integer(0, 2 ** 31 - 1)).default(1))
-    .addOption(new Option('--factory <protocol>', 'how the factory sends its readings: frame (Headstream JSON on MQTT) or sparkplug (Sparkplug B edge nodes, Tahu\'s client)').choices(['frame', 'sparkplug']).default('frame'))
+    .addOption(new Option('--factory <protocol>', 'how the factory sends its readings: frame (Headstream JSON on MQTT), sparkplug (Sparkplug B edge nodes, Tahu\'s client) or opcua (history as frames, the live part from an OPC UA server)').choices(['frame', 'sparkplug', 'opcua']).default('frame'))
     .addOption(new Option('--json', 'print the summary as one JSON object on stdout (progress stays on stderr)'))
     .allowExcessArguments(false)
     .showSuggestionAfterError(true)
@@ -31,7 +31,7 @@ function program(): Command {
 function parseOptions(argv: string[]): DemoOptions {
   const command = program();
   command.parse(argv);
-  const o = command.opts<{ serve?: boolean; stack?: boolean; replay?: boolean; timescale?: boolean; datasetsDir?: string; dir: string; port: number; viewPort: number; seed: number; factory: 'frame' | 'sparkplug'; json?: boolean }>();
+  const o = command.opts<{ serve?: boolean; stack?: boolean; replay?: boolean; timescale?: boolean; datasetsDir?: string; dir: string; port: number; viewPort: number; seed: number; factory: 'frame' | 'sparkplug' | 'opcua'; json?: boolean }>();
   const options: DemoOptions = {
     serve: o.serve === true,
     stack: o.stack === true,

@@ -22,8 +22,8 @@ export interface DemoOptions {
   /** Port of the live view (--serve; 0 = any free port). */
   viewPort: number;
   seed: number;
-  /** How the factory's sensors talk: Headstream frames on MQTT, or Sparkplug B edge nodes (--factory sparkplug). */
-  factory: 'frame' | 'sparkplug';
+  /** How the factory's sensors talk: Headstream frames on MQTT, Sparkplug B edge nodes (--factory sparkplug), or an OPC UA server for the live part (--factory opcua). */
+  factory: 'frame' | 'sparkplug' | 'opcua';
   json: boolean;
   /** Where the shared data sets are (--replay); unset: HS_DATASETS_DIR or the nearest shared/datasets. */
   datasetsDir?: string;
@@ -52,6 +52,7 @@ export function conflictOf(options: DemoOptions, given: ReadonlySet<string>): st
   if (options.stack && given.has('port')) return '--port sets the embedded broker\'s port; with --stack the broker is HS_MQTT_URL';
   if (options.stack && given.has('dir')) return '--dir is the embedded database\'s folder; with --stack the database is HS_PG_URL';
   if (options.stack && given.has('timescale')) return '--timescale picks the embedded database\'s engine; with --stack the database is HS_PG_URL';
+  if (options.replay && options.factory === 'opcua') return '--factory opcua serves the simulated factory\'s variables; --replay replays data sets (leave out one of them)';
   if (!options.replay && given.has('datasetsDir')) return '--datasets-dir is read by --replay only';
   if (!options.serve && given.has('viewPort')) return '--view-port is for the live view of --serve';
   return undefined;

@@ -1,6 +1,6 @@
 import { mqttTopic, type Logger } from '@headstream/core';
 import { replay, type ReadingBatch, type ReplayProgress } from '@headstream/datasets';
-import type { SparkplugFactory } from '@headstream/sim';
+import type { OpcuaSimServer, SparkplugFactory } from '@headstream/sim';
 import { createMqttPublisher, type MessagePublisher } from '@headstream/transport';
 import type { FeedStream } from './feed.js';
 import type { DemoServices } from './services.js';
@@ -12,21 +12,45 @@ export const LIVE_FRAMES_PER_MESSAGE = 10;
 
 /** Publishes reading messages on {root}/v1/readings/{domain}/{site}, as a sensor gateway would, and counts them. */
 export interface ReadingPublisher {
-  readonly sent: { messages: number; records: number; readings: number };
-  /** Streams the records at their speeds (all streams at once); resolves when all are sent or `signal` aborts. */
-  stream(streams: readonly FeedStream[], options: { framesPerMessage: number; signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void }): Promise<void>;
+  /** messages: MQTT messages (frames and Sparkplug B); opcuaValues: values written to the OPC UA server; readings: all of them. */
+  readonly sent: { messages: number; records: number; readings: number; opcuaValues: number };
+  /**
+   * Streams the records at their speeds (all streams at once); resolves when all are sent or `signal` aborts.
+   * factoryAsFrames: the factory's readings go out as frames even with an OPC UA server (--factory opcua's history).
+   */
+  stream(streams: readonly FeedStream[], options: { framesPerMessage: number; signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void; factoryAsFrames?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
-/** With `sparkplug`, the factory's readings go out as Sparkplug B edge nodes (one DATA message per batch of a site) instead of frames. */
-export async function openReadingPublisher(services: DemoServices, log: Logger, sparkplug?: SparkplugFactory): Promise<ReadingPublisher> {
+/** How the factory's readings go out instead of frames: Sparkplug B edge nodes, or the variables of an OPC UA server. */
+export interface FactoryProtocol {
+  sparkplug?: SparkplugFactory;
+  opcua?: OpcuaSimServer;
+}
+
+/**
+ * With `sparkplug`, the factory's readings go out as Sparkplug B edge nodes (one DATA message per batch
+ * of a site) instead of frames; with `opcua`, each value is written to its variable of the OPC UA
+ * server with its reading's time (the server's timestamp too), unless a stream asks for frames.
+ */
+export async function openReadingPublisher(services: DemoServices, log: Logger, factory: FactoryProtocol = {}): Promise<ReadingPublisher> {
+  const { sparkplug, opcua } = factory;
   const publisher: MessagePublisher = await createMqttPublisher({
     ...services.mqtt,
     clientId: `headstream-demo-sensors-${process.pid}`,
     onError: (error) => log.warn({ err: error }, 'MQTT publisher error (readings)'),
   });
-  const sent = { messages: 0, records: 0, readings: 0 };
-  const send = async (batch: ReadingBatch) => {
+  const sent = { messages: 0, records: 0, readings: 0, opcuaValues: 0 };
+  const send = async (batch: ReadingBatch, factoryAsFrames: boolean) => {
+    if (opcua && !factoryAsFrames && batch.domain === 'factory') {
+      for (const f of batch.frames) {
+        const written = opcua.write({ site: batch.site, time: typeof f.ts === 'number' ? f.ts : Date.parse(f.ts), values: f.values });
+        sent.opcuaValues += written;
+        sent.readings += written;
+      }
+      sent.records += batch.frames.length;
+      return;
+    }
     if (sparkplug && batch.domain === 'factory') {
       await sparkplug.sendMany(batch.frames.map((f) => ({ site: batch.site, time: typeof f.ts === 'number' ? f.ts : Date.parse(f.ts), values: f.values })));
       sent.messages++;
@@ -58,7 +82,7 @@ export async function openReadingPublisher(services: DemoServices, log: Logger, 
             maxFrames: options.framesPerMessage,
             groundTruth: true,
             domainField: false,
-            publish: send,
+            publish: (batch: ReadingBatch) => send(batch, options.factoryAsFrames === true),
             onProgress: report,
             ...(options.signal ? { signal: options.signal } : {}),
           }),

@@ -1,15 +1,16 @@
 import { mqttPredictionsFilter, parseOptionsOf, TASK_NAMES, type Logger, type TaskName } from '@headstream/core';
 import { startSparkplugFactory } from '@headstream/sim';
 import type { DemoConfig } from './config.js';
-import { replayFeed, simulatorFeed, type Feed, type FeedStream } from './feed.js';
+import { replayFeed, SIM_SIZE, simulatorFeed, type Feed, type FeedStream } from './feed.js';
 import { startIngest, type DemoIngest } from './ingest.js';
 import { liveScores, openLiveView, type LiveView } from './live-view.js';
+import { startDemoOpcua, type DemoOpcua } from './opcua.js';
 import type { DemoOptions } from './options.js';
 import { startDemoPredictor, type DemoPredictor } from './predictor.js';
 import type { Progress } from './progress.js';
 import { HISTORY_FRAMES_PER_MESSAGE, LIVE_FRAMES_PER_MESSAGE, openReadingPublisher, type ReadingPublisher } from './publish.js';
 import { openServices, settleStorage, type DemoServices } from './services.js';
-import { taskSummaries, timeRange, type DemoSummary } from './summary.js';
+import { factoryDescription, taskSummaries, timeRange, type DemoSummary } from './summary.js';
 import { trainAndPromote } from './training.js';
 import { watchPredictions, type PredictionWatch } from './watch.js';
 
@@ -80,12 +81,24 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     if (services.kafka) progress.line(`Kafka: ${services.kafka.brokers.join(',')} (predictions also to ${services.topicRoot}.predictions)`);
     // --factory sparkplug: the factory as Sparkplug B edge nodes (group factory), read by the sparkplug source beside the frames.
     const sparkplug = options.factory === 'sparkplug';
-    const kinds = sparkplug ? ['mqtt', 'sparkplug'] : ['mqtt'];
-    const sourced: DemoServices = sparkplug ? { ...services, sourcesConfig: { ...services.sourcesConfig, sparkplugGroups: 'factory', sparkplugHostId: `headstream-demo-${process.pid}` } } : services;
+    // --factory opcua: the factory's history as frames, its live part written to an OPC UA server (the simulator's) that ingest and the predictor subscribe to.
+    let opcua: DemoOpcua | undefined;
+    if (options.factory === 'opcua') {
+      const started = await startDemoOpcua(SIM_SIZE.factory);
+      opcua = started;
+      closers.push({ name: 'OPC UA server', close: () => started.close() });
+      progress.line(`OPC UA server: ${started.server.endpointUrl} (the factory's variables; ingest and the predictor subscribe)`);
+    }
+    const kinds = sparkplug ? ['mqtt', 'sparkplug'] : opcua ? ['mqtt', 'opcua'] : ['mqtt'];
+    const sourced: DemoServices = sparkplug
+      ? { ...services, sourcesConfig: { ...services.sourcesConfig, sparkplugGroups: 'factory', sparkplugHostId: `headstream-demo-${process.pid}` } }
+      : opcua
+        ? { ...services, sourcesConfig: { ...services.sourcesConfig, opcuaConfig: opcua.configFile } }
+        : services;
     const ingest: DemoIngest = await startIngest(sourced, parse, log, kinds);
     closers.push({ name: 'ingest', close: () => ingest.stop() });
     const edgeNodes = sparkplug ? startSparkplugFactory({ ...services.mqtt, group: 'factory', clientIdPrefix: `headstream-demo-edge-${process.pid}` }) : undefined;
-    const publisher: ReadingPublisher = await openReadingPublisher(services, log, edgeNodes);
+    const publisher: ReadingPublisher = await openReadingPublisher(services, log, { ...(edgeNodes ? { sparkplug: edgeNodes } : {}), ...(opcua ? { opcua: opcua.server } : {}) });
     closers.push({ name: 'reading publisher', close: () => publisher.close() });
     check();
 
@@ -94,7 +107,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     progress.phase(`history: ${feed.history.records.toLocaleString('en-US')} records (${feed.kind === 'simulator' ? `${hours(feed.history.to - feed.history.from)} of virtual time` : 'the first part of each file'}) → MQTT → ingest → database`);
     progress.line(feed.description);
     const sentBar = progress.bar('published', feed.history.records, 'records');
-    await publisher.stream(feed.history.streams, { framesPerMessage: HISTORY_FRAMES_PER_MESSAGE, signal, onProgress: (p) => sentBar.update(p.records, `| ${Math.round(p.ratePerSec).toLocaleString('en-US')}/s`) });
+    await publisher.stream(feed.history.streams, { framesPerMessage: HISTORY_FRAMES_PER_MESSAGE, factoryAsFrames: true, signal, onProgress: (p) => sentBar.update(p.records, `| ${Math.round(p.ratePerSec).toLocaleString('en-US')}/s`) });
     sentBar.stop();
     check();
     const storeBar = progress.bar('ingested', publisher.sent.readings, 'readings');
@@ -140,8 +153,13 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     const sentBefore = publisher.sent.records;
     await publisher.stream(feed.live.streams, { framesPerMessage: LIVE_FRAMES_PER_MESSAGE, signal, onProgress: () => liveBar.update(publisher.sent.records - sentBefore, `| ${watch.total().toLocaleString('en-US')} predictions`) });
     check();
-    // Everything sent is stored and predicted: ingest has every message, and predictions stopped coming.
-    await waitFor(() => ingest.pipeline.stats.messages >= publisher.sent.messages, 'ingest of the live readings', CATCH_UP_MS, signal);
+    // Everything sent is stored and predicted: ingest has every MQTT message and every OPC UA value
+    // (OPC UA's messages are the source's own: a site's values of one publish response), and predictions stopped coming.
+    const allIngested = () => {
+      const fromOpcua = ingest.bySource.get('opcua') ?? { messages: 0, readings: 0, deadLetters: 0 };
+      return ingest.pipeline.stats.messages - fromOpcua.messages >= publisher.sent.messages && fromOpcua.readings >= publisher.sent.opcuaValues;
+    };
+    await waitFor(allIngested, 'ingest of the live readings', CATCH_UP_MS, signal);
     let lastTotal = -1;
     let lastChange = Date.now();
     await waitFor(
@@ -176,7 +194,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
       ok: problems.length === 0,
       mode: services.mode,
       source: feed.kind,
-      description: sparkplug ? `${feed.description}; the factory as Sparkplug B edge nodes (group factory: one per line, a device per machine)` : feed.description,
+      description: `${feed.description}${factoryDescription(options.factory, { opcuaUrl: opcua?.server.endpointUrl, liveSpeed: speedText(liveSpeed) })}`,
       wall_seconds: (Date.now() - started) / 1000,
       readings: {
         published: publisher.sent.readings,
@@ -185,6 +203,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
         dead_letters: ingest.pipeline.stats.deadLetters,
         records: publisher.sent.records,
         messages: publisher.sent.messages,
+        ...(opcua ? { opcua_values: publisher.sent.opcuaValues } : {}),
         history: timeRange(feed.history.from, feed.history.to),
         live: timeRange(feed.live.from, feed.live.to),
       },

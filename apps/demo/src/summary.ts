@@ -43,7 +43,10 @@ export interface DemoSummary {
     duplicates: number;
     dead_letters: number;
     records: number;
+    /** MQTT messages (frames and Sparkplug B). */
     messages: number;
+    /** --factory opcua: readings written as OPC UA values (the factory's live part; included in published). */
+    opcua_values?: number;
     history: { from: string; to: string };
     live: { from: string; to: string };
   };
@@ -98,6 +101,22 @@ export interface DemoSummary {
   notes: string[];
 }
 
+/**
+ * What the summary's description adds for the factory's protocol (--factory): nothing for frames; for
+ * OPC UA, plainly, that only the live part went over OPC UA and whose clock stamped it.
+ */
+export function factoryDescription(protocol: 'frame' | 'sparkplug' | 'opcua', context: { opcuaUrl?: string | undefined; liveSpeed?: string } = {}): string {
+  if (protocol === 'sparkplug') return '; the factory as Sparkplug B edge nodes (group factory: one per line, a device per machine)';
+  if (protocol === 'opcua') {
+    return (
+      `; the factory's history as frames on MQTT, its live part over OPC UA: each value written to its variable of a node-opcua server` +
+      `${context.opcuaUrl ? ` (${context.opcuaUrl})` : ''} at the live pace${context.liveSpeed ? ` (${context.liveSpeed})` : ''},` +
+      ' stamped with its reading time, and read by ingest and the predictor through the opcua source (one subscription each; server timestamps are the reading times)'
+    );
+  }
+  return '';
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 export const timeRange = (from: number, to: number) => ({ from: iso(from), to: iso(to) });
 
@@ -134,7 +153,8 @@ export function formatSummary(s: DemoSummary): string {
   lines.push('');
   lines.push(`Headstream demo ${s.ok ? 'finished' : 'FAILED'} in ${s.wall_seconds.toFixed(0)} s (${s.mode === 'embedded' ? 'embedded: PGlite and an in-process MQTT broker' : 'against the stack'}; ${s.source})`);
   lines.push('');
-  label('Readings', `${n(s.readings.ingested)} ingested (${n(s.readings.published)} published in ${n(s.readings.messages)} MQTT messages; ${n(s.readings.duplicates)} duplicates, ${n(s.readings.dead_letters)} dead letters)`);
+  const opcua = s.readings.opcua_values === undefined ? '' : ` and ${n(s.readings.opcua_values)} OPC UA values`;
+  label('Readings', `${n(s.readings.ingested)} ingested (${n(s.readings.published)} published in ${n(s.readings.messages)} MQTT messages${opcua}; ${n(s.readings.duplicates)} duplicates, ${n(s.readings.dead_letters)} dead letters)`);
   more(`history ${s.readings.history.from} … ${s.readings.history.to}, live ${s.readings.live.from} … ${s.readings.live.to}`);
   label('Training', `version ${s.training.version}: ${s.training.mode}, ${s.training.strategy} weights, ${s.training.backend} backend, ${s.training.seconds.toFixed(0)} s`);
   const header = `${pad('task', 12)}${pad('metric', 10)}${pad('shared', 10)}${pad('single', 10)}${pad('persistence', 13)}${pad('Δ vs single', 13)}served by`;

@@ -17,5 +17,5 @@ export {
 } from './factory.js';
 export { simulate, simulatedSites, type SimulateOptions } from './simulate.js';
 export { createRatePacer, parseRate, systemPacerClock, type PacerClock, type RatePacer } from './pacer.js';
-export { startOpcuaSimServer, startFactoryOpcuaServer, opcuaSimNodeId, type OpcuaSimServer, type OpcuaSimServerOptions, type FactoryOpcuaServerOptions } from './opcua-server.js';
+export { startOpcuaSimServer, startFactoryOpcuaServer, factoryOpcuaConfig, opcuaSimNodeId, type OpcuaSimServer, type OpcuaSimServerOptions, type FactoryOpcuaServerOptions } from './opcua-server.js';
 export { startSparkplugFactory, sparkplugAddressOf, type SparkplugFactory, type SparkplugFactoryOptions, type SparkplugReading } from './sparkplug-edge.js';

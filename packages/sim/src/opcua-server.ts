@@ -130,3 +130,33 @@ export async function startFactoryOpcuaServer(options: FactoryOpcuaServerOptions
       }),
   };
 }
+
+/**
+ * The HS_OPCUA_CONFIG mapping of what startFactoryOpcuaServer serves: one endpoint that may publish
+ * for the factory's machines and lines, every sensor variable (and with groundTruth the gt_* labels)
+ * mapped by its NodeId to its site and metric.
+ */
+export function factoryOpcuaConfig(options: { url: string; machines: number; machinesPerLine?: number; groundTruth?: boolean; name?: string; queueSize?: number }): {
+  endpoints: { name: string; url: string; domain: string; sites: string[]; queueSize?: number; nodes: { nodeId: string; sites: string[]; metrics: string[] }[] }[];
+} {
+  const { machines, lines } = factorySites(options.machines, options.machinesPerLine ?? 4);
+  const gt = options.groundTruth ?? false;
+  const machineMetrics = [...Object.keys(MACHINE_METRICS), ...(gt ? MACHINE_LABELS.map((l) => `${GROUND_TRUTH_PREFIX}${l}`) : [])];
+  const lineMetrics = [...Object.keys(LINE_METRICS), ...(gt ? LINE_LABELS.map((l) => `${GROUND_TRUTH_PREFIX}${l}`) : [])];
+  const nodeId = opcuaSimNodeId('{site}', '{metric}');
+  return {
+    endpoints: [
+      {
+        name: options.name ?? 'simulator',
+        url: options.url,
+        domain: 'factory',
+        sites: [...machines, ...lines],
+        ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
+        nodes: [
+          { nodeId, sites: machines, metrics: machineMetrics },
+          { nodeId, sites: lines, metrics: lineMetrics },
+        ],
+      },
+    ],
+  };
+}
