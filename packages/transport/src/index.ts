@@ -41,6 +41,8 @@ export type { MqttTuning } from './sources/mqtt.js';
 export type { KafkaTuning } from './sources/kafka.js';
 export type { SparkplugTuning } from './sources/sparkplug.js';
 export type { OpcuaTuning } from './sources/opcua.js';
+export type { JsonTuning } from './sources/json.js';
+export { JsonTopicDecoder, loadJsonSourcesConfig, parseJsonSourcesConfig, jsonSourcesConfigSchema, matchTopic, resolvePointer, topicFilterOf, JSON_SOURCES_ENV, JSON_SOURCE_REJECT_REASONS, type JsonSourcesConfig, type JsonTopicMapping } from './sources/json-mapping.js';
 export { SparkplugDecoder, loadSparkplugMap, sparkplugMapSchema, encodeSparkplugPayload, rebirthRequest, REBIRTH_METRIC, SPARKPLUG_NAMESPACE, SPARKPLUG_REJECT_REASONS, type SparkplugMap } from './sources/sparkplug-decoder.js';
 export { createOpcuaSource, opcuaTopic, OPCUA_SOURCE_DEFAULTS, type OpcuaSourceOptions, type OpcuaSourceStats } from './sources/opcua.js';
 export { loadOpcuaConfig, parseOpcuaConfig, opcuaNodesOf, opcuaConfigSchema, OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES, type OpcuaConfig, type OpcuaEndpointConfig, type OpcuaNodeMapping } from './sources/opcua-config.js';

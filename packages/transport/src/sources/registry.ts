@@ -16,6 +16,7 @@
  * HS_INGEST_SOURCES / HS_PREDICT_SOURCES name it, or when its enabledByDefault says so.
  */
 import type { ConfigSpec } from '@headstream/core';
+import { jsonSource } from './json.js';
 import { kafkaSource } from './kafka.js';
 import { mqttSource } from './mqtt.js';
 import { opcuaSource } from './opcua.js';
@@ -27,6 +28,7 @@ export const SOURCES = [
   kafkaSource,
   sparkplugSource,
   opcuaSource,
+  jsonSource,
 ] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
