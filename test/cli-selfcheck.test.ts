@@ -21,6 +21,11 @@ it('selfcheck passes against every real service that is up', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hs-selfcheck-opcua-'));
   env.HS_OPCUA_CONFIG = join(dir, 'opcua.json');
   writeFileSync(env.HS_OPCUA_CONFIG, JSON.stringify({ endpoints: [{ name: 'm', url: `opc.tcp://127.0.0.1:${port}/UA/Headstream`, sites: ['m-1'], nodes: [{ nodeId: 'ns=1;s={site}.{metric}', sites: ['m-1'], metrics: ['temperature', 'speed'] }] }] }));
+  // Mapped JSON topics: the config is validated and its templates subscribed on the broker.
+  if (s.mqtt.available) {
+    env.HS_JSON_SOURCES_CONFIG = join(dir, 'json-sources.json');
+    writeFileSync(env.HS_JSON_SOURCES_CONFIG, JSON.stringify({ topics: [{ topic: 'selfcheck/{site}/{metric}', domain: 'factory' }] }));
+  }
   const run = await runNodeScript(cli, ['selfcheck', '--json'], env).finally(async () => {
     await opcua.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -35,7 +40,9 @@ it('selfcheck passes against every real service that is up', async () => {
     kafka: s.kafka.available ? 'ok' : 'skipped',
     sparkplug: s.mqtt.available ? 'ok' : 'skipped',
     opcua: 'ok',
+    json: s.mqtt.available ? 'ok' : 'skipped',
   });
+  if (s.mqtt.available) expect(report.checks.find((c) => c.check === 'json')?.detail).toBe('1 topic template(s) valid and subscribed');
   expect(report.checks.find((c) => c.check === 'opcua')).toMatchObject({ target: `opc.tcp://127.0.0.1:${port}/UA/Headstream`, detail: '1 endpoint(s), 2 variables monitored; initial values: 1 readings' });
   if (s.postgres.available) expect(report.checks.find((c) => c.check === 'database')?.target).toContain('127.0.0.1');
 }, 90_000);

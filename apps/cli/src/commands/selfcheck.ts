@@ -15,6 +15,7 @@ import {
   createKafkaConnection,
   encodeSparkplugPayload,
   kafkaFromConfig,
+  loadJsonSourcesConfig,
   mqttFromConfig,
   startEmbeddedMqttBroker,
   startSources,
@@ -44,6 +45,7 @@ export async function selfcheck(config: CliConfig, log: Logger): Promise<CheckRe
     ['kafka', () => checkKafka(config, log)],
     ['sparkplug', () => checkSparkplug(config, log)],
     ['opcua', () => checkOpcua(config, log)],
+    ['json', () => checkJsonTopics(config, log)],
   ];
   const results: CheckResult[] = [];
   for (const [check, run] of checks) {
@@ -196,6 +198,28 @@ async function checkSparkplug(config: CliConfig, log: Logger) {
     const data = verdicts[1];
     if (!data?.ok || data.readings[0]?.values.flow !== 42) throw new Error(`the NDATA did not decode to flow = 42: ${JSON.stringify(data)}`);
     return { status: 'ok' as const, target: maskUrl(config.mqttUrl), detail: `NBIRTH + NDATA by alias round trip on spBv1.0/${group}/#, decoded to ${data.readings.length} reading` };
+  } finally {
+    await source.stop();
+    await started.close();
+  }
+}
+
+/**
+ * The json source as ingest builds it (startSources, HS_JSON_SOURCES_CONFIG validated, the configured
+ * broker and credentials): it connects and subscribes every template's filter, then stops. It publishes
+ * nothing, since a running ingest would store it on the devices' own topics.
+ */
+async function checkJsonTopics(config: CliConfig, log: Logger) {
+  if (config.jsonSourcesConfig === undefined) return { status: 'skipped' as const, target: '', detail: 'HS_JSON_SOURCES_CONFIG is not set' };
+  if (config.mqttUrl === undefined) throw new Error('HS_JSON_SOURCES_CONFIG is set but HS_MQTT_URL is not');
+  const replica = `selfcheck-${process.pid}-${Date.now().toString(36)}`;
+  const started = await startSources(['json'], config, { app: 'selfcheck', replica, log, topicRoot: config.topicRoot, deadLetters: false, tuning: { json: { session: 'one-off' } } });
+  const source = started.sources[0];
+  if (!source?.decode) throw new Error('the json source has no decoder');
+  try {
+    await source.start(() => Promise.resolve());
+    const templates = loadJsonSourcesConfig(config.jsonSourcesConfig).topics.length;
+    return { status: 'ok' as const, target: maskUrl(config.mqttUrl), detail: `${templates} topic template(s) valid and subscribed` };
   } finally {
     await source.stop();
     await started.close();
