@@ -29,6 +29,7 @@ interface Options {
   mqttConnections: number;
   writerBatch: number;
   opcuaVariables: number;
+  jsonMessages: number;
   opcuaSeconds: number;
 }
 
@@ -48,6 +49,7 @@ const program = new Command('bench:ingest')
   .option('--partitions <n>', 'partitions of the bench topic', int, 6)
   .option('--concurrency <n>', 'Kafka partitions handled at once', int, 3)
   .option('--mqtt-connections <n>', 'MQTT connections in the shared subscription', int, 8)
+  .option('--json-messages <n>', 'vendor JSON messages (one reading each) on mapped topics', int, 20_000)
   .option('--opcua-variables <n>', 'OPC UA variables, each changed every 100 ms (a multiple of 10)', int, 2000)
   .option('--opcua-seconds <n>', 'seconds the OPC UA server changes them', int, 5)
   .option('--writer-batch <n>', 'rows per batch when timing the batch writer (a Kafka fetch is ~25,000)', int, 20_000)
@@ -365,6 +367,74 @@ async function sparkplugRun(): Promise<number> {
   }
 }
 
+/**
+ * Mapped JSON topics: --json-messages vendor messages {"v": value, "ts": ISO time} of one reading each on
+ * {prefix}/plant/{site}/{metric} (1000 sites × the bench's metrics), mapped by an HS_JSON_SOURCES_CONFIG
+ * file; the json source built by the one wiring, one connection acking on receipt as mqttRun('on-receipt').
+ * Timed from the first message handed to ingest to the last commit.
+ */
+async function jsonRun(): Promise<number> {
+  const db = await freshSchema();
+  const root = `bench${randomBytes(3).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'hs-bench-json-'));
+  const file = join(dir, 'json-sources.json');
+  writeFileSync(file, JSON.stringify({ topics: [{ topic: `${root}/plant/{site}/{metric}`, domain: 'bench', payload: { value: '/v', time: '/ts' } }] }));
+  const config = loadConfig(sourcesConfigSpec, { env: { HS_MQTT_URL: mqttUrl, HS_TOPIC_ROOT: root, HS_JSON_SOURCES_CONFIG: file } });
+  const started = await startSources(['json'], config, {
+    app: 'bench',
+    replica: root,
+    log: createLogger('bench', { level: 'warn' }),
+    topicRoot: root,
+    deadLetters: false,
+    tuning: { json: { clientId: `bench-${root}`, session: 'one-off', ackMode: 'on-receipt', maxBatchMessages: 2000, connections: 1 } },
+  });
+  let first = 0;
+  let last = 0;
+  let messages = 0;
+  let dead = 0;
+  const pipeline = new IngestPipeline({
+    db,
+    sources: started.sources,
+    topicRoot: root,
+    onCommitted: (e) => {
+      messages += e.messages;
+      dead += e.deadLetters;
+      first = first === 0 ? e.firstReceivedAt : Math.min(first, e.firstReceivedAt);
+      last = Math.max(last, e.committedAt);
+    },
+  });
+  const pub = await connectMqtt({ url: mqttUrl, clientId: `bench-pub-${root}` });
+  const sites = 1000;
+  const total = opts.jsonMessages;
+  try {
+    await pipeline.start();
+    for (let i = 0; i < total; i += 500) {
+      const chunk = [];
+      for (let k = i; k < Math.min(total, i + 500); k++) {
+        const site = k % sites;
+        const metric = Math.floor(k / sites) % opts.metricsPerFrame;
+        const step = Math.floor(k / (sites * opts.metricsPerFrame));
+        chunk.push(pub.publishAsync(`${root}/plant/j${site}/m${metric}`, JSON.stringify({ v: ((k * 31) % 1000) / 10, ts: new Date(T0 + step * 1000).toISOString() }), { qos: 1 }));
+      }
+      await Promise.all(chunk);
+      while (messages < i - 2000) await new Promise((r) => setTimeout(r, 5));
+    }
+    const deadline = performance.now() + 300_000;
+    while (messages < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (messages < total) throw new Error(`json run got ${messages}/${total} messages`);
+    if (dead > 0) throw new Error(`json run dead-lettered ${dead} messages`);
+    const rate = total / ((last - first) / 1000);
+    say(`json mapped topics (on-receipt, 1 connection, one reading per message): ${Math.round(rate).toLocaleString('en')} readings/s`);
+    return rate;
+  } finally {
+    await pipeline.stop();
+    await started.close();
+    await pub.endAsync();
+    rmSync(dir, { recursive: true, force: true });
+    await dropSchema(db);
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -469,6 +539,7 @@ try {
   const mqtt = await mqttRun('after-commit');
   const mqttOnReceipt = await mqttRun('on-receipt');
   const sparkplug = await sparkplugRun();
+  const json = await jsonRun();
   const opcua = await opcuaRun('ingest');
   const opcuaClient = await opcuaRun('client');
   const ceilingRows = Math.max(ceil.copy, ceil.unnest);
@@ -478,6 +549,9 @@ try {
     // Sparkplug B beside the frame path of the same run (both one connection acking on receipt).
     sparkplug_readings_per_s: Math.round(sparkplug),
     sparkplug_vs_frame_ratio: Number((sparkplug / mqttOnReceipt).toFixed(3)),
+    // Mapped vendor JSON topics (one reading per message) beside the same frame path.
+    json_mapped_readings_per_s: Math.round(json),
+    json_mapped_vs_frame_ratio: Number((json / mqttOnReceipt).toFixed(3)),
     // OPC UA: values (one reading each) from one client and subscription, with what the server offered.
     opcua_values_per_s: Math.round(opcua.valuesPerSec),
     opcua_client_values_per_s: Math.round(opcuaClient.valuesPerSec),
