@@ -156,6 +156,7 @@ export function formatSummary(s: DemoSummary): string {
   const opcua = s.readings.opcua_values === undefined ? '' : ` and ${n(s.readings.opcua_values)} OPC UA values`;
   label('Readings', `${n(s.readings.ingested)} ingested (${n(s.readings.published)} published in ${n(s.readings.messages)} MQTT messages${opcua}; ${n(s.readings.duplicates)} duplicates, ${n(s.readings.dead_letters)} dead letters)`);
   more(`history ${s.readings.history.from} … ${s.readings.history.to}, live ${s.readings.live.from} … ${s.readings.live.to}`);
+  if (s.readings.opcua_values !== undefined) more(`the factory's live part came over OPC UA (${n(s.readings.opcua_values)} values from the simulator's node-opcua server, server timestamps as reading times); its history and the city as frames`);
   label('Training', `version ${s.training.version}: ${s.training.mode}, ${s.training.strategy} weights, ${s.training.backend} backend, ${s.training.seconds.toFixed(0)} s`);
   const header = `${pad('task', 12)}${pad('metric', 10)}${pad('shared', 10)}${pad('single', 10)}${pad('persistence', 13)}${pad('Δ vs single', 13)}served by`;
   more(header);

@@ -6,7 +6,7 @@ import { startDemoOpcua, type DemoOpcua } from '../src/opcua.js';
 import { conflictOf, type DemoOptions } from '../src/options.js';
 import { openReadingPublisher, type ReadingPublisher } from '../src/publish.js';
 import type { DemoServices } from '../src/services.js';
-import { factoryDescription } from '../src/summary.js';
+import { factoryDescription, formatSummary, type DemoSummary } from '../src/summary.js';
 
 /**
  * --factory opcua's wiring, without a whole demo run: the demo's OPC UA server and mapping file, read by
@@ -88,5 +88,31 @@ describe('--factory opcua', () => {
     const options = { serve: false, stack: false, replay: true, dir: 'x', timescale: false, port: 0, viewPort: 0, seed: 1, factory: 'opcua', json: false } satisfies DemoOptions;
     expect(conflictOf(options, new Set())).toMatch(/^--factory opcua .*--replay/);
     expect(conflictOf({ ...options, factory: 'frame' }, new Set())).toBeUndefined();
+  });
+
+  it('the summary for people counts the OPC UA values beside the MQTT messages, and only with --factory opcua', () => {
+    const perTask = { mqtt: 0, sites: [], table: 0 };
+    const summary: DemoSummary = {
+      ok: true,
+      mode: 'embedded',
+      source: 'simulator',
+      description: 'd',
+      wall_seconds: 1,
+      readings: { published: 712_848, ingested: 712_848, duplicates: 0, dead_letters: 0, records: 1, messages: 224, opcua_values: 50_580, history: { from: 'a', to: 'b' }, live: { from: 'b', to: 'c' } },
+      training: { version: 'v1', seconds: 1, mode: 'quick', backend: 'wasm', strategy: 'equal', tasks: [], skipped: [], per_task: {}, delta_m_pct: 0, delta_m_served_pct: 0 },
+      guard: { promote: true, promoted_by: 'guard', serving: 'v1', reasons: [] },
+      predictions: { total: 0, per_task: { traffic: perTask, air_quality: perTask, fault: perTask, throughput: perTask }, outputs: [] },
+      live_scores: {},
+      storage: { engine: 'pglite', timescaledb: null, hypertables: 0, continuous_aggregates: 0, compression: null },
+      where: { database: 'db', mqtt: 'mqtt://x', topics: 't', inspect: 'i' },
+      subscribe: 's',
+      problems: [],
+      notes: [],
+    };
+    const text = formatSummary(summary);
+    expect(text).toMatch(/712,848 ingested \(712,848 published in 224 MQTT messages and 50,580 OPC UA values;/);
+    expect(text).toMatch(/the factory's live part came over OPC UA \(50,580 values .*server timestamps as reading times\)/);
+    const { opcua_values: _omitted, ...frames } = summary.readings;
+    expect(formatSummary({ ...summary, readings: frames })).not.toMatch(/OPC UA/);
   });
 });
