@@ -12,7 +12,11 @@ export interface SimulateCommandOptions {
   rate: string;
   /** Required with --protocol frame. */
   to?: Destination;
-  protocol: 'frame' | 'opcua' | 'sparkplug';
+  protocol: 'frame' | 'opcua' | 'sparkplug' | 'json';
+  /** First topic level of --protocol json. */
+  jsonPrefix: string;
+  /** Where --protocol json writes its HS_JSON_SOURCES_CONFIG. */
+  jsonConfig?: string;
   /** Sparkplug group id (--protocol sparkplug). */
   sparkplugGroup: string;
   opcuaPort: number;
@@ -63,6 +67,13 @@ export async function simulateCommand(options: SimulateCommandOptions, config: C
       ...(options.opcuaConfig === undefined ? {} : { configFile: options.opcuaConfig }),
     });
     return { records: served.records, messages: 0 };
+  }
+  if (options.protocol === 'json') {
+    const { simulateJson } = await import('./simulate-json.js');
+    return simulateJson(
+      { city: options.city, factory: options.factory, rate, realtime, seed: options.seed, start, factoryIntervalMs, groundTruth: options.groundTruth, prefix: options.jsonPrefix, ...(options.count === undefined ? {} : { count: options.count }), ...(options.jsonConfig === undefined ? {} : { configFile: options.jsonConfig }) },
+      config,
+    );
   }
   if (options.protocol === 'sparkplug') {
     if (options.city > 0) throw new UsageError('--protocol sparkplug emits the factory only: leave out --city');
