@@ -10,6 +10,7 @@ import { realDatabase, realServiceOrSkip, startHealthyService, testServices, uni
 
 const require = createRequire(import.meta.url);
 const INGEST = require.resolve('@headstream/ingest/package.json').replace(/package\.json$/, 'dist/main.js');
+const CLI = require.resolve('@headstream/cli/package.json').replace(/package\.json$/, 'dist/main.js');
 const run = promisify(execFile);
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -97,5 +98,30 @@ describe('mapped JSON topics end to end', () => {
         `json site_mismatch ${p}/plant/press-2/temperature`,
       ].sort(),
     );
+  });
+  it('stores what `headstream simulate --protocol json` emits, mapped by the config it writes', { timeout: 60_000 }, async (ctx) => {
+    const mqtt = realServiceOrSkip(ctx, 'mqtt');
+    realServiceOrSkip(ctx, 'postgres');
+    const db: TestDatabase = await realDatabase('e2e-json-sim');
+    cleanups.push(() => db.dispose());
+    await migrate(db);
+    const prefix = uniqueName('sim').replace(/-/g, '_');
+    const dir = mkdtempSync(join(tmpdir(), 'hs-json-sim-'));
+    cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    const configFile = join(dir, 'json-sources.json');
+    const env = { ...process.env, HS_MQTT_URL: mqtt };
+    const simulateArgs = ['simulate', '--protocol', 'json', '--json-prefix', prefix, '--city', '2', '--factory', '1', '--rate', '1000', '--start', '2026-01-01T00:00:00Z'];
+    // The first run writes the mapping (its one record goes to no subscriber yet).
+    await run(process.execPath, [CLI, ...simulateArgs, '--count', '1', '--json-config', configFile], { env });
+    const ingest = await startHealthyService(INGEST, { HS_MQTT_URL: mqtt, HS_PG_URL: testServices().postgres.url, HS_PG_SCHEMA: db.schema, HS_INGEST_SOURCES: 'json', HS_JSON_SOURCES_CONFIG: configFile, HS_MQTT_CLIENT_ID: uniqueName('ingest') });
+    cleanups.push(() => ingest.stop());
+    const { stdout } = await run(process.execPath, [CLI, ...simulateArgs, '--count', '20'], { env });
+    const messages = Number(/in (\d+) vendor JSON messages/.exec(stdout)?.[1] ?? NaN);
+    expect(messages).toBeGreaterThan(20);
+    const count = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM reading_values')).rows[0]?.n ?? 0);
+    await waitUntil(async () => (await count()) >= messages, `ingest to store ${messages} readings`, 15_000, 50).catch(() => undefined);
+    expect(await count()).toBe(messages);
+    expect((await db.query<{ domain: string }>('SELECT DISTINCT domain FROM reading_values ORDER BY domain')).rows.map((r) => r.domain)).toEqual(['city', 'factory']);
+    expect((await db.query('SELECT 1 FROM dead_letters')).rows).toEqual([]);
   });
 });
