@@ -23,16 +23,17 @@ afterEach(async () => {
 
 /** The child: the demo's startIngest and startDemoPredictor, plus a persistent source (the control); prints READY with its pid. */
 const CHILD = `
-import { createLogger, loadConfig, commonConfigSpec, parseOptionsOf, mqttReadingsFilter } from '@headstream/core';
+import { createLogger, parseOptionsOf, mqttReadingsFilter } from '@headstream/core';
 import { connectPostgres } from '@headstream/store';
 import { createMqttSource } from '@headstream/transport';
 const { startIngest } = await import(process.env.DEMO_DIST + 'ingest.js');
 const { startDemoPredictor } = await import(process.env.DEMO_DIST + 'predictor.js');
-const config = loadConfig(commonConfigSpec);
+const { loadDemoConfig } = await import(process.env.DEMO_DIST + 'config.js');
+const config = loadDemoConfig();
 const log = createLogger('one-off-sessions', { level: 'warn' });
 const db = await connectPostgres({ url: process.env.HS_PG_URL, schema: process.env.HS_PG_SCHEMA });
 const url = new URL(process.env.HS_MQTT_URL);
-const services = { mode: 'stack', db, database: 'test', mqtt: { url: process.env.HS_MQTT_URL, protocolVersion: 5 }, broker: { host: url.hostname, port: Number(url.port), embedded: false }, topicRoot: config.topicRoot, close: async () => {} };
+const services = { mode: 'stack', db, database: 'test', mqtt: { url: process.env.HS_MQTT_URL, protocolVersion: 5 }, broker: { host: url.hostname, port: Number(url.port), embedded: false }, topicRoot: config.topicRoot, sourcesConfig: config, close: async () => {} };
 const parse = parseOptionsOf(config);
 await startIngest(services, parse, log);
 await startDemoPredictor(services, parse, log);

@@ -15,12 +15,14 @@ describe('headstream CLI', () => {
       ['kafka', 'skipped'],
       ['sparkplug', 'skipped'],
       ['opcua', 'skipped'],
+      ['json', 'skipped'],
     ]);
     expect(report.checks[1]?.target).toContain('embedded PGlite');
     expect(report.checks[2]?.target).toContain('embedded aedes');
     expect(report.checks[3]?.detail).toBe('HS_KAFKA_BROKERS is not set');
     expect(report.checks[4]?.detail).toBe('HS_SPARKPLUG_GROUPS is not set');
     expect(report.checks[5]?.detail).toBe('HS_OPCUA_CONFIG is not set');
+    expect(report.checks[6]?.detail).toBe('HS_JSON_SOURCES_CONFIG is not set');
   }, 120_000); // 17 s in a clean-clone CI run at load 6–8
 
   it.each([
