@@ -241,6 +241,11 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // stdout carries what a command prints (--json: one object); a library's console output (node-opcua's
+  // warnings, with the opcua source or simulator) goes to stderr. Inline (core's consoleToStderr does the
+  // same) so that --version and --help load nothing but commander.
+  console.log = console.error;
+  console.info = console.error;
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

@@ -66,8 +66,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // stdout carries the summary only (--json: one JSON object): what a library prints to the console
   // (node-opcua's RSA self-test warning, with --factory opcua) goes to stderr with the progress.
-  console.log = console.error;
-  console.info = console.error;
+  const { consoleToStderr } = await import('@headstream/core');
+  consoleToStderr();
   // Loaded after the flags are checked: the training stack (TensorFlow.js) takes seconds to load, a typo should not.
   const { loadDemoConfig } = await import('./config.js');
   const { InterruptedError, PHASES, runDemo } = await import('./run.js');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, consoleToStderr, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
 import { SchemaBehindError } from '@headstream/store';
 import { checkTransportConfig } from '@headstream/transport';
 import { checkIngestConfig, ingestConfigSpec } from './config.js';
@@ -20,6 +20,8 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(CONFIG_EXIT_CODE);
 }
+// stdout is the JSON log: a library's console output (node-opcua's warnings) goes to stderr.
+consoleToStderr();
 const log = createLogger('ingest', { level: config.logLevel });
 const STORE_FAILURE_EXIT_CODE = 3;
 /** The database schema is older than this build: run `headstream migrate` as the owner first. */

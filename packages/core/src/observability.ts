@@ -5,6 +5,17 @@ import { MASK, maskDeep, maskSecrets } from './secrets.js';
 export type { Logger } from 'pino';
 
 /**
+ * Keeps stdout for what the program means to print (a service's JSON log lines, a command's --json
+ * object): whatever a library prints with console.log/info (node-opcua's RSA self-test warning and its
+ * own warnings, on first use of OPC UA) goes to stderr instead. pino writes to its destination, not
+ * through the console.
+ */
+export function consoleToStderr(): void {
+  console.log = console.error;
+  console.info = console.error;
+}
+
+/**
  * One JSON logger per app (pino). Components take child loggers ({component}) so every
  * line says where it came from. `destination` lets the CLI send logs to stderr.
  */

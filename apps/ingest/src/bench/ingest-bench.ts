@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createServer } from 'node:net';
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger, kafkaTopic, loadConfig, mqttTopic } from '@headstream/core';
+import { consoleToStderr, createLogger, kafkaTopic, loadConfig, mqttTopic } from '@headstream/core';
 import { IngestPipeline, type CommittedBatch } from '@headstream/pipeline';
 import { connectPostgres, migrate, quoteIdent, ReadingWriter, schemaRolesFor, type SqlClient, type WriteMode } from '@headstream/store';
 import { connectMqtt, createKafkaPublisher, createKafkaSource, createMqttSource, encodeSparkplugPayload, sourcesConfigSpec, startSources } from '@headstream/transport';
@@ -55,6 +55,8 @@ const program = new Command('bench:ingest')
   .option('--writer-batch <n>', 'rows per batch when timing the batch writer (a Kafka fetch is ~25,000)', int, 20_000)
   .parse();
 const opts = program.opts<Options>();
+// --json: stdout holds the one JSON object (node-opcua's warnings go to stderr).
+if (opts.json) consoleToStderr();
 
 const say = (line: string) => {
   if (!opts.json) process.stdout.write(`${line}\n`);

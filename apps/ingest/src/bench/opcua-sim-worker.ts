@@ -4,7 +4,11 @@
  * one of them written each intervalMs (times T0 + tick × intervalMs) for `ticks` ticks after 'go'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { consoleToStderr } from '@headstream/core';
 import { startOpcuaSimServer } from '@headstream/sim';
+
+// A worker's console is its own: node-opcua's warnings go to stderr here too (stdout is the bench's JSON).
+consoleToStderr();
 
 interface Setup {
   port: number;
