@@ -1,4 +1,4 @@
-import { TASK_NAMES, type TaskName } from '@headstream/core';
+import { TASK_NAMES, TASKS, type TaskName } from '@headstream/core';
 import { headline, type MetricsJSON, type VersionReport } from '@headstream/training';
 import type { StorageInfo } from '@headstream/store';
 import type { Promotion } from './training.js';
@@ -184,7 +184,7 @@ export function formatSummary(s: DemoSummary): string {
   label('Live scores', scored.length ? 'the live view\'s scores of the live part (data the model did not train on):' : 'no prediction of the live part has its actual yet');
   for (const task of scored) {
     const l = s.live_scores[task] as LiveScore;
-    const base = task === 'fault' ? 'always normal' : 'persistence';
+    const base = TASKS[task].kind === 'classification' ? 'always normal' : 'persistence';
     const rel = l.model !== null && l.persistence !== null && l.persistence !== 0 ? ` (${pct(((l.model - l.persistence) / l.persistence) * 100)})` : '';
     const value = (x: number | null) => (x === null ? '-' : num(x));
     more(`${pad(task, 12)}${l.metric} ${value(l.model)} vs ${base} ${value(l.persistence)}${rel} over ${n(l.n)} targets`);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRatePacer, factorySites, LINE_METRICS, MACHINE_METRICS, startFactoryOpcuaServer } from '@headstream/sim';
+import { createRatePacer, factoryOpcuaConfig, factorySites, startFactoryOpcuaServer } from '@headstream/sim';
 import { UsageError } from '../usage-error.js';
 
 export interface SimulateOpcuaOptions {
@@ -36,11 +36,8 @@ export async function simulateOpcua(options: SimulateOpcuaOptions): Promise<{ re
   const { machines, lines } = factorySites(options.factory);
   const url = server.endpointUrl;
   if (options.configFile !== undefined) {
-    const nodes = [
-      { nodeId: 'ns=1;s={site}.{metric}', sites: machines, metrics: Object.keys(MACHINE_METRICS) },
-      { nodeId: 'ns=1;s={site}.{metric}', sites: lines, metrics: Object.keys(LINE_METRICS) },
-    ];
-    writeFileSync(options.configFile, `${JSON.stringify({ endpoints: [{ name: 'simulator', url, domain: 'factory', sites: [...machines, ...lines], nodes }] }, null, 2)}\n`);
+    // The mapping of everything the server serves (sim's own, as the demo uses it).
+    writeFileSync(options.configFile, `${JSON.stringify(factoryOpcuaConfig({ url, machines: options.factory, groundTruth: options.groundTruth }), null, 2)}\n`);
   }
   process.stderr.write(`serving ${machines.length} machines and ${lines.length} lines over OPC UA at ${url}${options.configFile === undefined ? '' : `; mapping for HS_OPCUA_CONFIG in ${options.configFile}`}\n`);
   const abort = new AbortController();
