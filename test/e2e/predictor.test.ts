@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskName } from '@headstream/core';
+import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
 import { readPredictions, type EngineReading } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
@@ -37,9 +37,10 @@ const LIVE: Record<TaskName, { folder: string; file: string; dataset: string; li
   air_quality: { folder: 'beijing-multisite-air-quality', file: 'PRSA_Data_Aotizhongxin_20130301-20170228.csv', dataset: 'beijing-air', live: 12 },
   fault: { folder: 'skab', file: 'valve1/1.csv', dataset: 'skab', live: 60 },
   throughput: { folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', dataset: 'gas-turbine', live: 12 },
+  emissions: { folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', dataset: 'gas-turbine', live: 12 },
 };
 const FILES = FIXTURE_SLICES.map((s) => ({ ...LIVE[s.task], task: s.task, history: s.records }));
-const DOMAIN: Record<TaskName, string> = { traffic: 'city', air_quality: 'city', fault: 'factory', throughput: 'factory' };
+const DOMAIN: Record<TaskName, string> = Object.fromEntries(TASK_NAMES.map((t) => [t, TASKS[t].domain])) as Record<TaskName, string>;
 
 function mosquittoSub(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'mosquitto_sub'))) return join(dir, 'mosquitto_sub');

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
 import { alignTime, buildWindows } from '@headstream/features';
 import { answerApi, MAX_STEPS, type TaskErrors } from '@headstream/live-view';
@@ -130,10 +130,10 @@ describe('serving settles with evaluation: a replayed file, predicted live, equa
     expect(stored.map((p) => `${p.task}/${p.site}/${p.issued_at}`).sort()).toEqual(wanted);
     let compared = 0;
     for (const p of stored) {
-      const e = evaluated.get(p.task)?.keys.get(`${p.site}/${p.issued_at}`);
+      const e = evaluated.get(p.task as TaskName)?.keys.get(`${p.site}/${p.issued_at}`);
       expect(p.kind).toBe('regression');
       if (p.kind !== 'regression' || !e) continue;
-      expect(p.horizons.map((h) => h.horizon)).toEqual(evaluated.get(p.task)?.horizons);
+      expect(p.horizons.map((h) => h.horizon)).toEqual(evaluated.get(p.task as TaskName)?.horizons);
       p.horizons.forEach((h, k) => {
         expect(close(h.value, e[k] ?? NaN), `${p.task}/${p.site}/${p.issued_at} h${h.horizon}: served ${h.value}, evaluated ${e[k]}`).toBe(true);
         compared++;

@@ -8,21 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  commonConfigSpec,
-  ConfigError,
-  CONFIG_FILE_ENV,
-  DEFAULT_READINGS_PARTITIONS,
-  DEFAULT_TOPIC_ROOT,
-  KAFKA_TOPIC_KINDS,
-  kafkaTopic,
-  loadConfig,
-  mqttPredictionsFilter,
-  mqttReadingsFilter,
-  mqttTopic,
-  TASK_NAMES,
-  type ConfigSpec,
-} from '@headstream/core';
+import { commonConfigSpec, ConfigError, CONFIG_FILE_ENV, DEFAULT_READINGS_PARTITIONS, DEFAULT_TOPIC_ROOT, KAFKA_TOPIC_KINDS, kafkaTopic, loadConfig, mqttPredictionsFilter, mqttReadingsFilter, mqttTopic, type ConfigSpec } from '@headstream/core';
+import { TASK_NAMES } from '@headstream/tasks';
 import { connectPostgres, INGEST_ROLE, LATEST_SCHEMA_VERSION, migrate, PREDICTOR_ROLE, quoteIdent, READER_ROLE, requireCurrentSchema, schemaRolesFor, TRAINER_ROLE, type SqlClient } from '@headstream/store';
 import { freePort, mosquittoBinary, realServiceOrSkip, skipOrFailInCi, tcpConnect, waitUntil } from '@headstream/testkit';
 import { checkTransportConfig, connectMqtt, type MqttClient } from '@headstream/transport';

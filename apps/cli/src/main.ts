@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TASK_MODULES, TASK_NAMES } from '@headstream/tasks';
 import { registerDatasetsCommands } from './commands/datasets-cli.js';
 import type { EvaluateCommandOptions } from './commands/evaluate.js';
 import type { ReplayCommandOptions } from './commands/replay.js';
@@ -154,13 +155,13 @@ export function buildProgram(): Command {
 
   program
     .command('train')
-    .description('train the shared four-task model and each task\'s single-task model: from the shared data sets (saved to --out) or from the readings in the database (a version in the registry, judged by the guard)')
-    .option('--from-datasets', 'train on the shared data sets (PeMS, Beijing, SKAB, gas turbine) with the documented protocols')
+    .description('train the shared multi-task model and each task\'s single-task model: from the shared data sets (saved to --out) or from the readings in the database (a version in the registry, judged by the guard)')
+    .option('--from-datasets', `train on the shared data sets (${[...new Set(TASK_MODULES.map((m) => m.dataset))].join(', ')}) with the task modules' protocols`)
     .option('--from-db', 'train on the readings in the database (HS_PG_URL, or the embedded PGlite in --data-dir) and store a model version')
     .option('--request', 'ask the running trainer service to retrain now (a training request in the database) instead of training here')
     .option('--datasets-dir <dir>', 'where the shared data sets are (default: HS_DATASETS_DIR or ../shared/datasets)')
     .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
-    .option('--tasks <list>', 'from-db: the tasks to train, comma-separated (default: every task with enough history)')
+    .option('--tasks <list>', `the tasks to train, comma-separated, of ${TASK_NAMES.join(', ')} (default: from-datasets every task, from-db every task with enough history)`)
     .option('--strategy <name>', 'equal, uncertainty, dwa, gradnorm, pcgrad or cagrad', 'equal')
     .addOption(new Option('--regime <regime>', 'from-db: joint (all tasks at once) or sequential (one after another)').choices(['joint', 'sequential']).default('joint'))
     .addOption(new Option('--split <split>', 'from-datasets: protocol (held-out station, runs, year) or time (the last 20 % of each task validates, as --from-db)').choices(['protocol', 'time']))
@@ -182,9 +183,9 @@ export function buildProgram(): Command {
     .command('evaluate')
     .description("score a saved model (headstream train) on a file in the task's data-set format, next to naive baselines and the single-task model")
     .requiredOption('--model <dir>', 'directory written by headstream train')
-    .addOption(new Option('--task <task>', 'task to score').choices(['traffic', 'air_quality', 'fault', 'throughput']).makeOptionMandatory())
+    .addOption(new Option('--task <task>', 'task to score').choices(TASK_NAMES).makeOptionMandatory())
     .requiredOption('--file <file>', 'file or folder to score')
-    .requiredOption('--format <loader>', 'loader format of the file (pems-detector, beijing-air, skab, gas-turbine)')
+    .requiredOption('--format <loader>', `loader format of the file (the task's data set: ${TASK_MODULES.map((m) => `${m.definition.name} ${m.dataset}`).join(', ')})`)
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: EvaluateCommandOptions) => {
       const { evaluateCommand } = await import('./commands/evaluate.js');

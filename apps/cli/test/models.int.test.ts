@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TASKS, taskDefinitionSchema } from '@headstream/core';
+import { taskDefinitionSchema } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { MultiTaskModel, tf, type ModelConfig } from '@headstream/model';
 import { migrate, openPglite } from '@headstream/store';
 import { realDatabase, realServiceOrSkip, type TestDatabase } from '@headstream/testkit';

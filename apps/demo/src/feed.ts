@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { TASK_NAMES, TASKS, type TaskName } from '@headstream/core';
-import { asyncIterableOf, datasetFolder, type DataRecord } from '@headstream/datasets';
-import { simulate, simulatedSites } from '@headstream/sim';
+import { RECIPES, TASK_MODULES, TASK_NAMES, TASKS, taskModule, type TaskName } from '@headstream/tasks';
+import { asyncIterableOf, datasetFolder, GROUND_TRUTH_PREFIX, type DataRecord } from '@headstream/datasets';
+import { CITY_LABELS, CITY_METRICS, LINE_LABELS, LINE_METRICS, MACHINE_LABELS, MACHINE_METRICS, simulate, simulatedSites } from '@headstream/sim';
 import { taskRecords } from '@headstream/training';
 import { UsageError } from './options.js';
 
@@ -29,6 +29,8 @@ export interface FeedPhase {
  */
 export interface Feed {
   kind: 'simulator' | 'replay';
+  /** The tasks whose input the feed carries (every metric their recipe requires): the demo expects predictions of these. */
+  tasks: readonly TaskName[];
   /** For people: what is simulated or replayed. */
   description: string;
   history: FeedPhase;
@@ -65,6 +67,15 @@ const CITY_INTERVAL_MS = 5 * 60_000;
 const MACHINE_INTERVAL_MS = 1000;
 /** A line's throughput every minute: the throughput task reads hourly means. */
 const LINE_INTERVAL_MS = 60_000;
+
+/** What the simulators send per domain: their metrics and (as ground truth) their labels as gt_* metrics. */
+const SIMULATED_METRICS: Readonly<Record<string, ReadonlySet<string>>> = {
+  city: new Set([...Object.keys(CITY_METRICS), ...CITY_LABELS.map((l) => `${GROUND_TRUTH_PREFIX}${l}`)]),
+  factory: new Set([...Object.keys(MACHINE_METRICS), ...Object.keys(LINE_METRICS), ...[...MACHINE_LABELS, ...LINE_LABELS].map((l) => `${GROUND_TRUTH_PREFIX}${l}`)]),
+};
+
+/** The registered tasks the simulators feed: every metric their recipe requires is simulated in their domain. */
+export const SIMULATED_TASKS: readonly TaskName[] = RECIPES.filter((r) => r.required.every((m) => SIMULATED_METRICS[r.domain]?.has(m))).map((r) => r.task);
 
 /** A time-ordered iterator taken in consecutive parts: each part yields the records before its end. */
 function timeParts(iterator: Iterator<DataRecord>): { until(end: number): AsyncIterable<DataRecord> } {
@@ -107,6 +118,7 @@ export function simulatorFeed(seed: number, now = Date.now()): Feed {
   const speed = (SIM_LIVE_MINUTES * 60_000) / (LIVE_WALL_SECONDS * 1000);
   return {
     kind: 'simulator',
+    tasks: SIMULATED_TASKS,
     description: `simulated city (${sites.city.join(', ')}: traffic every 5 min, air and weather) and factory (machines ${[...machines].join(', ')} every second, line ${lines.join(', ')} throughput every minute), seed ${seed}`,
     history: { streams: [{ name: 'simulator', records: parts.until(liveStart), speed: Number.POSITIVE_INFINITY }], records: count(start, liveStart), from: start, to: liveStart },
     // Lazily, after the history: one generator in time order.
@@ -125,16 +137,11 @@ function* filter<T>(iterator: Iterable<T>, keep: (item: T) => boolean): Generato
 }
 
 /**
- * Slices of the shared data sets, one file per task: the first `history` records go in as history, the
- * next `live` ones are streamed live (each task at its own speed, so all four fit the same wall time).
- * The counts are what the predictor's end-to-end test uses: enough steps for each task's windows.
+ * Slices of the shared data sets, one file per task (its module's `demo`): the first `history` records go in
+ * as history, the next `live` ones are streamed live (each task at its own speed, so all fit the same wall
+ * time). The counts are what the predictor's end-to-end test uses: enough steps for each task's windows.
  */
-export const REPLAY_SLICES: readonly { task: TaskName; folder: string; file: string; history: number; live: number }[] = [
-  { task: 'traffic', folder: 'pems-detector-5min-flow', file: 'train.csv', history: 1500, live: 36 },
-  { task: 'air_quality', folder: 'beijing-multisite-air-quality', file: 'PRSA_Data_Aotizhongxin_20130301-20170228.csv', history: 700, live: 12 },
-  { task: 'fault', folder: 'skab', file: 'valve1/1.csv', history: 800, live: 60 },
-  { task: 'throughput', folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', history: 700, live: 12 },
-];
+export const REPLAY_SLICES: readonly { task: TaskName; folder: string; file: string; history: number; live: number }[] = TASK_MODULES.flatMap((m) => (m.demo ? [{ task: m.definition.name, ...m.demo }] : []));
 
 /** A task's records as the readings replay sends: values plus gt_* labels, in the task's domain. */
 async function* domainRecords(task: TaskName, path: string): AsyncGenerator<DataRecord> {
@@ -180,8 +187,11 @@ export async function replayFeed(datasetsDir: string | undefined): Promise<Feed>
   const all = (pick: (s: (typeof slices)[number]) => DataRecord[]) => slices.flatMap(pick);
   const order = new Map(TASK_NAMES.map((t, i) => [t, i]));
   slices.sort((a, b) => (order.get(a.task) ?? 0) - (order.get(b.task) ?? 0));
+  // A slice carries its whole data set's metrics: every task reading that data set is fed.
+  const datasets = new Set(slices.map((s) => taskModule(s.task).dataset));
   return {
     kind: 'replay',
+    tasks: TASK_MODULES.filter((m) => datasets.has(m.dataset)).map((m) => m.definition.name),
     description: `the shared data sets, one file each: ${REPLAY_SLICES.map((s) => `${s.folder}/${s.file}`).join(', ')}`,
     history: { streams: slices.map((s) => ({ name: s.task, records: asyncIterableOf(s.history), speed: Number.POSITIVE_INFINITY })), records: all((s) => s.history).length, ...span(all((s) => s.history)) },
     live: { streams: slices.map((s) => ({ name: s.task, records: asyncIterableOf(s.live), speed: speedOf(s.live) })), records: all((s) => s.live).length, ...span(all((s) => s.live)) },

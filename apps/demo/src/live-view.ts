@@ -1,4 +1,5 @@
-import { TASKS, TASK_NAMES, type Logger, type TaskName } from '@headstream/core';
+import { type Logger } from '@headstream/core';
+import { TASKS, TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { answerApi, MAX_STEPS, startLiveView, type LiveView, type TaskErrors } from '@headstream/live-view';
 import type { SqlClient } from '@headstream/store';
 import type { LiveScore } from './summary.js';

@@ -1,4 +1,5 @@
-import { mqttPredictionsFilter, parseOptionsOf, TASK_NAMES, type Logger, type TaskName } from '@headstream/core';
+import { mqttPredictionsFilter, parseOptionsOf, type Logger } from '@headstream/core';
+import { TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { startSparkplugFactory } from '@headstream/sim';
 import type { DemoConfig } from './config.js';
 import { replayFeed, SIM_SIZE, simulatorFeed, type Feed, type FeedStream } from './feed.js';
@@ -183,9 +184,9 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     const table = Object.fromEntries(TASK_NAMES.map((t) => [t, (tableAfter[t] ?? 0) - (tableBefore[t] ?? 0)]));
     const counts = watch.counts();
     const perTask = Object.fromEntries(TASK_NAMES.map((t) => [t, { mqtt: counts[t].predictions, sites: counts[t].sites, table: table[t] ?? 0 }])) as DemoSummary['predictions']['per_task'];
-    // A task without new predictions fails the run, unless an earlier run on this database predicted
-    // these steps already (a rerun on a stack): the predictor never predicts a step twice.
-    const silent = TASK_NAMES.filter((t) => perTask[t].mqtt === 0);
+    // A task the feed carries without new predictions fails the run, unless an earlier run on this database
+    // predicted these steps already (a rerun on a stack): the predictor never predicts a step twice.
+    const silent = TASK_NAMES.filter((t) => perTask[t].mqtt === 0 && feed.tasks.includes(t));
     const repeated = silent.filter((t) => (tableBefore[t] ?? 0) > 0);
     const problems = silent.filter((t) => !repeated.includes(t)).map((t) => `no ${t} prediction was published${report.tasks.includes(t) ? '' : ` (${report.skipped.find((s) => s.task === t)?.reason ?? 'not trained'})`}`);
     const notes = repeated.map((t) => `no new ${t} prediction: the database holds ${tableBefore[t] ?? 0} for these steps from an earlier run, and a step is never predicted twice (a fresh HS_PG_SCHEMA shows the whole loop again)`);

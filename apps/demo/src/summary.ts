@@ -1,4 +1,4 @@
-import { TASK_NAMES, TASKS, type TaskName } from '@headstream/core';
+import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { headline, type MetricsJSON, type VersionReport } from '@headstream/training';
 import type { StorageInfo } from '@headstream/store';
 import type { Promotion } from './training.js';

@@ -1,4 +1,5 @@
-import { isTaskName, mqttPredictionsFilter, parseMqttTopic, TASK_NAMES, type Logger, type TaskName } from '@headstream/core';
+import { mqttPredictionsFilter, parseMqttTopic, type Logger } from '@headstream/core';
+import { isTaskName, TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { connectMqtt } from '@headstream/transport';
 import type { DemoServices } from './services.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TASK_NAMES } from '@headstream/core';
+import { TASK_NAMES } from '@headstream/tasks';
 import { resolveDatasetsDir } from '@headstream/datasets';
 import { answerApi, MAX_STEPS, type TaskErrors } from '@headstream/live-view';
 import { createKafkaConnection } from '@headstream/transport';

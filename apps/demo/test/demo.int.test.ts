@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TASK_NAMES } from '@headstream/core';
+import { TASK_NAMES } from '@headstream/tasks';
 import { freePort, skipOrFailInCi, waitUntil } from '@headstream/testkit';
 import { cleanups, finished, mosquittoSub, RUN_LIMIT_MS, startDemo, stopOnCleanup, tempDir } from './run-demo.js';
 

@@ -101,7 +101,7 @@ describe('--factory opcua', () => {
       readings: { published: 712_848, ingested: 712_848, duplicates: 0, dead_letters: 0, records: 1, messages: 224, opcua_values: 50_580, history: { from: 'a', to: 'b' }, live: { from: 'b', to: 'c' } },
       training: { version: 'v1', seconds: 1, mode: 'quick', backend: 'wasm', strategy: 'equal', tasks: [], skipped: [], per_task: {}, delta_m_pct: 0, delta_m_served_pct: 0 },
       guard: { promote: true, promoted_by: 'guard', serving: 'v1', reasons: [] },
-      predictions: { total: 0, per_task: { traffic: perTask, air_quality: perTask, fault: perTask, throughput: perTask }, outputs: [] },
+      predictions: { total: 0, per_task: { traffic: perTask, air_quality: perTask, fault: perTask, throughput: perTask, emissions: perTask }, outputs: [] },
       live_scores: {},
       storage: { engine: 'pglite', timescaledb: null, hypertables: 0, continuous_aggregates: 0, compression: null },
       where: { database: 'db', mqtt: 'mqtt://x', topics: 't', inspect: 'i' },

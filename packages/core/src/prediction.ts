@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
-import { TASK_NAMES } from './tasks.js';
 
 const name = z.string().min(1).max(NAME_MAX_LENGTH).regex(NAME_PATTERN);
 const finite = z.number().refine(Number.isFinite, 'must be finite');
@@ -15,7 +14,8 @@ export const horizonForecastSchema = z.strictObject({
 });
 
 const base = {
-  task: z.enum(TASK_NAMES),
+  // A registered task's name (packages/tasks); the predictor publishes only tasks its version serves.
+  task: name,
   site: name,
   issued_at: z.iso.datetime({ offset: true }),
   model_version: z.string().min(1).max(NAME_MAX_LENGTH),

@@ -63,7 +63,7 @@ describe('prediction JSON Schema', () => {
       ['horizon 0', { ...regression, horizons: [{ horizon: 0, target_time: '2025-06-01T12:05:00Z', value: 1 }] }],
       ['not a date-time', { ...regression, issued_at: 'now' }],
       ['no offset', { ...regression, issued_at: '2025-06-01T12:00:00' }],
-      ['unknown task', { ...classification, task: 'weather' }],
+      ['task that is not a name', { ...classification, task: 'fault/1' }],
       ['unknown property', { ...classification, confidence: 0.8 }],
       ['classification without a label', { ...classification, label: undefined }],
       ['regression fields on a classification', { ...classification, kind: 'regression' }],

@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { series, table as tableQuery } from './datasource.js';

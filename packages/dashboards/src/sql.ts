@@ -1,4 +1,5 @@
-import { FAULT_LABEL_METRIC, TASK_NAMES, TASKS, type TaskName } from '@headstream/core';
+import { FAULT_LABEL_METRIC } from '@headstream/core';
+import { TASKS, tasksOfKind, type TaskName } from '@headstream/tasks';
 
 /**
  * SQL fragments over the store's schema (packages/store/src/migrations.ts) that several panels
@@ -7,10 +8,11 @@ import { FAULT_LABEL_METRIC, TASK_NAMES, TASKS, type TaskName } from '@headstrea
  */
 
 
-export type RegressionTask = Exclude<TaskName, 'fault'>;
-/** The catalogue's tasks by kind (tasks.ts), never by name. */
-export const REGRESSION_TASKS = TASK_NAMES.filter((t): t is RegressionTask => TASKS[t].kind === 'regression');
-const classificationTasks = TASK_NAMES.filter((t) => TASKS[t].kind === 'classification');
+/** A task whose kind is regression (one of REGRESSION_TASKS). */
+export type RegressionTask = TaskName;
+/** The registry's tasks by kind, never by name. */
+export const REGRESSION_TASKS: readonly RegressionTask[] = tasksOfKind('regression');
+const classificationTasks = tasksOfKind('classification');
 if (classificationTasks.length !== 1) throw new Error(`the dashboards expect one classification task, the catalogue has ${classificationTasks.length}`);
 export const CLASSIFICATION_TASK = classificationTasks[0] as TaskName;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { connectPostgres, quoteIdent, readerRoleFor, type SqlClient } from '@headstream/store';
 import { databaseTargets, describeEachTarget, testServices, type TestDatabase } from '@headstream/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';

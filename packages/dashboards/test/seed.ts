@@ -1,4 +1,5 @@
-import { TASK_NAMES, TASKS, taskDefinitionSchema, type Prediction, type TaskName } from '@headstream/core';
+import { taskDefinitionSchema, type Prediction } from '@headstream/core';
+import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { MultiTaskModel, syntheticData, tf, train, type ModelConfig, type TrainingEvent } from '@headstream/model';
 import { writePredictions } from '@headstream/serving';
 import { insertDeadLetters, migrate, ReadingWriter, type ReadingBatchItem, type SqlClient } from '@headstream/store';
@@ -102,8 +103,9 @@ function report(version: string, createdAt: number, shift: number, throughputMet
     air_quality: { pm25: 'pm25', no2: 'no2' },
     fault: { vibration: 'vibration', [FAULT_LABEL]: FAULT_LABEL },
     throughput: { throughput: throughputMetric },
+    emissions: { nox: 'nox' },
   };
-  const sites: Record<TaskName, string[]> = { traffic: CITY_SITES, air_quality: CITY_SITES, fault: MACHINES, throughput: LINES };
+  const sites: Record<TaskName, string[]> = { traffic: CITY_SITES, air_quality: CITY_SITES, fault: MACHINES, throughput: LINES, emissions: LINES };
   const window = { from: iso(createdAt - 2 * HOUR), to: iso(createdAt - HOUR), windows: 40 };
   const taskReports: Partial<Record<TaskName, TaskReport>> = {};
   TASK_NAMES.forEach((task, i) => {

@@ -1,4 +1,5 @@
-import { TASKS, type ReadingFrame } from '@headstream/core';
+import { type ReadingFrame } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import type { DataRecord } from './records.js';
 
 /** Prefix of ground-truth metrics, so labels travel through ingest as ordinary readings. */

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { countLines, makeHeader, readCsvRows, type CellParser, type CsvHeader } from './csv-file.js';
 import { datasetFolder, type LocateOptions } from './locate.js';
 import { newLoadStats, SiteOrderGuard, type DataRecord, type DatasetSource, type LoadStats } from './records.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { nameProblem, TASK_NAMES } from '@headstream/core';
+import { nameProblem } from '@headstream/core';
+import { TASK_NAMES } from '@headstream/tasks';
 import { describe, expect, test } from 'vitest';
 import { getLoader, LOADER_NAMES, loaders } from '../src/index.js';
 import { iso, scanDataset } from './helpers.js';

@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { describe, expect, test } from 'vitest';
 import { HYDRAULIC_START_MS, recordToFrame } from '../src/index.js';
 import { iso, scanDataset } from './helpers.js';

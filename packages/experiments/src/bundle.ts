@@ -1,12 +1,12 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTaskName, type TaskName } from '@headstream/core';
+import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, MultiTaskModel, saveModel, train, type StrategyName } from '@headstream/model';
 import { prepareTask, timeSplit, windowsFor, withChannels, type TaskFrames } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { modelConfig, modelData, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
-import { defaultFold, loadAllFrames, splitAll, type TaskSplit } from './splits.js';
+import { loadAllFrames, splitAll, type TaskSplit } from './splits.js';
 
 /** /2: each saved model carries its whole feature spec (derived channels, history, target transform). */
 export const MANIFEST_FORMAT = 'headstream-experiment-bundle/2';
@@ -37,10 +37,12 @@ export interface TrainBundleOptions {
   /** Epochs of every model instead of the mode's. */
   epochs?: number;
   split?: 'protocol' | 'time';
+  /** The tasks to train (default: every registered task); the manifest's records hold these only. */
+  tasks?: readonly TaskName[];
   log?: (line: string) => void;
 }
 
-/** `headstream train --from-datasets`: the shared four-task model and the single-task baselines, saved with a manifest. */
+/** `headstream train --from-datasets`: the shared model of the tasks and their single-task baselines, saved with a manifest. */
 export async function trainBundle(options: TrainBundleOptions): Promise<BundleManifest> {
   const log = options.log ?? (() => {});
   const strategy = options.strategy ?? 'equal';
@@ -49,34 +51,37 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const seed = options.seed ?? 1;
   const settings = { ...settingsFor(mode), ...(options.epochs === undefined ? {} : { epochs: options.epochs }) };
   const backend = await chooseBackend(log);
-  const frames = await loadAllFrames(options.datasetsDir);
+  // Head order, whatever order they were asked in.
+  const tasks = TASK_ORDER.filter((t) => (options.tasks ?? TASK_ORDER).includes(t));
+  if (tasks.length === 0) throw new BundleInputError('no task to train');
+  const frames = await loadAllFrames(options.datasetsDir, tasks);
   const split = options.split ?? 'protocol';
   const splits =
     split === 'protocol'
-      ? splitAll(frames, defaultFold(frames), settings.sizes)
-      : (Object.fromEntries(TASK_ORDER.map((t) => { const plan = timeSplit(frames[t]); return [t, { ...prepareTask(frames[t], PROTOCOL_TASKS[t], plan, settings.sizes), describe: plan.describe }]; })) as Record<TaskName, TaskSplit>);
+      ? splitAll(frames, {}, settings.sizes, tasks)
+      : (Object.fromEntries(tasks.map((t) => { const plan = timeSplit(frames[t]); return [t, { ...prepareTask(frames[t], PROTOCOL_TASKS[t], plan, settings.sizes), describe: plan.describe }]; })) as Record<TaskName, TaskSplit>);
   const common = trainOptions(settings, seed);
-  const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
-  const info = (tasks: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
+  const features = Object.fromEntries(tasks.map((t) => [t, splits[t].train.features]));
+  const info = (names: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
     version: `experiments-${mode}-${name}`,
-    features: Object.fromEntries(tasks.map((t) => [t, { spec: splits[t].spec, scalers: splits[t].scalers }])),
+    features: Object.fromEntries(names.map((t) => [t, { spec: splits[t].spec, scalers: splits[t].scalers }])),
     strategy: { name },
     regime: 'joint',
     backend,
     metrics,
   });
   const validation = {} as BundleManifest['validation'];
-  const shared = MultiTaskModel.create(modelConfig(TASK_ORDER, features, seed));
+  const shared = MultiTaskModel.create(modelConfig(tasks, features, seed));
   try {
-    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...common, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters' });
+    const r = train(shared, modelData(tasks.map((t) => splits[t].train)), { ...common, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters' });
     log(`[train] shared model (${strategy}): ${r.seconds.toFixed(1)} s`);
-    const scores = Object.fromEntries(TASK_ORDER.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].spec, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
-    for (const t of TASK_ORDER) validation[t] = { shared: scores[t].metrics, single: scores[t].metrics, persistence: scores[t].baselines.persistence };
-    await saveModel(shared, join(options.out, 'shared'), info(TASK_ORDER, strategy, Object.fromEntries(TASK_ORDER.map((t) => [t, scores[t].metrics]))));
+    const scores = Object.fromEntries(tasks.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].spec, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
+    for (const t of tasks) validation[t] = { shared: scores[t].metrics, single: scores[t].metrics, persistence: scores[t].baselines.persistence };
+    await saveModel(shared, join(options.out, 'shared'), info(tasks, strategy, Object.fromEntries(tasks.map((t) => [t, scores[t].metrics]))));
   } finally {
     shared.dispose();
   }
-  for (const t of TASK_ORDER) {
+  for (const t of tasks) {
     const model = MultiTaskModel.create(modelConfig([t], features, seed));
     try {
       const r = train(model, modelData([splits[t].train]), { ...common, strategy: 'equal' });
@@ -106,10 +111,10 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     seed,
     split,
     shared: 'shared',
-    single: Object.fromEntries(TASK_ORDER.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
-    linear: Object.fromEntries(TASK_ORDER.map((t) => [t, `linear-${t}`])) as Record<TaskName, string>,
+    single: Object.fromEntries(tasks.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
+    linear: Object.fromEntries(tasks.map((t) => [t, `linear-${t}`])) as Record<TaskName, string>,
     tasks: Object.fromEntries(
-      TASK_ORDER.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
+      tasks.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
     ) as BundleManifest['tasks'],
     validation,
   };
@@ -178,8 +183,10 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
       model.dispose();
     }
   };
+  const singleDir = manifest.single[task] as string | undefined;
+  if (singleDir === undefined) throw new BundleInputError(`${options.model} holds no ${task} model (trained: ${Object.keys(manifest.single).join(', ')})`);
   const shared = await score(manifest.shared);
-  const single = await score(manifest.single[task]);
+  const single = await score(singleDir);
   const linearDir = manifest.linear?.[task];
   const linear = linearDir ? await score(linearDir) : undefined;
   return { task, n: shared.n, metrics: shared.metrics, baselines: shared.baselines, single_task: single.metrics, ...(linear ? { linear: linear.metrics } : {}) };
@@ -187,19 +194,19 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
 
 /** A readable table of an evaluation (no --json). */
 export function formatEvaluation(e: EvaluationJSON, file: string): string {
+  const definition = PROTOCOL_TASKS[e.task];
+  const classification = definition.kind === 'classification';
   const rows: [string, MetricsJSON][] = [
     ['shared model', e.metrics],
     ['single-task model', e.single_task],
     ...(e.linear ? ([['linear reference', e.linear]] as [string, MetricsJSON][]) : []),
-    [e.task === 'fault' ? 'persistence (normal)' : 'persistence', e.baselines.persistence],
+    [classification ? 'persistence (normal)' : 'persistence', e.baselines.persistence],
     ['seasonal naive', e.baselines.seasonal_naive],
   ];
-  const fault = e.task === 'fault';
-  const head = fault ? ['model', 'accuracy', 'macro_f1', 'anomaly_f1'] : ['model', 'mae', 'rmse', 'mape %'];
+  const head = classification ? ['model', 'accuracy', 'macro_f1', 'anomaly_f1'] : ['model', 'mae', 'rmse', 'mape %'];
   const body = rows.map(([name, m]) => ['macro_f1' in m ? [name, m.accuracy.toFixed(3), m.macro_f1.toFixed(3), m.anomaly_f1.toFixed(3)] : [name, m.mae.toFixed(3), m.rmse.toFixed(3), m.mape.toFixed(2)]].flat());
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const unit = PROTOCOL_TASKS[e.task].kind === 'regression' ? ` [${(PROTOCOL_TASKS[e.task] as { unit: string }).unit}]` : '';
+  const unit = definition.kind === 'regression' ? ` [${definition.unit}]` : '';
   return `${e.task}${unit} on ${file}: ${e.n} windows\n${[line(head), ...body.map(line)].join('\n')}\n`;
 }
-

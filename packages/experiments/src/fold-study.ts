@@ -1,4 +1,4 @@
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { deltaM, MultiTaskModel, train } from '@headstream/model';
 import { DEFAULT_GUARD_TOLERANCE, relativeWorse, trainOptions, type Settings } from '@headstream/training';
 import { prepareFold, taskFolds, type TaskFold } from './folds.js';

@@ -1,16 +1,30 @@
 import { cpus, totalmem } from 'node:os';
-import type { TaskName } from '@headstream/core';
+import { taskModule, type TaskName } from '@headstream/tasks';
 import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { runFoldStudy, type FoldStudy } from './fold-study.js';
 import { foldClaims, pcgradClaims, type Claim } from './claims.js';
-import { defaultFold, loadAllFrames, splitAll, splitTask, type AllFrames, type Fold, type TaskSplit } from './splits.js';
+import { loadAllFrames, splitAll, splitTask, type AllFrames, type Holdouts, type TaskSplit } from './splits.js';
 
 export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 
 export const PAIRS: Readonly<Record<'city_pair' | 'factory_pair', TaskName[]>> = { city_pair: ['traffic', 'air_quality'], factory_pair: ['fault', 'throughput'] };
+
+/** The strategy sweep's fold (recorded in results.json): the Beijing station and the SKAB runs the protocols hold out. */
+export interface Fold {
+  airStation: string;
+  faultRuns: string[];
+}
+
+/** The fold the task modules' protocol splits hold out by default. */
+export function defaultFold(frames: AllFrames): Fold {
+  const held = (t: TaskName) => taskModule(t).protocol.split(frames[t]).validationSites;
+  return { airStation: held('air_quality')[0] ?? '', faultRuns: held('fault') };
+}
+
+const holdouts = (fold: Fold): Holdouts => ({ air_quality: [fold.airStation], fault: fold.faultRuns });
 
 /** Published numbers the protocols compare with (see each data set's SOURCE.md). */
 export const PUBLISHED = {
@@ -119,7 +133,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const frames = await loadAllFrames(options.datasetsDir);
   const tLoad = performance.now();
   const fold = defaultFold(frames);
-  const splits = splitAll(frames, fold, settings.sizes);
+  const splits = splitAll(frames, holdouts(fold), settings.sizes);
   log(`[results] data ready in ${((tLoad - t0) / 1000).toFixed(1)} s; train windows ${TASK_ORDER.map((t) => `${t} ${splits[t].train.n}`).join(', ')}`);
   const base = trainOptions(settings, seed);
 
@@ -215,7 +229,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   }
   for (const m of Object.values(singleModels)) m.dispose();
 
-  const cv = settings.cv ? crossValidate(frames, fold, settings, seed, log) : null;
+  const cv = settings.cv ? crossValidate(frames, settings, seed, log) : null;
   const folds = runFoldStudy(frames, settings, options.foldSeeds ?? (options.mode === 'full' ? [seed, seed + 1] : [seed, seed + 1, seed + 2]), log);
   const claims = [...foldClaims(folds), ...pcgradClaims(options.claimSeeds ?? [seed, seed + 1, seed + 2])];
   for (const c of claims) log(`[results] claim ${c.holds ? 'HOLDS' : 'not shown'}: ${c.claim} (${c.margin}: ${c.mean.toFixed(4)} ± ${c.sd.toFixed(4)}, n ${c.margins.length})`);
@@ -255,14 +269,14 @@ export function summary(m: MetricsJSON): string {
 }
 
 /** Leave-one-station-out (Beijing, 11 folds) and leave-one-run-out (SKAB, 34 folds) of the single-task models. */
-function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: number, log: (line: string) => void): CvResult {
+function crossValidate(frames: AllFrames, settings: Settings, seed: number, log: (line: string) => void): CvResult {
   const t0 = performance.now();
   const cv = settings.cv ?? { epochs: 4, maxTrain: 2000 };
   const sizes = { maxTrain: cv.maxTrain, maxValidation: Infinity };
   const opts = { ...trainOptions(settings, seed, cv), strategy: 'equal' as const };
   const out: CvResult = { air_quality: [], fault: [], seconds: 0 };
   for (const station of Object.keys(frames.air_quality.frames)) {
-    const split = splitTask('air_quality', frames.air_quality, { ...fold, airStation: station }, sizes);
+    const split = splitTask('air_quality', frames.air_quality, [station], sizes);
     const { model } = trainModel(['air_quality'], { air_quality: split } as Record<TaskName, TaskSplit>, seed, opts);
     try {
       const s = scoreTask(model, 'air_quality', split.validation, split.spec, split.scalers);
@@ -275,7 +289,7 @@ function crossValidate(frames: AllFrames, fold: Fold, settings: Settings, seed: 
   }
   const classes = PROTOCOL_TASKS.fault.kind === 'classification' ? PROTOCOL_TASKS.fault.classes : [];
   for (const run of Object.keys(frames.fault.frames)) {
-    const split = splitTask('fault', frames.fault, { ...fold, faultRuns: [run] }, sizes);
+    const split = splitTask('fault', frames.fault, [run], sizes);
     const { model } = trainModel(['fault'], { fault: split } as Record<TaskName, TaskSplit>, seed, opts);
     try {
       const s = scoreTask(model, 'fault', split.validation, split.spec, split.scalers);

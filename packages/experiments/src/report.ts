@@ -1,12 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { MIN_RUNS, type Claim } from './claims.js';
 import type { FoldRun } from './fold-study.js';
 import { PAIRS, type ModelRun, type Results } from './pipeline.js';
 import { recipeFor } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import type { MetricsJSON, RegressionJSON } from './scoring.js';
+
+/** The registered tasks the run has results of, in head order (a run predates a task added since). */
+const ran = (r: Results): TaskName[] => TASK_ORDER.filter((t) => r.protocol[t] !== undefined);
+/** Classification tasks get the class metrics (macro-F1, anomaly-F1) and "always normal" as persistence. */
+const classifies = (t: TaskName): boolean => PROTOCOL_TASKS[t].kind === 'classification';
 
 const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const sgn = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(d)}`);
@@ -90,10 +95,10 @@ ${bars.join('')}${labels.join('')}${legend.join('')}</svg>\n`;
 /** Every SVG of the report, by file name (written to docs/results/). */
 export function plots(r: Results): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of TASK_ORDER) {
+  for (const t of ran(r)) {
     const p = r.plots[t];
     if (!p) continue;
-    const fault = t === 'fault';
+    const fault = classifies(t);
     out[`pred-${t}.svg`] = linePlot(
       p.label,
       [
@@ -174,24 +179,24 @@ function foldStats(r: Results, t: TaskName, model: FoldModel, anomaly = false): 
 /** The rolling-origin sections: folds, cross-fold scores with the linear reference, sharing and cost. */
 function foldSections(r: Results, L: string[]): void {
   const study = r.folds;
-  const k = Math.min(...TASK_ORDER.map((t) => study.folds[t].length));
+  const k = Math.min(...ran(r).map((t) => study.folds[t].length));
   L.push('## Rolling-origin folds: what to expect on unseen data', '');
   L.push(`Every task is scored on ${k} folds. Each fold trains on what came before its origin (and, for air quality and fault, on other stations / runs than it validates) and validates on what comes next; scalers are fitted on each fold's training part only. Folds 1–${k - 1} are the **selection folds**: every modelling choice below (see "Choices") was made on them. Fold ${k} — the latest period (for fault, the sweep's held-out runs) — is the **forward check**: the gap between it and the selection folds shows how much the choices were fitted to them. Seeds ${study.seeds.join(', ')}; every cell is the mean over the seeds, "mean ± sd" is over all folds × seeds. Full training budget of the mode (${r.meta.settings.epochs} epochs).`, '');
   L.push('| task | fold | trains → validates | train windows | validation windows |', '|---|---|---|---|---|');
-  for (const t of TASK_ORDER) study.folds[t].forEach((f, i) => L.push(`| ${t} | ${i + 1}${i === k - 1 ? ' (forward check)' : ''}: ${f.name} | ${f.describe} | ${f.train} | ${f.validation} |`));
+  for (const t of ran(r)) study.folds[t].forEach((f, i) => L.push(`| ${t} | ${i + 1}${i === k - 1 ? ' (forward check)' : ''}: ${f.name} | ${f.describe} | ${f.train} | ${f.validation} |`));
   L.push('');
   L.push('### Per task across the folds', '');
   L.push('Regression: MAE (mean over horizons; traffic veh/5 min, air quality µg/m³, throughput MWh/h), lower is better. Fault: macro-F1 over the 4 classes per point (its headline metric, higher is better), and anomaly-F1 per point. Served = what the negative-transfer guard serves for the task on that fold: the shared model, unless it is worse than the single-task model by more than ' + f(study.tolerance * 100, 0) + ' %.', '');
   L.push(`| task | model | ${Array.from({ length: k }, (_, i) => `fold ${i + 1}`).join(' | ')} | mean ± sd | forward-check gap |`, `|---|---|${Array.from({ length: k }, () => '---').join('|')}|---|---|`);
-  for (const t of TASK_ORDER) {
-    const metrics: [boolean, string][] = t === 'fault' ? [[false, ' (macro-F1)'], [true, ' (anomaly-F1)']] : [[false, '']];
+  for (const t of ran(r)) {
+    const metrics: [boolean, string][] = classifies(t) ? [[false, ' (macro-F1)'], [true, ' (anomaly-F1)']] : [[false, '']];
     for (const [anomaly, suffix] of metrics) {
       for (const [model, label] of FOLD_MODELS) {
-        if (t === 'fault' && model === 'seasonal_naive') continue;
+        if (classifies(t) && model === 'seasonal_naive') continue;
         const s = foldStats(r, t, model, anomaly);
-        const name = t === 'fault' && model === 'persistence' ? 'always normal' : label;
+        const name = classifies(t) && model === 'persistence' ? 'always normal' : label;
         const gap = s.last - s.selection;
-        L.push(`| ${t}${suffix} | ${model === 'served' ? `**${name}**` : name} | ${s.perFold.map((v) => f(v, t === 'fault' ? 3 : 2)).join(' | ')} | ${f(mean(s.all), t === 'fault' ? 3 : 2)} ± ${f(sd(s.all), t === 'fault' ? 3 : 2)} | ${sgn(gap, t === 'fault' ? 3 : 2)} (${sgn((gap / Math.abs(s.selection)) * 100, 1)} %) |`);
+        L.push(`| ${t}${suffix} | ${model === 'served' ? `**${name}**` : name} | ${s.perFold.map((v) => f(v, classifies(t) ? 3 : 2)).join(' | ')} | ${f(mean(s.all), classifies(t) ? 3 : 2)} ± ${f(sd(s.all), classifies(t) ? 3 : 2)} | ${sgn(gap, classifies(t) ? 3 : 2)} (${sgn((gap / Math.abs(s.selection)) * 100, 1)} %) |`);
       }
     }
   }
@@ -199,11 +204,11 @@ function foldSections(r: Results, L: string[]): void {
 
   L.push('### Served model vs the references (cross-fold means)', '');
   L.push('| task | served | linear reference | persistence | served vs linear | served vs persistence | served by (folds × seeds) |', '|---|---|---|---|---|---|---|');
-  for (const t of TASK_ORDER) {
+  for (const t of ran(r)) {
     const served = mean(foldStats(r, t, 'served').all);
     const lin = mean(foldStats(r, t, 'linear').all);
     const pers = mean(foldStats(r, t, 'persistence').all);
-    const hib = t === 'fault';
+    const hib = classifies(t);
     const rel = (a: number, b: number) => (Math.abs(b) < 1e-12 ? '—' : `${sgn(((hib ? b - a : a - b) / Math.abs(b)) * 100, 1)} %`);
     const by = study.runs.map((x) => x.tasks[t].served_by);
     L.push(`| ${t} | ${f(served, hib ? 3 : 2)} | ${f(lin, hib ? 3 : 2)} | ${f(pers, hib ? 3 : 2)} | ${rel(served, lin)} | ${hib ? '—' : rel(served, pers)} | shared ${by.filter((b) => b === 'shared').length}, single-task ${by.filter((b) => b === 'single').length} |`);
@@ -212,9 +217,9 @@ function foldSections(r: Results, L: string[]): void {
 
   L.push('### Does sharing pay? Δm% per fold and seed', '');
   L.push('Δ% per task = (±)(M − M_single)/M_single × 100 on the headline metric, negative = better than the single-task model; Δm% = mean over the four tasks. Plain shared = the four-task model for every task; served = the guard\'s per-task choice.', '');
-  L.push(`| fold | seed | Δm% plain shared | Δm% served | ${TASK_ORDER.map((t) => `${t} Δ% shared → served by`).join(' | ')} |`, `|---|---|---|---|${TASK_ORDER.map(() => '---').join('|')}|`);
-  for (const x of study.runs) L.push(`| ${x.fold + 1} | ${x.seed} | ${sgn(x.deltaM.shared, 2)} | ${sgn(x.deltaM.served, 2)} | ${TASK_ORDER.map((t) => `${sgn(x.delta.shared[t])} → ${x.tasks[t].served_by}`).join(' | ')} |`);
-  L.push(`| **mean** | | ${sgn(mean(study.runs.map((x) => x.deltaM.shared)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.shared)), 2)} | ${sgn(mean(study.runs.map((x) => x.deltaM.served)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.served)), 2)} | ${TASK_ORDER.map((t) => sgn(mean(study.runs.map((x) => x.delta.shared[t] ?? NaN)))).join(' | ')} |`, '');
+  L.push(`| fold | seed | Δm% plain shared | Δm% served | ${ran(r).map((t) => `${t} Δ% shared → served by`).join(' | ')} |`, `|---|---|---|---|${ran(r).map(() => '---').join('|')}|`);
+  for (const x of study.runs) L.push(`| ${x.fold + 1} | ${x.seed} | ${sgn(x.deltaM.shared, 2)} | ${sgn(x.deltaM.served, 2)} | ${ran(r).map((t) => `${sgn(x.delta.shared[t])} → ${x.tasks[t].served_by}`).join(' | ')} |`);
+  L.push(`| **mean** | | ${sgn(mean(study.runs.map((x) => x.deltaM.shared)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.shared)), 2)} | ${sgn(mean(study.runs.map((x) => x.deltaM.served)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.served)), 2)} | ${ran(r).map((t) => sgn(mean(study.runs.map((x) => x.delta.shared[t] ?? NaN)))).join(' | ')} |`, '');
 
   L.push('### Training cost: one shared model vs four single-task models', '');
   L.push(`Same data, same budget, same backend (${r.meta.backend}); the shared model with its gradient-conflict telemetry on (per-task gradients on the shared parameters every ${r.meta.settings.telemetryEvery} steps, as production trains), the single-task models without. Wall-clock seconds on a shared 2-core machine.`, '');
@@ -284,7 +289,7 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push(`- Air quality, throughput (and not traffic) learn the change from the last observed value; the forecast is persistence + shrink × predicted change, for the median and the quantile bounds alike: air quality ×${shrink(aq)}, throughput ×${shrink(tp)} with its change label scaled up ×${scale(tp)} (air quality's chosen on the selection folds, see "Choices"; throughput's on its training years, see the protocol notes, and confirmed on the folds). Gaps are forward-filled for at most 24 steps, causally (never from a later reading). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
   L.push('- Scalers are fitted on each task\'s training part only (training stations / runs / years).', '');
   L.push('| task | data set (loader) | protocol split | train windows | validation windows | features |', '|---|---|---|---|---|---|');
-  for (const t of TASK_ORDER) {
+  for (const t of ran(r)) {
     const p = r.protocol[t];
     L.push(`| ${t} | ${TASK_DATASETS[t]} | ${p.describe} | ${p.train} | ${p.validation} | ${p.features} |`);
   }
@@ -296,14 +301,14 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push('## Per-task results on the validation splits', '');
   L.push(`Shared = the four-task model with equal weights${best === 'equal' ? ', which is also the best strategy by Δm% here' : ` and with the best strategy by Δm% (**${best}**)`}; single = same architecture, one head, own data. Regression: MAE, RMSE, MAPE (mean over horizons); fault: accuracy, macro-F1 (4 classes, per point), anomaly-F1 (per point, score ≥ 0.5).`, '');
   L.push('| task | model | MAE / acc. | RMSE / macro-F1 | MAPE / anomaly-F1 |', '|---|---|---|---|---|');
-  for (const t of TASK_ORDER) {
+  for (const t of ran(r)) {
     const single = r.single[t].score;
     const rows: [string, MetricsJSON | undefined][] = [
       ['shared (equal)', r.runs.shared.equal?.scores[t]?.metrics],
       ...(best === 'equal' ? [] : ([[`shared (${best})`, r.runs.shared[best]?.scores[t]?.metrics]] as [string, MetricsJSON | undefined][])),
       ['single-task', single.metrics],
-      [t === 'fault' ? 'persistence (always normal)' : 'persistence', single.baselines.persistence],
-      ...(t === 'fault' ? [] : ([['seasonal naive (1 day)', single.baselines.seasonal_naive]] as [string, MetricsJSON][])),
+      [classifies(t) ? 'persistence (always normal)' : 'persistence', single.baselines.persistence],
+      ...(classifies(t) ? [] : ([['seasonal naive (1 day)', single.baselines.seasonal_naive]] as [string, MetricsJSON][])),
     ];
     for (const [name, m] of rows) L.push(`| ${t} | ${name} | ${metricCells(m).join(' | ')} |`);
   }
@@ -359,17 +364,17 @@ export function renderMarkdown(r: Results, command: string): string {
   }
   L.push('', '![Δm per strategy](results/delta-m.svg)', '');
   L.push('### Per-task change (Δ%) of the shared model, per strategy', '');
-  L.push(`| strategy | ${TASK_ORDER.join(' | ')} | city pair: ${PAIRS.city_pair.join(' / ')} | factory pair: ${PAIRS.factory_pair.join(' / ')} |`, `|---|${TASK_ORDER.map(() => '---').join('|')}|---|---|`);
+  L.push(`| strategy | ${ran(r).join(' | ')} | city pair: ${PAIRS.city_pair.join(' / ')} | factory pair: ${PAIRS.factory_pair.join(' / ')} |`, `|---|${ran(r).map(() => '---').join('|')}|---|---|`);
   for (const st of strategies) {
     const sh = r.runs.shared[st];
     const cp = r.runs.city_pair[st];
     const fp = r.runs.factory_pair[st];
-    L.push(`| ${st} | ${TASK_ORDER.map((t) => sgn(sh?.delta[t])).join(' | ')} | ${PAIRS.city_pair.map((t) => sgn(cp?.delta[t])).join(' / ')} | ${PAIRS.factory_pair.map((t) => sgn(fp?.delta[t])).join(' / ')} |`);
+    L.push(`| ${st} | ${ran(r).map((t) => sgn(sh?.delta[t])).join(' | ')} | ${PAIRS.city_pair.map((t) => sgn(cp?.delta[t])).join(' / ')} | ${PAIRS.factory_pair.map((t) => sgn(fp?.delta[t])).join(' / ')} |`);
   }
   L.push('');
   L.push('### Training and inference cost', '');
-  const singleTrain = TASK_ORDER.reduce((a, t) => a + r.single[t].trainSeconds, 0);
-  const singleParams = TASK_ORDER.reduce((a, t) => a + r.single[t].parameters, 0);
+  const singleTrain = ran(r).reduce((a, t) => a + r.single[t].trainSeconds, 0);
+  const singleParams = ran(r).reduce((a, t) => a + r.single[t].parameters, 0);
   L.push(`Four single-task models: ${f(singleTrain, 1)} s of training in all, ${singleParams} parameters. Inference ratios are shared ÷ one model per task per window (< 1 = the multi-task gain): time measured at batch 256, FLOPs and parameters counted (model package \`compareInferenceCost\`).`, '');
   L.push('| model | strategy | train s | steps | parameters | FLOPs / window | inference time ratio | FLOPs ratio | parameter ratio |', '|---|---|---|---|---|---|---|---|---|');
   for (const g of ['shared', 'city_pair', 'factory_pair'] as const) {
@@ -378,7 +383,7 @@ export function renderMarkdown(r: Results, command: string): string {
       if (m) L.push(`| ${g} | ${st} | ${f(m.trainSeconds, 1)} | ${m.steps} | ${m.parameters} | ${m.flopsPerWindow} | ${f(m.inferenceCost.time, 3)} | ${f(m.inferenceCost.flops, 3)} | ${f(m.inferenceCost.parameters, 3)} |`);
     }
   }
-  for (const t of TASK_ORDER) L.push(`| single ${t} | equal | ${f(r.single[t].trainSeconds, 1)} | — | ${r.single[t].parameters} | ${r.single[t].flopsPerWindow} | 1 | 1 | 1 |`);
+  for (const t of ran(r)) L.push(`| single ${t} | equal | ${f(r.single[t].trainSeconds, 1)} | — | ${r.single[t].parameters} | ${r.single[t].flopsPerWindow} | 1 | 1 | 1 |`);
   L.push('');
   L.push('Why the FLOPs ratio is 1: every task reads its own data set through its own stem, so a window of one input is served by one stem, the shared encoder and one head — exactly what its single-task model runs. With disjoint inputs the multi-task gain is in parameters and memory (one encoder instead of four), not in compute per prediction; the compute gain of DESIGN.md needs tasks that share an input window (e.g. traffic + air quality at the same city site).', '');
   L.push('### What the negative-transfer guard decides', '');
@@ -397,7 +402,7 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push(`- Pairs vs one shared model: the two domain pairs (averaged over their four tasks) beat the four-task model's Δm under ${pairsBetter.length} of ${strategies.length} strategies${pairsBetter.length ? ` (${pairsBetter.join(', ')})` : ''}.`, '');
   L.push('## Plots', '');
   L.push('Predicted vs actual (validation, horizon 1; fault: anomaly truth vs score):', '');
-  for (const t of TASK_ORDER) L.push(`![${t}](results/pred-${t}.svg)`);
+  for (const t of ran(r)) L.push(`![${t}](results/pred-${t}.svg)`);
   L.push('', 'Gradient cosine between tasks over training:', '', '![cosine](results/cosine-equal.svg)', '', '![cosine by strategy](results/cosine-by-strategy.svg)', '');
   L.push('## Protocol notes and limits', '');
   L.push(`- Strategy sweep: one fold — Beijing held-out station ${r.fold.airStation}; SKAB held-out runs ${r.fold.faultRuns.join(', ')} (every 4th run of each fault type). ${r.cv ? 'Leave-one-station-out (11 folds) and leave-one-run-out (34 folds) are run for the single-task models only' : 'Quick run: no cross-validation'}: 6 strategies × 3 models × 45 folds does not fit the time budget on this CPU.`);

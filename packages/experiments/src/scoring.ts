@@ -1,4 +1,4 @@
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec, WindowSet } from '@headstream/features';
 import { DEFAULT_ENCODER, fromWindowSets, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskData, type MultiTaskModel } from '@headstream/model';
 import { modelConfig as trainingModelConfig, scoreTask as trainingScoreTask, type FaultMetricsJSON, type MetricsJSON, type RegressionMetricsJSON, type TaskScore } from '@headstream/training';

@@ -1,4 +1,4 @@
-import { TASKS, type Reading } from '@headstream/core';
+import { taskDefinitionSchema, type Reading } from '@headstream/core';
 import { describe, expect, it } from 'vitest';
 import {
   buildWindows,
@@ -16,6 +16,13 @@ import {
   StandardScaler,
   type FeatureSpec,
 } from '../src/index.js';
+
+// Task definitions as the registry (packages/tasks) holds them; features sits below it and takes any definition.
+const TASKS = {
+  traffic: taskDefinitionSchema.parse({ name: 'traffic', domain: 'city', kind: 'regression', description: 'flow', target: 'flow', unit: 'veh/5min', intervalMs: 300_000, lookback: 12, horizons: [1, 2, 3, 6, 12], quantiles: [0.1, 0.5, 0.9] }),
+  air_quality: taskDefinitionSchema.parse({ name: 'air_quality', domain: 'city', kind: 'regression', description: 'PM2.5', target: 'pm25', unit: 'µg/m³', intervalMs: 3_600_000, lookback: 24, horizons: [1, 2, 3, 4, 5, 6], quantiles: [0.1, 0.5, 0.9] }),
+  fault: taskDefinitionSchema.parse({ name: 'fault', domain: 'factory', kind: 'classification', description: 'state', intervalMs: 1000, lookback: 64, classes: ['normal', 'valve1', 'valve2', 'other'], anomalyScore: true }),
+};
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

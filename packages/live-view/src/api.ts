@@ -1,4 +1,5 @@
-import { isTaskName, NAME_MAX_LENGTH, NAME_PATTERN, TASK_NAMES, type TaskName } from '@headstream/core';
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '@headstream/core';
+import { isTaskName, TASK_NAMES, type TaskName } from '@headstream/tasks';
 import type { SqlExecutor } from '@headstream/store';
 import { classificationSeries, gradCosine, regressionSeries, taskErrors, type ClassificationSeries, type GradCosine, type RegressionSeries, type TaskErrors } from './queries.js';
 import { taskView, withSites, type TaskView, type TaskWithSites } from './tasks.js';

@@ -1,4 +1,4 @@
-import { TASK_NAMES, type TaskName } from '@headstream/core';
+import { TASK_NAMES, type TaskName } from '@headstream/tasks';
 import type { SqlExecutor } from '@headstream/store';
 import { classificationScores, regressionScores, type ClassificationScores, type ClassPair, type RegressionPair, type RegressionScores } from './scores.js';
 import { actualsOf, type TaskView } from './tasks.js';

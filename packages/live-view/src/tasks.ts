@@ -1,4 +1,5 @@
-import { FAULT_LABEL_METRIC, TASKS, type TaskName } from '@headstream/core';
+import { FAULT_LABEL_METRIC } from '@headstream/core';
+import { TASKS, type TaskName } from '@headstream/tasks';
 import type { SqlExecutor } from '@headstream/store';
 
 /**

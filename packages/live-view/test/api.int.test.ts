@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { migrate } from '@headstream/store';
 import { databaseTargets, describeEachTarget, type TestDatabase } from '@headstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

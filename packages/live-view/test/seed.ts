@@ -1,4 +1,4 @@
-import { TASKS, type TaskName } from '@headstream/core';
+import { TASKS, type TaskName } from '@headstream/tasks';
 import { ReadingWriter, type ReadingBatchItem, type SqlClient } from '@headstream/store';
 
 /**
@@ -14,8 +14,8 @@ export const VERSION = 'v-live-test';
 export const TRAFFIC_METRIC = 'vehicle_flow';
 export const FORECAST_OFFSET = 3;
 /** Every task's sites. */
-export const SITES: Record<TaskName, string[]> = { traffic: ['road-1', 'road-2'], air_quality: ['aq-1'], fault: ['pump-1'], throughput: ['line-1'] };
-export const METRIC: Record<TaskName, string> = { traffic: TRAFFIC_METRIC, air_quality: 'pm25', fault: 'gt_fault', throughput: 'throughput' };
+export const SITES: Record<TaskName, string[]> = { traffic: ['road-1', 'road-2'], air_quality: ['aq-1'], fault: ['pump-1'], throughput: ['line-1'], emissions: ['turbine-1'] };
+export const METRIC: Record<TaskName, string> = { traffic: TRAFFIC_METRIC, air_quality: 'pm25', fault: 'gt_fault', throughput: 'throughput', emissions: 'nox' };
 
 export const interval = (task: TaskName) => TASKS[task].intervalMs;
 export const bucketEnd = (task: TaskName, k: number) => T0 + k * interval(task);
@@ -28,6 +28,8 @@ export function actual(task: TaskName, site: string, k: number): number {
       return Math.round(300 + 180 * Math.sin((2 * Math.PI * k) / 288 + phase) + 25 * Math.sin(k / 3));
     case 'air_quality':
       return Math.round((60 + 35 * Math.sin(k / 9) + 10 * Math.cos(k / 2.5)) * 10) / 10;
+    case 'emissions':
+      return Math.round((60 + 8 * Math.sin((2 * Math.PI * k) / 24 + 0.5) + 2 * Math.cos(k / 2.3)) * 10) / 10;
     case 'throughput':
       return Math.round((140 + 12 * Math.sin((2 * Math.PI * k) / 24) + 3 * Math.cos(k / 1.7)) * 10) / 10;
     case 'fault':

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TASKS, taskDefinitionSchema } from '@headstream/core';
+import { taskDefinitionSchema } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activeDevice,

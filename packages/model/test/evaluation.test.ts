@@ -1,4 +1,5 @@
-import { TASKS, taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { buildWindows, featureSpecFor, fitScalers, unscaleTarget, type FeatureScalers, type SeriesFrame, type WindowSet } from '@headstream/features';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TASKS, taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Adam, loadModel, MultiTaskModel, Rng, saveModel, tf, train, type ModelConfig, type MultiTaskData, type TrainingEvent } from '../src/index.js';
 

@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

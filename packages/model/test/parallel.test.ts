@@ -3,7 +3,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TASKS, taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Adam,

@@ -1,4 +1,5 @@
-import { decodeInbound, type InboundOptions, type Logger, type Metrics, type Prediction, type TaskName } from '@headstream/core';
+import { decodeInbound, type InboundOptions, type Logger, type Metrics, type Prediction } from '@headstream/core';
+import { type TaskName } from '@headstream/tasks';
 import { alignTime, contextSteps, deviationBaseline } from '@headstream/features';
 import { insertDeadLetters, type DeadLetter, type SqlClient } from '@headstream/store';
 import { activeVersion, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/training';
@@ -251,8 +252,8 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
   };
 }
 
-function countByTask(predictions: readonly Prediction[], add: (task: TaskName, n: number) => void): void {
-  const counts = new Map<TaskName, number>();
+function countByTask(predictions: readonly Prediction[], add: (task: string, n: number) => void): void {
+  const counts = new Map<string, number>();
   for (const p of predictions) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
   for (const [task, n] of counts) add(task, n);
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { predictionSchema, type Prediction, type TaskName } from '@headstream/core';
+import { predictionSchema, type Prediction } from '@headstream/core';
+import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
 import { buildWindows, decodeTarget } from '@headstream/features';
 import { migrate, ReadingWriter } from '@headstream/store';
@@ -9,7 +10,7 @@ import { readSiteFrames, taskRecords } from '@headstream/training';
 import { installFixtureVersion } from '../../../test/fixture/index.js';
 import { loadServingVersion, PredictionEngine, VersionLoadError, type EngineReading, type ServingVersion } from '../src/index.js';
 
-const DOMAIN: Record<TaskName, string> = { traffic: 'city', air_quality: 'city', fault: 'factory', throughput: 'factory' };
+const DOMAIN: Record<TaskName, string> = Object.fromEntries(TASK_NAMES.map((t) => [t, TASKS[t].domain])) as Record<TaskName, string>;
 const SLICES: { task: TaskName; path: string[]; records: number }[] = [
   { task: 'traffic', path: ['pems-detector-5min-flow', 'train.csv'], records: 1500 },
   { task: 'fault', path: ['skab', 'valve1', '1.csv'], records: 2000 },

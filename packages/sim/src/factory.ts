@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { arStep, chanceWithin, normaliseSeed, relax, Rng, round } from './random.js';
 import { checkCount, checkTiming, HOUR_MS, type SimRecord } from './records.js';
 

@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { describe, expect, test } from 'vitest';
 import { faultClasses, simulateFactory, type SimRecord } from '../src/index.js';
 import { correlation, mean } from './stats.js';

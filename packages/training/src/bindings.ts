@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { DOMAINS, NAME_PATTERN, TASK_NAMES, TASKS, timeZoneProblem, type Domain, type TaskName } from '@headstream/core';
+import { DOMAINS, NAME_PATTERN, timeZoneProblem, type Domain } from '@headstream/core';
+import { TASK_NAMES, TASKS, taskModule, type TaskName } from '@headstream/tasks';
 import { z } from 'zod';
 import type { SeriesInfo } from './history.js';
 
@@ -268,7 +269,8 @@ function missingReason(
 ): string {
   const where = `${domain} site`;
   if (label !== undefined && !sites.some(([, m]) => m.has(label))) {
-    const hint = task === 'fault' ? 'replay SKAB with --ground-truth or bind "label"' : 'bind "label"';
+    // The label travels as a gt_* reading: a replay of the task's data set with --ground-truth sends it.
+    const hint = `replay ${taskModule(task).dataset} with --ground-truth or bind "label"`;
     return `no ${where} carries ${label} (the label metric); ${hint}`;
   }
   const absent = needed.filter((metric) => !sites.some(([, m]) => m.has(metric)));

@@ -1,15 +1,10 @@
-import { TASKS, type TaskName } from '@headstream/core';
+import { TASK_MODULES, TASKS, type TaskName } from '@headstream/tasks';
 import { getLoader, GROUND_TRUTH_PREFIX, labelAsNumber, readDataset, type LoadOptions } from '@headstream/datasets';
 import { alignTime, resample, type SeriesFrame, type TimedValue } from '@headstream/features';
 import { recipeFor, type TaskRecipe } from './recipes.js';
 
-/** The shared data set each task's file-based protocol reads (and the format `headstream evaluate` takes). */
-export const TASK_DATASETS: Readonly<Record<TaskName, 'pems-detector' | 'beijing-air' | 'skab' | 'gas-turbine'>> = {
-  traffic: 'pems-detector',
-  air_quality: 'beijing-air',
-  fault: 'skab',
-  throughput: 'gas-turbine',
-};
+/** The shared data set each task's file-based protocol reads (and the format `headstream evaluate` takes): its module's. */
+export const TASK_DATASETS: Readonly<Record<TaskName, string>> = Object.freeze(Object.fromEntries(TASK_MODULES.map((m) => [m.definition.name, m.dataset])) as Record<TaskName, string>);
 
 /** Per-site frames of one task's data (a data set, a user's file, or the database), plus per-site facts. */
 export interface TaskFrames {

@@ -1,4 +1,5 @@
-import type { TaskDefinition, TaskName } from '@headstream/core';
+import type { TaskDefinition } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
 import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskModel } from '@headstream/model';
 import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from './report.js';

@@ -1,4 +1,4 @@
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { buildWindows, type SeriesFrame } from '@headstream/features';
 import type { Regime, StrategyName, TrainingEvent } from '@headstream/model';
 import type { SqlClient } from '@headstream/store';

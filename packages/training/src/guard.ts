@@ -1,4 +1,4 @@
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { headline } from './evaluation.js';
 import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from './report.js';
 

@@ -1,5 +1,5 @@
 export * from './report.js';
-export { RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type TaskRecipe } from './recipes.js';
+export { protocolDefinition, RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type TaskRecipe } from './recipes.js';
 export { framesFromRecords, loadTaskFrames, taskRecords, toFrame, TASK_DATASETS, type TaskFrames, type TaskRecord } from './dataset-frames.js';
 export { concatSets, labelled, thin, windowsFor, withChannels, type SiteWindows } from './windows.js';
 export { faultJSON, headline, modelConfig, regressionJSON, scoreTask, type TaskScore } from './evaluation.js';

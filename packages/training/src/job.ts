@@ -1,4 +1,5 @@
-import type { TaskDefinition, TaskName } from '@headstream/core';
+import type { TaskDefinition } from '@headstream/core';
+import { headlineMetric, type SplitPlan, type TaskName } from '@headstream/tasks';
 import { deriveChannels, featureCount, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
 import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
@@ -83,17 +84,7 @@ export async function chooseBackend(log: (line: string) => void, batchSize = 128
 }
 
 /** Which sites train and validate, and the time split (Infinity: no time split, the sites split). */
-export interface SplitPlan {
-  trainSites: string[];
-  validationSites: string[];
-  /** Windows issued before this train (their labels too); windows issued from it on validate. */
-  trainEnd: number;
-  /** Per site, instead of trainEnd: each site's own time split. */
-  siteTrainEnd?: Record<string, number>;
-  /** Validation windows issued before this (default: all after trainEnd). */
-  validationEnd?: number;
-  describe: string;
-}
+export type { SplitPlan };
 
 /** One task ready to train: its definition, the spec and scalers saved with the model, and its windows. */
 export interface PreparedTask {
@@ -278,8 +269,8 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       const d = deltaM({ [t.task]: headline(s.metrics) }, { [t.task]: headline(one.metrics) });
       reports[t.task] = {
         task: t.task,
-        metric: 'macro_f1' in s.metrics ? 'macro_f1' : 'mae',
-        higherIsBetter: headline(s.metrics).higherIsBetter,
+        metric: headlineMetric(t.task).key,
+        higherIsBetter: headlineMetric(t.task).higherIsBetter,
         validation: { ...range(t.validation.issueTimes), windows: t.validation.n, sites: t.plan.validationSites },
         training: { ...range(t.train.issueTimes), windows: t.train.n, sites: t.plan.trainSites },
         shared: s.metrics,

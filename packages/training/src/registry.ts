@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TASK_NAMES, type TaskName } from '@headstream/core';
+import { TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { deserializeModel, serializeModel, type ModelMetadata, type MultiTaskModel, type SaveInfo, type TrainingEvent } from '@headstream/model';
 import type { SqlClient, SqlExecutor } from '@headstream/store';
 import { z } from 'zod';

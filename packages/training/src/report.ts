@@ -1,4 +1,4 @@
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 
 /** One task's headline metrics, as evaluation reports them (regression: mean over horizons). */
 export interface RegressionMetricsJSON {

@@ -1,6 +1,6 @@
 import type { SqlClient } from '@headstream/store';
 import type { StrategyName } from '@headstream/model';
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import type { Bindings } from './bindings.js';
 import { trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from './from-db.js';
 import type { TrainingMode } from './job.js';

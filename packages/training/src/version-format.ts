@@ -1,4 +1,4 @@
-import { TASK_NAMES } from '@headstream/core';
+import { TASK_NAMES } from '@headstream/tasks';
 import type { VersionStatus, VersionSummary } from './registry.js';
 import type { MetricsJSON, ModelCost, TaskReport, VersionReport } from './report.js';
 

@@ -23,6 +23,7 @@ const RECIPES: RecipeInfo[] = [
     label: 'gt_fault',
   },
   { name: 'throughput', task: 'throughput', domain: 'factory', sources: ['throughput', 'ambient_temp'], required: ['throughput'] },
+  { name: 'emissions', task: 'emissions', domain: 'factory', sources: ['nox', 'throughput', 'ambient_temp'], required: ['nox'] },
 ];
 
 function series(domain: string, site: string, metrics: readonly string[], readings = 100, first = T0, last = T0 + 99 * HOUR): SeriesInfo[] {
@@ -70,7 +71,7 @@ describe('bindings file', () => {
     expect(await problemOf('{"version":2,"tasks":{}}')).toBe('version: expected 1');
     expect(await problemOf('{"version":1}')).toBe('tasks: expected record');
     expect(await problemOf('{"version":1,"tasks":{"fault":true}}')).toBe('tasks.fault: expected false or an object');
-    expect(await problemOf('{"version":1,"tasks":{"faults":false}}')).toBe('tasks.faults: unknown task (tasks are traffic, air_quality, fault, throughput)');
+    expect(await problemOf('{"version":1,"tasks":{"faults":false}}')).toBe('tasks.faults: unknown task (tasks are traffic, air_quality, fault, throughput, emissions)');
     expect(await problemOf('{"version":1,"tasks":{"fault":{"lable":"gt_fault"}}}')).toBe('tasks.fault.lable: unknown field');
     expect(await problemOf('{"version":1,"tasks":{"fault":{"sites":[]}}}')).toBe('tasks.fault.sites: expected at least 1 item(s)');
     expect(await problemOf('{"version":1,"tasks":{"fault":{"sites":["ok","bad site"]}}}')).toBe('tasks.fault.sites[1]: expected a site name or a glob with *');
@@ -104,7 +105,8 @@ describe('bindings file', () => {
 describe('resolveBindings', () => {
   it('binds every task of a simulator catalogue by default', () => {
     const { resolved, skipped } = resolveBindings([...SIM_CITY, ...SIM_FACTORY], RECIPES);
-    expect(skipped).toEqual([]);
+    // The simulator's lines send no NOx: emissions has nothing to train on.
+    expect(skipped).toEqual([{ task: 'emissions', reason: 'emissions: no factory site carries nox (required by recipe emissions); bind "metrics" to the database names (e.g. {"nox": "<metric>"})' }]);
     const by = Object.fromEntries(resolved.map((r) => [r.task, r]));
     expect(by.traffic).toEqual({
       task: 'traffic',
@@ -140,6 +142,8 @@ describe('resolveBindings', () => {
     expect(by.fault).toMatchObject({ recipe: 'fault_skab', sites: ['skab-other-3', 'skab-valve1-0'], label: 'gt_fault', readings: 2 * 9 * 1000 });
     expect(Object.keys(by.fault?.metrics ?? {})).toEqual(SKAB_SENSORS);
     expect(by.throughput).toMatchObject({ sites: ['gas-turbine'], metrics: { throughput: 'throughput', ambient_temp: 'ambient_temp' } });
+    // The same turbine feeds emissions: NOx as its target, the same sensors as context.
+    expect(by.emissions).toMatchObject({ sites: ['gas-turbine'], metrics: { nox: 'nox', throughput: 'throughput', ambient_temp: 'ambient_temp' } });
   });
 
   it('in a mixed catalogue picks the recipe with the most qualifying readings, the first on a tie', () => {
@@ -163,6 +167,7 @@ describe('resolveBindings', () => {
       { task: 'air_quality', reason: 'air_quality: disabled in the bindings' },
       { task: 'fault', reason: 'fault: no factory readings in the database' },
       { task: 'throughput', reason: 'throughput: no factory readings in the database' },
+      { task: 'emissions', reason: 'emissions: no factory readings in the database' },
     ]);
     const none = resolveBindings(SIM_CITY, RECIPES.filter((r) => r.task !== 'traffic'));
     expect(none.skipped.find((s) => s.task === 'traffic')?.reason).toBe('traffic: no recipe for this task');
@@ -172,7 +177,7 @@ describe('resolveBindings', () => {
     const catalogue = ['skab-valve1-0', 'skab-other-3'].flatMap((s) => series('factory', s, SKAB_SENSORS));
     const { skipped } = resolveBindings(catalogue, RECIPES);
     expect(skipped.find((s) => s.task === 'fault')?.reason).toBe(
-      'fault: no factory site carries gt_fault (the label metric); replay SKAB with --ground-truth or bind "label"',
+      'fault: no factory site carries gt_fault (the label metric); replay skab with --ground-truth or bind "label"',
     );
     // A label bound to another metric fixes it.
     const labelled = [...catalogue, ...series('factory', 'skab-other-3', ['fault_class'])];
@@ -217,9 +222,10 @@ describe('resolveBindings', () => {
         throughput: { metrics: { throughput: 'units_per_hour' } },
         traffic: false,
         air_quality: false,
+        emissions: false,
       },
     });
-    expect(skipped.map((s) => s.task)).toEqual(['traffic', 'air_quality']);
+    expect(skipped.map((s) => s.task)).toEqual(['traffic', 'air_quality', 'emissions']);
     expect(resolved).toEqual([
       {
         task: 'fault',
@@ -246,6 +252,7 @@ describe('resolveBindings', () => {
       { task: 'traffic', reason: 'traffic: recipe traffic has no source "volume" (its sources: flow, speed, occupancy, rain); fix "metrics"' },
       { task: 'fault', reason: 'fault: no recipe "fault_v2" for this task (recipes: fault_sim, fault_skab); fix "recipe"' },
       { task: 'throughput', reason: 'throughput: no factory site carries rate (required by recipe throughput); check "metrics"' },
+      { task: 'emissions', reason: 'emissions: no factory site carries nox (required by recipe emissions); bind "metrics" to the database names (e.g. {"nox": "<metric>"})' },
     ]);
   });
 
@@ -268,7 +275,7 @@ describe('resolveBindings', () => {
 
     const skab = ['skab-valve1-0', 'skab-anomaly-free'].flatMap((s) => series('factory', s, SKAB_SENSORS));
     expect(resolveBindings(skab, PRODUCTION_RECIPES).skipped.find((s) => s.task === 'fault')?.reason).toBe(
-      'fault: no factory site carries gt_fault (the label metric); replay SKAB with --ground-truth or bind "label"',
+      'fault: no factory site carries gt_fault (the label metric); replay skab with --ground-truth or bind "label"',
     );
     const relabelled = [...skab, ...series('factory', 'skab-valve1-0', ['state'])];
     const fault = resolveBindings(relabelled, PRODUCTION_RECIPES, { version: 1, tasks: { fault: { label: 'state' } } }).resolved.find((r) => r.task === 'fault');

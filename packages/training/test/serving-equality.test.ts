@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TaskName } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
 import { buildWindows, decodeTarget, SiteWindowBuffer } from '@headstream/features';
 import { MultiTaskModel } from '@headstream/model';
@@ -12,6 +12,7 @@ const SLICES: Record<TaskName, { folder: string; file: string; records: number }
   air_quality: { folder: 'beijing-multisite-air-quality', file: 'PRSA_Data_Aotizhongxin_20130301-20170228.csv', records: 1500 },
   fault: { folder: 'skab', file: 'valve1/1.csv', records: 1200 },
   throughput: { folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', records: 1500 },
+  emissions: { folder: 'gas-turbine-co-nox-tey', file: 'gt_2011.csv', records: 1500 },
 };
 
 async function sliceOf(task: TaskName): Promise<TaskRecord[]> {

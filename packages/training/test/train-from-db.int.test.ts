@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskName } from '@headstream/core';
+import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { embeddedDatabase, realDatabase, type TestDatabase } from '@headstream/testkit';
 import { getVersion, loadArtifact, SHARED_ARTIFACT, taskRecords, trainFromDatabase, TrainingInputError } from '../src/index.js';
 
-const DOMAIN: Record<TaskName, string> = { traffic: 'city', air_quality: 'city', fault: 'factory', throughput: 'factory' };
+const DOMAIN: Record<TaskName, string> = Object.fromEntries(TASK_NAMES.map((t) => [t, TASKS[t].domain])) as Record<TaskName, string>;
 
 /** A slice of the shared PeMS data, as replay would send it (the four-task training from the database: test/e2e/train-from-db.test.ts). */
 const SLICES: { task: TaskName; path: string[]; records: number }[] = [

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { TASKS } from '@headstream/core';
+import { TASK_NAMES, TASKS } from '@headstream/tasks';
 import { BACKEND_ORDER, BACKEND_REMEDY, CANDIDATE_ALIASES, DEFAULT_ENCODER, probeBackends, selectBackend, timedTrainingStep, trainingProbe, type BackendCandidate, type ModelConfig } from '@headstream/model';
 import { UsageError } from '../usage-error.js';
 
@@ -13,8 +13,8 @@ export interface DoctorReport {
   backends: { candidate: BackendCandidate; ok: boolean; detail: string; device?: string; libtensorflow?: string; probe_ms?: number; step_ms?: number; remedy?: string }[];
 }
 
-const tasks = [TASKS.traffic, TASKS.air_quality, TASKS.fault, TASKS.throughput];
-/** The probe trains one step of a four-task model of the default architecture; the timing runs it at TIMING_BATCH. */
+const tasks = TASK_NAMES.map((t) => TASKS[t]);
+/** The probe trains one step of a model of every registered task of the default architecture; the timing runs it at TIMING_BATCH. */
 const TIMING_BATCH = 128;
 const probeConfig: ModelConfig = { tasks, inputs: { site: { features: 8 } }, taskInput: Object.fromEntries(tasks.map((t) => [t.name, 'site'])), lookback: 32, encoder: DEFAULT_ENCODER, headHidden: 16, seed: 1 };
 

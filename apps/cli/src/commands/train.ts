@@ -1,4 +1,4 @@
-import { isTaskName, TASK_NAMES, type TaskName } from '@headstream/core';
+import { headlineMetric, headlineValue, isTaskName, TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { STRATEGIES, trainBundle, type BundleManifest } from '@headstream/experiments';
 import type { Regime, StrategyName } from '@headstream/model';
 import { DEFAULT_EMBEDDED_DATA_DIR, openDatabase, requireCurrentSchema } from '@headstream/store';
@@ -48,7 +48,7 @@ function parseTasks(text: string | undefined): TaskName[] | undefined {
   const list = text.split(',').map((t) => t.trim()).filter(Boolean);
   const bad = list.filter((t) => !isTaskName(t));
   if (bad.length || list.length === 0) throw new UsageError(`unknown task(s) in --tasks: ${bad.join(', ') || '(none given)'}; valid: ${TASK_NAMES.join(', ')}`);
-  return list as TaskName[];
+  return list.filter(isTaskName);
 }
 
 function open(config: CliConfig, dataDir: string | undefined, applicationName: string) {
@@ -77,8 +77,10 @@ async function requestRetrain(options: TrainCommandOptions, config: CliConfig): 
 async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleManifest> {
   if (!options.out) throw new UsageError('train --from-datasets needs --out DIR');
   if (options.split !== undefined && options.split !== 'protocol' && options.split !== 'time') throw new UsageError(`unknown --split "${options.split}"; valid: protocol, time`);
+  const tasks = parseTasks(options.tasks);
   const manifest = await trainBundle({
     out: options.out,
+    ...(tasks ? { tasks } : {}),
     strategy: strategyOf(options),
     mode: options.quick ? 'quick' : 'full',
     seed: options.seed ?? 1,
@@ -90,8 +92,11 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
   if (options.json) process.stdout.write(`${JSON.stringify(manifest)}\n`);
   else {
     process.stdout.write(`saved to ${options.out}: shared (${manifest.strategy}) + ${Object.keys(manifest.single).length} single-task models\n`);
-    for (const [task, v] of Object.entries(manifest.validation)) {
-      const s = (m: (typeof v)['shared']) => ('macro_f1' in m ? `macro-F1 ${m.macro_f1.toFixed(3)}` : `MAE ${m.mae.toFixed(3)}`);
+    for (const task of TASK_NAMES) {
+      const v = manifest.validation[task] as BundleManifest['validation'][TaskName] | undefined;
+      if (!v) continue;
+      const metric = headlineMetric(task);
+      const s = (m: object) => `${metric.label} ${headlineValue(task, m).toFixed(3)}`;
       process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}\n`);
     }
   }

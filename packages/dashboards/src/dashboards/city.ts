@@ -1,11 +1,12 @@
-import { TASKS } from '@headstream/core';
+import { TASKS, taskModule } from '@headstream/tasks';
 import { CustomVariableBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { forecastErrorTable, forecastPanel, forecastReachHours } from '../forecast.js';
 import { finish, headstreamDashboard, queryVariable } from '../panels.js';
-import { activeSeries, literal, taskTarget, type RegressionTask } from '../sql.js';
+import { activeSeries, literal, REGRESSION_TASKS, taskTarget, type RegressionTask } from '../sql.js';
 
 export const CITY_UID = 'headstream-city';
-const CITY_TASKS: readonly RegressionTask[] = ['traffic', 'air_quality'];
+/** The city's regression tasks, in head order; their panels follow their modules' dashboard hints. */
+const CITY_TASKS: readonly RegressionTask[] = REGRESSION_TASKS.filter((t) => TASKS[t].domain === 'city');
 
 /** Horizons (steps ahead) both city tasks forecast: the one shown is chosen on the dashboard. */
 function sharedHorizons(): number[] {
@@ -29,7 +30,7 @@ function siteQuery(): string {
 /** City: traffic flow and PM2.5, actual against predicted with the forecast band, one row per site. */
 export function cityDashboard(): Dashboard {
   const horizons = sharedHorizons();
-  const builder = headstreamDashboard(
+  let builder = headstreamDashboard(
     CITY_UID,
     'Headstream — City',
     'Traffic flow and air quality per site: the readings against what the active model predicted for the same time.',
@@ -48,8 +49,10 @@ export function cityDashboard(): Dashboard {
     )
     .withRow(new RowBuilder('Forecast quality'))
     .withPanel(forecastErrorTable(CITY_TASKS, 'Forecast error by site (time range, selected horizon)', () => `p.site IN (\${site:sqlstring}) AND p.horizon = \${horizon:sqlstring} AND $__timeFilter(p.target_time)`))
-    .withRow(new RowBuilder('$site').repeat('site'))
-    .withPanel(forecastPanel('traffic', { title: 'Traffic flow — $site', siteVariable: 'site', repeat: false, horizon: { variable: 'horizon' }, color: 'orange' }))
-    .withPanel(forecastPanel('air_quality', { title: 'PM2.5 — $site', siteVariable: 'site', repeat: false, horizon: { variable: 'horizon' }, color: 'purple' }));
+    .withRow(new RowBuilder('$site').repeat('site'));
+  for (const task of CITY_TASKS) {
+    const hints = taskModule(task).dashboard;
+    builder = builder.withPanel(forecastPanel(task, { title: `${hints.title} — $site`, siteVariable: 'site', repeat: false, horizon: { variable: 'horizon' }, color: hints.color }));
+  }
   return finish(builder);
 }

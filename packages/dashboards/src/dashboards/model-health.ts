@@ -1,4 +1,4 @@
-import { TASK_NAMES } from '@headstream/core';
+import { TASK_NAMES } from '@headstream/tasks';
 import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';

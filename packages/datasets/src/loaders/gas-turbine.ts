@@ -19,14 +19,14 @@ const METRICS: readonly MetricInfo[] = [
   { name: 'nox', column: 'NOX', unit: 'mg/m³' },
 ];
 
-/** Gas turbine CO/NOx (UCI): hourly plant sensors; TEY is the production rate (throughput). */
+/** Gas turbine CO/NOx (UCI): hourly plant sensors; TEY is the production rate (throughput), NOX the emissions target. */
 export const gasTurbine: DatasetLoader = {
   name: 'gas-turbine',
   folder: 'gas-turbine-co-nox-tey',
-  title: 'Gas Turbine CO and NOx Emission (UCI), TEY as throughput',
+  title: 'Gas Turbine CO and NOx Emission (UCI), TEY as throughput, NOx as emissions',
   domain: 'factory',
-  tasks: ['throughput'],
-  targets: { throughput: 'throughput' },
+  tasks: ['throughput', 'emissions'],
+  targets: { throughput: 'throughput', emissions: 'nox' },
   sites: `1: ${SITE}`,
   metrics: METRICS,
   intervalMs: HOUR_MS,

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { numericCells } from '../csv-file.js';
 import { csvSource, metricColumns, pickValues, resolveInput, type DatasetLoader, type MetricInfo } from '../loader.js';
 import { newLoadStats } from '../records.js';

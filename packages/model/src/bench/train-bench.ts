@@ -9,7 +9,7 @@
  * as the last line of stdout.
  */
 import { availableParallelism } from 'node:os';
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { DEFAULT_ENCODER, type ModelConfig } from '../architecture/config.js';
 import { compareEncoders, encoderTable } from './compare-encoders.js';
 import { MultiTaskModel } from '../architecture/model.js';

@@ -1,4 +1,5 @@
-import { TASKS, taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
+import { TASKS, tasksOfKind, type TaskName } from '@headstream/tasks';
 import type { ModelConfig } from '../architecture/config.js';
 import { Rng } from '../rng.js';
 import type { MultiTaskData } from './data.js';
@@ -12,10 +13,16 @@ import type { MultiTaskData } from './data.js';
  */
 export const LATENT_LOOKBACK = 16;
 
-/** The two tasks the latent data labels (its label keys): the first gets signs[0], the second signs[1]. */
-export const LATENT_TASKS = ['traffic', 'air_quality'] as const;
+const [firstRegression, secondRegression] = tasksOfKind('regression');
+if (firstRegression === undefined || secondRegression === undefined) throw new Error('the latent data needs two regression tasks in the registry');
 
-export const latentTask = (name: (typeof LATENT_TASKS)[number]): TaskDefinition =>
+/**
+ * The two tasks the latent data labels (its label keys): the registry's first two regression tasks (traffic and
+ * air quality), as one-step, median-only definitions; the first gets signs[0], the second signs[1].
+ */
+export const LATENT_TASKS: readonly [TaskName, TaskName] = [firstRegression, secondRegression];
+
+export const latentTask = (name: TaskName): TaskDefinition =>
   taskDefinitionSchema.parse({ ...TASKS[name], domain: 'city', horizons: [1], quantiles: [0.5], lookback: LATENT_LOOKBACK });
 
 /** A small mixer over the latent data's input. */

@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/core';
+import { TASKS } from '@headstream/tasks';
 import { DEFAULT_ENCODER, type EncoderConfig, type ModelConfig } from '../architecture/config.js';
 import { Rng } from '../rng.js';
 import type { MultiTaskData } from './data.js';

@@ -1,4 +1,5 @@
-import type { Prediction, TaskName } from '@headstream/core';
+import type { Prediction } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import { alignTime, decodeTarget, SiteWindowBuffer, type ServingWindow } from '@headstream/features';
 import type { ServedTask, ServingVersion } from './version.js';
 

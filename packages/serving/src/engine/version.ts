@@ -1,4 +1,5 @@
-import type { TaskDefinition, TaskName } from '@headstream/core';
+import type { TaskDefinition } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec } from '@headstream/features';
 import type { MultiTaskModel } from '@headstream/model';
 import type { SqlExecutor } from '@headstream/store';

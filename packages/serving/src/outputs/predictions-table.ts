@@ -1,4 +1,5 @@
-import type { ClassificationPrediction, Prediction, RegressionPrediction, TaskName } from '@headstream/core';
+import type { ClassificationPrediction, Prediction, RegressionPrediction } from '@headstream/core';
+import type { TaskName } from '@headstream/tasks';
 import type { SqlExecutor } from '@headstream/store';
 import { checkPredictions } from './validate.js';
 
