@@ -33,10 +33,11 @@ const LEARNING = [
 ];
 
 /**
- * The README's commands run last, alone: some of them rebuild packages (`npm run build`, `npm run dashboards`)
- * and would rewrite dist files under the services other test files start.
+ * The README's commands that rebuild (`npm run build`, `selfcheck`, `dashboards`, `schemas`) run last, alone:
+ * they rewrite dist files under the services other test files start, and generated files tests read. The
+ * README's other commands (readme-commands.test.ts) run beside the rest, in the integration project.
  */
-const README = ['test/readme/readme-commands.test.ts'];
+const README = ['test/readme/readme-rebuilds.test.ts'];
 
 export default defineConfig({
   resolve: { alias },
@@ -44,7 +45,7 @@ export default defineConfig({
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     // Three test files at a time: most unit and integration time is spent waiting on brokers, databases and
     // the processes they start, so on a 2-core machine three overlap well with the CPU-bound learning files
-    // (vitest's default, one fewer than the cores, ran every file alone). The README commands run last, alone.
+    // (vitest's default, one fewer than the cores, ran every file alone). The README commands that rebuild run last, alone.
     maxWorkers: 3,
     projects: [
       {

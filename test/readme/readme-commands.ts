@@ -159,3 +159,19 @@ function isUsageLine(words: string[], from: ReadmeCommand['from']): boolean {
 function isPlaceholderOrOption(word: string, from: ReadmeCommand['from']): boolean {
   return word.startsWith('-') || /^[<[]/.test(word) || /^[A-Z][A-Z0-9]*$/.test(word) || (from === 'inline' && word.includes('|'));
 }
+
+/**
+ * Whether running a command rewrites files of this checkout that other test files read while they run: an
+ * `npm run` script that builds (`npm run build`, `selfcheck`, `dashboards`, `schemas`… rewrite dist/ and the
+ * generated dashboards and schemas, even when nothing changed). Read from the scripts of package.json, so a
+ * new script is classified by what it runs. Such commands run last, alone; the others run beside the rest
+ * of the suite.
+ */
+export function rewritesCheckout(command: string, scripts: Readonly<Record<string, string>>): boolean {
+  const words = command.split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  if (words[0] !== 'npm') return false;
+  const script = words[1] === 'run' || words[1] === 'run-script' ? words[2] : words[1] === 'test' ? 'test' : undefined;
+  if (script === undefined) return false;
+  return /\b(build|turbo)\b/.test(scripts[script] ?? '');
+}
+

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { extractReadmeCommands, planCommand } from './readme-commands.js';
+import { extractReadmeCommands, planCommand, rewritesCheckout } from './readme-commands.js';
 
 // The parser behind readme-commands.test.ts (which clones, builds and runs what it finds).
 
@@ -65,6 +65,18 @@ describe('README command extraction', () => {
       { kind: 'skip', reason: expect.stringContaining('benchmark') as string },
       { kind: 'skip', reason: expect.stringContaining('benchmark') as string },
     ]);
+  });
+
+  it('classifies the commands that rewrite the checkout (npm scripts that build) from the scripts they run', () => {
+    const scripts = { build: 'turbo run build //#typecheck', selfcheck: 'npm run build && node x', 'kafka:start': 'bash infra/kafka/start.sh', test: 'npm run build && vitest run', schemas: 'npm run build --silent -w @headstream/core && node y' };
+    expect(rewritesCheckout('npm run build', scripts)).toBe(true);
+    expect(rewritesCheckout('npm run selfcheck', scripts)).toBe(true);
+    expect(rewritesCheckout('CI=1 npm run schemas', scripts)).toBe(true);
+    expect(rewritesCheckout('npm test', scripts)).toBe(true);
+    expect(rewritesCheckout('npm run kafka:start', scripts)).toBe(false);
+    expect(rewritesCheckout('npm run unknown', scripts)).toBe(false);
+    expect(rewritesCheckout('npx headstream --help', scripts)).toBe(false);
+    expect(rewritesCheckout('npx headstream-ingest', scripts)).toBe(false);
   });
 
   it('a usage line of an npm script that no skip entry covers is unrunnable (the test names it)', () => {
