@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_EXIT_CODE, consoleToStderr, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, consoleToStderr, SCHEMA_BEHIND_EXIT_CODE, STORE_FAILURE_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
 import { SchemaBehindError } from '@headstream/store';
 import { checkTransportConfig } from '@headstream/transport';
 import { checkIngestConfig, ingestConfigSpec } from './config.js';
@@ -23,9 +23,6 @@ try {
 // stdout is the JSON log: a library's console output (node-opcua's warnings) goes to stderr.
 consoleToStderr();
 const log = createLogger('ingest', { level: config.logLevel });
-const STORE_FAILURE_EXIT_CODE = 3;
-/** The database schema is older than this build: run `headstream migrate` as the owner first. */
-const SCHEMA_BEHIND_EXIT_CODE = 4;
 log.info({ database: config.pgUrl ?? 'embedded PGlite', mqtt: config.mqttUrl ?? 'embedded broker', kafka: config.kafkaBrokers ?? 'off' }, 'ingest starting');
 try {
   const service = await startIngest(config, log, {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
-import { ConfigError, CONFIG_EXIT_CODE, consoleToStderr, createLogger, exitOnSignals, loadConfig, maskSecrets, Metrics, inboundOptionsOf, startOpsServer } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, consoleToStderr, SCHEMA_BEHIND_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets, Metrics, inboundOptionsOf, startOpsServer } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher } from '@headstream/serving';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
 import { chooseBackend } from '@headstream/training';
@@ -20,7 +20,6 @@ try {
 // stdout is the JSON log: a library's console output (node-opcua's warnings) goes to stderr.
 consoleToStderr();
 const log = createLogger('predictor', { level: config.logLevel });
-const SCHEMA_BEHIND_EXIT_CODE = 4;
 const closers: (() => Promise<unknown>)[] = [];
 try {
   const db = await openDatabase({

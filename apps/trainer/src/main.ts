@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets, SCHEMA_BEHIND_EXIT_CODE } from '@headstream/core';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
 import { BindingsError, chooseBackend, loadBindings, startTrainerService } from '@headstream/training';
 import { trainerConfigSpec } from './config.js';
@@ -14,8 +14,6 @@ try {
   process.exit(CONFIG_EXIT_CODE);
 }
 const log = createLogger('trainer', { level: config.logLevel });
-/** The database schema is older than this build: run `headstream migrate` as the owner first. */
-const SCHEMA_BEHIND_EXIT_CODE = 4;
 try {
   const bindings = config.bindingsFile ? await loadBindings(config.bindingsFile) : undefined;
   const db = await openDatabase({

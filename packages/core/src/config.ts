@@ -14,6 +14,10 @@ import { DEFAULT_TOPIC_ROOT } from './topics.js';
  * becomes one line naming the key and the expected form; apps exit with CONFIG_EXIT_CODE.
  */
 export const CONFIG_EXIT_CODE = 2;
+/** Services' exit codes beyond configuration (docs/ARCHITECTURE.md, "Failure and safety semantics"): the store refuses every write (ingest). */
+export const STORE_FAILURE_EXIT_CODE = 3;
+/** The database schema is older than this build: run `headstream migrate` as the owner first. */
+export const SCHEMA_BEHIND_EXIT_CODE = 4;
 export const CONFIG_FILE_ENV = 'HS_CONFIG_FILE';
 
 export interface ConfigField<T> {

@@ -5,6 +5,7 @@ export { concatSets, labelled, thin, windowsFor, withChannels, type SiteWindows 
 export { faultJSON, headline, modelConfig, regressionJSON, scoreTask, type TaskScore } from './evaluation.js';
 export { chooseBackend, MIN_CALENDAR_DAYS, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainingSpan, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
 export * from './registry.js';
+export { formatVersion, formatVersionList, type VersionState } from './version-format.js';
 export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
 export { listSeries, readSiteFrames, type SeriesInfo, type SiteFrameQuery } from './history.js';
 export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, type GuardInput } from './guard.js';

@@ -3,7 +3,7 @@ import { TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { deserializeModel, serializeModel, type ModelMetadata, type MultiTaskModel, type SaveInfo, type TrainingEvent } from '@headstream/model';
 import type { SqlClient, SqlExecutor } from '@headstream/store';
 import { z } from 'zod';
-import type { GuardDecision, MetricsJSON, ServedBy, TaskReport, VersionReport } from './report.js';
+import type { GuardDecision, MetricsJSON, ServedBy, TaskReport, VersionReport, VersionStatus, VersionSummary } from './report.js';
 
 /**
  * The model registry in the database (migration 6): versions with their report and the guard's
@@ -13,14 +13,12 @@ import type { GuardDecision, MetricsJSON, ServedBy, TaskReport, VersionReport } 
  */
 
 // The plain-text views of versions go with the registry (index.ts re-exports this module).
-export { formatVersion, formatVersionList, type VersionState } from './version-format.js';
 
 /** NOTIFY channel of promotions and rollbacks; payload {"version","previous","kind"}. */
 export const MODEL_PROMOTED_CHANNEL = 'hs_model_promoted';
 /** NOTIFY channel of new training requests; payload {"id"}. */
 export const TRAINING_REQUESTS_CHANNEL = 'hs_train_requests';
 
-export type VersionStatus = 'candidate' | 'active' | 'retired' | 'rejected';
 
 /** A version asked for by name does not exist (the CLI answers it with exit code 2). */
 export class UnknownVersionError extends Error {
@@ -177,20 +175,6 @@ export async function loadArtifact(db: SqlExecutor, version: string, name: strin
   }
 }
 
-/** A version as listVersions shows it. */
-export interface VersionSummary {
-  version: string;
-  created_at: string;
-  status: VersionStatus;
-  active: boolean;
-  tasks: TaskName[];
-  strategy: string;
-  /** The report's Δm% (shared vs single-task models), null without a report. */
-  delta_m: number | null;
-  promoted_at: string | null;
-  /** Which model serves each task (the guard's decision.serving), null without a decision. */
-  serving: GuardDecision['serving'] | null;
-}
 
 /** Everything stored about a version but its weights. */
 export interface VersionDetails extends VersionSummary {

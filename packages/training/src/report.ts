@@ -98,3 +98,21 @@ export interface VersionReport {
 /** Artifact names inside a version: the shared model and one single-task model per task. */
 export const SHARED_ARTIFACT = 'shared';
 export const singleArtifact = (task: TaskName): string => `single-${task}`;
+
+/** A version's place in the registry (model_versions.status). */
+export type VersionStatus = 'candidate' | 'active' | 'retired' | 'rejected';
+
+/** A version as listVersions shows it. */
+export interface VersionSummary {
+  version: string;
+  created_at: string;
+  status: VersionStatus;
+  active: boolean;
+  tasks: TaskName[];
+  strategy: string;
+  /** The report's Δm% (shared vs single-task models), null without a report. */
+  delta_m: number | null;
+  promoted_at: string | null;
+  /** Which model serves each task (the guard's decision.serving), null without a decision. */
+  serving: GuardDecision['serving'] | null;
+}

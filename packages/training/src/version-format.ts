@@ -1,6 +1,5 @@
 import { TASK_NAMES } from '@headstream/tasks';
-import type { VersionStatus, VersionSummary } from './registry.js';
-import type { MetricsJSON, ModelCost, TaskReport, VersionReport } from './report.js';
+import type { MetricsJSON, ModelCost, TaskReport, VersionReport, VersionStatus, VersionSummary } from './report.js';
 
 /**
  * Plain-text views of stored versions (`headstream models show/list`, and `headstream train` after a
