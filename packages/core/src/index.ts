@@ -2,6 +2,7 @@ export * from './names.js';
 export * from './time.js';
 export * from './reading.js';
 export * from './inbound.js';
+export type { EdgeNodeStatus } from './edge-node.js';
 export * from './allow-list.js';
 export * from './prediction.js';
 export { predictionJsonSchema, predictionJsonSchemaText } from './prediction-schema.js';

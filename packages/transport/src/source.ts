@@ -1,4 +1,4 @@
-import type { InboundOptions, Reading } from '@headstream/core';
+import type { EdgeNodeStatus, InboundOptions, Reading } from '@headstream/core';
 
 /** One message as received from a source (MQTT, Kafka, Sparkplug B, ...), before decoding. */
 export interface InboundMessage {
@@ -47,5 +47,9 @@ export interface MessagePublisher {
   close(): Promise<void>;
 }
 
-/** What a source's decoder says of one message: its readings, or a reason (dead_letters.reason) and a detail. */
-export type DecodeVerdict = { ok: true; readings: Reading[] } | { ok: false; reason: string; detail: string };
+/**
+ * What a source's decoder says of one message: its readings, or a reason (dead_letters.reason) and a
+ * detail. `nodes`: edge nodes or devices the message took online or offline (Sparkplug B BIRTH/DEATH),
+ * whether or not its readings are accepted; ingest records them with the batch (edge_nodes).
+ */
+export type DecodeVerdict = ({ ok: true; readings: Reading[] } | { ok: false; reason: string; detail: string }) & { nodes?: EdgeNodeStatus[] };

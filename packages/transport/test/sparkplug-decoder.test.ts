@@ -53,8 +53,8 @@ const ddata = (seq: number, t: number, device = 'm1') =>
 describe('Sparkplug B decoder', () => {
   it('births set names and aliases; data is resolved by alias with metric timestamps; group = domain, node = site, device = {site}-{device}', () => {
     const { decode, rebirths, status } = setup();
-    expect(decode(nbirth())).toEqual({ ok: true, readings: [{ domain: 'factory', site: 'line-01', time: T0, values: { throughput: 100 } }] });
-    expect(decode(dbirth(1))).toEqual({ ok: true, readings: [{ domain: 'factory', site: 'line-01-m1', time: T0, values: { Motor_Temperature: 40, vibration: 2 } }] });
+    expect(decode(nbirth())).toMatchObject({ ok: true, readings: [{ domain: 'factory', site: 'line-01', time: T0, values: { throughput: 100 } }] });
+    expect(decode(dbirth(1))).toMatchObject({ ok: true, readings: [{ domain: 'factory', site: 'line-01-m1', time: T0, values: { Motor_Temperature: 40, vibration: 2 } }] });
     expect(decode(ddata(2, T0 + 500))).toEqual({ ok: true, readings: [{ domain: 'factory', site: 'line-01-m1', time: T0 + 500, values: { Motor_Temperature: 41.5, vibration: 2.5 } }] });
     expect(rebirths).toEqual([]);
     expect(status).toEqual(['factory/line-01=1', 'factory/line-01/m1=1']);
@@ -99,6 +99,34 @@ describe('Sparkplug B decoder', () => {
     expect(decoder.health()).toEqual({ nodesOnline: 0, nodesOffline: 1, nodes: { 'factory/line-01': { online: false, devices: { m1: false } } } });
     expect(status.slice(-2)).toEqual(['factory/line-01=0', 'factory/line-01/m1=0']);
     expect(decode(ddata(2, T0))).toMatchObject({ ok: false, reason: 'sparkplug_no_birth' });
+  });
+
+  it('reports each BIRTH and DEATH in the verdict (nodes: what ingest records in edge_nodes), with the mapped site and the session bdSeq', () => {
+    const { decode, decoder } = setup({ groups: { factory: { domain: 'plant', nodes: { 'line-01': { site: 'L1', devices: { m1: 'L1-motor' } } } } } });
+    const node = { source: 'sparkplug', group: 'factory', node: 'line-01', domain: 'plant', site: 'L1', at: T0 };
+    expect(decode(nbirth(0, 7)).nodes).toEqual([{ ...node, online: true, bdSeq: 7, cause: 'NBIRTH' }]);
+    expect(decode(dbirth(1)).nodes).toEqual([{ ...node, device: 'm1', site: 'L1-motor', online: true, bdSeq: 7, cause: 'DBIRTH' }]);
+    // Data changes nothing; a stale will (older bdSeq) neither.
+    expect(decode(ddata(2, T0 + 1)).nodes).toBeUndefined();
+    expect(decode(msg('spBv1.0/factory/NDEATH/line-01', { metrics: [{ name: 'bdSeq', type: 'UInt64', value: 6 }] })).nodes).toBeUndefined();
+    // The session's death: the node and its device online until then.
+    expect(decode(msg('spBv1.0/factory/NDEATH/line-01', { metrics: [{ name: 'bdSeq', type: 'UInt64', value: 7 }] })).nodes).toEqual([
+      { ...node, online: false, bdSeq: 7, cause: 'NDEATH' },
+      { ...node, device: 'm1', site: 'L1-motor', online: false, bdSeq: 7, cause: 'NDEATH' },
+    ]);
+    // DDEATH of a device online.
+    decode(nbirth(0, 8));
+    decode(dbirth(1));
+    expect(decode(msg('spBv1.0/factory/DDEATH/line-01/m1', { seq: 2 })).nodes).toEqual([{ ...node, device: 'm1', site: 'L1-motor', online: false, bdSeq: 8, cause: 'DDEATH' }]);
+    // A death of a node this decoder never saw born (ingest restarted): reported with its bdSeq, which the
+    // recorded session must match; /healthz shows the node offline.
+    expect(decode(msg('spBv1.0/factory/NDEATH/line-02', { metrics: [{ name: 'bdSeq', type: 'UInt64', value: 3 }] })).nodes).toEqual([
+      { source: 'sparkplug', group: 'factory', node: 'line-02', domain: 'plant', site: 'line-02', at: T0, online: false, bdSeq: 3, cause: 'NDEATH' },
+    ]);
+    expect(decoder.health().nodes['factory/line-02']).toEqual({ online: false, devices: {} });
+    // A refused BIRTH still reports the device online (it is, as far as Sparkplug goes; its readings are dead-lettered).
+    const refused = decoder.decode(msg('spBv1.0/factory/DBIRTH/line-01/m2', { seq: 3, metrics: [{ name: 'x', alias: 1, type: 'Double', value: 1, timestamp: T0 }] }), { now: T0 + 1000, allowedSites: /^L1$/ });
+    expect(refused).toMatchObject({ ok: false, reason: 'site_not_allowed', nodes: [{ device: 'm2', site: 'L1-m2', online: true, cause: 'DBIRTH' }] });
   });
 
   it('the mapping file renames; a device mapped to another site is refused (site_mismatch), as are names off the allow-lists', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { checkReadingFrames, ConfigError, isValidName, NAME_PATTERN, type InboundOptions } from '@headstream/core';
+import { checkReadingFrames, ConfigError, isValidName, NAME_PATTERN, type EdgeNodeStatus, type InboundOptions } from '@headstream/core';
 import * as sparkplugPayload from 'sparkplug-payload';
 import { z } from 'zod';
 import type { DecodeVerdict, InboundMessage } from '../source.js';
@@ -9,7 +9,8 @@ import type { DecodeVerdict, InboundMessage } from '../source.js';
  * and give their aliases and datatypes, NDATA/DDATA are resolved by alias, `seq` (0-255, per edge node)
  * must follow on from the previous message, NDEATH (with the NBIRTH's bdSeq) and DDEATH mark the node
  * or device offline. A gap, DATA before BIRTH or an alias the BIRTH did not announce is refused with a
- * reason and asks the edge node for a rebirth (NCMD `Node Control/Rebirth` = true).
+ * reason and asks the edge node for a rebirth (NCMD `Node Control/Rebirth` = true). Each BIRTH and DEATH
+ * is reported in the verdict's `nodes` (ingest records them in edge_nodes).
  */
 
 const codec = (() => {
@@ -113,7 +114,7 @@ export interface SparkplugDecoderOptions {
   map: SparkplugMap;
   /** Asks an edge node to publish its births again (the source publishes the NCMD). */
   requestRebirth: (group: string, node: string, why: string) => void;
-  /** Called when a node or device goes online or offline (gauges). */
+  /** Called when a node or device goes online or offline (gauges); the verdict's `nodes` say so too. */
   onStatus?: (group: string, node: string, device: string | undefined, online: boolean) => void;
   /** Least time between two rebirth requests to one node (default 2000 ms). */
   rebirthEveryMs?: number;
@@ -161,7 +162,14 @@ export class SparkplugDecoder {
     return device === undefined || n.devices.get(device)?.online === true;
   }
 
+  /** A message's readings or reject reason, and (`nodes`) the edge nodes and devices it took online or offline. */
   decode(message: InboundMessage, inbound: InboundOptions): DecodeVerdict {
+    const changes: EdgeNodeStatus[] = [];
+    const verdict = this.decodeMessage(message, inbound, changes);
+    return changes.length === 0 ? verdict : { ...verdict, nodes: changes };
+  }
+
+  private decodeMessage(message: InboundMessage, inbound: InboundOptions, changes: EdgeNodeStatus[]): DecodeVerdict {
     const parts = message.topic.split('/');
     const [namespace, group, type, node, device] = parts;
     if (namespace !== SPARKPLUG_NAMESPACE || group === undefined || type === undefined) {
@@ -194,17 +202,27 @@ export class SparkplugDecoder {
       state = { group, node, online: true, bdSeq, seq, byAlias: new Map(), byName: new Map(), devices: new Map(), lastRebirthAt: state?.lastRebirthAt ?? -Infinity };
       this.nodes.set(key, state);
       learn(state, payload.metrics ?? []);
-      this.options.onStatus?.(group, node, undefined, true);
+      this.status(changes, message, 'NBIRTH', state, undefined, true);
       return this.readings(message, payload, state, undefined, inbound);
     }
     if (type === 'NDEATH') {
       // Only the death of the current session counts (a will left over from an older session does not).
       const bdSeq = toNumber(payload.metrics?.find((m) => m.name === 'bdSeq')?.value);
-      if (state && (bdSeq === undefined || bdSeq === state.bdSeq)) {
+      if (!state) {
+        // Born before this process started (ingest restarted): reported with its bdSeq, which the
+        // recorded session (edge_nodes) must match for the death to count.
+        state = { group, node, online: false, bdSeq, seq: undefined, byAlias: new Map(), byName: new Map(), devices: new Map(), lastRebirthAt: -Infinity };
+        this.nodes.set(key, state);
+        this.status(changes, message, 'NDEATH', state, undefined, false, bdSeq);
+      } else if (bdSeq === undefined || state.bdSeq === undefined || bdSeq === state.bdSeq) {
         state.online = false;
         state.seq = undefined;
-        this.options.onStatus?.(group, node, undefined, false);
-        for (const [id, d] of state.devices) if (d.online) this.options.onStatus?.(group, node, id, false);
+        this.status(changes, message, 'NDEATH', state, undefined, false, bdSeq ?? state.bdSeq);
+        for (const [id, d] of state.devices) {
+          if (!d.online) continue;
+          d.online = false;
+          this.status(changes, message, 'NDEATH', state, id, false, bdSeq ?? state.bdSeq);
+        }
       }
       return { ok: true, readings: [] };
     }
@@ -227,14 +245,14 @@ export class SparkplugDecoder {
       const d: DeviceState = { online: true, byAlias: new Map(), byName: new Map() };
       learn(d, payload.metrics ?? []);
       state.devices.set(id, d);
-      this.options.onStatus?.(group, node, id, true);
+      this.status(changes, message, 'DBIRTH', state, id, true);
       return this.readings(message, payload, state, id, inbound);
     }
     const d = state.devices.get(id);
     if (type === 'DDEATH') {
       if (d?.online) {
         d.online = false;
-        this.options.onStatus?.(group, node, id, false);
+        this.status(changes, message, 'DDEATH', state, id, false);
       }
       return { ok: true, readings: [] };
     }
@@ -243,6 +261,32 @@ export class SparkplugDecoder {
       return reject('sparkplug_no_birth', `DDATA of ${key}/${id} before its DBIRTH (a rebirth was requested)`);
     }
     return this.readings(message, payload, state, id, inbound);
+  }
+
+  /** Where a node's or device's readings go: the mapping's domain and site (devices: {node site}-{device} by default). */
+  private placeOf(group: string, node: string, device: string | undefined): { domain: string; nodeSite: string; site: string } {
+    const groupMap = this.options.map.groups[group];
+    const nodeMap = groupMap?.nodes[node];
+    const nodeSite = nodeMap?.site ?? node;
+    return { domain: groupMap?.domain ?? group, nodeSite, site: device === undefined ? nodeSite : (nodeMap?.devices[device] ?? `${nodeSite}-${device}`) };
+  }
+
+  /** A node or device went online or offline: the gauges (onStatus) and the verdict's `nodes`. */
+  private status(changes: EdgeNodeStatus[], message: InboundMessage, cause: string, state: NodeState, device: string | undefined, online: boolean, bdSeq = state.bdSeq): void {
+    const { domain, site } = this.placeOf(state.group, state.node, device);
+    changes.push({
+      source: message.source,
+      group: state.group,
+      node: state.node,
+      ...(device === undefined ? {} : { device }),
+      domain,
+      site,
+      online,
+      at: message.receivedAt,
+      ...(bdSeq === undefined ? {} : { bdSeq }),
+      cause,
+    });
+    this.options.onStatus?.(state.group, state.node, device, online);
   }
 
   private rebirth(group: string, node: string, why: string): void {
@@ -258,11 +302,8 @@ export class SparkplugDecoder {
   /** The message's numeric metrics as frames (one per site and time), checked as every source's frames are. */
   private readings(message: InboundMessage, payload: Payload, state: NodeState, device: string | undefined, inbound: InboundOptions): DecodeVerdict {
     const { map } = this.options;
-    const groupMap = map.groups[state.group];
-    const nodeMap = groupMap?.nodes[state.node];
-    const domain = groupMap?.domain ?? state.group;
-    const nodeSite = nodeMap?.site ?? state.node;
-    const site = device === undefined ? nodeSite : (nodeMap?.devices[device] ?? `${nodeSite}-${device}`);
+    const nodeMap = map.groups[state.group]?.nodes[state.node];
+    const { domain, nodeSite, site } = this.placeOf(state.group, state.node, device);
     const where = `${state.group}/${state.node}${device === undefined ? '' : `/${device}`}`;
     // An edge node publishes only its own site and its devices' ({site}-{device}): a mapping that puts
     // one of its devices on another site is refused, as a frame naming another site than its topic.

@@ -27,8 +27,9 @@ export type SparkplugTuning = MqttTuning & { primaryHost?: boolean };
  * its decoder (sparkplug-decoder.ts) keeps each edge node's metric aliases and seq, refuses what
  * breaks the session (and asks for a rebirth), and maps group/node/device/metric to domain/site/metric
  * (HS_SPARKPLUG_MAP). Ingest is the Primary Host: it publishes the retained STATE online/offline
- * message (offline also as its MQTT will). Nodes and devices online/offline: /healthz and the
- * gauge headstream_sparkplug_node_online{group,node}.
+ * message (offline also as its MQTT will). Nodes and devices online/offline: /healthz, the gauge
+ * headstream_sparkplug_node_online{group,node,device}, and the verdicts' `nodes`, which ingest records
+ * in edge_nodes (the live view's /api/edge-nodes).
  */
 export const sparkplugSource = defineSource({
   kind: 'sparkplug',
