@@ -2,6 +2,7 @@ import {
   kafkaTopic,
   mqttTopic,
   decodeInbound,
+  type EdgeNodeStatus,
   type InboundOptions,
   type Logger,
   type Metrics,
@@ -279,10 +280,13 @@ export class IngestPipeline {
     const started = performance.now();
     let parsed: ParsedMessage[] = [];
     const dead: DeadLetter[] = [];
+    // Edge nodes and devices the messages took online or offline (Sparkplug B BIRTH/DEATH), in message order.
+    const edgeNodes: EdgeNodeStatus[] = [];
     const options = { ...this.options.parse, topicRoot: this.root };
     for (const message of batch) {
       // The source's decoder, shared with the predictor: site identity, allow-lists, the parser's limits.
       const result = source?.decode ? source.decode(message, options) : decodeInbound(message, options);
+      if ('nodes' in result && result.nodes) edgeNodes.push(...result.nodes);
       if (result.ok) parsed.push({ message, items: result.readings });
       else dead.push(deadLetter(kind, message, result.reason, result.detail));
     }
@@ -299,13 +303,13 @@ export class IngestPipeline {
     };
     if (this.quota && parsed.length > 0) parsed = await this.applySeriesQuota(kind, parsed, dead, retryOptions, hooks);
 
-    // Transactions of at most maxWriteValues values, of whole messages; dead letters go with the last.
+    // Transactions of at most maxWriteValues values, of whole messages; dead letters and edge-node changes go with the last.
     const chunks = chunkByBudget(parsed, (p) => countValues(p.items), this.options.maxWriteValues ?? DEFAULT_MAX_WRITE_VALUES);
     if (chunks.length === 0) chunks.push([]);
     const written: WriteResult = { rows: 0, inserted: 0, duplicates: 0, deadLetters: 0 };
     for (let c = 0; c < chunks.length; c++) {
       const last = c === chunks.length - 1;
-      const part = await this.writeChunk(kind, chunks[c] ?? [], last ? dead : [], retryOptions, hooks);
+      const part = await this.writeChunk(kind, chunks[c] ?? [], last ? dead : [], last ? edgeNodes : [], retryOptions, hooks);
       written.rows += part.rows;
       written.inserted += part.inserted;
       written.duplicates += part.duplicates;
@@ -392,17 +396,18 @@ export class IngestPipeline {
     return kept;
   }
 
-  /** One transaction: the parts' readings and `dead`; if the database refuses it, bisect (store_rejected). */
+  /** One transaction: the parts' readings, `dead` and `edgeNodes`; if the database refuses it, bisect (store_rejected). */
   private async writeChunk(
     kind: string,
     parts: ParsedMessage[],
     dead: DeadLetter[],
+    edgeNodes: EdgeNodeStatus[],
     retryOptions: RetryOptions,
     hooks: Parameters<typeof retry>[2],
   ): Promise<Omit<WriteResult, 'deadLetters'> & { rejected: DeadLetter[] }> {
     const items = parts.flatMap((p) => p.items);
     try {
-      return { ...(await retry(() => this.writer.write(items, dead), retryOptions, hooks)), rejected: [] };
+      return { ...(await retry(() => this.writer.write(items, dead, edgeNodes), retryOptions, hooks)), rejected: [] };
     } catch (error) {
       if (this.stopping) throw error;
       if (isStoreFailure(error)) throw new StoreUnavailableError('the database refuses writes', error);
@@ -411,7 +416,7 @@ export class IngestPipeline {
       const rejected: DeadLetter[] = [];
       const stored = await this.bisect(kind, parts, rejected, { ...retryOptions, maxPermanentAttempts: 1 }, hooks);
       try {
-        await retry(() => this.writer.write([], [...dead, ...rejected]), retryOptions, hooks);
+        await retry(() => this.writer.write([], [...dead, ...rejected], edgeNodes), retryOptions, hooks);
       } catch (deadLetterError) {
         if (this.stopping) throw deadLetterError;
         throw new StoreUnavailableError('not even a dead letter can be stored', deadLetterError);

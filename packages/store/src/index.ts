@@ -27,5 +27,6 @@ export {
 export { DEFAULT_EMBEDDED_DATA_DIR, engineConfigSpec, storeConfigSpec, type EngineConfig, type StoreConfig } from './config.js';
 export { SeriesCache, seriesKeyOf, DEFAULT_SERIES_CACHE_ENTRIES, type SeriesKey } from './series-cache.js';
 export { expireDeadLetters, insertDeadLetters, DEAD_LETTER_PAYLOAD_CAP, type DeadLetter } from './dead-letters.js';
+export { readEdgeNodes, recordEdgeNodes, type EdgeNodeRow, type EdgeNodesAnswer } from './edge-nodes.js';
 export { ReadingWriter, type ReadingBatchItem, type WriteMode, type WriteResult } from './reading-writer.js';
 export { compressReadings, runTimescaleJobs, storageInfo, timescaleVersion, type StorageInfo } from './storage.js';

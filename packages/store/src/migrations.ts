@@ -428,6 +428,33 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 9,
+    name: 'edge nodes and devices online/offline (Sparkplug B BIRTH/DEATH), recorded by ingest, read by the live view',
+    transactional: true,
+    up: async (db, ctx) => {
+      const ingest = quoteIdent(ingestRoleFor(ctx.schema));
+      await exec(db, [
+        // One row per edge node (device '') and device: its state now and since when (edge-nodes.ts).
+        `CREATE TABLE edge_nodes (
+           source text NOT NULL,
+           group_id text NOT NULL,
+           node text NOT NULL,
+           device text NOT NULL DEFAULT '',
+           domain text NOT NULL,
+           site text NOT NULL,
+           online boolean NOT NULL,
+           since timestamptz NOT NULL,
+           event_at timestamptz NOT NULL,
+           bd_seq bigint,
+           cause text NOT NULL,
+           PRIMARY KEY (source, group_id, node, device)
+         )`,
+        `GRANT SELECT, INSERT, UPDATE ON edge_nodes TO ${ingest}`,
+        `GRANT SELECT ON edge_nodes TO ${quoteIdent(readerRoleFor(ctx.schema))}`,
+      ]);
+    },
+  },
 ];
 
 async function currentSchema(db: SqlExecutor): Promise<string> {

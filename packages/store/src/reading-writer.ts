@@ -1,5 +1,7 @@
+import type { EdgeNodeStatus } from '@headstream/core';
 import type { DeadLetter } from './dead-letters.js';
 import { insertDeadLetters } from './dead-letters.js';
+import { recordEdgeNodes } from './edge-nodes.js';
 import { SeriesCache, type SeriesKey } from './series-cache.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
@@ -22,7 +24,7 @@ export interface WriteResult {
 }
 
 /**
- * Writes batches of readings (and the batch's dead letters) in one transaction, so a
+ * Writes batches of readings (and the batch's dead letters and edge-node changes) in one transaction, so a
  * batch is stored entirely or not at all and its source can be acknowledged after
  * COMMIT. Re-delivered rows are skipped by ON CONFLICT DO NOTHING.
  *
@@ -54,7 +56,8 @@ export class ReadingWriter {
     return this.series.unknown(this.db, seriesKeys(items));
   }
 
-  async write(items: readonly ReadingBatchItem[], deadLetters: readonly DeadLetter[] = []): Promise<WriteResult> {
+  /** `edgeNodes`: BIRTHs and DEATHs the batch's messages reported (recordEdgeNodes), in message order. */
+  async write(items: readonly ReadingBatchItem[], deadLetters: readonly DeadLetter[] = [], edgeNodes: readonly EdgeNodeStatus[] = []): Promise<WriteResult> {
     // Series first, autocommitted: creating a series is idempotent, and cached ids must
     // never come from a transaction that later rolls back.
     await this.series.resolve(this.db, seriesKeys(items));
@@ -77,6 +80,7 @@ export class ReadingWriter {
     const inserted = await this.db.transaction(async (tx) => {
       const count = n === 0 ? 0 : this.mode === 'copy' ? await copyRows(tx, order, times, ids, values) : await unnestRows(tx, order, times, ids, values);
       if (deadLetters.length > 0) await insertDeadLetters(tx, deadLetters);
+      if (edgeNodes.length > 0) await recordEdgeNodes(tx, edgeNodes);
       return count;
     });
     return { rows: n, inserted, duplicates: n - inserted, deadLetters: deadLetters.length };
