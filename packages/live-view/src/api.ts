@@ -1,6 +1,6 @@
 import { NAME_MAX_LENGTH, NAME_PATTERN } from '@headstream/core';
 import { isTaskName, TASK_NAMES, type TaskName } from '@headstream/tasks';
-import type { SqlExecutor } from '@headstream/store';
+import { readEdgeNodes, type EdgeNodeRow, type EdgeNodesAnswer, type SqlExecutor } from '@headstream/store';
 import { classificationSeries, gradCosine, regressionSeries, taskErrors, type ClassificationSeries, type GradCosine, type RegressionSeries, type TaskErrors } from './queries.js';
 import { taskView, withSites, type TaskView, type TaskWithSites } from './tasks.js';
 import { shownVersion, type ShownVersion } from './version.js';
@@ -11,6 +11,7 @@ import { shownVersion, type ShownVersion } from './version.js';
  *   /api/series?task=&site=[&horizon=][&steps=]      → RegressionSeries | ClassificationSeries
  *   /api/errors?task=[&horizon=][&steps=][&window=]  → TaskErrors
  *   /api/grad-cosine[?version=]                      → GradCosine
+ *   /api/edge-nodes[?limit=]                         → EdgeNodes (Sparkplug B nodes and devices online/offline)
  * A bad parameter answers 400 with {"error": "<name>: <what was expected>"}.
  */
 
@@ -23,6 +24,17 @@ export interface Overview {
 }
 
 export type SeriesAnswer = RegressionSeries | ClassificationSeries;
+
+/** Edge nodes and devices as ingest recorded their BIRTHs and DEATHs (edge_nodes), with the server clock. */
+export interface EdgeNodes extends EdgeNodesAnswer {
+  /** Server clock at the answer, ms ("offline for 5 min"). */
+  now_ms: number;
+}
+export type { EdgeNodeRow };
+
+/** Rows of /api/edge-nodes (the offline ones first when there are more). */
+export const DEFAULT_EDGE_NODES = 500;
+export const MAX_EDGE_NODES = 5000;
 export type { ClassificationSeries, GradCosine, RegressionSeries, TaskErrors, ShownVersion, TaskWithSites, TaskView };
 
 /** A request parameter that cannot be used; the message names it. */
@@ -110,6 +122,11 @@ export async function answerApi(db: SqlExecutor, path: string, params: URLSearch
       const raw = params.get('version');
       if (raw !== null && !VERSION_PATTERN.test(raw)) throw new BadParameter('version: expected a model version of 1-128 letters, digits and . _ : + -');
       return gradCosine(db, raw ?? (await shownVersion(db))?.version.version ?? null);
+    }
+    case '/api/edge-nodes': {
+      const limit = integer(params, 'limit', DEFAULT_EDGE_NODES, 1, MAX_EDGE_NODES);
+      const answer: EdgeNodes = { ...(await readEdgeNodes(db, limit)), now_ms: Date.now() };
+      return answer;
     }
     default:
       return undefined;

@@ -51,7 +51,7 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
     if (!url.pathname.startsWith('/api/')) return send(res, 404, 'text/plain; charset=utf-8', 'not found: the live view is at /\n');
     try {
       const body = await answerApi(db, url.pathname, url.searchParams);
-      if (body === undefined) return sendJson(res, 404, { error: `no endpoint ${url.pathname}: try /api/overview, /api/series, /api/errors or /api/grad-cosine` });
+      if (body === undefined) return sendJson(res, 404, { error: `no endpoint ${url.pathname}: try /api/overview, /api/series, /api/errors, /api/grad-cosine or /api/edge-nodes` });
       sendJson(res, 200, body);
     } catch (error) {
       if (error instanceof BadParameter) return sendJson(res, 400, { error: error.message });

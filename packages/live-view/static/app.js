@@ -8,6 +8,7 @@
 /** @typedef {import('../src/api.js').SeriesAnswer} SeriesAnswer */
 /** @typedef {import('../src/api.js').TaskErrors} TaskErrors */
 /** @typedef {import('../src/api.js').GradCosine} GradCosine */
+/** @typedef {import('../src/api.js').EdgeNodes} EdgeNodes */
 
 /**
  * One task's card: its selection and charts.
@@ -25,8 +26,8 @@
 
 const POLL_MS = 1500;
 /**
- * Charts of actuals and forecasts follow every poll; the rolling errors (which move slowly) every
- * ERRORS_EVERY polls, the overview (version, sites) and the training curves every OVERVIEW_EVERY:
+ * Charts of actuals and forecasts follow every poll; the rolling errors (which move slowly) and the
+ * edge nodes every ERRORS_EVERY polls, the overview (version, sites) and the training curves every OVERVIEW_EVERY:
  * an embedded database (PGlite) answers the services too, one query at a time.
  */
 const ERRORS_EVERY = 3;
@@ -44,10 +45,12 @@ const CLASS_COLORS = ['#8c8c8c', '#9467bd', '#17becf', '#e377c2', '#bcbd22'];
 const WHOLE_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 const PAIR_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
 
-/** What tests read: every chart by id ("<task>:main", "<task>:state", "<task>:errors", "cosine"), and completed polls. */
+/** What tests read: every chart by id ("<task>:main", "<task>:state", "<task>:errors", "cosine"), the edge nodes drawn, and completed polls. */
 const hooks = {
   /** @type {Record<string, uPlot>} */
   charts: {},
+  /** @type {EdgeNodes | null} */
+  edgeNodes: null,
   polls: 0,
   /** @type {string | null} */
   lastError: null,
@@ -356,6 +359,45 @@ function drawCosine(answer) {
   cosine.chart.setData([answer.points.x, ...answer.points.pairs.map((p) => p.cosine)]);
 }
 
+/** @param {number} ms */
+function ago(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}
+
+/** The edge nodes card: one row per node and device, shown once ingest has recorded one. @param {EdgeNodes} answer */
+function drawEdgeNodes(answer) {
+  hooks.edgeNodes = answer;
+  const card = document.getElementById('edge-nodes');
+  const body = document.getElementById('edge-nodes-rows');
+  if (!card || !body) return;
+  card.hidden = answer.total === 0;
+  const sub = document.getElementById('edge-nodes-sub');
+  const shown = answer.nodes.length < answer.total ? `, ${answer.nodes.length} shown (offline first)` : '';
+  if (sub) sub.textContent = `(${answer.online} of ${answer.total} online${shown})`;
+  body.replaceChildren(
+    ...answer.nodes.map((n) => {
+      const row = el('tr');
+      row.dataset.node = `${n.group}/${n.node}${n.device === null ? '' : `/${n.device}`}`;
+      const state = el('td', n.online ? 'online' : 'offline', n.online ? 'online' : 'offline');
+      state.title = `${n.cause}, ${n.source}`;
+      row.append(
+        el('td', '', n.group),
+        el('td', '', n.node),
+        el('td', '', n.device ?? '–'),
+        el('td', '', n.site),
+        state,
+        el('td', '', `${new Date(n.since_ms).toISOString().slice(0, 19).replace('T', ' ')} (${ago(answer.now_ms - n.since_ms)} ago)`),
+        el('td', '', n.bd_seq === null ? '–' : String(n.bd_seq)),
+      );
+      return row;
+    }),
+  );
+}
+
 /** @param {Overview} next */
 function applyOverview(next) {
   overview = next;
@@ -382,6 +424,7 @@ async function poll() {
   /** @type {Promise<void>[]} */
   const work = [...cards.values()].map((card) => refreshCard(card, withErrors));
   if (full) work.push(getJson('/api/grad-cosine').then((a) => drawCosine(/** @type {GradCosine} */ (a))));
+  if (withErrors) work.push(getJson('/api/edge-nodes').then((a) => drawEdgeNodes(/** @type {EdgeNodes} */ (a))));
   await Promise.all(work);
 }
 

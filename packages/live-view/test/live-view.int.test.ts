@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '@headstream/store';
+import { migrate, recordEdgeNodes } from '@headstream/store';
 import { databaseTargets, firstAvailable, skipOrFailInCi, type TestDatabase } from '@headstream/testkit';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +11,9 @@ import { bucketEnd, seed, SEEDED_STEPS, writeSteps } from './seed.js';
 
 /**
  * The live view in a real browser (Debian's Chromium, driven by playwright-core) against a real
- * database: the page draws every chart from the seeded history, then follows readings and
- * predictions written while it is open, with no console error, page error or failed request.
+ * database: the page draws every chart from the seeded history and lists the Sparkplug edge nodes
+ * ingest recorded, then follows readings, predictions and a node's death written while it is open,
+ * with no console error, page error or failed request.
  * HS_LIVE_VIEW_SCREENSHOT=<file.png> saves a screenshot of the live page.
  */
 
@@ -95,6 +96,9 @@ describe('live view in Chromium', () => {
     db = await firstAvailable(databaseTargets()).open('live-view-browser');
     await migrate(db);
     await seed(db);
+    // An edge node and its device online, as ingest records their births.
+    const born = { source: 'sparkplug', group: 'plant1', node: 'press-7', domain: 'factory', site: 'line-01', online: true, at: Date.now() - 3_600_000, bdSeq: 4 };
+    await recordEdgeNodes(db, [{ ...born, cause: 'NBIRTH' }, { ...born, device: 'm1', site: 'line-01-m1', cause: 'DBIRTH' }]);
     view = await startLiveView({ db });
   });
 
@@ -149,10 +153,16 @@ describe('live view in Chromium', () => {
     expect(before.cosine?.series).toHaveLength(6);
     expect(await page.locator('#version').textContent()).toContain('v-live-test (active)');
     expect(await page.locator('section[data-task="traffic"] .summary').textContent()).toMatch(/^MAE 3\.00 vs persistence [\d.]+ \(/);
+    // The edge nodes card: each node and device, online, since when.
+    await page.locator('#edge-nodes').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.locator('#edge-nodes-sub').textContent()).toBe('(2 of 2 online)');
+    expect(await page.locator('tr[data-node="plant1/press-7"] td').allTextContents()).toEqual(['plant1', 'press-7', '–', 'line-01', 'online', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(60 min ago\)$/) as string, '4']);
 
     // New readings and predictions, 30 more steps of every task: the charts follow within a few polls.
     const more = 30;
     await writeSteps(db, SEEDED_STEPS + 1, SEEDED_STEPS + 1 + more);
+    // And the edge node dies (its NDEATH, or its MQTT will): node and device offline within a few polls.
+    await recordEdgeNodes(db, [{ source: 'sparkplug', group: 'plant1', node: 'press-7', domain: 'factory', site: 'line-01', online: false, at: Date.now(), bdSeq: 4, cause: 'NDEATH' }]);
     const wrote = Date.now();
     const expectLast = {
       'traffic:main': bucketEnd('traffic', SEEDED_STEPS + more + 1),
@@ -172,6 +182,8 @@ describe('live view in Chromium', () => {
       { timeout: 45_000 },
     );
     const followed = Date.now();
+    await page.locator('tr[data-node="plant1/press-7/m1"] td.offline').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#edge-nodes-sub').textContent()).toBe('(0 of 2 online)');
     const after = await page.evaluate(readCharts);
     for (const id of Object.keys(expectLast)) {
       // The newest points hold values: the actual of the last new bucket is drawn, not just its time.
