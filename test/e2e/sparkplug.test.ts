@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as sparkplugClient from 'sparkplug-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { datasetFolder } from '@headstream/datasets';
+import { startLiveView, type EdgeNodeRow, type EdgeNodes } from '@headstream/live-view';
 import { readPredictions, type EngineReading } from '@headstream/serving';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { realDatabase, realServiceOrSkip, startHealthyService, testServices, uniqueName, waitUntil, type TestDatabase } from '@headstream/testkit';
@@ -52,11 +53,13 @@ function edgeNode(url: string, group: string, node: string, birth: (edge: EdgeNo
  * service (Primary Host) and the predictor on PostgreSQL. Births name the metrics and aliases, data comes
  * by alias with metric timestamps as the reading times; the predictor publishes for the site exactly what
  * the engine makes of those readings; a seq gap is dead-lettered and answered with a rebirth request;
- * NDEATH shows the node offline; an edge node whose device is mapped onto another site is refused by
- * both (site_mismatch) and moves none of that site's forecasts.
+ * NDEATH shows the node offline (/healthz, /metrics, and the live view, which reads what ingest recorded
+ * in edge_nodes), a new NBIRTH online again, and the MQTT will of a connection that drops offline; an
+ * edge node whose device is mapped onto another site is refused by both (site_mismatch) and moves none
+ * of that site's forecasts.
  */
 describe('Sparkplug B end to end', () => {
-  it('births, data by alias, predictions, seq gap → rebirth, NDEATH → offline, a device mapped to another site refused', { timeout: 300_000 }, async (ctx) => {
+  it('births, data by alias, predictions, seq gap → rebirth, NDEATH → offline (live view too), NBIRTH → online, will → offline, a device mapped to another site refused', { timeout: 300_000 }, async (ctx) => {
     const mqtt = realServiceOrSkip(ctx, 'mqtt');
     realServiceOrSkip(ctx, 'postgres');
     const db: TestDatabase = await realDatabase('e2e-sparkplug');
@@ -115,10 +118,22 @@ describe('Sparkplug B end to end', () => {
     await waitUntil(async () => (await deadLetters('ingest')).length >= 1 && (await deadLetters('predictor')).length >= 1, 'both to dead-letter the rogue DBIRTH', 60_000, 100);
     expect(await deadLetters('ingest')).toEqual([{ reason: 'site_mismatch', source: 'sparkplug' }]);
 
+    // The live view, reading the database (what ingest recorded of births and deaths), as a user opens it.
+    const view = await startLiveView({ db });
+    cleanups.push(() => view.close());
+    const shown = async (): Promise<EdgeNodeRow | undefined> => {
+      const answer = (await (await fetch(new URL('/api/edge-nodes', view.url))).json()) as EdgeNodes;
+      return answer.nodes.find((n) => n.group === group && n.node === siteA && n.device === null);
+    };
+
     // Site A's own edge node: the birth names the metrics and their aliases (no values), then NDATA by alias.
-    const node = edgeNode(mqtt, group, siteA, (edge) => edge.publishNodeBirth({ timestamp: Date.now(), metrics: metrics.map((name, i) => ({ name, alias: i + 1, type: 'Double', value: null })) }));
+    const birthOf = (edge: EdgeNode) => edge.publishNodeBirth({ timestamp: Date.now(), metrics: metrics.map((name, i) => ({ name, alias: i + 1, type: 'Double', value: null })) });
+    const node = edgeNode(mqtt, group, siteA, birthOf);
     cleanups.push(() => Promise.resolve(node.edge.stop()));
     await waitUntil(() => node.births() > 0, 'the edge node to connect and publish its NBIRTH', 10_000, 20);
+    await waitUntil(async () => (await shown())?.online === true, 'the live view to show the edge node online after its NBIRTH', 30_000, 50);
+    const born = await shown();
+    expect(born).toMatchObject({ source: 'sparkplug', domain: 'city', site: siteA, online: true, bd_seq: 0, cause: 'NBIRTH' });
     for (const r of live) node.edge.publishNodeData({ timestamp: r.time, metrics: metrics.map((name, i) => ({ alias: i + 1, type: 'Double', value: r.values[name] ?? null, timestamp: r.time })) });
 
     const storedA = async () => (await readPredictions(db, { task: 'traffic', site: siteA })).filter((p) => p.model_version === 'v-spb');
@@ -147,17 +162,39 @@ describe('Sparkplug B end to end', () => {
     await waitUntil(() => node.rebirthRequests() > 0, 'a rebirth request (NCMD Node Control/Rebirth) at the edge node', 30_000, 20);
     const healthz = async () => (await (await fetch(`http://127.0.0.1:${ingest.port}/healthz`)).json()) as { sources: { kind: string; nodes?: Record<string, { online: boolean }> }[] };
     await waitUntil(async () => (await healthz()).sources[0]?.nodes?.[`${group}/${siteA}`]?.online === true, 'the node online again after its rebirth', 30_000, 50);
+    // A rebirth of the same session (same bdSeq): online since its first birth.
+    await waitUntil(async () => ((await shown())?.event_at_ms ?? 0) > (born?.event_at_ms ?? Infinity), 'ingest to record the rebirth', 30_000, 50);
+    expect((await shown())?.since_ms).toBe(born?.since_ms);
 
     // NDEATH (the client's death certificate): the node is offline in /healthz and /metrics.
     node.edge.stop();
     await waitUntil(async () => (await healthz()).sources[0]?.nodes?.[`${group}/${siteA}`]?.online === false, 'the node offline in /healthz after its NDEATH', 30_000, 50);
     const text = await (await fetch(`http://127.0.0.1:${ingest.port}/metrics`)).text();
     expect(text).toContain(`headstream_sparkplug_node_online{group="${group}",node="${siteA}",device="",app="ingest"} 0`);
+    // The live view too, since the death.
+    await waitUntil(async () => (await shown())?.online === false, 'the live view to show the edge node offline after its NDEATH', 30_000, 50);
+    const dead = await shown();
+    expect(dead).toMatchObject({ online: false, bd_seq: 0, cause: 'NDEATH' });
+    expect(dead?.since_ms).toBeGreaterThan(born?.since_ms ?? Infinity);
     // Until a new birth, what the node says is refused (and nothing predicted from it): DATA after its death.
     const before = (await deadLetters('predictor')).length;
     await observer.publishAsync(`spBv1.0/${group}/NDATA/${siteA}`, encodeSparkplugPayload({ timestamp: last, seq: 1, metrics: [{ alias: 1, type: 'Double', value: 5, timestamp: last + 300_000 }] }), { qos: 1 });
     await waitUntil(async () => (await deadLetters('predictor')).length > before, 'the predictor to refuse DATA after the NDEATH', 30_000, 50);
     expect((await deadLetters('predictor')).slice(before).map((d) => d.reason)).toEqual(['sparkplug_no_birth']);
     expect((await storedA()).length).toBe(expected.size);
+
+    // The node comes back (a new connection, a new NBIRTH): online again in the live view, since then.
+    const again = edgeNode(mqtt, group, siteA, birthOf);
+    cleanups.push(() => Promise.resolve(again.edge.stop()));
+    await waitUntil(async () => (await shown())?.online === true, 'the live view to show the edge node online after a new NBIRTH', 30_000, 50);
+    const reborn = await shown();
+    expect(reborn).toMatchObject({ online: true, cause: 'NBIRTH' });
+    expect(reborn?.since_ms).toBeGreaterThan(dead?.since_ms ?? Infinity);
+    // Its connection drops without a DISCONNECT (power cut, cable): the broker publishes its will, an NDEATH.
+    const client = (again.edge as unknown as { client: { options: { reconnectPeriod: number }; stream: { destroy(): void } } }).client;
+    client.options.reconnectPeriod = 0;
+    client.stream.destroy();
+    await waitUntil(async () => (await shown())?.online === false, 'the live view to show the edge node offline after its MQTT will', 30_000, 50);
+    expect(await shown()).toMatchObject({ online: false, cause: 'NDEATH' });
   });
 });
