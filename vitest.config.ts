@@ -42,6 +42,9 @@ const README = ['test/readme/readme-rebuilds.test.ts'];
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The model's bundle of tfjs-core's gradients (built, 350 kB of plain JavaScript): Node loads it as it is,
+    // as it loads node_modules, rather than vite transforming it in every worker.
+    server: { deps: { external: [/\/packages\/model\/dist\/tfjs-gradients\.js$/] } },
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     // Three test files at a time: most unit and integration time is spent waiting on brokers, databases and
     // the processes they start, so on a 2-core machine three overlap well with the CPU-bound learning files
