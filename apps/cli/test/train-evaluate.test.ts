@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetFolder } from '@headstream/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TASK_NAMES } from '@headstream/tasks';
 import { runCli } from './run-cli.js';
 
 // Found the way the CLI finds them (HS_DATASETS_DIR, else shared/datasets beside or above the repo).
@@ -28,16 +29,17 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect(run.stdout).toContain('saved to');
   }, TRAIN_MS + 30_000);
 
-  it('saves the shared model, four single-task models and a manifest', () => {
+  it('saves the shared model, one single-task model per registered task and a manifest', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; linear?: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }> };
     expect(manifest.format).toBe('headstream-experiment-bundle/2');
-    expect(Object.keys(manifest.single).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
-    expect(Object.keys(manifest.linear ?? {}).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
+    expect(Object.keys(manifest.single).sort()).toEqual([...TASK_NAMES].sort());
+    expect(Object.keys(manifest.linear ?? {}).sort()).toEqual([...TASK_NAMES].sort());
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
     if (ci) expect(shared.backend).toBe('tensorflow');
-    expect(shared.config.tasks).toHaveLength(4);
-    expect(Object.keys(shared.config.inputs).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
+    expect(shared.config.tasks).toHaveLength(TASK_NAMES.length);
+    expect(Object.keys(shared.config.inputs).sort()).toEqual([...TASK_NAMES].sort());
     expect(manifest.tasks.throughput).toMatchObject({ dataset: 'gas-turbine', recipe: 'plant-output' });
+    expect(manifest.tasks.emissions).toMatchObject({ dataset: 'gas-turbine', recipe: 'turbine-nox' });
     // The saved model describes its own inputs: evaluate builds windows from this spec, not from code constants.
     expect((shared as unknown as { features: Record<string, { spec: { version: number } }> }).features.throughput?.spec.version).toBe(2);
   });
@@ -71,7 +73,7 @@ describe('headstream train --from-datasets / evaluate', () => {
   it.each([
     [['evaluate', '--model', out, '--task', 'fault', '--file', GT_2014, '--format', 'gas-turbine'], 'headstream: task fault reads files in the skab format, not "gas-turbine"'],
     [['evaluate', '--model', '/nonexistent', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: /nonexistent holds no manifest.json: train one with `headstream train --from-datasets --out /nonexistent`'],
-    [['evaluate', '--model', out, '--task', 'speed', '--file', GT_2014, '--format', 'gas-turbine'], "error: option '--task <task>' argument 'speed' is invalid. Allowed choices are traffic, air_quality, fault, throughput."],
+    [['evaluate', '--model', out, '--task', 'speed', '--file', GT_2014, '--format', 'gas-turbine'], `error: option '--task <task>' argument 'speed' is invalid. Allowed choices are ${TASK_NAMES.join(', ')}.`],
     [['train', '--out', out], 'headstream: train needs exactly one of --from-datasets (the shared data sets), --from-db (the readings in the database) or --request (ask the trainer service)'],
     [['train', '--from-datasets', '--strategy', 'mgda', '--out', out], 'headstream: unknown strategy "mgda"; valid: equal, uncertainty, dwa, gradnorm, pcgrad, cagrad'],
   ])('bad usage %j: one line, exit code 2', async (args, line) => {

@@ -31,6 +31,8 @@ export interface Seeded {
 const flow = (t: number, site: number) => 120 + 60 * Math.sin(t / (3 * HOUR) + site);
 const pm25 = (t: number, site: number) => 35 + 12 * Math.cos(t / (5 * HOUR) + site);
 const throughput = (t: number) => 900 + 80 * Math.sin(t / (4 * HOUR));
+/** The line's NOx (the emissions task reads the same sites as throughput). */
+const nox = (t: number) => 60 + 6 * Math.sin(t / (3 * HOUR));
 /** machine-2 runs into valve1 for the last 20 minutes; machine-1 stays normal. */
 const faultClass = (t: number, machine: number, end: number) => (machine === 1 && t >= end - 20 * MINUTE ? 1 : 0);
 
@@ -42,7 +44,7 @@ function readings(start: number, end: number): ReadingBatchItem[] {
       if (t % HOUR === 0) Object.assign(values, { pm25: pm25(t, i), no2: 20 + i });
       items.push({ domain: 'city', site, time: t, values });
     });
-    if (t % HOUR === 0) for (const site of LINES) items.push({ domain: 'factory', site, time: t, values: { [THROUGHPUT_METRIC]: throughput(t) } });
+    if (t % HOUR === 0) for (const site of LINES) items.push({ domain: 'factory', site, time: t, values: { [THROUGHPUT_METRIC]: throughput(t), nox: nox(t) } });
   }
   // Machines every 10 s over the last hour (the fault task's step is 1 s: each reading is its own step).
   for (let t = end - HOUR; t < end; t += 10_000) {
@@ -77,7 +79,7 @@ function predictions(start: number, end: number, version: string): Prediction[] 
     CITY_SITES.forEach((site, i) => out.push(regression('traffic', site, t, (x) => flow(x, i))));
     if (t % HOUR === 0) {
       CITY_SITES.forEach((site, i) => out.push(regression('air_quality', site, t, (x) => pm25(x, i))));
-      for (const site of LINES) out.push(regression('throughput', site, t, throughput));
+      for (const site of LINES) out.push(regression('throughput', site, t, throughput), regression('emissions', site, t, nox));
     }
   }
   const classes = TASKS.fault.kind === 'classification' ? TASKS.fault.classes : [];

@@ -1,4 +1,4 @@
-import { TASKS } from '@headstream/tasks';
+import { TASK_NAMES, TASKS } from '@headstream/tasks';
 import { migrate } from '@headstream/store';
 import { databaseTargets, describeEachTarget, type TestDatabase } from '@headstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,12 +42,8 @@ describeEachTarget(databaseTargets({ timescale: true }), 'live view API on $name
     const overview = await get<Overview>(view, '/api/overview');
     expect(overview.status).toBe(200);
     expect(overview.body.version).toBeNull();
-    expect(overview.body.tasks.map((t) => [t.task, t.sites])).toEqual([
-      ['traffic', []],
-      ['air_quality', []],
-      ['fault', []],
-      ['throughput', []],
-    ]);
+    // Every registered task, in head order, with no site yet.
+    expect(overview.body.tasks.map((t) => [t.task, t.sites])).toEqual(TASK_NAMES.map((t) => [t, []]));
     const series = await get<RegressionSeries>(view, '/api/series?task=traffic&site=road-1');
     expect(series.body.points).toEqual({ time: [], actual: [], value: [], lower: [], upper: [] });
     const errors = await get<TaskErrors>(view, '/api/errors?task=fault');
@@ -156,7 +152,7 @@ describeEachTarget(databaseTargets({ timescale: true }), 'live view API on $name
 
     it('bad parameters: 400 naming the parameter; unknown paths 404; only GET', async () => {
       const cases: [string, number, string][] = [
-        ['/api/series?task=weather&site=x', 400, 'task: expected one of traffic, air_quality, fault, throughput, got "weather"'],
+        ['/api/series?task=weather&site=x', 400, `task: expected one of ${TASK_NAMES.join(', ')}, got "weather"`],
         ['/api/series?task=traffic', 400, 'site: expected a site name'],
         ['/api/series?task=traffic&site=a%20b', 400, 'site: expected a site name'],
         ['/api/series?task=traffic&site=road-1&horizon=4', 400, 'horizon: expected one of 1, 2, 3, 6, 12 for traffic, got "4"'],

@@ -45,6 +45,7 @@ export const emissions = defineTask({
     split: turbineSplit,
     folds: turbineFolds,
   },
-  dashboard: { title: 'NOx emissions', color: 'blue', sites: { variable: 'turbine', label: 'Turbine' } },
+  // The same sites as throughput (a plant's line, the gas turbine): one site variable for both rows.
+  dashboard: { title: 'NOx emissions', color: 'blue', sites: { variable: 'line', label: 'Line' } },
   // No slice of its own: throughput's gas turbine file carries NOx too.
 });

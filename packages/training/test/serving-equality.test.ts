@@ -37,7 +37,7 @@ function disorder(records: readonly TaskRecord[], block: number): TaskRecord[] {
 }
 
 describe('training = serving on the four real tasks', () => {
-  for (const task of ['traffic', 'air_quality', 'fault', 'throughput'] as const) {
+  for (const task of ['traffic', 'air_quality', 'fault', 'throughput', 'emissions'] as const) {
     it(`${task}: windows from readings arriving one at a time equal the training windows, bit for bit, and decode alike`, async () => {
       const records = await sliceOf(task);
       const site = records[0]?.site ?? '';
