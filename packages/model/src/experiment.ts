@@ -8,7 +8,7 @@ import type { MultiTaskData } from './training/data.js';
 import type { DataParallel } from './training/parallel.js';
 import { meanConflict, type GradientConflict, type GradientSite, type TrainingEvent } from './training/telemetry.js';
 import { singleTaskConfig, train, type Regime, type TrainResult } from './training/trainer.js';
-import type { StrategyName } from './weighting/types.js';
+import type { StrategyName } from './weighting/index.js';
 
 /** Held-out data: model data (scaled units), or window sets + scalers (metrics in the metrics' units, with naive baselines). */
 export type ValidationData = MultiTaskData | { sets: readonly WindowSet[]; scalers: Record<string, FeatureScalers> };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cagradCoefficients, createStrategy, dynamicWeightAverage, gradNorm, pcgradCoefficients, projectSimplex, uncertaintyWeighting } from '../src/index.js';
+import { cagradCoefficients, createStrategy, dynamicWeightAverage, famo, gradNorm, LOG_EPSILON, pcgradCoefficients, projectSimplex, scaleInvariant, STRATEGY_NAMES, uncertaintyWeighting } from '../src/index.js';
 
 /** Gram matrix of explicit gradient vectors. */
 const gramOf = (g: number[][]) => g.map((a) => g.map((b) => a.reduce((s, v, i) => s + v * (b[i] ?? 0), 0)));
@@ -111,5 +111,65 @@ describe('weighting strategies (hand-computed cases)', () => {
     expect(alpha[0]).toBeCloseTo((0.5 + lambda * best) / 1.25, 2);
     expect(alpha[1]).toBeCloseTo((0.5 + lambda * (1 - best)) / 1.25, 2);
     expect(projectSimplex([2, 0])).toEqual([1, 0]);
+  });
+
+  it('FAMO: z starts uniform, λ = T·(z_t/l_t)/Σ z/l, from this step\'s losses', () => {
+    const s = famo(2);
+    expect(s.weightsFromLosses).toBe(true);
+    expect(s.state().z).toEqual([0.5, 0.5]);
+    const w = s.combine([2, 0.5], undefined);
+    // z uniform → λ ∝ 1/l: (0.5, 2)·2/2.5 = (0.4, 1.6)
+    expect(w[0]).toBeCloseTo(0.4, 6);
+    expect(w[1]).toBeCloseTo(1.6, 6);
+    expect(s.lossWeights()).toEqual(w);
+  });
+
+  it('FAMO: after task A\'s log loss fell faster than B\'s, B\'s weight rises (one Adam step on ξ)', () => {
+    const s = famo(2, { lr: 0.025, gamma: 0.001 });
+    s.afterStep?.([1, 1], undefined); // the first step only records l⁻
+    expect(s.state().logits).toEqual([0, 0]);
+    s.afterStep?.([0.5, 0.9], undefined);
+    // δ = (log 2, log(1/0.9)); ∂(zᵀδ)/∂ξ = z(δ − zᵀδ) = (+, −); ξ ← ξ − lr·m̂/√v̂ = ∓ lr on the first step.
+    const xi = s.state().logits as number[];
+    expect(xi[0]).toBeCloseTo(-0.025, 6);
+    expect(xi[1]).toBeCloseTo(0.025, 6);
+    const z = s.state().z as number[];
+    expect(z[1]).toBeGreaterThan(0.5);
+    expect(z[1]).toBeCloseTo(Math.exp(0.025) / (Math.exp(0.025) + Math.exp(-0.025)), 6);
+    // Equal losses now: λ = T·z, B above A.
+    const w = s.combine([1, 1], undefined);
+    expect(w[1]).toBeCloseTo(2 * (z[1] ?? 0), 6);
+    expect(w[1]).toBeGreaterThan(w[0] ?? Infinity);
+    // The reverse: A's loss stalls while B's keeps falling by 10 % a step, and A's weight overtakes B's.
+    for (let k = 0; k < 40; k++) s.afterStep?.([1, 0.9 ** k], undefined);
+    const z2 = s.state().z as number[];
+    expect(z2[0]).toBeGreaterThan(z2[1] ?? Infinity);
+  });
+
+  it('FAMO and SI: a task with no labels in the batch (loss 0) gets weight 0 and no ξ update', () => {
+    const f = famo(2);
+    expect(f.combine([0, 0.5], undefined)).toEqual([0, 2]);
+    f.afterStep?.([0, 0.5], undefined);
+    f.afterStep?.([0.4, 0.2], undefined);
+    expect(f.state().logits).toEqual([0, 0]);
+    expect(scaleInvariant(2).combine([0, 0.5], undefined)).toEqual([0, 1 / (0.5 + LOG_EPSILON)]);
+  });
+
+  it('SI: λ = 1/(l + ε) of this step (∇Σ log l = Σ ∇l/l), so rescaling a loss leaves the update unchanged', () => {
+    const s = scaleInvariant(3);
+    const w = s.combine([2, 0.25, 10], undefined);
+    expect(w[0]).toBeCloseTo(0.5, 6);
+    expect(w[1]).toBeCloseTo(4, 6);
+    expect(w[2]).toBeCloseTo(0.1, 6);
+    // Task 0's loss in other units (×100): its gradient ×100, its weight ÷100.
+    const scaled = s.combine([200, 0.25, 10], undefined);
+    expect((scaled[0] ?? 0) * 200).toBeCloseTo((w[0] ?? 0) * 2, 6);
+  });
+
+  it('the registry: one list, equal first (the default), every name builds its strategy', () => {
+    expect(STRATEGY_NAMES[0]).toBe('equal');
+    expect(STRATEGY_NAMES).toEqual(expect.arrayContaining(['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad', 'famo', 'si']));
+    for (const name of STRATEGY_NAMES) expect(createStrategy(name, 2).name).toBe(name);
+    expect(() => createStrategy('nope' as 'equal', 2)).toThrow(/unknown strategy nope/);
   });
 });

@@ -22,7 +22,7 @@ import { DataParallel } from '../training/parallel.js';
 import { trainStep } from '../training/step.js';
 import { singleTaskConfig } from '../training/trainer.js';
 import { createStrategy } from '../weighting/index.js';
-import type { StrategyName } from '../weighting/types.js';
+import type { StrategyName } from '../weighting/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

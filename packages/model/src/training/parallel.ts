@@ -9,7 +9,7 @@ import { tf } from '../tf.js';
 import type { WeightingStrategy } from '../weighting/types.js';
 import { disposeBatch, labelCounts, shareData, splitRows, toBatch, type MultiTaskData } from './data.js';
 import { readWeights, sameLayout, type Adam, type ParamLayout } from './optimizer.js';
-import { combinePerTask, computeGradients, finishStep, layoutOf, type StepOptions, type StepResult } from './step.js';
+import { combinePerTask, computeGradients, finishStep, headWeights, layoutOf, type StepOptions, type StepResult } from './step.js';
 
 /*
  * Data-parallel training on worker threads (one replica per core: this thread plus `workers`).
@@ -61,7 +61,7 @@ export type WorkerRequest =
       tasks: string[];
       gradientsOn: StepOptions['gradientsOn'];
       needGram: boolean;
-      lambda: number[];
+      lambda: number[] | 'alpha';
       denominators: number[];
     };
 
@@ -227,7 +227,7 @@ export class DataParallel {
     const T = tasks.length;
     const P = layout.total;
     const W = this.workers.length;
-    const lambda = strategy.lossWeights();
+    const lambda = headWeights(strategy);
     const needGram = (strategy.needsGradients || options.wantGram) && T > 1;
     const denominators = labelCounts(shared, rows, names);
     const shards = splitRows(rows, this.replicas);
@@ -281,7 +281,7 @@ export class DataParallel {
     } finally {
       disposeBatch(batch);
     }
-    return finishStep(strategy, losses, lambda, alpha, gram);
+    return finishStep(strategy, losses, lambda === 'alpha' ? alpha : lambda, alpha, gram);
   }
 
   async close(): Promise<void> {

@@ -27,8 +27,11 @@ export interface StepResult {
 export interface GradientRequest {
   gradientsOn: GradientSite;
   needGram: boolean;
-  /** λ_t: each head's gradient is scaled by its task's loss weight. */
-  lambda: readonly number[];
+  /**
+   * λ_t: each head's gradient is scaled by its task's loss weight. 'alpha': by this step's α, for a
+   * strategy whose weights come from this step's losses (weightsFromLosses).
+   */
+  lambda: readonly number[] | 'alpha';
   /**
    * Labelled entries per task in the WHOLE batch. A data-parallel shard divides its summed loss by the
    * batch's count, not its own, so shard gradients add up to exactly the full-batch gradient.
@@ -179,7 +182,7 @@ export function computeGradients(model: MultiTaskModel, batch: Batch, tasks: rea
   result.value.dispose();
   flatten(model, layout, result.grads, grads);
   tf.dispose(Object.values(result.grads));
-  scaleHeads(layout, tasks, request.lambda, grads);
+  scaleHeads(layout, tasks, request.lambda === 'alpha' ? (alpha ?? []) : request.lambda, grads);
   return { losses, grads, ...(alpha ? { alpha } : {}), ...(gram ? { gram } : {}) };
 }
 
@@ -192,7 +195,7 @@ export function combinePerTask(
   tasks: readonly TaskDefinition[],
   perTask: Float32Array,
   losses: number[],
-  lambda: readonly number[],
+  lambda: readonly number[] | 'alpha',
   needGram: boolean,
   combine: (losses: number[], gram: number[][] | undefined) => number[],
 ): { grads: Float32Array<ArrayBufferLike>; alpha: number[]; gram?: number[][] } {
@@ -212,6 +215,7 @@ export function combinePerTask(
     }
   }
   const alpha = combine(losses, gram);
+  const heads = lambda === 'alpha' ? alpha : lambda;
   const grads = new Float32Array(P);
   for (const [, a, b] of sharedRanges) {
     for (let k = a; k < b; k++) {
@@ -224,7 +228,7 @@ export function combinePerTask(
     layout.head.forEach((owner, i) => {
       if (owner !== task.name) return;
       const o = layout.offsets[i] ?? 0;
-      for (let k = o; k < o + (layout.sizes[i] ?? 0); k++) grads[k] = (lambda[t] ?? 1) * (perTask[t * P + k] ?? 0);
+      for (let k = o; k < o + (layout.sizes[i] ?? 0); k++) grads[k] = (heads[t] ?? 1) * (perTask[t * P + k] ?? 0);
     });
   });
   return { grads, alpha, ...(gram ? { gram } : {}) };
@@ -232,14 +236,19 @@ export function combinePerTask(
 
 /** One optimisation step of `tasks` on the model, in this thread (see computeGradients). */
 export function trainStep(model: MultiTaskModel, batch: Batch, tasks: readonly TaskDefinition[], strategy: WeightingStrategy, optimizer: Adam, options: StepOptions): StepResult {
-  const lambda = strategy.lossWeights();
+  const lambda = headWeights(strategy);
   const needGram = (strategy.needsGradients || options.wantGram) && tasks.length > 1;
   const combine = (l: number[], g: number[][] | undefined) => strategy.combine(l, g);
   const local = computeGradients(model, batch, tasks, { gradientsOn: options.gradientsOn, needGram, lambda, exchange: combine });
   const layout = layoutOf(model);
   const r = local.perTask ? combinePerTask(layout, tasks, local.perTask, local.losses, lambda, needGram, combine) : { grads: local.grads as Float32Array, alpha: local.alpha ?? [], gram: local.gram };
   optimizer.apply(model, layout, r.grads);
-  return finishStep(strategy, local.losses, lambda, r.alpha, r.gram);
+  return finishStep(strategy, local.losses, lambda === 'alpha' ? r.alpha : lambda, r.alpha, r.gram);
+}
+
+/** λ for a step: the strategy's loss weights, or 'alpha' when they depend on this step's losses. */
+export function headWeights(strategy: WeightingStrategy): number[] | 'alpha' {
+  return strategy.weightsFromLosses ? 'alpha' : strategy.lossWeights();
 }
 
 /** Strategy bookkeeping after the update (shared by the single-threaded and data-parallel steps). */

@@ -8,9 +8,14 @@
  * only one T×N matMul touches the big tensors. That is why surgery costs little more than a plain step.
  */
 export interface WeightingStrategy {
-  readonly name: StrategyName;
+  readonly name: string;
   /** True when combine() needs the Gram matrix every step (else only on telemetry steps). */
   readonly needsGradients: boolean;
+  /**
+   * True when λ depends on this step's losses (SI's 1/l_t, FAMO's z_t/l_t): combine() then returns λ, the
+   * heads are scaled by it too, and lossWeights() only reports the last step's.
+   */
+  readonly weightsFromLosses?: boolean;
   /** λ: loss weights; each task head trains on λ_t·l_t and the reported joint loss is Σ λ_t·l_t (+ regulariser). */
   lossWeights(): number[];
   /** α for the shared gradient Σ α_t g_t. `gram` is set whenever needsGradients is true. */
@@ -24,9 +29,6 @@ export interface WeightingStrategy {
   /** Small JSON state for telemetry and the saved metadata. */
   state(): Record<string, number | number[]>;
 }
-
-export const STRATEGY_NAMES = ['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export type Gram = readonly (readonly number[])[];
 
