@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cfg, field, type ConfigOf } from '@headstream/core';
+import { STRATEGY_NAMES } from '@headstream/model';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -18,6 +19,6 @@ export const trainingConfigSpec = {
   bindingsFile: field('HS_TRAIN_BINDINGS', cfg.string().optional(), 'a path to a task bindings JSON file (packages/training/BINDINGS.md)'),
   trainEvery: field('HS_TRAIN_EVERY', duration(60_000).default(6 * 3_600_000), 'a duration of at least 1 minute, e.g. 30m, 6h or 1d'),
   trainMode: field('HS_TRAIN_MODE', cfg.oneOf(['quick', 'full'] as const).default('full'), 'quick or full'),
-  trainStrategy: field('HS_TRAIN_STRATEGY', cfg.oneOf(['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad'] as const).default('equal'), 'equal, uncertainty, dwa, gradnorm, pcgrad or cagrad'),
+  trainStrategy: field('HS_TRAIN_STRATEGY', cfg.oneOf(STRATEGY_NAMES).default('equal'), `one of ${STRATEGY_NAMES.join(', ')}`),
 };
 export type TrainingConfig = ConfigOf<typeof trainingConfigSpec>;

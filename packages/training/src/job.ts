@@ -1,14 +1,14 @@
 import type { TaskDefinition } from '@headstream/core';
 import { headlineMetric, type SplitPlan, type TaskName } from '@headstream/tasks';
 import { deriveChannels, featureCount, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
-import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
+import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, STRATEGY_NAMES, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
 import { headline, modelConfig, scoreTask, type TaskScore } from './evaluation.js';
 import { recipeFor, recipeSpec, taskDefinition, TASK_ORDER } from './recipes.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from './report.js';
 import { thin, windowsFor, type SiteWindows } from './windows.js';
 
-export const STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'cagrad'];
+export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
 export type TrainingMode = 'quick' | 'full';
 
 export interface SplitSizes {
