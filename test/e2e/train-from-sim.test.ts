@@ -46,7 +46,7 @@ describe('simulate → ingest → headstream train --from-db (real Mosquitto and
     const train = await runNodeScript(CLI, ['train', '--from-db', '--quick', '--epochs', '2', '--name', 'v-sim', '--json'], dbEnv, 300_000);
     expect(train.code, train.stderr).toBe(0);
     const report = JSON.parse(train.stdout) as VersionReport;
-    expect(report.tasks, JSON.stringify(report.skipped)).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
+    expect(report.tasks, JSON.stringify(report.skipped)).toEqual(['traffic', 'air_quality', 'fault', 'throughput', 'emissions']);
     const show = await runNodeScript(CLI, ['models', 'show', 'v-sim'], dbEnv, 120_000);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain('throughput');

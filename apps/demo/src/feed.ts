@@ -119,7 +119,7 @@ export function simulatorFeed(seed: number, now = Date.now()): Feed {
   return {
     kind: 'simulator',
     tasks: SIMULATED_TASKS,
-    description: `simulated city (${sites.city.join(', ')}: traffic every 5 min, air and weather) and factory (machines ${[...machines].join(', ')} every second, line ${lines.join(', ')} throughput every minute), seed ${seed}`,
+    description: `simulated city (${sites.city.join(', ')}: traffic every 5 min, air and weather) and factory (machines ${[...machines].join(', ')} every second, line ${lines.join(', ')} throughput and NOx every minute), seed ${seed}`,
     history: { streams: [{ name: 'simulator', records: parts.until(liveStart), speed: Number.POSITIVE_INFINITY }], records: count(start, liveStart), from: start, to: liveStart },
     // Lazily, after the history: one generator in time order.
     live: { streams: [{ name: 'simulator', records: parts.until(liveEnd), speed }], records: count(liveStart, liveEnd), from: liveStart, to: liveEnd },

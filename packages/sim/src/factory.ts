@@ -54,7 +54,7 @@ export function faultClasses(): readonly string[] {
 export const MACHINE_METRICS = { vibration: 'mm/s', temperature: '°C', current: 'A', speed: 'rpm' } as const;
 /** fault: class index (0 while healthy); anomaly: 1 while degrading or down; health: 0..1. */
 export const MACHINE_LABELS = ['fault', 'anomaly', 'health'] as const;
-export const LINE_METRICS = { throughput: 'units/h' } as const;
+export const LINE_METRICS = { throughput: 'units/h', nox: 'mg/m³' } as const;
 /** Machines of the line currently faulted (degrading or down) and down. */
 export const LINE_LABELS = ['faulted_machines', 'down_machines'] as const;
 
@@ -202,11 +202,15 @@ function stepLine(line: Line, time: number, machineRecords: SimRecord[]): SimRec
     if (m.state === 'down') down++;
   });
   const throughput = Math.max(0, line.nominalRate * efficiency * (1 + 0.02 * line.rng.normal()));
+  // The line's NOx (the emissions task): it follows the load, plus a daily swing of the ambient temperature.
+  // No random draw, so adding it left every other simulated value as it was.
+  const hourOfDay = (time % 86_400_000) / 3_600_000;
+  const nox = 30 + 40 * (throughput / line.nominalRate) + 4 * Math.sin((2 * Math.PI * (hourOfDay - 9)) / 24);
   return {
     domain: 'factory',
     site: line.name,
     time,
-    values: { throughput: round(throughput, 1) },
+    values: { throughput: round(throughput, 1), nox: round(nox, 1) },
     labels: { faulted_machines: faulted, down_machines: down },
   };
 }

@@ -15,7 +15,7 @@ describe('factory simulator', () => {
     expect(new Set(machines.map((r) => r.site)).size).toBe(8);
     expect([...new Set(lines.map((r) => r.site))]).toEqual(['line-01', 'line-02']);
     expect(machines.every((r) => Object.keys(r.values).sort().join() === 'current,speed,temperature,vibration')).toBe(true);
-    expect(lines.every((r) => Object.keys(r.values).join() === 'throughput')).toBe(true);
+    expect(lines.every((r) => Object.keys(r.values).join() === 'throughput,nox')).toBe(true);
     expect(faultClasses()).toEqual(TASKS.fault.kind === 'classification' ? TASKS.fault.classes : []);
   });
 

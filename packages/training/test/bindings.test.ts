@@ -30,11 +30,11 @@ function series(domain: string, site: string, metrics: readonly string[], readin
   return metrics.map((metric) => ({ domain, site, metric, readings, first, last }));
 }
 
-/** What `headstream sim` writes: city sites with every city metric, machines with gt_ labels, lines with throughput. */
+/** What `headstream sim` writes: city sites with every city metric, machines with gt_ labels, lines with throughput and NOx. */
 const SIM_CITY = ['site-001', 'site-002'].flatMap((s) => series('city', s, ['flow', 'speed', 'occupancy', 'pm25', 'no2', 'temperature', 'wind_speed', 'rain', 'gt_incident']));
 const SIM_FACTORY = [
   ...['line-01-m1', 'line-01-m2'].flatMap((s) => series('factory', s, ['vibration', 'temperature', 'current', 'speed', 'gt_fault', 'gt_anomaly', 'gt_health'])),
-  ...series('factory', 'line-01', ['throughput', 'gt_faulted_machines', 'gt_down_machines']),
+  ...series('factory', 'line-01', ['throughput', 'nox', 'gt_faulted_machines', 'gt_down_machines']),
 ];
 const SKAB_SENSORS = ['accel1_rms', 'accel2_rms', 'current', 'pressure', 'temperature', 'thermocouple', 'voltage', 'flow_rate'];
 
@@ -105,8 +105,7 @@ describe('bindings file', () => {
 describe('resolveBindings', () => {
   it('binds every task of a simulator catalogue by default', () => {
     const { resolved, skipped } = resolveBindings([...SIM_CITY, ...SIM_FACTORY], RECIPES);
-    // The simulator's lines send no NOx: emissions has nothing to train on.
-    expect(skipped).toEqual([{ task: 'emissions', reason: 'emissions: no factory site carries nox (required by recipe emissions); bind "metrics" to the database names (e.g. {"nox": "<metric>"})' }]);
+    expect(skipped).toEqual([]);
     const by = Object.fromEntries(resolved.map((r) => [r.task, r]));
     expect(by.traffic).toEqual({
       task: 'traffic',
@@ -125,6 +124,8 @@ describe('resolveBindings', () => {
     // Optional sources nowhere at the chosen sites stay unbound.
     expect(by.throughput).toMatchObject({ recipe: 'throughput', sites: ['line-01'], metrics: { throughput: 'throughput' } });
     expect(by.throughput?.label).toBeUndefined();
+    // The line's NOx feeds emissions, its throughput is context.
+    expect(by.emissions).toMatchObject({ recipe: 'emissions', sites: ['line-01'], metrics: { nox: 'nox', throughput: 'throughput' } });
   });
 
   it('binds replayed data sets: SKAB runs, PeMS, Beijing stations, the gas turbine', () => {
@@ -252,7 +253,6 @@ describe('resolveBindings', () => {
       { task: 'traffic', reason: 'traffic: recipe traffic has no source "volume" (its sources: flow, speed, occupancy, rain); fix "metrics"' },
       { task: 'fault', reason: 'fault: no recipe "fault_v2" for this task (recipes: fault_sim, fault_skab); fix "recipe"' },
       { task: 'throughput', reason: 'throughput: no factory site carries rate (required by recipe throughput); check "metrics"' },
-      { task: 'emissions', reason: 'emissions: no factory site carries nox (required by recipe emissions); bind "metrics" to the database names (e.g. {"nox": "<metric>"})' },
     ]);
   });
 
@@ -266,12 +266,13 @@ describe('resolveBindings', () => {
   it('binds the production recipes to the simulator and to the replays; a label listed as required is renamed by "label"', () => {
     const name = (task: string) => PRODUCTION_RECIPES.find((r) => r.task === task)?.name;
     const sim = Object.fromEntries(resolveBindings([...SIM_CITY, ...SIM_FACTORY], PRODUCTION_RECIPES).resolved.map((r) => [r.task, r]));
-    expect(Object.keys(sim)).toEqual(['traffic', 'air_quality', 'fault', 'throughput']);
+    expect(Object.keys(sim)).toEqual(['traffic', 'air_quality', 'fault', 'throughput', 'emissions']);
     expect(sim.traffic).toMatchObject({ recipe: name('traffic'), sites: ['site-001', 'site-002'] });
     expect(sim.air_quality).toMatchObject({ recipe: name('air_quality'), sites: ['site-001', 'site-002'] });
     expect(sim.fault).toMatchObject({ recipe: name('fault'), sites: ['line-01-m1', 'line-01-m2'], label: 'gt_fault' });
     expect(sim.fault?.metrics).toMatchObject({ vibration: 'vibration', current: 'current' });
     expect(sim.throughput).toMatchObject({ recipe: name('throughput'), sites: ['line-01'] });
+    expect(sim.emissions).toMatchObject({ recipe: name('emissions'), sites: ['line-01'] });
 
     const skab = ['skab-valve1-0', 'skab-anomaly-free'].flatMap((s) => series('factory', s, SKAB_SENSORS));
     expect(resolveBindings(skab, PRODUCTION_RECIPES).skipped.find((s) => s.task === 'fault')?.reason).toBe(
