@@ -162,7 +162,7 @@ export function buildProgram(): Command {
     .option('--datasets-dir <dir>', 'where the shared data sets are (default: HS_DATASETS_DIR or ../shared/datasets)')
     .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
     .option('--tasks <list>', `the tasks to train, comma-separated, of ${TASK_NAMES.join(', ')} (default: from-datasets every task, from-db every task with enough history)`)
-    .option('--strategy <name>', 'equal, uncertainty, dwa, gradnorm, pcgrad or cagrad', 'equal')
+    .option('--strategy <name>', 'loss-weighting strategy, a name of the model\'s weighting registry (equal, uncertainty, famo, si, pcgrad…; an unknown name is refused with the list)', 'equal')
     .addOption(new Option('--regime <regime>', 'from-db: joint (all tasks at once) or sequential (one after another)').choices(['joint', 'sequential']).default('joint'))
     .addOption(new Option('--split <split>', 'from-datasets: protocol (held-out station, runs, year) or time (the last 20 % of each task validates, as --from-db)').choices(['protocol', 'time']))
     .option('--quick', 'subsampled data and fewer epochs (a minute or two)')

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
-export const GRADIENTS_BUNDLE = 'tfjs-gradients.js';
+const GRADIENTS_BUNDLE = 'tfjs-gradients.js';
 
 const require = createRequire(import.meta.url);
 // tfjs-core's exports map has no entry for this file: locate it from the package's own folder.
