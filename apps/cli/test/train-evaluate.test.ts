@@ -75,7 +75,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     [['evaluate', '--model', '/nonexistent', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: /nonexistent holds no manifest.json: train one with `headstream train --from-datasets --out /nonexistent`'],
     [['evaluate', '--model', out, '--task', 'speed', '--file', GT_2014, '--format', 'gas-turbine'], `error: option '--task <task>' argument 'speed' is invalid. Allowed choices are ${TASK_NAMES.join(', ')}.`],
     [['train', '--out', out], 'headstream: train needs exactly one of --from-datasets (the shared data sets), --from-db (the readings in the database) or --request (ask the trainer service)'],
-    [['train', '--from-datasets', '--strategy', 'mgda', '--out', out], 'headstream: unknown strategy "mgda"; valid: equal, uncertainty, dwa, gradnorm, pcgrad, cagrad'],
+    [['train', '--from-datasets', '--strategy', 'mgda', '--out', out], 'headstream: unknown strategy "mgda"; valid: equal, uncertainty, dwa, gradnorm, pcgrad, cagrad, famo, si'],
   ])('bad usage %j: one line, exit code 2', async (args, line) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
