@@ -87,6 +87,10 @@ describe('data-parallel training (worker threads)', () => {
     ['pcgrad', 'representation'],
     ['gradnorm', 'representation'],
     ['cagrad', 'representation'],
+    // Weights from the step's own losses (log-loss scalarisations): the heads are scaled mid-step.
+    ['famo', 'representation'],
+    ['si', 'representation'],
+    ['si', 'parameters'],
     ['pcgrad', 'parameters'],
   ];
 
