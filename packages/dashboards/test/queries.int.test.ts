@@ -146,7 +146,7 @@ describeEachTarget(databaseTargets({ timescale: true }), 'actuals and alert rule
   });
 
   it('the dashboards score a regression forecast against the step ending at its target time (error 0 here)', async () => {
-    const { rows } = await db.query<{ value: number; actual: number }>(scoredRegression(regression.task as (typeof REGRESSION_TASKS)[number], "p.site = 's1'"));
+    const { rows } = await db.query<{ value: number; actual: number }>(scoredRegression(regression.task, "p.site = 's1'"));
     expect(rows.map((r) => ({ value: r.value, actual: r.actual }))).toEqual([{ value: 5, actual: 5 }]);
   });
 
@@ -157,7 +157,7 @@ describeEachTarget(databaseTargets({ timescale: true }), 'actuals and alert rule
   });
 
   it('the panels’ filter on p.target_time selects the predictions scored', async () => {
-    const none = await db.query(`${scoredRegression(regression.task as (typeof REGRESSION_TASKS)[number], `p.site = 's1' AND p.target_time < ${literal(new Date(T0).toISOString())}`)}`);
+    const none = await db.query(`${scoredRegression(regression.task, `p.site = 's1' AND p.target_time < ${literal(new Date(T0).toISOString())}`)}`);
     expect(none.rows).toEqual([]);
   });
 
