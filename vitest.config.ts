@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { heavyFirstSequencer } from './test/setup/sequencer.js';
 
 // Tests (and the global setup) import workspace packages from source, so they need no
 // build; the CLI tests spawn the built binary, which `npm test` builds first.
@@ -17,19 +18,20 @@ const alias = readdirSync(packagesDir).map((name) => ({
  * group with the others in vitest: it would run alone, after them.)
  */
 const LEARNING = [
-  'packages/model/test/model.test.ts',
-  'packages/model/test/backends.test.ts',
-  'packages/model/test/parallel.test.ts',
-  'packages/model/test/evaluation.test.ts',
+  // Longest first (clean-clone CI, 2026-12-05): the sequencer starts them in this order.
   'apps/cli/test/train-evaluate.test.ts',
-  'apps/cli/test/doctor.test.ts',
   'test/experiments/quick.test.ts',
-  'packages/training/test/train-from-db.int.test.ts',
+  'apps/demo/test/demo.int.test.ts',
   'test/e2e/train-from-db.test.ts',
   'test/e2e/train-from-sim.test.ts',
-  'apps/trainer/test/trainer.int.test.ts',
-  'apps/demo/test/demo.int.test.ts',
+  'packages/training/test/train-from-db.int.test.ts',
   'apps/demo/test/demo-stack.int.test.ts',
+  'apps/trainer/test/trainer.int.test.ts',
+  'packages/model/test/model.test.ts',
+  'apps/cli/test/doctor.test.ts',
+  'packages/model/test/parallel.test.ts',
+  'packages/model/test/evaluation.test.ts',
+  'packages/model/test/backends.test.ts',
 ];
 
 /**
@@ -46,6 +48,8 @@ export default defineConfig({
     // as it loads node_modules, rather than vite transforming it in every worker.
     server: { deps: { external: [/\/packages\/model\/dist\/tfjs-gradients\.js$/] } },
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
+    // Learning files longest first, spread among the integration files; unit files last (test/setup/sequencer.ts).
+    sequence: { sequencer: heavyFirstSequencer(LEARNING) },
     // Three test files at a time: most unit and integration time is spent waiting on brokers, databases and
     // the processes they start, so on a 2-core machine three overlap well with the CPU-bound learning files
     // (vitest's default, one fewer than the cores, ran every file alone). The README commands that rebuild run last, alone.
