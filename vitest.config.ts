@@ -48,7 +48,7 @@ export default defineConfig({
     // as it loads node_modules, rather than vite transforming it in every worker.
     server: { deps: { external: [/\/packages\/model\/dist\/tfjs-gradients\.js$/] } },
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
-    // Learning files longest first, spread among the integration files; unit files last (test/setup/sequencer.ts).
+    // Learning files longest first, spread among the others; the others larger first (test/setup/sequencer.ts).
     sequence: { sequencer: heavyFirstSequencer(LEARNING) },
     // Three test files at a time: most unit and integration time is spent waiting on brokers, databases and
     // the processes they start, so on a 2-core machine three overlap well with the CPU-bound learning files
