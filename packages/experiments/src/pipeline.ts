@@ -1,12 +1,12 @@
 import { cpus, totalmem } from 'node:os';
-import { taskModule, type TaskName } from '@headstream/tasks';
+import type { TaskName } from '@headstream/tasks';
 import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
 import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { runFoldStudy, type FoldStudy } from './fold-study.js';
 import { foldClaims, pcgradClaims, type Claim } from './claims.js';
-import { loadAllFrames, splitAll, splitTask, type AllFrames, type Holdouts, type TaskSplit } from './splits.js';
+import { loadAllFrames, splitAll, splitTask, type AllFrames, type TaskSplit } from './splits.js';
 
 export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
 
@@ -18,13 +18,10 @@ export interface Fold {
   faultRuns: string[];
 }
 
-/** The fold the task modules' protocol splits hold out by default. */
-export function defaultFold(frames: AllFrames): Fold {
-  const held = (t: TaskName) => taskModule(t).protocol.split(frames[t]).validationSites;
-  return { airStation: held('air_quality')[0] ?? '', faultRuns: held('fault') };
+/** The fold the protocol splits held out, as results.json records it. */
+function foldOf(splits: Record<TaskName, TaskSplit>): Fold {
+  return { airStation: splits.air_quality.plan.validationSites[0] ?? '', faultRuns: [...splits.fault.plan.validationSites] };
 }
-
-const holdouts = (fold: Fold): Holdouts => ({ air_quality: [fold.airStation], fault: fold.faultRuns });
 
 /** Published numbers the protocols compare with (see each data set's SOURCE.md). */
 export const PUBLISHED = {
@@ -132,8 +129,9 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   const backend = await chooseBackend(log);
   const frames = await loadAllFrames(options.datasetsDir);
   const tLoad = performance.now();
-  const fold = defaultFold(frames);
-  const splits = splitAll(frames, holdouts(fold), settings.sizes);
+  // Each task's protocol split as its module defines it (no holdout named: its own).
+  const splits = splitAll(frames, {}, settings.sizes);
+  const fold = foldOf(splits);
   log(`[results] data ready in ${((tLoad - t0) / 1000).toFixed(1)} s; train windows ${TASK_ORDER.map((t) => `${t} ${splits[t].train.n}`).join(', ')}`);
   const base = trainOptions(settings, seed);
 
