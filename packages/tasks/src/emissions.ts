@@ -1,5 +1,5 @@
 import { defineTask, SHARED_LOOKBACK } from './define.js';
-import { DAILY_CHANGE_DAYS, TURBINE_SENSORS, turbineFolds, turbineSplit } from './throughput.js';
+import { TURBINE_SENSORS, turbineDerived, turbineFolds, turbineSplit } from './throughput.js';
 
 const HOUR = 3_600_000;
 
@@ -28,10 +28,7 @@ export const emissions = defineTask({
     description: "NOx and every turbine sensor's hourly change, plus the daily schedule (gas turbine), hourly",
     sources: TURBINE_SENSORS,
     required: ['nox'],
-    derived: [
-      ...TURBINE_SENSORS.map((s) => ({ name: `${s}_change`, kind: 'change' as const, of: s })),
-      ...DAILY_CHANGE_DAYS.map((d) => ({ name: `nox_next_change_${d}d`, kind: 'next_change' as const, of: 'nox', days: d, seasonSteps: 24, mean: d === DAILY_CHANGE_DAYS[DAILY_CHANGE_DAYS.length - 1] })),
-    ],
+    derived: turbineDerived('nox'),
     levels: (s) => s === 'nox',
     // The turbine's times are synthetic (row i = Jan 1 + i h): a calendar would be made up.
     calendar: false,

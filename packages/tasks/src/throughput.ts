@@ -11,6 +11,17 @@ export const TURBINE_SENSORS = ['throughput', 'ambient_temp', 'ambient_pressure'
 /** Days back of throughput's "next change at this hour" channels (the last is a mean over 1…7 days). */
 export const DAILY_CHANGE_DAYS = [1, 2, 7] as const;
 
+/**
+ * A gas-turbine recipe's derived channels: every sensor's hourly change, plus what `target` did after this
+ * hour on earlier days (it follows the plant's daily load schedule).
+ */
+export function turbineDerived(target: string) {
+  return [
+    ...TURBINE_SENSORS.map((s) => ({ name: `${s}_change`, kind: 'change' as const, of: s })),
+    ...DAILY_CHANGE_DAYS.map((d) => ({ name: `${target}_next_change_${d}d`, kind: 'next_change' as const, of: target, days: d, seasonSteps: 24, mean: d === DAILY_CHANGE_DAYS[DAILY_CHANGE_DAYS.length - 1] })),
+  ];
+}
+
 /** The gas turbine's split by year (every site trains and validates); shared by the tasks it carries. */
 export function turbineSplit(frames: ProtocolFrames): SplitPlan {
   const sites = Object.keys(frames.frames);
@@ -50,10 +61,7 @@ export const throughput = defineTask({
     description: "production rate and every sensor's hourly change, plus the daily schedule (gas turbine TEY, simulated lines), hourly",
     sources: TURBINE_SENSORS,
     required: ['throughput'],
-    derived: [
-      ...TURBINE_SENSORS.map((s) => ({ name: `${s}_change`, kind: 'change' as const, of: s })),
-      ...DAILY_CHANGE_DAYS.map((d) => ({ name: `throughput_next_change_${d}d`, kind: 'next_change' as const, of: 'throughput', days: d, seasonSteps: 24, mean: d === DAILY_CHANGE_DAYS[DAILY_CHANGE_DAYS.length - 1] })),
-    ],
+    derived: turbineDerived('throughput'),
     levels: (s) => s === 'throughput',
     // The turbine's times are synthetic (row i = Jan 1 + i h): a calendar would be made up.
     calendar: false,
