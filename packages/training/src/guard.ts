@@ -5,8 +5,49 @@ import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from './report.
 /** Default relative tolerance of the guard (HS_GUARD_TOLERANCE): 2 %. */
 export const DEFAULT_GUARD_TOLERANCE = 0.02;
 
-/** What the guard reads of a task: the candidate's models and baselines, and the active version's served model. */
-export type GuardInput = Pick<TaskReport, 'task' | 'shared' | 'single' | 'persistence' | 'active'>;
+/**
+ * What the guard reads of a task: the candidate's models and baselines on the validation windows, the active
+ * version's served model, and optionally `pairs`: the shared and single-task models' scores on each of several
+ * folds (or seeds) — all the evidence the served-by choice weighs. Without them the choice weighs the one pair
+ * it has (`shared` vs `single` on the validation windows).
+ */
+export type GuardInput = Pick<TaskReport, 'task' | 'shared' | 'single' | 'persistence' | 'active'> & { pairs?: readonly PairedScore[] };
+
+/** The shared and the single-task model of a task scored on the same windows (one fold, one seed). */
+export interface PairedScore {
+  shared: MetricsJSON;
+  single: MetricsJSON;
+}
+
+/** What k ≥ 1 paired scores say about sharing a task's encoder, and the served-by choice they make. */
+export interface SharingEvidence {
+  /** Per pair: how much worse the shared model is than the single-task one, relative (positive = sharing hurt). */
+  worse: number[];
+  mean: number;
+  /** Sample standard deviation of `worse` (0 with one pair: a single split shows no spread). */
+  sd: number;
+  /** mean + sd: how much sharing may hurt at the upper end of the evidence. */
+  bound: number;
+  servedBy: ServedBy;
+}
+
+/**
+ * The served-by rule, one definition for every caller (the training job's one validation split, the fold
+ * study's rolling folds): a task is served by the shared model only when mean + sd of the relative loss of
+ * sharing over the k pairs stays within the tolerance — the evidence says sharing does not hurt by more than
+ * the tolerance even one spread above its mean (the quality claims' rule in the experiments: a margin counts
+ * only when its mean exceeds its spread; here the margin is tolerance − worse). With k = 1 there is no spread
+ * and it is the single-split rule: shared unless worse than single-task by more than the tolerance.
+ */
+export function weighSharing(pairs: readonly PairedScore[], tolerance = DEFAULT_GUARD_TOLERANCE): SharingEvidence {
+  if (pairs.length === 0) throw new Error('the guard needs at least one paired score of the shared and the single-task model');
+  const worse = pairs.map((p) => relativeWorse(p.shared, p.single));
+  const k = worse.length;
+  const mean = worse.reduce((a, b) => a + b, 0) / k;
+  const sd = k > 1 ? Math.sqrt(worse.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1)) : 0;
+  const bound = mean + sd;
+  return { worse, mean, sd, bound, servedBy: bound > tolerance ? 'single' : 'shared' };
+}
 
 /** How much worse `value` is than `reference`, relative (positive = worse), on the metric's own direction. */
 export function relativeWorse(value: MetricsJSON, reference: MetricsJSON): number {
@@ -26,8 +67,8 @@ const by = (value: MetricsJSON, reference: MetricsJSON) => {
 };
 
 /**
- * The negative-transfer guard. Per task: served by the shared model unless it is worse than the task's
- * single-task model by more than the tolerance (then the single-task model serves it). The version
+ * The negative-transfer guard. Per task: served by the shared model unless the paired scores say sharing
+ * may hurt by more than the tolerance (weighSharing; then the single-task model serves it). The version
  * becomes active on its own only if every task's served model beats persistence on the validation
  * window and is not worse than the active version's served model on the same window by more than
  * the tolerance, and it serves every task the active version serves. Every finding is a reason.
@@ -38,11 +79,14 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
   const reasons: string[] = [];
   let promote = true;
   for (const t of tasks) {
-    const sharedVsSingle = relativeWorse(t.shared, t.single);
-    const servedBy: ServedBy = sharedVsSingle > tolerance ? 'single' : 'shared';
+    const pairs = t.pairs ?? [{ shared: t.shared, single: t.single }];
+    const evidence = weighSharing(pairs, tolerance);
+    const servedBy = evidence.servedBy;
     serving[t.task] = servedBy;
     const served = servedBy === 'shared' ? t.shared : t.single;
-    if (servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.shared)} ${fmt(t.shared)} is ${pct(sharedVsSingle)} worse than the single-task model's ${fmt(t.single)} (tolerance ${pct(tolerance)}): served by its single-task model`);
+    const signed = (x: number) => `${x < 0 ? '−' : '+'}${pct(x)}`;
+    if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.shared)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): served by its ${servedBy === 'shared' ? 'shared' : 'single-task'} model`);
+    else if (servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.shared)} ${fmt(t.shared)} is ${pct(evidence.mean)} worse than the single-task model's ${fmt(t.single)} (tolerance ${pct(tolerance)}): served by its single-task model`);
     else reasons.push(`${t.task}: served by the shared model (${name(t.shared)} ${fmt(t.shared)}, single-task ${fmt(t.single)})`);
     const vsPersistence = relativeWorse(served, t.persistence);
     if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(served)} ${fmt(served)} beats persistence ${fmt(t.persistence)} by ${by(served, t.persistence)}`);

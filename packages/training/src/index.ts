@@ -8,7 +8,7 @@ export * from './registry.js';
 export { formatVersion, formatVersionList, type VersionState } from './version-format.js';
 export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
 export { listSeries, readSiteFrames, type SeriesInfo, type SiteFrameQuery } from './history.js';
-export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, type GuardInput } from './guard.js';
+export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, weighSharing, type GuardInput, type PairedScore, type SharingEvidence } from './guard.js';
 export { MIN_WINDOWS, recipeInfos, trainFromDatabase, TrainingInputError, VALIDATION_FRACTION, versionName, type TrainFromDatabaseOptions, type TrainFromDatabaseResult } from './from-db.js';
 export { parseDuration, trainingConfigSpec, type TrainingConfig } from './config.js';
 export { startTrainerService, type TrainerLog, type TrainerRun, type TrainerService, type TrainerServiceOptions } from './trainer-service.js';

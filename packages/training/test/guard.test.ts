@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, relativeWorse, type GuardInput, type MetricsJSON } from '../src/index.js';
+import { decide, relativeWorse, weighSharing, type GuardInput, type MetricsJSON } from '../src/index.js';
 
 const mae = (v: number): MetricsJSON => ({ mae: v, rmse: v, mape: 1, by_horizon: [] });
 const f1 = (v: number): MetricsJSON => ({ count: 100, accuracy: 0.9, macro_f1: v, anomaly_f1: v });
@@ -52,5 +52,46 @@ describe('negative-transfer guard', () => {
     const d = decide([task('traffic', mae(7), mae(7), mae(8))], { activeVersion: 'v1', activeTasks: ['traffic', 'fault'] });
     expect(d.promote).toBe(false);
     expect(d.reasons.join('\n')).toMatch(/fault: REFUSED: active version v1 serves fault, which this version does not/);
+  });
+
+  describe('served-by from k paired scores (weighSharing)', () => {
+    const pair = (shared: number, single: number) => ({ shared: mae(shared), single: mae(single) });
+
+    it('with one pair behaves as the single-split rule: shared unless worse than single-task by more than the tolerance', () => {
+      expect(weighSharing([pair(10.1, 10)]).servedBy).toBe('shared');
+      expect(weighSharing([pair(10.3, 10)]).servedBy).toBe('single');
+      expect(weighSharing([pair(10.3, 10)]).sd).toBe(0);
+      expect(weighSharing([pair(10.3, 10)], 0.05).servedBy).toBe('shared');
+      // The same pair passed explicitly or read off the report decides alike.
+      const one = task('traffic', mae(10.3), mae(10), mae(12));
+      expect(decide([{ ...one, pairs: [pair(10.3, 10)] }]).serving).toEqual(decide([one]).serving);
+    });
+
+    it('does not share a task that wins on average but loses on two of three folds', () => {
+      // Δ −10 %, +3 %, +3 %: mean −1.3 %, sd 7.5 %.
+      const e = weighSharing([pair(9, 10), pair(10.3, 10), pair(10.3, 10)]);
+      expect(e.mean).toBeLessThan(0);
+      expect(e.bound).toBeGreaterThan(0.02);
+      expect(e.servedBy).toBe('single');
+    });
+
+    it('shares a task whose every fold shows sharing within the tolerance, and weighs the folds in the decision', () => {
+      const e = weighSharing([pair(9.5, 10), pair(9.8, 10), pair(10.1, 10)]);
+      expect(e.mean).toBeCloseTo(-0.02, 5);
+      expect(e.sd).toBeCloseTo(0.03, 5);
+      expect(e.servedBy).toBe('shared');
+      // The validation split alone (+4 %) would refuse sharing; the folds the caller passes decide.
+      const d = decide([{ ...task('traffic', mae(10.4), mae(10), mae(12)), pairs: [pair(9.4, 10), pair(9.5, 10), pair(9.6, 10)] }]);
+      expect(d.serving).toEqual({ traffic: 'shared' });
+      expect(d.reasons[0]).toMatch(/^traffic: over 3 paired scores the shared model's MAE is −5.0 % ± 1.0 % vs the single-task model's \(bound −4.0 %, tolerance 2.0 %\): served by its shared model$/);
+      // One fold where sharing hurt by more than the tolerance, with the others close: the spread keeps it single-task.
+      expect(decide([{ ...task('traffic', mae(9.5), mae(10), mae(12)), pairs: [pair(9.5, 10), pair(9.9, 10), pair(10.5, 10)] }]).serving).toEqual({ traffic: 'single' });
+    });
+
+    it('reads "worse" in each metric\'s direction and needs at least one pair', () => {
+      expect(weighSharing([{ shared: f1(0.45), single: f1(0.6) }]).servedBy).toBe('single');
+      expect(weighSharing([{ shared: f1(0.62), single: f1(0.6) }]).servedBy).toBe('shared');
+      expect(() => weighSharing([])).toThrow(/at least one paired score/);
+    });
   });
 });
