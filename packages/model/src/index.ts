@@ -7,7 +7,8 @@ export { taskLoss, type BatchLabels } from './training/losses.js';
 export { combinePerTask, computeGradients, layoutOf, trainStep, type GradientRequest, type LocalGradients, type StepOptions, type StepResult } from './training/step.js';
 export { Adam, paramLayout, readWeights, writeWeights, type AdamOptions, type ParamLayout } from './training/optimizer.js';
 export { DataParallel, defaultWorkerUrl, type DataParallelOptions } from './training/parallel.js';
-export { train, singleTaskConfig, trainSingleTaskModels, type EpochSummary, type Regime, type TrainOptions, type TrainResult } from './training/trainer.js';
+export { train, singleTaskConfig, trainSingleTaskModels, type AffinitySummary, type EpochSummary, type Regime, type TrainOptions, type TrainResult } from './training/trainer.js';
+export { batchLosses, bestGrouping, groupAffinity, lookaheadAffinity, meanAffinity, setPartitions, type TaskGrouping } from './training/affinity.js';
 export { conflictFromGram, meanConflict, type EpochEvent, type GradientConflict, type GradientSite, type StepEvent, type TrainingEvent } from './training/telemetry.js';
 export { syntheticData, timedTrainingStep, trainingProbe, type TimedStep } from './training/probe.js';
 export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, type ClassificationMetrics, type HorizonMetrics, type TaskScore } from './evaluation/metrics.js';
@@ -15,7 +16,7 @@ export { evaluate, evaluateData, type DataReport, type TaskReport } from './eval
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
 export { latentConfig, latentData, latentTask, LATENT_LOOKBACK, LATENT_TASKS } from './training/latent.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
-export { saveModel, loadModel, serializeModel, deserializeModel, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
+export { saveModel, loadModel, serializeModel, deserializeModel, readMetadata, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
 export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
 export { runExperiment, type ExperimentOptions, type ExperimentReport, type TaskComparison, type ValidationData } from './experiment.js';

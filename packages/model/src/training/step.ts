@@ -3,6 +3,7 @@ import type { MultiTaskModel } from '../architecture/model.js';
 import { tf, type Tensor } from '../tf.js';
 import type { WeightingStrategy } from '../weighting/types.js';
 import type { Batch } from './data.js';
+import { lookaheadAffinity } from './affinity.js';
 import { taskLoss } from './losses.js';
 import { paramLayout, type Adam, type ParamLayout } from './optimizer.js';
 import type { GradientSite } from './telemetry.js';
@@ -11,6 +12,11 @@ export interface StepOptions {
   gradientsOn: GradientSite;
   /** Compute the Gram matrix this step even if the strategy does not need it (telemetry). */
   wantGram: boolean;
+  /**
+   * Measure the inter-task affinity before the update (lookaheadAffinity) with this lookahead step size.
+   * Needs the per-task gradients: gradientsOn must be 'parameters'.
+   */
+  affinity?: number;
 }
 
 export interface StepResult {
@@ -21,6 +27,8 @@ export interface StepResult {
   coefficients: number[];
   jointLoss: number;
   gram?: number[][];
+  /** Z[i][j]: lookahead affinity of task i onto task j on this batch (StepOptions.affinity). */
+  affinity?: number[][];
 }
 
 /** What one replica needs to compute its share of a step's gradient. */
@@ -241,9 +249,15 @@ export function trainStep(model: MultiTaskModel, batch: Batch, tasks: readonly T
   const combine = (l: number[], g: number[][] | undefined) => strategy.combine(l, g);
   const local = computeGradients(model, batch, tasks, { gradientsOn: options.gradientsOn, needGram, lambda, exchange: combine });
   const layout = layoutOf(model);
+  let affinity: number[][] | undefined;
+  if (options.affinity !== undefined && tasks.length > 1) {
+    if (!local.perTask) throw new Error("the lookahead affinity needs per-task gradients on the parameters (gradientsOn: 'parameters')");
+    affinity = lookaheadAffinity(model, batch, tasks, layout, local.perTask, options.affinity);
+  }
   const r = local.perTask ? combinePerTask(layout, tasks, local.perTask, local.losses, lambda, needGram, combine) : { grads: local.grads as Float32Array, alpha: local.alpha ?? [], gram: local.gram };
   optimizer.apply(model, layout, r.grads);
-  return finishStep(strategy, local.losses, lambda === 'alpha' ? r.alpha : lambda, r.alpha, r.gram);
+  const result = finishStep(strategy, local.losses, lambda === 'alpha' ? r.alpha : lambda, r.alpha, r.gram);
+  return affinity ? { ...result, affinity } : result;
 }
 
 /** λ for a step: the strategy's loss weights, or 'alpha' when they depend on this step's losses. */

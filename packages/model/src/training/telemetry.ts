@@ -38,6 +38,8 @@ export interface StepEvent extends EventBase {
   weights: Record<string, number>;
   jointLoss: number;
   conflict?: GradientConflict & { site: GradientSite };
+  /** TAG lookahead affinity on this step's batch: affinity[i][j] = Z of tasks[i] onto tasks[j] (TrainOptions.affinityEvery). */
+  affinity?: number[][];
 }
 
 export interface EpochEvent extends EventBase {
@@ -49,6 +51,8 @@ export interface EpochEvent extends EventBase {
   jointLoss: number;
   /** Mean over the epoch's sampled steps (absent when no step was sampled or one task only). */
   conflict?: GradientConflict & { site: GradientSite; sampledSteps: number };
+  /** Mean lookahead affinity over the epoch's measured steps (absent when none was measured). */
+  affinity?: { matrix: number[][]; steps: number };
   strategyState: Record<string, number | number[]>;
 }
 

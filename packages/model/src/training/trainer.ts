@@ -7,6 +7,7 @@ import type { WeightingStrategy } from '../weighting/types.js';
 import { batchRows, disposeBatch, stepsPerEpoch, toBatch, type BatchPer, type MultiTaskData, type WindowsPerEpoch } from './data.js';
 import { Adam, writeWeights } from './optimizer.js';
 import type { DataParallel } from './parallel.js';
+import { meanAffinity } from './affinity.js';
 import { layoutOf, trainStep, type StepResult } from './step.js';
 import { conflictFromGram, meanConflict, type GradientConflict, type GradientSite, type TrainingEvent } from './telemetry.js';
 
@@ -43,6 +44,14 @@ export interface TrainOptions {
   gradientsOn?: GradientSite;
   /** Conflict telemetry on every k-th step (0 = never; strategies needing gradients still get them). */
   telemetryEvery?: number;
+  /**
+   * Inter-task affinity (TAG lookahead, lookaheadAffinity) on every k-th step of a phase of several tasks
+   * (0 = never): per-task gradients on the shared parameters, then one lookahead step per task and a forward
+   * pass of every task. Steps that are also telemetry steps reuse their per-task gradients. Single-threaded only.
+   */
+  affinityEvery?: number;
+  /** Step size of the affinity lookahead (default: the step's learning rate, the paper's η). */
+  affinityStepSize?: number;
   seed?: number;
   onEvent?: (event: TrainingEvent) => void;
   /**
@@ -60,12 +69,21 @@ export interface EpochSummary {
   conflict?: GradientConflict;
 }
 
+/** Mean lookahead affinity over the measured steps: matrix[i][j] = Z of tasks[i] onto tasks[j]. */
+export interface AffinitySummary {
+  tasks: string[];
+  matrix: number[][];
+  steps: number;
+}
+
 export interface TrainResult {
   strategy: string;
   regime: Regime;
   history: EpochSummary[];
   steps: number;
   seconds: number;
+  /** The joint phase's mean inter-task affinity (TrainOptions.affinityEvery; absent when never measured). */
+  affinity?: AffinitySummary;
 }
 
 const byName = (rec: readonly string[], values: readonly number[]) => Object.fromEntries(rec.map((t, i) => [t, values[i] ?? NaN]));
@@ -91,6 +109,10 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
   const started = performance.now();
   let step = 0;
   const eventRegime = defs.length === 1 && model.tasks.length === 1 ? 'single' : regime;
+  const affinityEvery = options.affinityEvery ?? 0;
+  if (affinityEvery > 0 && options.parallel) throw new Error('affinityEvery: the affinity lookahead is measured single-threaded (no parallel option)');
+  const affinities: number[][][] = [];
+  let affinityTasks: string[] = [];
   for (const phase of phases) {
     const strategy = typeof options.strategy === 'object' ? options.strategy : createStrategy(options.strategy ?? 'equal', phase.length, options.seed ?? 1);
     const taskNames = phase.map((t) => t.name);
@@ -103,15 +125,21 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
       let steps = 0;
       let samples = 0;
       const conflicts: GradientConflict[] = [];
+      const epochAffinities: number[][][] = [];
       for (const rows of batchRows(data, options.batchSize ?? 256, rng, taskNames, options.windowsPerEpoch, options.batchPer)) {
         optimizer.learningRate = options.schedule === 'constant' ? baseRate : cosineRate(epoch * epochSteps + steps, options.epochs * epochSteps, baseRate, floor);
         const every = options.telemetryEvery ?? 0;
         const sampled = every > 0 && step % every === 0;
+        const lookahead = affinityEvery > 0 && phase.length > 1 && step % affinityEvery === 0;
         // Per-task gradients on the parameters cost one backward pass per task: take them only on sampled
         // steps or for a strategy that combines gradients; every other step is one pass of the summed loss
         // (representation mode without a Gram matrix), the same update for a loss-weighting strategy.
         const site = options.gradientsOn ?? 'representation';
-        const stepOptions = { gradientsOn: sampled || strategy.needsGradients ? site : 'representation', wantGram: sampled } as const;
+        const stepOptions = {
+          gradientsOn: lookahead ? 'parameters' : sampled || strategy.needsGradients ? site : 'representation',
+          wantGram: sampled,
+          ...(lookahead ? { affinity: options.affinityStepSize ?? optimizer.learningRate } : {}),
+        } as const;
         let r: StepResult;
         if (options.parallel) r = options.parallel.step(model, data, rows, phase, strategy, optimizer, stepOptions);
         else {
@@ -127,7 +155,8 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
         joint += r.jointLoss;
         const conflict = r.gram ? conflictFromGram(r.gram) : undefined;
         if (sampled && conflict) conflicts.push(conflict);
-        if (sampled) {
+        if (r.affinity) epochAffinities.push(r.affinity);
+        if (sampled || r.affinity) {
           options.onEvent?.({
             type: 'step',
             regime: eventRegime,
@@ -139,7 +168,8 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
             losses: byName(taskNames, r.losses),
             weights: byName(taskNames, r.weights),
             jointLoss: r.jointLoss,
-            ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation' } } : {}),
+            ...(conflict ? { conflict: { ...conflict, site: stepOptions.gradientsOn } } : {}),
+            ...(r.affinity ? { affinity: r.affinity } : {}),
           });
         }
         steps++;
@@ -148,6 +178,11 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
       const mean = sums.map((s) => s / Math.max(steps, 1));
       strategy.endEpoch?.(mean);
       const conflict = meanConflict(conflicts);
+      const epochAffinity = epochAffinities.length ? { matrix: meanAffinity(epochAffinities), steps: epochAffinities.length } : undefined;
+      if (epochAffinity) {
+        affinities.push(...epochAffinities);
+        affinityTasks = taskNames;
+      }
       history.push({ phase: taskNames, epoch, losses: byName(taskNames, mean), jointLoss: joint / Math.max(steps, 1), ...(conflict ? { conflict } : {}) });
       options.onEvent?.({
         type: 'epoch',
@@ -160,6 +195,7 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
         losses: byName(taskNames, mean),
         jointLoss: joint / Math.max(steps, 1),
         ...(conflict ? { conflict: { ...conflict, site: options.gradientsOn ?? 'representation', sampledSteps: conflicts.length } } : {}),
+        ...(epochAffinity ? { affinity: epochAffinity } : {}),
         strategyState: strategy.state(),
       });
     }
@@ -167,7 +203,8 @@ export function train(model: MultiTaskModel, data: MultiTaskData, options: Train
     if (average) writeWeights(model, layoutOf(model), average);
   }
   const strategyName = typeof options.strategy === 'object' ? options.strategy.name : (options.strategy ?? 'equal');
-  return { strategy: strategyName, regime, history, steps: step, seconds: (performance.now() - started) / 1000 };
+  const affinity = affinities.length ? { tasks: affinityTasks, matrix: meanAffinity(affinities), steps: affinities.length } : undefined;
+  return { strategy: strategyName, regime, history, steps: step, seconds: (performance.now() - started) / 1000, ...(affinity ? { affinity } : {}) };
 }
 
 /** Same architecture with a single head: the baseline every retrain compares against (DESIGN.md). */
