@@ -88,45 +88,70 @@ function channelValues(frame: SeriesFrame, c: string): Float64Array {
   return values;
 }
 
-/** Inputs prepared once per frame: filled, scaled channels plus masks. */
-interface PreparedInputs {
-  scaled: Float64Array[];
-  masks: Uint8Array[];
+/**
+ * A frame's buckets as model rows, prepared once per frame and copied into every window that reads them:
+ * bucket-major, `featureCount(spec)` floats per bucket (the filled, scaled channels with gaps as 0, their
+ * observed masks, the calendar), for buckets [from, from + rows / features); buckets no window reads stay 0.
+ * Windows overlap by all but one bucket, so each bucket's values (and its calendar: a time-zone lookup) are
+ * computed once, not once per window that reads it.
+ */
+interface PreparedRows {
+  from: number;
+  rows: Float32Array;
 }
 
-function prepareInputs(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureScalers): PreparedInputs {
+/**
+ * The rows the windows ending at `ends` read (only those: strided windows skip most buckets). Filling runs
+ * over the whole frame: a gap's fill needs what came before it.
+ */
+function prepareRows(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureScalers, ends: readonly number[]): PreparedRows {
   if (frame.intervalMs !== spec.intervalMs) throw new Error(`frame interval ${frame.intervalMs} ms ≠ spec interval ${spec.intervalMs} ms`);
-  const scaled: Float64Array[] = [];
-  const masks: Uint8Array[] = [];
-  for (const c of spec.channels) {
-    const { filled, mask } = fillGaps(channelValues(frame, c), spec.fillLimit);
-    const s = scalerFor(scalers.channels, c);
-    scaled.push(filled.map((v) => s.transform(v)));
-    masks.push(mask);
+  const f = featureCount(spec);
+  const c = spec.channels.length;
+  const steps = Math.min(spec.lookback, spec.history);
+  let lo = frame.length;
+  let hi = 0;
+  for (const e of ends) {
+    lo = Math.min(lo, Math.max(0, e - steps + 1));
+    hi = Math.max(hi, Math.min(frame.length, e + 1));
   }
-  return { scaled, masks };
+  if (hi <= lo) return { from: 0, rows: new Float32Array(0) };
+  const needed = new Uint8Array(hi - lo);
+  for (const e of ends) needed.fill(1, Math.max(lo, e - steps + 1) - lo, Math.min(hi, e + 1) - lo);
+  const rows = new Float32Array((hi - lo) * f);
+  spec.channels.forEach((channel, k) => {
+    const { filled, mask } = fillGaps(channelValues(frame, channel), spec.fillLimit);
+    const s = scalerFor(scalers.channels, channel);
+    for (let i = lo; i < hi; i++) {
+      if (needed[i - lo] === 0) continue;
+      const v = s.transform(filled[i] ?? NaN);
+      const r = (i - lo) * f;
+      // A gap beyond the fill limit (or before the first reading) reads as the training mean.
+      rows[r + k] = Number.isFinite(v) ? v : 0;
+      if (spec.gapMask) rows[r + c + k] = mask[i] ?? 0;
+    }
+  });
+  if (spec.calendar) {
+    const base = c * (spec.gapMask ? 2 : 1);
+    for (let i = lo; i < hi; i++) if (needed[i - lo] === 1) rows.set(calendarFeatures(frame.start + i * frame.intervalMs, spec.timeZone), (i - lo) * f + base);
+  }
+  return { from: lo, rows };
 }
 
 /** Writes the window whose last bucket is `end` into out[offset…]. The one place windows are made. */
-function writeWindow(frame: SeriesFrame, spec: FeatureSpec, inputs: PreparedInputs, end: number, out: Float32Array, offset: number): void {
+function writeWindow(frame: SeriesFrame, spec: FeatureSpec, prepared: PreparedRows, end: number, out: Float32Array, offset: number): void {
   const f = featureCount(spec);
-  const c = spec.channels.length;
   // Steps older than the spec's history stay 0: the model sees exactly `history` steps.
-  for (let s = Math.max(0, spec.lookback - spec.history); s < spec.lookback; s++) {
+  let s = Math.max(0, spec.lookback - spec.history);
+  // Steps before the frame's first bucket: no reading (0, unobserved), only the calendar.
+  for (; s < spec.lookback && end - spec.lookback + 1 + s < prepared.from; s++) {
+    if (!spec.calendar) continue;
     const i = end - spec.lookback + 1 + s;
-    const row = offset + s * f;
-    for (let k = 0; k < c; k++) {
-      const v = inputs.scaled[k]?.[i] ?? NaN;
-      // A gap beyond the fill limit (or before the first reading) reads as the training mean.
-      out[row + k] = Number.isFinite(v) ? v : 0;
-      if (spec.gapMask) out[row + c + k] = inputs.masks[k]?.[i] ?? 0;
-    }
-    if (spec.calendar) {
-      const cal = calendarFeatures(frame.start + i * frame.intervalMs, spec.timeZone);
-      const base = row + c * (spec.gapMask ? 2 : 1);
-      for (let k = 0; k < 4; k++) out[base + k] = cal[k] ?? 0;
-    }
+    out.set(calendarFeatures(frame.start + i * frame.intervalMs, spec.timeZone), offset + s * f + spec.channels.length * (spec.gapMask ? 2 : 1));
   }
+  if (s >= spec.lookback) return;
+  const first = end - spec.lookback + 1 + s;
+  out.set(prepared.rows.subarray((first - prepared.from) * f, (end + 1 - prepared.from) * f), offset + s * f);
 }
 
 export interface WindowOptions {
@@ -153,14 +178,14 @@ interface PreparedTarget {
 /** Builds windows and labels for training or evaluation. Serving uses servingWindow (same writer). */
 export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): WindowSet {
   const full = deriveChannels(frame, spec.derived);
-  const inputs = prepareInputs(full, spec, scalers);
   const ends = windowEnds(full, spec, options);
   const n = ends.length;
   const f = featureCount(spec);
   const x = new Float32Array(n * spec.lookback * f);
   const issueTimes = new Float64Array(n);
+  const prepared = prepareRows(full, spec, scalers, ends);
   ends.forEach((e, w) => {
-    writeWindow(full, spec, inputs, e, x, w * spec.lookback * f);
+    writeWindow(full, spec, prepared, e, x, w * spec.lookback * f);
     issueTimes[w] = full.start + (e + 1) * full.intervalMs;
   });
   const targets: Record<string, TaskTargets> = {};
@@ -306,7 +331,7 @@ export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: Feat
   const end = issueTime === undefined ? full.length - 1 : Math.round((issueTime - full.start) / full.intervalMs) - 1;
   if (end < spec.lookback - 1 || end >= full.length) throw new Error(`frame does not cover a ${spec.lookback}-step window ending at ${issueTime ?? 'its end'}`);
   const x = new Float32Array(spec.lookback * featureCount(spec));
-  writeWindow(full, spec, prepareInputs(full, spec, scalers), end, x, 0);
+  writeWindow(full, spec, prepareRows(full, spec, scalers, [end]), end, x, 0);
   const issue = full.start + (end + 1) * full.intervalMs;
   const baselines: ServingWindow['baselines'] = {};
   for (const t of spec.targets) {

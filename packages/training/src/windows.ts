@@ -11,6 +11,9 @@ export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i:
   if (!first) throw new Error('no window sets to join');
   const rows = sets.map((s) => Array.from({ length: s.n }, (_, i) => i).filter((i) => keep(s, i)));
   const n = rows.reduce((a, r) => a + r.length, 0);
+  // One set kept whole (a single site, windows built labelled only): its arrays as they are, not a copy of
+  // tens of MB (all of a year's windows of the gas turbine).
+  if (sets.length === 1 && n === first.n) return { ...first, site: new Int32Array(n) };
   const per = first.lookback * first.features;
   const x = new Float32Array(n * per);
   const issueTimes = new Float64Array(n);
