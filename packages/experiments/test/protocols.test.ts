@@ -6,7 +6,7 @@ function regressionSet(n: number): WindowSet {
   const x = Float32Array.from({ length: n * 24 * 2 }, (_, i) => i + 1);
   const raw = Float64Array.from({ length: n }, (_, i) => 10 + i);
   return {
-    domain: 'throughput',
+    input: 'throughput',
     n,
     lookback: 24,
     features: 2,

@@ -8,6 +8,7 @@ export {
   featureNames,
   featureSpecFor,
   frameChannels,
+  readFeatureSpec,
   type FeatureScalers,
   type FeatureSpec,
   type FeatureSpecOptions,

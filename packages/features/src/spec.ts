@@ -34,12 +34,13 @@ export type TargetSpec =
     };
 
 /**
- * How one domain's readings become model input. Saved with the model: training and serving both
- * build windows from it through the same functions (no train/serve skew).
+ * How readings become one model input (a stem), for every task that reads it. Saved with the model:
+ * training and serving both build windows from it through the same functions (no train/serve skew).
  */
 export interface FeatureSpec {
   version: 2;
-  domain: string;
+  /** The model input (stem) the windows feed; its `targets` are the tasks that read it. Specs saved before the rename say `domain` (readFeatureSpec). */
+  input: string;
   intervalMs: number;
   /** Steps of history in a window. */
   lookback: number;
@@ -97,9 +98,9 @@ export function contextSteps(spec: FeatureSpec): number {
 
 export interface FeatureSpecOptions {
   channels: string[];
-  /** Defaults to the smallest interval among the domain's tasks. */
+  /** Defaults to the smallest interval among the input's tasks. */
   intervalMs?: number;
-  /** Defaults to the largest lookback among the domain's tasks. */
+  /** Defaults to the largest lookback among the input's tasks. */
   lookback?: number;
   gapMask?: boolean;
   calendar?: boolean;
@@ -114,10 +115,10 @@ export interface FeatureSpecOptions {
 
 const DAY = 86_400_000;
 
-/** Builds a domain's spec from the core task definitions of that domain. */
-export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[], options: FeatureSpecOptions): FeatureSpec {
-  const own = tasks.filter((t) => t.domain === domain);
-  if (own.length === 0) throw new Error(`no task belongs to domain ${domain}`);
+/** Builds the spec of one input from the core definitions of the tasks that read it (one target each). */
+export function featureSpecFor(input: string, tasks: readonly TaskDefinition[], options: FeatureSpecOptions): FeatureSpec {
+  const own = tasks;
+  if (own.length === 0) throw new Error(`no task reads input ${input}`);
   const intervalMs = options.intervalMs ?? Math.min(...own.map((t) => t.intervalMs));
   const targets: TargetSpec[] = own.map((t) =>
     t.kind === 'regression'
@@ -134,7 +135,7 @@ export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[],
   );
   for (const t of targets) {
     if (t.kind === 'regression' && t.intervalMs % intervalMs !== 0) {
-      throw new Error(`task ${t.task}: interval ${t.intervalMs} ms is not a multiple of the domain interval ${intervalMs} ms`);
+      throw new Error(`task ${t.task}: interval ${t.intervalMs} ms is not a multiple of the input's interval ${intervalMs} ms`);
     }
   }
   const lookback = options.lookback ?? Math.max(...own.map((t) => t.lookback));
@@ -142,7 +143,7 @@ export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[],
   const derivedNames = new Set(derived.map((d) => d.name));
   return {
     version: 2,
-    domain,
+    input,
     intervalMs,
     lookback,
     history: options.history ?? lookback,
@@ -154,4 +155,15 @@ export function featureSpecFor(domain: string, tasks: readonly TaskDefinition[],
     calendar: options.calendar ?? true,
     targets,
   };
+}
+
+/**
+ * A saved spec as this code reads it: specs saved before the rename name their input `domain` (it held the
+ * task's name, which was its input's); the field is read as `input`. Anything else passes through.
+ */
+export function readFeatureSpec(saved: FeatureSpec | (Omit<FeatureSpec, 'input'> & { domain: string })): FeatureSpec {
+  if ('input' in saved && typeof saved.input === 'string') return saved;
+  const { domain, ...rest } = saved as Omit<FeatureSpec, 'input'> & { domain?: unknown };
+  if (typeof domain !== 'string') throw new Error('feature spec names no input (neither input nor domain)');
+  return { ...rest, input: domain };
 }

@@ -30,9 +30,9 @@ export interface ClassificationTargets {
 
 export type TaskTargets = RegressionTargets | ClassificationTargets;
 
-/** Model-ready windows of one domain: x is n × lookback × features, row-major. */
+/** Model-ready windows of one input (its spec's `input`): x is n × lookback × features, row-major. */
 export interface WindowSet {
-  domain: string;
+  input: string;
   n: number;
   lookback: number;
   features: number;
@@ -192,7 +192,7 @@ export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: Featu
   for (const t of spec.targets) {
     targets[t.task] = t.kind === 'regression' ? regressionTargets(prepareTarget(full, t), t, scalers, issueTimes, options.labelsBefore) : classificationTargets(full, t, ends);
   }
-  return { domain: spec.domain, n, lookback: spec.lookback, features: f, x, issueTimes, targets };
+  return { input: spec.input, n, lookback: spec.lookback, features: f, x, issueTimes, targets };
 }
 
 /**
@@ -271,7 +271,7 @@ function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: 
   for (let w = 0; w < n; w++) {
     const rel = ((issueTimes[w] ?? 0) - p.start) / t.intervalMs;
     // A window issued off the task's grid (e.g. 10:05 for an hourly task) carries no label for it:
-    // that is how one domain window can carry a subset of its tasks' labels.
+    // that is how one window of an input can carry a subset of its tasks' labels.
     if (!Number.isInteger(rel)) continue;
     const base = baselinesAt(p, t, rel);
     t.horizons.forEach((hz, k) => {
@@ -350,7 +350,7 @@ export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: Feat
  */
 export function decodeTarget(spec: FeatureSpec, scalers: FeatureScalers, task: string, scaled: ArrayLike<number>, persistence: ArrayLike<number>): Float64Array {
   const t = spec.targets.find((x) => x.task === task);
-  if (t?.kind !== 'regression') throw new Error(`spec ${spec.domain} has no regression target ${task}`);
+  if (t?.kind !== 'regression') throw new Error(`spec ${spec.input} has no regression target ${task}`);
   const s = scalerFor(scalers.targets, task);
   const tr = t.transform;
   if (tr.kind === 'level') return Float64Array.from({ length: scaled.length }, (_, i) => s.inverse(scaled[i] ?? NaN));

@@ -55,7 +55,7 @@ describe('history, fill limit and the change transform', () => {
   const frame: SeriesFrame = { start: 0, intervalMs: HOUR, length: 60, channels: ['y'], values: [Float64Array.from(values)] };
   const spec: FeatureSpec = {
     version: 2,
-    domain: 'throughput',
+    input: 'throughput',
     intervalMs: HOUR,
     lookback: 8,
     history: 4,

@@ -6,6 +6,7 @@ import {
   featureCount,
   featureNames,
   featureSpecFor,
+  readFeatureSpec,
   fillGaps,
   fitScalers,
   frameChannels,
@@ -115,6 +116,16 @@ function citySite(hours: number): Reading[] {
   }
   return out;
 }
+
+describe('saved specs', () => {
+  it('a spec saved before the rename names its input `domain`: it reads as `input`, the rest unchanged', () => {
+    const spec = featureSpecFor('traffic', [TASKS.traffic], { channels: ['flow'] });
+    const { input, ...rest } = spec;
+    expect(readFeatureSpec({ ...rest, domain: input })).toEqual(spec);
+    expect(readFeatureSpec(spec)).toBe(spec);
+    expect(() => readFeatureSpec(rest as never)).toThrow(/names no input/);
+  });
+});
 
 describe('windows', () => {
   const tasks = [TASKS.traffic, TASKS.air_quality];

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FeatureScalers, FeatureSpec } from '@headstream/features';
+import { readFeatureSpec, type FeatureScalers, type FeatureSpec } from '@headstream/features';
 import type { ModelConfig } from './architecture/config.js';
 import { MultiTaskModel } from './architecture/model.js';
 import { tf } from './tf.js';
@@ -24,6 +24,15 @@ export interface ModelMetadata {
 }
 
 export type SaveInfo = Omit<ModelMetadata, 'format' | 'config' | 'weights' | 'createdAt' | 'backend'> & { backend?: string };
+
+/**
+ * Saved metadata as this code reads it: the feature specs of models saved before `FeatureSpec.input` name
+ * their input `domain` (readFeatureSpec); everything else is as saved.
+ */
+export function readMetadata(saved: ModelMetadata): ModelMetadata {
+  const features = Object.fromEntries(Object.entries(saved.features ?? {}).map(([task, f]) => [task, { ...f, spec: readFeatureSpec(f.spec) }]));
+  return { ...saved, features };
+}
 
 /**
  * The model as bytes: its metadata and its weights (little-endian float32, concatenated in the
@@ -95,7 +104,7 @@ export async function saveModel(model: MultiTaskModel, dir: string, info: SaveIn
 
 /** Loads a saved model on the current backend; checks every parameter's name, shape and size. */
 export async function loadModel(dir: string): Promise<{ model: MultiTaskModel; metadata: ModelMetadata }> {
-  const metadata = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelMetadata;
+  const metadata = readMetadata(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelMetadata);
   if (metadata.format !== FORMAT) throw new Error(`unsupported model format ${JSON.stringify((metadata as { format?: unknown }).format)} (expected ${String(FORMAT)})`);
   const bin = await readFile(join(dir, 'weights.bin'));
   return { model: deserializeModel(metadata, bin), metadata };

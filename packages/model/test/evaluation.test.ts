@@ -57,8 +57,8 @@ function frames(): { city: SeriesFrame; factory: SeriesFrame } {
 function windowSets(): { train: WindowSet[]; test: WindowSet[]; scalers: { city: FeatureScalers; factory: FeatureScalers } } {
   const f = frames();
   const split = T0 + 36 * 60 * MIN;
-  const city = featureSpecFor('city', tasks, { channels: ['flow', 'pm25', 'temp'], lookback: LOOKBACK, calendar: false });
-  const factory = featureSpecFor('factory', tasks, { channels: ['vibration', 'throughput'], lookback: LOOKBACK, calendar: false });
+  const city = featureSpecFor('city', tasks.filter((t) => t.domain === 'city'), { channels: ['flow', 'pm25', 'temp'], lookback: LOOKBACK, calendar: false });
+  const factory = featureSpecFor('factory', tasks.filter((t) => t.domain === 'factory'), { channels: ['vibration', 'throughput'], lookback: LOOKBACK, calendar: false });
   const scalers = { city: fitScalers(f.city, city, split), factory: fitScalers(f.factory, factory, split) };
   return {
     train: [buildWindows(f.city, city, scalers.city, { to: split, labelsBefore: split }), buildWindows(f.factory, factory, scalers.factory, { to: split, labelsBefore: split })],
@@ -69,7 +69,7 @@ function windowSets(): { train: WindowSet[]; test: WindowSet[]; scalers: { city:
 
 const config = (sets: WindowSet[]): ModelConfig => ({
   tasks,
-  inputs: Object.fromEntries(sets.map((s) => [s.domain, { features: s.features }])),
+  inputs: Object.fromEntries(sets.map((s) => [s.input, { features: s.features }])),
   lookback: LOOKBACK,
   encoder: { kind: 'mixer', dModel: 8, layers: 1, patch: 4, hidden: 16, heads: 2 },
   headHidden: 8,

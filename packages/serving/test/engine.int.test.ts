@@ -140,6 +140,31 @@ describe('prediction engine: live readings → the training windows → one pred
     expect(engine.counters.evicted).toBe(45);
   });
 
+  it('serves a version saved before FeatureSpec.input (its specs name the input `domain`), and serves co-located tasks from one window', async () => {
+    await installFixtureVersion(db, 'v-old');
+    const { rows } = await db.query<{ name: string; metadata: { features: Record<string, { spec: Record<string, unknown> }> } }>("SELECT name, metadata FROM model_artifacts WHERE version = 'v-old'");
+    for (const row of rows) {
+      for (const f of Object.values(row.metadata.features)) {
+        const { input, ...rest } = f.spec;
+        f.spec = { ...rest, domain: input };
+      }
+      await db.query("UPDATE model_artifacts SET metadata = $1::jsonb WHERE version = 'v-old' AND name = $2", [JSON.stringify(row.metadata), row.name]);
+    }
+    const old = await loadServingVersion(db, 'v-old');
+    try {
+      for (const [task, served] of old.tasks) expect(served.spec.input, task).toBe(version.tasks.get(task)?.spec.input);
+      // The turbine's readings: throughput and emissions read them through one input, so one window per site serves both.
+      const turbine = [...readings].sort((a, b) => a.time - b.time).filter((r) => 'nox' in r.values);
+      const engine = new PredictionEngine(version);
+      const served = run(engine, turbine);
+      expect(new Set(served.map((p) => p.task))).toEqual(new Set(['throughput', 'emissions']));
+      expect(engine.size).toBe(new Set(turbine.map((r) => r.site)).size);
+      expect(run(new PredictionEngine(old), turbine)).toEqual(served.map((p) => ({ ...p, model_version: 'v-old' })));
+    } finally {
+      old.dispose();
+    }
+  });
+
   it('a version whose artifact is corrupt does not load, and says why', async () => {
     await db.query("UPDATE model_artifacts SET weights = decode('00', 'hex') WHERE version = 'v1' AND name = 'shared'");
     await expect(loadServingVersion(db, 'v1')).rejects.toThrow(VersionLoadError);

@@ -35,6 +35,15 @@ export interface RecipeInput {
   allTrainingWindows: boolean;
 }
 
+/**
+ * What a window of an input holds: the part of a recipe that every task reading the input shares (the model
+ * builds one window per site and step for all of them). Tasks that name one input must agree on it.
+ */
+export type InputRecipe = Pick<RecipeInput, 'sources' | 'derived' | 'levels' | 'calendar' | 'fillLimit' | 'allTrainingWindows'> & Partial<Pick<RecipeInput, 'label'>>;
+
+/** The InputRecipe fields, which tasks sharing an input must agree on (compared by value; `levels` by identity). */
+export const INPUT_RECIPE_FIELDS = ['sources', 'derived', 'levels', 'calendar', 'fillLimit', 'allTrainingWindows', 'label'] as const satisfies readonly (keyof RecipeInput)[];
+
 /** Per-site frames of a task's data, as a protocol split reads them (training's TaskFrames has these). */
 export interface ProtocolFrames {
   frames: Record<string, SeriesFrame>;
@@ -101,6 +110,12 @@ export interface TaskModule<N extends string = string> {
   definition: TaskDefinition & { name: N };
   /** The shared data set (a @headstream/datasets loader name) its file-based protocol reads. */
   dataset: string;
+  /**
+   * The model input (stem) the task reads; default: its own name. Tasks that name one input (the gas turbine's
+   * TEY and NOx) share its windows, its stem and one encoder pass per site and step, so they must agree on its
+   * recipe (INPUT_RECIPE_FIELDS), domain, interval, lookback, data set and protocol: the registry checks.
+   */
+  input?: string;
   recipe: RecipeInput;
   protocol: TaskProtocol;
   dashboard: DashboardHints;
@@ -118,6 +133,7 @@ const derivedSchema = z.looseObject({ name: text, kind: text, of: text });
 const moduleSchema = z.strictObject({
   definition: taskDefinitionSchema,
   dataset: text,
+  input: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'expected an input name of [A-Za-z0-9_.-]').optional(),
   recipe: z.strictObject({
     name: text,
     description: text,
@@ -176,4 +192,9 @@ export function defineTask<const N extends string>(module: TaskModule<N>): TaskM
   if (wrong.length) throw new TaskDefinitionError(`task "${label}" is inconsistent: ${wrong.join('; ')}`);
   // The parsed definition (defaults applied, extra keys refused); the functions stay the module's own.
   return Object.freeze({ ...module, definition: Object.freeze(parsed.data.definition as TaskDefinition & { name: N }) });
+}
+
+/** The input a task module reads: its `input`, or its own name. */
+export function inputOfModule(module: Pick<TaskModule, 'definition' | 'input'>): string {
+  return module.input ?? module.definition.name;
 }

@@ -1,5 +1,5 @@
-import { defineTask, SHARED_LOOKBACK } from './define.js';
-import { TURBINE_SENSORS, turbineDerived, turbineFolds, turbineSplit } from './throughput.js';
+import { defineTask } from './define.js';
+import { TURBINE_INPUT, TURBINE_RECIPE, turbineFolds, turbineSplit } from './turbine.js';
 
 const HOUR = 3_600_000;
 
@@ -21,21 +21,15 @@ export const emissions = defineTask({
     quantiles: [0.1, 0.5, 0.9],
   },
   dataset: 'gas-turbine',
+  // Throughput's input (turbine.ts): one window and one encoder pass serve both heads.
+  input: TURBINE_INPUT,
   recipe: {
+    ...TURBINE_RECIPE,
     name: 'turbine-nox',
-    // As throughput's recipe, with NOx as the level: the other sensors' levels drift from year to year, their
-    // hourly changes do not; plus what NOx did after this hour on earlier days (it follows the daily load).
-    description: "NOx and every turbine sensor's hourly change, plus the daily schedule (gas turbine), hourly",
-    sources: TURBINE_SENSORS,
+    description: "NOx, production rate and every turbine sensor's hourly change, plus the daily schedule (gas turbine), hourly",
     required: ['nox'],
-    derived: turbineDerived('nox'),
-    levels: (s) => s === 'nox',
-    // The turbine's times are synthetic (row i = Jan 1 + i h): a calendar would be made up.
-    calendar: false,
-    fillLimit: SHARED_LOOKBACK,
     // Not tuned: air quality's change transform (forecast = persistence + 0.7 × predicted change).
     transform: { kind: 'change', scale: 1, shrink: 0.7 },
-    allTrainingWindows: true,
   },
   protocol: {
     description: 'Gas turbine NOx, next hour',

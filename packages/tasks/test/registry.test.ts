@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineTask, headlineMetric, isTaskName, RECIPES, requireTaskName, TASK_MODULES, TASK_NAMES, TASKS, taskModule, TaskDefinitionError, tasksOfKind, type TaskModule } from '../src/index.js';
+import { checkRegistry, defineTask, headlineMetric, INPUT_NAMES, inputOf, isTaskName, RECIPES, requireTaskName, TASK_MODULES, TASK_NAMES, TASKS, taskModule, TaskDefinitionError, tasksOfInput, tasksOfKind, TURBINE_INPUT, type TaskModule } from '../src/index.js';
 
 describe('task registry', () => {
   it('lists every task once, in head order, with its definition and recipe', () => {
@@ -63,5 +63,26 @@ describe('task registry', () => {
     expect(plan.validationSites).toEqual(['beijing-a']);
     expect(plan.trainSites).toEqual(['beijing-wanshouxigong']);
     expect(() => taskModule('air_quality').protocol.split(frames, ['nowhere'])).toThrow(/no Beijing station nowhere/);
+  });
+
+  it('co-located tasks read one input: throughput and emissions share the turbine, every other task reads its own', () => {
+    expect(inputOf('throughput')).toBe(TURBINE_INPUT);
+    expect(inputOf('emissions')).toBe(TURBINE_INPUT);
+    expect(tasksOfInput(TURBINE_INPUT)).toEqual(['throughput', 'emissions']);
+    for (const t of ['traffic', 'air_quality', 'fault'] as const) expect(inputOf(t)).toBe(t);
+    expect(INPUT_NAMES).toEqual(['traffic', 'air_quality', 'fault', TURBINE_INPUT]);
+    const [a, b] = [RECIPES.find((r) => r.task === 'throughput'), RECIPES.find((r) => r.task === 'emissions')];
+    // One recipe for the input: both targets' levels and daily-change channels, used by both modules.
+    expect(a?.sources).toBe(b?.sources);
+    expect(a?.derived).toBe(b?.derived);
+    expect(a?.derived.map((d) => d.name)).toEqual(expect.arrayContaining(['throughput_next_change_1d', 'nox_next_change_1d']));
+  });
+
+  it('refuses tasks that share an input but disagree on it, naming both and every disagreement', () => {
+    const base = TASK_MODULES[TASK_NAMES.indexOf('emissions')] as TaskModule;
+    const other = { ...base, definition: { ...base.definition, name: 'co', intervalMs: 600_000 }, recipe: { ...base.recipe, name: 'turbine-co', fillLimit: 3 } } as TaskModule;
+    const throughput = TASK_MODULES[TASK_NAMES.indexOf('throughput')] as TaskModule;
+    expect(() => checkRegistry([throughput, other])).toThrow(/tasks "throughput" and "co" read input turbine but disagree on definition\.intervalMs, recipe\.fillLimit$/);
+    expect(() => checkRegistry([throughput, { ...other, input: 'co' }])).not.toThrow();
   });
 });

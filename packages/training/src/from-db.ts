@@ -1,4 +1,4 @@
-import type { TaskName } from '@headstream/tasks';
+import { inputOf, type TaskName } from '@headstream/tasks';
 import { buildWindows, type SeriesFrame } from '@headstream/features';
 import type { Regime, StrategyName, TrainingEvent } from '@headstream/model';
 import type { SqlClient } from '@headstream/store';
@@ -7,7 +7,7 @@ import type { TaskFrames } from './dataset-frames.js';
 import { scoreTask } from './evaluation.js';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { listSeries, readSiteFrames } from './history.js';
-import { chooseBackend, MIN_CALENDAR_DAYS, prepareTask, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
+import { chooseBackend, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
 import { activeVersion, loadArtifact, promote, rejectVersion, saveVersion, telemetryRows, type TelemetryRow } from './registry.js';
 import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type VersionReport } from './report.js';
@@ -85,35 +85,73 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
   const skipped: VersionReport['skipped'] = unbound.filter((s) => wanted.has(s.task));
   const prepared: PreparedTask[] = [];
   const bindings = new Map<TaskName, TaskBindingReport>();
+  // The wanted and bound tasks by the input they read, in head order: tasks of one input train on one window set.
+  const groups = new Map<string, TaskName[]>();
   for (const task of TASK_ORDER) {
-    if (!wanted.has(task)) continue;
-    const binding = resolved.find((b) => b.task === task);
-    if (!binding) continue;
-    const definition = taskDefinition(task);
-    const recipe = RECIPES.find((r) => r.name === binding.recipe);
-    if (!recipe) throw new Error(`bindings chose unknown recipe ${binding.recipe}`);
-    const metrics: Record<string, string> = { ...binding.metrics, ...(recipe.label && binding.label ? { [recipe.label]: binding.label } : {}) };
-    const frames = await readSiteFrames(db, { domain: binding.domain, sites: binding.sites, metrics, intervalMs: definition.intervalMs, useRollups: true });
-    const entry = options.bindings?.tasks[task];
-    const timeZone = entry ? entry.time_zone : undefined;
-    const taskFrames: TaskFrames = { task, recipe, bound: Object.keys(metrics), frames: frames, runType: {}, ...(timeZone ? { timeZone } : {}) };
-    const need = historyNeeded(definition.intervalMs, definition.kind === 'regression' ? Math.max(...definition.horizons) : 0);
-    const have = Math.max(0, ...Object.values(frames).map((f) => f.length));
-    const target = definition.kind === 'regression' ? definition.target : (recipe.label ?? 'label');
-    if (have < need.steps) {
-      skipped.push({ task, reason: `${task}: needs at least ${need.steps} steps (${hours(need.steps * definition.intervalMs)}) of ${target} history at ${hours(definition.intervalMs)}; the longest site has ${have} (${hours(have * definition.intervalMs)})` });
-      continue;
-    }
-    const p = prepareTask(taskFrames, definition, timeSplit(taskFrames, VALIDATION_FRACTION), settings.sizes);
-    if (p.train.n < MIN_WINDOWS.train || p.validation.n < MIN_WINDOWS.validation) {
-      skipped.push({ task, reason: `${task}: only ${p.train.n} training and ${p.validation.n} validation windows with labels (needs ${MIN_WINDOWS.train} and ${MIN_WINDOWS.validation}): more ${target} history is needed` });
-      continue;
-    }
-    bindings.set(task, { recipe: recipe.name, domain: binding.domain, sites: binding.sites, metrics });
-    log(`[train] ${task}: ${binding.sites.length} site(s) via recipe ${recipe.name}; ${p.train.n} training / ${p.validation.n} validation windows (${p.plan.describe})`);
-    if (recipe.calendar && !p.spec.calendar) log(`[train] ${task}: no calendar channels (the training part spans under ${MIN_CALENDAR_DAYS} days)`);
-    prepared.push(p);
+    if (!wanted.has(task) || !resolved.some((b) => b.task === task)) continue;
+    const input = inputOf(task);
+    groups.set(input, [...(groups.get(input) ?? []), task]);
   }
+  for (const [input, group] of groups) {
+    const parts = group.map((task) => {
+      const binding = resolved.find((b) => b.task === task) as (typeof resolved)[number];
+      const recipe = RECIPES.find((r) => r.name === binding.recipe && r.task === task);
+      if (!recipe) throw new Error(`bindings chose unknown recipe ${binding.recipe} for ${task}`);
+      const metrics: Record<string, string> = { ...binding.metrics, ...(recipe.label && binding.label ? { [recipe.label]: binding.label } : {}) };
+      return { task, binding, recipe, metrics, definition: taskDefinition(task) };
+    });
+    const first = parts[0] as (typeof parts)[number];
+    // One binding for the input: one domain, the union of the tasks' sites and metrics.
+    const domains = [...new Set(parts.map((p) => p.binding.domain))];
+    if (domains.length > 1) throw new TrainingInputError(`${group.join(' and ')} read input ${input} but are bound to domains ${domains.join(' and ')}: bind them to one`);
+    const metrics: Record<string, string> = {};
+    for (const p of parts) {
+      for (const [source, metric] of Object.entries(p.metrics)) {
+        if (metrics[source] !== undefined && metrics[source] !== metric) throw new TrainingInputError(`${group.join(' and ')} read input ${input} but bind its source ${source} to metrics ${metrics[source]} and ${metric}: bind it alike`);
+        metrics[source] = metric;
+      }
+    }
+    const sites = [...new Set(parts.flatMap((p) => p.binding.sites))];
+    const domain = first.binding.domain;
+    const intervalMs = first.definition.intervalMs;
+    const frames = await readSiteFrames(db, { domain, sites, metrics, intervalMs, useRollups: true });
+    const timeZone = parts.map((p) => options.bindings?.tasks[p.task]).flatMap((e) => (e && e.time_zone ? [e.time_zone] : []))[0];
+    const taskFrames: TaskFrames = { task: first.task, recipe: first.recipe, bound: Object.keys(metrics), frames, runType: {}, ...(timeZone ? { timeZone } : {}) };
+    const have = Math.max(0, ...Object.values(frames).map((f) => f.length));
+    const targetOf = (p: (typeof parts)[number]) => (p.definition.kind === 'regression' ? p.definition.target : (p.recipe.label ?? 'label'));
+    let live = parts.filter((p) => {
+      const need = historyNeeded(intervalMs, p.definition.kind === 'regression' ? Math.max(...p.definition.horizons) : 0);
+      if (have >= need.steps) return true;
+      skipped.push({ task: p.task, reason: `${p.task}: needs at least ${need.steps} steps (${hours(need.steps * intervalMs)}) of ${targetOf(p)} history at ${hours(intervalMs)}; the longest site has ${have} (${hours(have * intervalMs)})` });
+      return false;
+    });
+    // A task with too few labelled windows leaves the input's window set; the others are prepared again without it.
+    let ready: PreparedTask[] = [];
+    while (live.length > 0) {
+      const p = prepareInput({ ...taskFrames, task: (live[0] as (typeof parts)[number]).task, recipe: (live[0] as (typeof parts)[number]).recipe }, live.map((x) => x.definition), timeSplit(taskFrames, VALIDATION_FRACTION), settings.sizes);
+      const short = live.filter((x, i) => {
+        const q = p[i] as PreparedTask;
+        const [train, validation] = [labelledFor(q.train, x.task), labelledFor(q.validation, x.task)];
+        if (train >= MIN_WINDOWS.train && validation >= MIN_WINDOWS.validation) return false;
+        skipped.push({ task: x.task, reason: `${x.task}: only ${train} training and ${validation} validation windows with labels (needs ${MIN_WINDOWS.train} and ${MIN_WINDOWS.validation}): more ${targetOf(x)} history is needed` });
+        return true;
+      });
+      if (short.length === 0) {
+        ready = p;
+        break;
+      }
+      live = live.filter((x) => !short.includes(x));
+    }
+    for (const [i, p] of ready.entries()) {
+      const part = live[i] as (typeof parts)[number];
+      bindings.set(p.task, { recipe: part.recipe.name, domain, sites, metrics });
+      log(`[train] ${p.task}: ${sites.length} site(s) via recipe ${part.recipe.name}${ready.length > 1 ? ` on input ${input} (shared with ${ready.filter((q) => q !== p).map((q) => q.task).join(', ')})` : ''}; ${labelledFor(p.train, p.task)} training / ${labelledFor(p.validation, p.task)} validation windows (${p.plan.describe})`);
+      if (part.recipe.calendar && !p.spec.calendar) log(`[train] ${p.task}: no calendar channels (the training part spans under ${MIN_CALENDAR_DAYS} days)`);
+      prepared.push(p);
+    }
+  }
+  // Head order (groups are in the order of their first task).
+  prepared.sort((a, b) => TASK_ORDER.indexOf(a.task) - TASK_ORDER.indexOf(b.task));
   for (const s of skipped) log(`[train] skipped ${s.reason}`);
   if (prepared.length === 0) throw new TrainingInputError(`no task can be trained: ${skipped.map((s) => s.reason).join('; ') || 'none was asked for'}`);
 

@@ -1,10 +1,10 @@
 import type { TaskDefinition } from '@headstream/core';
-import { headlineMetric, type SplitPlan, type TaskName } from '@headstream/tasks';
+import { headlineMetric, INPUT_NAMES, type SplitPlan, type TaskName } from '@headstream/tasks';
 import { deriveChannels, featureCount, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
 import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, STRATEGY_NAMES, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
 import { headline, modelConfig, scoreTask, type TaskScore } from './evaluation.js';
-import { recipeFor, recipeSpec, taskDefinition, TASK_ORDER } from './recipes.js';
+import { inputSpec, recipeFor, recipeSpec, taskDefinition, TASK_ORDER } from './recipes.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from './report.js';
 import { thin, windowsFor, type SiteWindows } from './windows.js';
 
@@ -16,6 +16,12 @@ export interface SplitSizes {
   maxTrain: number;
   /** Most validation windows per task (evenly thinned; Infinity = all). */
   maxValidation: number;
+  /**
+   * Most training windows of an input whose recipe keeps them all (`allTrainingWindows`: each epoch draws
+   * `maxTrain` of them afresh), evenly strided; default all. Training draws at most epochs × maxTrain, so a
+   * pool of twice that keeps every epoch's draw mostly new without windowing years of data for it.
+   */
+  pool?: number;
 }
 
 export interface Settings {
@@ -55,11 +61,11 @@ export const SHARED_LEARNING_RATE = 6e-3;
  */
 export function settingsFor(mode: TrainingMode): Settings {
   return mode === 'quick'
-    ? { epochs: 10, sizes: { maxTrain: 3000, maxValidation: 2500 }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 4, cv: null, weightAverage: WEIGHT_AVERAGE, sharedLearningRate: SHARED_LEARNING_RATE }
+    ? { epochs: 10, sizes: { maxTrain: 3000, maxValidation: 2500, pool: 2 * 10 * 3000 }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 4, cv: null, weightAverage: WEIGHT_AVERAGE, sharedLearningRate: SHARED_LEARNING_RATE }
     : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 }, weightAverage: WEIGHT_AVERAGE, sharedLearningRate: SHARED_LEARNING_RATE };
 }
 
-/** Training options of a mode; each epoch draws at most the budget per task (`allTrainingWindows` tasks keep all). */
+/** Training options of a mode; each epoch draws at most the budget per input. */
 export function trainOptions(settings: Settings, seed: number, budget: { epochs: number; maxTrain: number } = { epochs: settings.epochs, maxTrain: settings.sizes.maxTrain }): Omit<TrainOptions, 'onEvent'> {
   return {
     epochs: budget.epochs,
@@ -71,7 +77,7 @@ export function trainOptions(settings: Settings, seed: number, budget: { epochs:
     // single-task model, so it trains in about the time of the four together (docs/RESULTS.md, training cost).
     batchPer: 'input',
     seed,
-    windowsPerEpoch: Object.fromEntries(TASK_ORDER.map((t) => [t, budget.maxTrain])),
+    windowsPerEpoch: Object.fromEntries(INPUT_NAMES.map((input) => [input, budget.maxTrain])),
   };
 }
 
@@ -86,7 +92,11 @@ export async function chooseBackend(log: (line: string) => void, batchSize = 128
 /** Which sites train and validate, and the time split (Infinity: no time split, the sites split). */
 export type { SplitPlan };
 
-/** One task ready to train: its definition, the spec and scalers saved with the model, and its windows. */
+/**
+ * One task ready to train: its definition, the spec and scalers saved with the model, and its windows. Tasks
+ * prepared together on one input (prepareInput) share the spec, the scalers and the window sets: each window
+ * carries the labels of every one of them.
+ */
 export interface PreparedTask {
   task: TaskName;
   frames: TaskFrames;
@@ -152,9 +162,10 @@ export function trainingSpan(frames: TaskFrames, plan: SplitPlan): number {
   return span;
 }
 
-/** The recipe's spec, without calendar channels when the training part is too short to learn a calendar from. */
-function taskSpec(frames: TaskFrames, definition: TaskDefinition, plan: SplitPlan): FeatureSpec {
-  const spec = recipeSpec(frames.recipe, definition, frames.bound, frames.timeZone);
+/** The input's spec, without calendar channels when the training part is too short to learn a calendar from. */
+function taskSpec(frames: TaskFrames, definitions: readonly TaskDefinition[], plan: SplitPlan): FeatureSpec {
+  const tasks = definitions.map((definition) => ({ recipe: definition.name === frames.task ? frames.recipe : recipeFor(definition.name as TaskName), definition }));
+  const spec = inputSpec(tasks, frames.bound, frames.timeZone);
   if (!spec.calendar || trainingSpan(frames, plan) >= MIN_CALENDAR_DAYS * DAY_MS) return spec;
   const { timeZone: _zone, ...rest } = spec;
   return { ...rest, calendar: false };
@@ -164,10 +175,25 @@ function taskSpec(frames: TaskFrames, definition: TaskDefinition, plan: SplitPla
  * Builds a task's spec (recipe + definition + the sources the data has; calendar channels only with
  * MIN_CALENDAR_DAYS of training history), fits scalers on the training part only, and the training and
  * validation windows: strided first (never hundreds of MB of windows), then thinned evenly to the budget.
+ * The spec names the task's input (its module's), with this task's target alone: prepareInput prepares
+ * every task that reads an input on one window set.
  */
 export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan: SplitPlan, sizes: SplitSizes): PreparedTask {
+  const [prepared] = prepareInput(frames, [definition], plan, sizes);
+  if (!prepared) throw new Error(`${frames.task}: nothing prepared`);
+  return prepared;
+}
+
+/**
+ * The tasks that read one input (`definitions`, in head order), prepared together from one set of frames (the
+ * input's sources, every task's target among them) under one plan: one spec with a target per task, scalers
+ * fitted on the training part, and one training and one validation window set whose windows carry every task's
+ * labels (a window is kept when any task has one). One PreparedTask per definition, sharing all of it, so the
+ * joint model batches the input once for all its heads.
+ */
+export function prepareInput(frames: TaskFrames, definitions: readonly TaskDefinition[], plan: SplitPlan, sizes: SplitSizes): PreparedTask[] {
   const task = frames.task;
-  const spec = taskSpec(frames, definition, plan);
+  const spec = taskSpec(frames, definitions, plan);
   const trainFrames = plan.trainSites.map((s) => {
     const f = frames.frames[s];
     if (!f) throw new Error(`${task}: no site ${s}`);
@@ -185,7 +211,7 @@ export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan
     }
     return Math.max(1, Math.floor(candidates / (max * 1.2)));
   };
-  const maxTrain = frames.recipe.allTrainingWindows ? Infinity : sizes.maxTrain;
+  const maxTrain = frames.recipe.allTrainingWindows ? (sizes.pool ?? Infinity) : sizes.maxTrain;
   const valTo = plan.validationEnd ?? Infinity;
   const end = (s: string) => trainEndOf(plan, s);
   const trainWindows = (s: string): WindowOptions => (timeSplit ? { to: end(s), labelsBefore: end(s), labelledOnly: true } : { labelledOnly: true });
@@ -194,7 +220,26 @@ export function prepareTask(frames: TaskFrames, definition: TaskDefinition, plan
   const valStride = stride(plan.validationSites, validationWindows, sizes.maxValidation);
   const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, (s) => ({ ...trainWindows(s), stride: trainStride })), maxTrain);
   const validation = thin(windowsFor(frames, plan.validationSites, spec, scalers, (s) => ({ ...validationWindows(s), stride: valStride })), sizes.maxValidation);
-  return { task, frames, definition, spec, scalers, train: { ...trainSet, sites: plan.trainSites }, validation: { ...validation, sites: plan.validationSites }, plan };
+  const train = { ...trainSet, sites: plan.trainSites };
+  const validated = { ...validation, sites: plan.validationSites };
+  return definitions.map((definition) => ({ task: definition.name as TaskName, frames, definition, spec, scalers, train, validation: validated, plan }));
+}
+
+/** Windows of `set` that carry a label of `task` (a window of a shared input may carry another task's only). */
+export function labelledFor(set: SiteWindows, task: TaskName): number {
+  const t = set.targets[task];
+  if (!t) return 0;
+  const w = t.kind === 'regression' ? t.horizons : 1;
+  let n = 0;
+  for (let i = 0; i < set.n; i++) {
+    for (let k = 0; k < w; k++) {
+      if ((t.mask[i * w + k] ?? 0) > 0) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
 }
 
 export interface TrainVersionOptions {
@@ -271,8 +316,8 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
         task: t.task,
         metric: headlineMetric(t.task).key,
         higherIsBetter: headlineMetric(t.task).higherIsBetter,
-        validation: { ...range(t.validation.issueTimes), windows: t.validation.n, sites: t.plan.validationSites },
-        training: { ...range(t.train.issueTimes), windows: t.train.n, sites: t.plan.trainSites },
+        validation: { ...range(t.validation.issueTimes), windows: labelledFor(t.validation, t.task), sites: t.plan.validationSites },
+        training: { ...range(t.train.issueTimes), windows: labelledFor(t.train, t.task), sites: t.plan.trainSites },
         shared: s.metrics,
         single: one.metrics,
         persistence: s.baselines.persistence,

@@ -49,22 +49,37 @@ export function recipeFor(task: TaskName, name?: string): TaskRecipe {
   return r;
 }
 
+/** A task as an input's spec needs it: its recipe and the definition it is trained to. */
+export interface InputTask {
+  recipe: TaskRecipe;
+  definition: TaskDefinition;
+}
+
 /**
- * The feature spec of a task trained from `bound` sources and label (default: all of the recipe's): its input is
- * named after the task, so each task has its own stem into the shared encoder.
+ * The feature spec of one input, read by `tasks` (their recipes share the input's fields: the registry checks),
+ * trained from `bound` sources and labels (default: all of the recipes'): named after the input, with one target
+ * per task, so every task that reads the input decodes its head from the same windows.
  */
-export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound: readonly string[] = [...recipe.sources, ...(recipe.label ? [recipe.label] : [])], timeZone?: string): FeatureSpec {
-  const has = new Set(bound);
-  const missing = recipe.required.filter((m) => !has.has(m));
-  if (missing.length) throw new Error(`${recipe.task}: recipe ${recipe.name} needs ${missing.join(', ')}`);
+export function inputSpec(tasks: readonly InputTask[], bound?: readonly string[], timeZone?: string): FeatureSpec {
+  const [first] = tasks;
+  if (!first) throw new Error('an input spec needs at least one task');
+  const recipe = first.recipe;
+  const other = tasks.find((t) => t.recipe.input !== recipe.input);
+  if (other) throw new Error(`${other.recipe.task} reads input ${other.recipe.input}, not ${recipe.input}`);
+  const has = new Set(bound ?? tasks.flatMap((t) => [...t.recipe.sources, ...(t.recipe.label ? [t.recipe.label] : [])]));
+  for (const { recipe: r } of tasks) {
+    const missing = r.required.filter((m) => !has.has(m));
+    if (missing.length) throw new Error(`${r.task}: recipe ${r.name} needs ${missing.join(', ')}`);
+  }
   const sources = recipe.sources.filter((s) => has.has(s));
   const derived = recipe.derived.filter((d) => has.has(d.of));
   const channels = [...sources.filter(recipe.levels), ...derived.map((d) => d.name)];
-  if (channels.length === 0) throw new Error(`${recipe.task}: no input channel is bound (recipe ${recipe.name} reads ${recipe.sources.join(', ')})`);
+  if (channels.length === 0) throw new Error(`${recipe.input}: no input channel is bound (recipe ${recipe.name} reads ${recipe.sources.join(', ')})`);
+  const definition = first.definition;
   const history = Math.min(definition.lookback, SHARED_LOOKBACK);
   return {
     version: 2,
-    domain: recipe.task,
+    input: recipe.input,
     intervalMs: definition.intervalMs,
     lookback: SHARED_LOOKBACK,
     history,
@@ -75,10 +90,15 @@ export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound
     gapMask: true,
     calendar: recipe.calendar,
     ...(recipe.calendar && timeZone && timeZone !== 'UTC' ? { timeZone } : {}),
-    targets: [
-      definition.kind === 'regression'
-        ? { task: recipe.task, kind: 'regression', target: definition.target, intervalMs: definition.intervalMs, horizons: [...definition.horizons], seasonSteps: Math.max(1, Math.round(DAY / definition.intervalMs)), transform: recipe.transform }
-        : { task: recipe.task, kind: 'classification', target: recipe.label ?? FAULT_LABEL, classes: definition.classes.length },
-    ],
+    targets: tasks.map(({ recipe: r, definition: d }) =>
+      d.kind === 'regression'
+        ? { task: r.task, kind: 'regression' as const, target: d.target, intervalMs: d.intervalMs, horizons: [...d.horizons], seasonSteps: Math.max(1, Math.round(DAY / d.intervalMs)), transform: r.transform }
+        : { task: r.task, kind: 'classification' as const, target: r.label ?? FAULT_LABEL, classes: d.classes.length },
+    ),
   };
+}
+
+/** The feature spec of one task trained from `bound` sources and label: its input's spec with its target alone. */
+export function recipeSpec(recipe: TaskRecipe, definition: TaskDefinition, bound?: readonly string[], timeZone?: string): FeatureSpec {
+  return inputSpec([{ recipe, definition }], bound, timeZone);
 }

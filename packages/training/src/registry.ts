@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TASK_NAMES, type TaskName } from '@headstream/tasks';
-import { deserializeModel, serializeModel, type ModelMetadata, type MultiTaskModel, type SaveInfo, type TrainingEvent } from '@headstream/model';
+import { deserializeModel, readMetadata, serializeModel, type ModelMetadata, type MultiTaskModel, type SaveInfo, type TrainingEvent } from '@headstream/model';
 import type { SqlClient, SqlExecutor } from '@headstream/store';
 import { z } from 'zod';
 import type { GuardDecision, MetricsJSON, ServedBy, TaskReport, VersionReport, VersionStatus, VersionSummary } from './report.js';
@@ -169,7 +169,8 @@ export async function loadArtifact(db: SqlExecutor, version: string, name: strin
     throw new Error(`${label} is corrupt: ${weights.byteLength} bytes with SHA-256 ${actual}, stored as ${row.bytes} bytes with ${row.sha256}`);
   }
   try {
-    return { model: deserializeModel(row.metadata, weights), metadata: row.metadata };
+    const metadata = readMetadata(row.metadata);
+    return { model: deserializeModel(metadata, weights), metadata };
   } catch (error) {
     throw new Error(`${label} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }

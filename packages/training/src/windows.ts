@@ -2,7 +2,7 @@ import type { FeatureScalers, FeatureSpec, RegressionTargets, SeriesFrame, TaskT
 import { buildWindows } from '@headstream/features';
 import type { TaskFrames } from './dataset-frames.js';
 
-/** Windows of several sites of one task, with the site index of each row. */
+/** Windows of several sites of one input, with the site index of each row. */
 export type SiteWindows = WindowSet & { site: Int32Array; sites: string[] };
 
 /** Concatenates window sets of one input (e.g. several stations), keeping only rows `keep(set, i)`. */
@@ -65,7 +65,7 @@ export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i:
       targets[task] = { kind: 'classification', classes: t0.classes, y, mask };
     }
   }
-  return { domain: first.domain, n, lookback: first.lookback, features: first.features, x, issueTimes, targets, site };
+  return { input: first.input, n, lookback: first.lookback, features: first.features, x, issueTimes, targets, site };
 }
 
 /** True when window i of `set` carries at least one label of its task. */

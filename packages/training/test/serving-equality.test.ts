@@ -65,8 +65,8 @@ describe('training = serving on the four real tasks', () => {
           // Decoding: every 5th window (the network's cost dominates the test).
           if (compared % 5 !== 0) return;
           const target = all.targets[task];
-          const outServed = model.predict({ [task]: served.x })[task];
-          const outTrained = model.predict({ [task]: trained })[task];
+          const outServed = model.predict({ [spec.input]: served.x })[task];
+          const outTrained = model.predict({ [spec.input]: trained })[task];
           if (target?.kind === 'regression' && outServed?.kind === 'regression' && outTrained?.kind === 'regression') {
             const h = target.horizons;
             const q = outServed.quantiles.length;

@@ -15,8 +15,8 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * same metric code: persistence and seasonal naive for regression, the majority ("normal") class for fault.
  */
 export function evaluate(model: MultiTaskModel, sets: readonly WindowSet[], scalers: Record<string, FeatureScalers>): Record<string, TaskReport> {
-  const byInput = Object.fromEntries(sets.map((s) => [s.domain, s]));
-  const inputs = Object.fromEntries(sets.map((s) => [s.domain, s.x]));
+  const byInput = Object.fromEntries(sets.map((s) => [s.input, s]));
+  const inputs = Object.fromEntries(sets.map((s) => [s.input, s.x]));
   const preds = model.predict(inputs);
   const out: Record<string, TaskReport> = {};
   for (const task of model.tasks) {

@@ -3,7 +3,7 @@ import type { Rng } from '../rng.js';
 import { tf, type Tensor } from '../tf.js';
 import type { BatchLabels } from './losses.js';
 
-/** Windows of one input group (a domain), n × lookback × features. */
+/** Windows of one input (a stem), n × lookback × features. */
 export interface InputData {
   n: number;
   features: number;
@@ -28,22 +28,92 @@ export interface MultiTaskData {
   labels: Record<string, LabelData>;
 }
 
-/** Joins features' window sets (one per domain) into model data; the input name is the domain. */
+/**
+ * Joins features' window sets into model data; a set's `input` names the stem it feeds, and its targets are
+ * the labels of the tasks that read it. Sets of one input are one set when they hold the same windows: the
+ * same object given again (co-located tasks prepared together), or sets equal window for window (issue times
+ * and values; each task's labels joined onto them), so a step batches the input once for all its heads.
+ * Otherwise they are stacked: their windows one after another, each row with its own set's labels (a task
+ * masked on the rows of sets that do not carry it).
+ */
 export function fromWindowSets(sets: readonly WindowSet[]): MultiTaskData {
   const lookback = sets[0]?.lookback ?? 0;
-  const inputs: Record<string, InputData> = {};
-  const labels: Record<string, LabelData> = {};
+  const byInput = new Map<string, WindowSet[]>();
   for (const s of sets) {
     if (s.lookback !== lookback) throw new Error(`window sets disagree on lookback (${s.lookback} vs ${lookback})`);
-    inputs[s.domain] = { n: s.n, features: s.features, x: s.x };
-    for (const [task, t] of Object.entries(s.targets)) {
+    const list = byInput.get(s.input) ?? [];
+    if (!list.includes(s)) list.push(s);
+    byInput.set(s.input, list);
+  }
+  const inputs: Record<string, InputData> = {};
+  const labels: Record<string, LabelData> = {};
+  for (const [input, list] of byInput) {
+    const joined = joinSets(input, list);
+    inputs[input] = { n: joined.n, features: joined.features, x: joined.x };
+    for (const [task, t] of Object.entries(joined.targets)) {
       labels[task] =
         t.kind === 'regression'
-          ? { kind: 'regression', input: s.domain, width: t.horizons, y: t.y, mask: t.mask }
-          : { kind: 'classification', input: s.domain, width: 1, y: Float32Array.from(t.y), mask: t.mask };
+          ? { kind: 'regression', input, width: t.horizons, y: t.y, mask: t.mask }
+          : { kind: 'classification', input, width: 1, y: Float32Array.from(t.y), mask: t.mask };
     }
   }
   return { lookback, inputs, labels };
+}
+
+/** Several window sets of one input as one: equal windows share rows, others stack (see fromWindowSets). */
+function joinSets(input: string, list: readonly WindowSet[]): Pick<WindowSet, 'n' | 'features' | 'x' | 'targets'> {
+  const [first, ...rest] = list;
+  if (!first) throw new Error(`input ${input}: no window set`);
+  if (rest.length === 0) return first;
+  for (const s of rest) if (s.features !== first.features) throw new Error(`input ${input}: window sets disagree on features (${s.features} vs ${first.features})`);
+  const equal = rest.every((s) => s.n === first.n && sameArray(s.issueTimes, first.issueTimes) && sameArray(s.x, first.x));
+  const tasks = new Set<string>();
+  for (const s of list) {
+    for (const task of Object.keys(s.targets)) {
+      if (tasks.has(task)) throw new Error(`input ${input}: task ${task} has labels in two window sets`);
+      tasks.add(task);
+    }
+  }
+  if (equal) {
+    const targets: WindowSet['targets'] = {};
+    for (const s of list) Object.assign(targets, s.targets);
+    return { n: first.n, features: first.features, x: first.x, targets };
+  }
+  const n = list.reduce((a, s) => a + s.n, 0);
+  const per = first.lookback * first.features;
+  const x = new Float32Array(n * per);
+  let offset = 0;
+  const starts = list.map((s) => {
+    x.set(s.x, offset * per);
+    const at = offset;
+    offset += s.n;
+    return at;
+  });
+  const targets: WindowSet['targets'] = {};
+  list.forEach((s, k) => {
+    for (const [task, t] of Object.entries(s.targets)) {
+      const w = t.kind === 'regression' ? t.horizons : 1;
+      const mask = new Float32Array(n * w);
+      mask.set(t.mask, (starts[k] ?? 0) * w);
+      if (t.kind === 'regression') {
+        const y = new Float32Array(n * w);
+        y.set(t.y, (starts[k] ?? 0) * w);
+        // Raw values and baselines are evaluation's, not training's: the stacked set carries labels only.
+        targets[task] = { ...t, y, mask, raw: new Float64Array(n * w).fill(NaN), persistence: new Float64Array(n * w).fill(NaN), seasonal: new Float64Array(n * w).fill(NaN) };
+      } else {
+        const y = new Int32Array(n).fill(-1);
+        y.set(t.y, starts[k] ?? 0);
+        targets[task] = { ...t, y, mask };
+      }
+    }
+  });
+  return { n, features: first.features, x, targets };
+}
+
+function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
 }
 
 /** Keeps only the windows `keep[input]` (e.g. a split or a subsample), labels included. */

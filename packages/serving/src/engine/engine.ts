@@ -27,13 +27,13 @@ export interface EngineCounters {
   ignored: number;
   /** Readings older than a prediction already issued for their (task, site): kept for later windows. */
   late: number;
-  /** (task, site) windows evicted to keep at most `maxWindows` in memory (least recently updated first). */
+  /** (input, site) windows evicted to keep at most `maxWindows` in memory (least recently updated first). */
   evicted: number;
   skipped: Record<SkipReason, number>;
 }
 
 export interface EngineOptions {
-  /** Most (task, site) windows held; the least recently updated is evicted beyond it. */
+  /** Most (input, site) windows held; the least recently updated is evicted beyond it. */
   maxWindows?: number;
   /** A step counts as complete when a reading this much past its end has arrived (room for out-of-order readings). */
   latenessMs?: number;
@@ -43,8 +43,18 @@ export interface EngineOptions {
   maxCatchUp?: number;
 }
 
+/**
+ * The tasks a window serves: every served task of a version that reads one input (`FeatureSpec.input`) with the
+ * same spec, scalers and binding (the co-located tasks of a shared input) shares one window per site, built once
+ * per step; a task whose window differs has a stream of its own.
+ */
+interface Stream {
+  key: string;
+  tasks: ServedTask[];
+}
+
 interface WindowState {
-  task: ServedTask;
+  stream: Stream;
   site: string;
   buffer: SiteWindowBuffer;
   /** The latest issue time predicted (or due), so each (task, site, issue time) is predicted once. */
@@ -56,18 +66,38 @@ interface WindowState {
   pendingFrom?: number;
 }
 
-/** Routing of a domain's metric to the tasks (and their source names) that read it. */
-type Routes = Map<string, Map<string, { task: ServedTask; source: string }[]>>;
+/** Routing of a domain's metric to the streams (and their source names) that read it. */
+type Routes = Map<string, Map<string, { stream: Stream; source: string }[]>>;
 
-function routesOf(version: ServingVersion): Routes {
+const windowOf = (task: ServedTask) => JSON.stringify([task.spec, task.scalers, task.binding.domain, task.binding.metrics]);
+
+/** Each served task's stream: tasks of one input share one when their windows are the same. */
+function streamsOf(version: ServingVersion): Map<TaskName, Stream> {
+  const byInput = new Map<string, ServedTask[]>();
+  for (const task of version.tasks.values()) byInput.set(task.spec.input, [...(byInput.get(task.spec.input) ?? []), task]);
+  const out = new Map<TaskName, Stream>();
+  for (const [input, tasks] of byInput) {
+    const first = tasks[0] as ServedTask;
+    if (tasks.every((t) => windowOf(t) === windowOf(first))) {
+      const stream = { key: input, tasks };
+      for (const t of tasks) out.set(t.task, stream);
+    } else {
+      for (const t of tasks) out.set(t.task, { key: `${input}\u0001${t.task}`, tasks: [t] });
+    }
+  }
+  return out;
+}
+
+function routesOf(streams: Map<TaskName, Stream>): Routes {
   const routes: Routes = new Map();
-  for (const task of version.tasks.values()) {
+  for (const stream of new Set(streams.values())) {
+    const task = stream.tasks[0] as ServedTask;
     let byMetric = routes.get(task.binding.domain);
-    if (!byMetric) routes.set(task.binding.domain, (byMetric = new Map<string, { task: ServedTask; source: string }[]>()));
+    if (!byMetric) routes.set(task.binding.domain, (byMetric = new Map<string, { stream: Stream; source: string }[]>()));
     for (const [source, metric] of Object.entries(task.binding.metrics)) {
       if (!task.spec.sources.includes(source)) continue;
       const list = byMetric.get(metric) ?? [];
-      list.push({ task, source });
+      list.push({ stream, source });
       byMetric.set(metric, list);
     }
   }
@@ -75,14 +105,17 @@ function routesOf(version: ServingVersion): Routes {
 }
 
 /**
- * The predictor's core, without transport: routes live readings into per-(task, site) windows built
+ * The predictor's core, without transport: routes live readings into per-(input, site) windows built
  * by the training code (SiteWindowBuffer), says which windows completed a step, and predicts them in
- * micro-batches with the version's served models, decoding exactly as evaluation does. Each
- * (task, site, issue time) is due once, however late or duplicated the readings.
+ * micro-batches with the version's served models, decoding exactly as evaluation does. Tasks that read
+ * one input (throughput and emissions on the gas turbine) share its window and, served by one model, one
+ * encoder pass per (input, site, step) that decodes every head reading it. Each (task, site, issue time)
+ * is due once, however late or duplicated the readings.
  */
 export class PredictionEngine {
   readonly counters: EngineCounters = { readings: 0, ignored: 0, late: 0, evicted: 0, skipped: { sparse: 0, no_last_value: 0, no_model: 0 } };
-  private readonly windows = new Map<string, WindowState>();
+  private windows = new Map<string, WindowState>();
+  private streams: Map<TaskName, Stream>;
   private routes: Routes;
   private readonly maxWindows: number;
   private readonly latenessMs: number;
@@ -92,7 +125,8 @@ export class PredictionEngine {
     private current: ServingVersion,
     private readonly options: EngineOptions = {},
   ) {
-    this.routes = routesOf(current);
+    this.streams = streamsOf(current);
+    this.routes = routesOf(this.streams);
     this.maxWindows = options.maxWindows ?? 100_000;
     this.latenessMs = options.latenessMs ?? 0;
     this.maxCatchUp = options.maxCatchUp ?? 12;
@@ -102,83 +136,95 @@ export class PredictionEngine {
     return this.current;
   }
 
-  /** Windows held in memory. */
+  /** Windows held in memory (one per input and site; tasks sharing an input share it). */
   get size(): number {
     return this.windows.size;
   }
 
   /**
    * Serves another version from now on. Windows keep their readings when the new version reads the
-   * task with the same spec (same sources, interval and lookback); otherwise they are rebuilt as
+   * input with the same spec (same sources, interval and lookback) and binding; otherwise they are rebuilt as
    * readings arrive. Issue times already predicted stay predicted, so no prediction repeats.
    */
   use(version: ServingVersion): void {
     this.current = version;
-    this.routes = routesOf(version);
-    for (const [key, state] of this.windows) {
-      const next = version.tasks.get(state.task.task);
-      if (!next) {
-        this.windows.delete(key);
+    this.streams = streamsOf(version);
+    this.routes = routesOf(this.streams);
+    const next = new Map<string, WindowState>();
+    for (const state of this.windows.values()) {
+      const stream = state.stream.tasks.map((t) => this.streams.get(t.task)).find((s) => s !== undefined);
+      if (!stream) continue;
+      const key = keyOf(stream.key, state.site);
+      const held = next.get(key);
+      if (held) {
+        // Two windows of the old version feed one of the new (tasks now sharing an input): the later step wins.
+        held.lastIssued = Math.max(held.lastIssued, state.lastIssued);
         continue;
       }
-      const same = JSON.stringify(next.spec) === JSON.stringify(state.task.spec) && JSON.stringify(next.binding.metrics) === JSON.stringify(state.task.binding.metrics);
-      state.task = next;
-      if (!same) state.buffer = new SiteWindowBuffer(next.spec);
+      const fresh = stream.tasks[0] as ServedTask;
+      const old = state.stream.tasks[0] as ServedTask;
+      const same = JSON.stringify(fresh.spec) === JSON.stringify(old.spec) && JSON.stringify(fresh.binding.metrics) === JSON.stringify(old.binding.metrics);
+      state.stream = stream;
+      if (!same) state.buffer = new SiteWindowBuffer(fresh.spec);
+      next.set(key, state);
     }
+    this.windows = next;
   }
 
   /**
    * Restores a (task, site) window after a restart: the site's recent bucket means (from the
    * database, as training reads them), where its history starts and its deviation baselines, and the
-   * last issue time already predicted. No window becomes due from seeding.
+   * last issue time already predicted. The window is its input's: every task reading it is restored.
+   * No window becomes due from seeding.
    */
   seed(task: TaskName, site: string, buckets: { time: number; values: Record<string, number> }[], options: { origin?: number; baselines?: Record<string, number>; lastIssued?: number }): void {
-    const served = this.current.tasks.get(task);
-    if (!served) return;
-    const buffer = new SiteWindowBuffer(served.spec, { ...(options.origin === undefined ? {} : { origin: options.origin }), ...(options.baselines ? { baselines: options.baselines } : {}) });
+    const stream = this.streams.get(task);
+    if (!stream) return;
+    const spec = (stream.tasks[0] as ServedTask).spec;
+    const buffer = new SiteWindowBuffer(spec, { ...(options.origin === undefined ? {} : { origin: options.origin }), ...(options.baselines ? { baselines: options.baselines } : {}) });
     for (const b of buckets) buffer.add(b.time, b.values);
     // The seeded buckets lie before the reading in hand: its step is the next one due (unless already predicted).
-    const state: WindowState = { task: served, site, buffer, lastIssued: options.lastIssued ?? -Infinity };
-    this.windows.delete(keyOf(task, site));
-    this.windows.set(keyOf(task, site), state);
+    const state: WindowState = { stream, site, buffer, lastIssued: options.lastIssued ?? -Infinity };
+    this.windows.delete(keyOf(stream.key, site));
+    this.windows.set(keyOf(stream.key, site), state);
   }
 
-  /** The (task, site) pairs this reading feeds that hold no window yet (to seed from the database first). */
+  /** The (task, site) pairs this reading feeds that hold no window yet (to seed from the database first): one task per input. */
   unseeded(reading: EngineReading): { task: TaskName; site: string }[] {
     const byMetric = this.routes.get(reading.domain);
     if (!byMetric) return [];
-    const out = new Map<TaskName, { task: TaskName; site: string }>();
+    const out = new Map<string, { task: TaskName; site: string }>();
     for (const metric of Object.keys(reading.values)) {
-      for (const { task } of byMetric.get(metric) ?? []) {
-        if (!this.windows.has(keyOf(task.task, reading.site))) out.set(task.task, { task: task.task, site: reading.site });
+      for (const { stream } of byMetric.get(metric) ?? []) {
+        if (!this.windows.has(keyOf(stream.key, reading.site))) out.set(stream.key, { task: (stream.tasks[0] as ServedTask).task, site: reading.site });
       }
     }
     return [...out.values()];
   }
 
-  /** Routes one reading; returns the windows that completed a step with it. */
+  /** Routes one reading; returns the windows that completed a step with it (one per task reading the window). */
   add(reading: EngineReading): DueWindow[] {
     this.counters.readings++;
     const byMetric = this.routes.get(reading.domain);
-    const perTask = new Map<ServedTask, Record<string, number>>();
+    const perStream = new Map<Stream, Record<string, number>>();
     if (byMetric) {
       for (const [metric, value] of Object.entries(reading.values)) {
-        for (const { task, source } of byMetric.get(metric) ?? []) {
-          let values = perTask.get(task);
-          if (!values) perTask.set(task, (values = {}));
+        for (const { stream, source } of byMetric.get(metric) ?? []) {
+          let values = perStream.get(stream);
+          if (!values) perStream.set(stream, (values = {}));
           values[source] = value;
         }
       }
     }
-    if (perTask.size === 0) {
+    if (perStream.size === 0) {
       this.counters.ignored++;
       return [];
     }
     const due: DueWindow[] = [];
-    for (const [task, values] of perTask) {
-      const state = this.window(task, reading.site);
+    for (const [stream, values] of perStream) {
+      const state = this.window(stream, reading.site);
       state.buffer.add(reading.time, values);
-      const interval = task.spec.intervalMs;
+      const interval = state.buffer.spec.intervalMs;
       // The step ending at `complete` is done once a reading `latenessMs` past it has arrived.
       const complete = alignTime(state.buffer.newest - this.latenessMs, interval);
       if (reading.time < state.lastIssued) this.counters.late++;
@@ -188,7 +234,7 @@ export class PredictionEngine {
       }
       if (complete <= state.lastIssued) continue;
       const first = Math.max(state.lastIssued + interval, complete - (this.maxCatchUp - 1) * interval);
-      for (let t = first; t <= complete; t += interval) due.push({ task: task.task, site: reading.site, issueTime: t });
+      for (let t = first; t <= complete; t += interval) for (const task of stream.tasks) due.push({ task: task.task, site: reading.site, issueTime: t });
       state.lastIssued = complete;
       state.pendingFrom = Math.min(state.pendingFrom ?? first, first);
       state.buffer.prune(state.pendingFrom);
@@ -196,46 +242,67 @@ export class PredictionEngine {
     return due;
   }
 
-  /** Predicts due windows in micro-batches (one model call per served model and input). */
+  /**
+   * Predicts due windows in micro-batches: each (input, site, issue time) window is built once, and each model
+   * runs once per input over its windows, decoding every due head that reads it.
+   */
   predict(due: readonly DueWindow[]): { predictions: Prediction[]; skipped: { window: DueWindow; reason: SkipReason }[] } {
     const skipped: { window: DueWindow; reason: SkipReason }[] = [];
-    const groups = new Map<string, { task: ServedTask; items: { window: DueWindow; served: ServingWindow }[] }>();
+    const skip = (window: DueWindow, reason: SkipReason) => {
+      skipped.push({ window, reason });
+      this.counters.skipped[reason]++;
+    };
+    const built = new Map<string, ServingWindow | undefined>();
+    /** Per model and input: its windows (rows) and the due tasks of each. */
+    const groups = new Map<string, { model: ServedTask['model']; input: string; rows: Map<string, { served: ServingWindow; due: { task: ServedTask; window: DueWindow }[] }> }>();
     for (const d of due) {
       const task = this.current.tasks.get(d.task);
-      const state = this.windows.get(keyOf(d.task, d.site));
-      if (!task || !state) {
-        skipped.push({ window: d, reason: 'no_model' });
-        this.counters.skipped.no_model++;
+      const stream = this.streams.get(d.task);
+      const state = stream ? this.windows.get(keyOf(stream.key, d.site)) : undefined;
+      if (!task || !stream || !state) {
+        skip(d, 'no_model');
         continue;
       }
       state.pendingFrom = undefined;
-      // Before the site's history spans a lookback, no window exists (training builds none either).
-      const served = state.buffer.covers(d.issueTime) ? state.buffer.window(d.issueTime, task.scalers) : undefined;
+      const windowKey = `${stream.key}\u0000${d.site}\u0000${d.issueTime}`;
+      if (!built.has(windowKey)) {
+        // Before the site's history spans a lookback, no window exists (training builds none either).
+        built.set(windowKey, state.buffer.covers(d.issueTime) ? state.buffer.window(d.issueTime, task.scalers) : undefined);
+      }
+      const served = built.get(windowKey);
       const reason = served ? sparse(served, task) : 'sparse';
       if (reason || !served) {
-        skipped.push({ window: d, reason: reason ?? 'sparse' });
-        this.counters.skipped[reason ?? 'sparse']++;
+        skip(d, reason ?? 'sparse');
         continue;
       }
-      const key = `${task.artifact}\u0000${task.task}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { task, items: [] }));
-      group.items.push({ window: d, served });
+      const groupKey = `${task.artifact}\u0000${task.input}`;
+      let group = groups.get(groupKey);
+      if (!group) groups.set(groupKey, (group = { model: task.model, input: task.input, rows: new Map() }));
+      let row = group.rows.get(windowKey);
+      if (!row) group.rows.set(windowKey, (row = { served, due: [] }));
+      row.due.push({ task, window: d });
     }
     const predictions: Prediction[] = [];
-    for (const { task, items } of groups.values()) {
-      const per = items[0]?.served.x.length ?? 0;
-      const x = new Float32Array(items.length * per);
-      items.forEach((it, i) => x.set(it.served.x, i * per));
-      const out = task.model.predict({ [task.input]: x }, { tasks: [task.task] })[task.task];
-      if (!out) continue;
-      items.forEach((it, i) => predictions.push(payload(task, this.current.version, it.window, it.served, out, i)));
+    for (const { model, input, rows } of groups.values()) {
+      const list = [...rows.values()];
+      const per = list[0]?.served.x.length ?? 0;
+      const x = new Float32Array(list.length * per);
+      list.forEach((r, i) => x.set(r.served.x, i * per));
+      const tasks = [...new Set(list.flatMap((r) => r.due.map((d) => d.task.task)))];
+      // One encoder pass over the input's windows; every due head that reads it decodes from it.
+      const out = model.predict({ [input]: x }, { tasks });
+      list.forEach((r, i) => {
+        for (const { task, window } of r.due) {
+          const o = out[task.task];
+          if (o) predictions.push(payload(task, this.current.version, window, r.served, o, i));
+        }
+      });
     }
     return { predictions, skipped };
   }
 
-  private window(task: ServedTask, site: string): WindowState {
-    const key = keyOf(task.task, site);
+  private window(stream: Stream, site: string): WindowState {
+    const key = keyOf(stream.key, site);
     let state = this.windows.get(key);
     if (state) {
       // Least recently updated first out: re-insert on use.
@@ -243,8 +310,8 @@ export class PredictionEngine {
       this.windows.set(key, state);
       return state;
     }
-    const last = this.options.lastIssued?.(task.task, site);
-    state = { task, site, buffer: new SiteWindowBuffer(task.spec), lastIssued: last ?? -Infinity };
+    const issued = stream.tasks.map((t) => this.options.lastIssued?.(t.task, site)).filter((t): t is number => t !== undefined);
+    state = { stream, site, buffer: new SiteWindowBuffer((stream.tasks[0] as ServedTask).spec), lastIssued: issued.length ? Math.max(...issued) : -Infinity };
     this.windows.set(key, state);
     while (this.windows.size > this.maxWindows) {
       const oldest = this.windows.keys().next().value;
@@ -256,7 +323,7 @@ export class PredictionEngine {
   }
 }
 
-const keyOf = (task: string, site: string) => `${task}\u0000${site}`;
+const keyOf = (stream: string, site: string) => `${stream}\u0000${site}`;
 
 /**
  * A window too sparse to predict from: under half of its visible steps hold any reading, or (change

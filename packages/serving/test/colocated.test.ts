@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inputOf, TURBINE_INPUT, type TaskName } from '@headstream/tasks';
+import { datasetFolder } from '@headstream/datasets';
+import { fromWindowSets, MultiTaskModel, train } from '@headstream/model';
+import { framesFromRecords, modelConfig, prepareInput, scoreTask, settingsFor, taskDefinition, taskRecords, timeSplit, trainOptions, type TaskRecord } from '@headstream/training';
+import { PredictionEngine, type ServedTask, type ServingVersion } from '../src/index.js';
+
+const SITE_RECORDS = 400;
+
+/** The first records of one gas turbine file: TEY and NOx beside the turbine's sensors, hourly. */
+async function turbineRecords(): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  for await (const r of taskRecords('throughput', { path: join(datasetFolder('gas-turbine-co-nox-tey'), 'gt_2011.csv') })) {
+    out.push(r);
+    if (out.length >= SITE_RECORDS) break;
+  }
+  return out;
+}
+
+describe('co-located tasks: throughput and emissions on one input', () => {
+  it('train from one window set through one stem, and serving decodes both heads from one encoder pass, equal to evaluation', async () => {
+    const records = await turbineRecords();
+    const site = records[0]?.site ?? '';
+    const frames = framesFromRecords('throughput', new Map([[site, records]]));
+    const tasks: TaskName[] = ['throughput', 'emissions'];
+    const definitions = tasks.map((t) => taskDefinition(t));
+    const [throughput, emissions] = prepareInput(frames, definitions, timeSplit(frames), { maxTrain: 10_000, maxValidation: 10_000 });
+    if (!throughput || !emissions) throw new Error('nothing prepared');
+
+    // One window set for the input, each window with both tasks' labels; one spec naming the input, a target per task.
+    expect(throughput.train).toBe(emissions.train);
+    expect(throughput.spec).toBe(emissions.spec);
+    expect(throughput.spec.input).toBe(TURBINE_INPUT);
+    expect(throughput.spec.targets.map((t) => t.task)).toEqual(tasks);
+    expect(Object.keys(throughput.train.targets)).toEqual(tasks);
+
+    // The joint model: one stem for both heads; its data batches the input once for both.
+    const model = MultiTaskModel.create(modelConfig(definitions, { throughput: throughput.train.features, emissions: emissions.train.features }, 1));
+    try {
+      expect(Object.keys(model.config.inputs)).toEqual([TURBINE_INPUT]);
+      expect(tasks.map((t) => model.inputOf(model.task(t)))).toEqual([TURBINE_INPUT, TURBINE_INPUT]);
+      const data = fromWindowSets([throughput.train, emissions.train]);
+      expect(Object.keys(data.inputs)).toEqual([TURBINE_INPUT]);
+      expect(data.inputs[TURBINE_INPUT]?.n).toBe(throughput.train.n);
+      expect(tasks.map((t) => data.labels[t]?.input)).toEqual([TURBINE_INPUT, TURBINE_INPUT]);
+      const run = train(model, data, { ...trainOptions(settingsFor('quick'), 1), epochs: 1, strategy: 'equal' });
+      expect(Object.keys(run.history[0]?.losses ?? {}).sort()).toEqual([...tasks].sort());
+
+      // Serving: both tasks read the same readings; each step is one window and one model call for both heads.
+      const metrics = Object.fromEntries(throughput.spec.sources.map((s) => [s, s]));
+      const served = (task: TaskName): ServedTask => ({
+        task,
+        definition: model.task(task),
+        spec: throughput.spec,
+        scalers: throughput.scalers,
+        artifact: 'shared',
+        servedBy: 'shared',
+        model,
+        input: inputOf(task),
+        binding: { recipe: 'turbine', domain: 'factory', sites: [site], metrics },
+      });
+      const version: ServingVersion = { version: 'colocated', tasks: new Map(tasks.map((t) => [t, served(t)])), dispose: () => {} };
+      const engine = new PredictionEngine(version);
+      const predict = model.predict.bind(model);
+      const calls: string[][] = [];
+      model.predict = (inputs, options) => {
+        calls.push([...(options?.tasks ?? [])]);
+        return predict(inputs, options);
+      };
+      const forecasts = new Map<string, number>();
+      let steps = 0;
+      for (const r of records) {
+        const due = engine.add({ domain: 'factory', site, time: r.time, values: r.values });
+        if (due.length === 0) continue;
+        const before = calls.length;
+        const out = engine.predict(due).predictions;
+        if (out.length === 0) continue;
+        steps++;
+        expect(calls.length - before).toBe(1);
+        expect(calls.at(-1)).toEqual(tasks);
+        expect(out.map((p) => p.task).sort()).toEqual([...tasks].sort());
+        for (const p of out) if (p.kind === 'regression') forecasts.set(`${p.task}@${Date.parse(p.issued_at)}`, p.horizons[0]?.value ?? NaN);
+      }
+      expect(steps).toBeGreaterThan(SITE_RECORDS / 2);
+      expect(engine.size).toBe(1);
+      model.predict = predict;
+
+      // Evaluation on the validation windows: the served forecasts of the same issue times are the same numbers.
+      let compared = 0;
+      for (const t of [throughput, emissions]) {
+        const score = scoreTask(model, t.task, t.validation, t.spec, t.scalers);
+        t.validation.issueTimes.forEach((issue, i) => {
+          const servedValue = forecasts.get(`${t.task}@${issue}`);
+          if (servedValue === undefined || !Number.isFinite(score.predictions[i] ?? NaN)) return;
+          expect(servedValue).toBeCloseTo(score.predictions[i] ?? NaN, 9);
+          compared++;
+        });
+      }
+      expect(compared).toBeGreaterThan(SITE_RECORDS / 10);
+    } finally {
+      model.dispose();
+    }
+  });
+});
