@@ -1,7 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 /** Why one download attempt failed, in a few words (the caller adds the file and the URL). */
@@ -96,18 +94,22 @@ export async function downloadToPart(url: string, partPath: string, options: Dow
       }
     }
     if (response.body === null) throw new DownloadError('the response has no body', true);
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        arm();
-        options.onBytes?.(chunk.length);
-        done(null, chunk);
-      },
-    });
+    // Each chunk is on disk before the next is read: when the connection breaks, every byte received is in the
+    // part file, so the next attempt resumes right after it (a write stream destroyed by a failed pipeline
+    // drops what it still buffers, and under load that was all of it: the retry started again from byte 0).
+    const file = await open(partPath, append ? 'a' : 'w');
     try {
-      await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), counter, createWriteStream(partPath, { flags: append ? 'a' : 'w' }));
+      for await (const chunk of Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>)) {
+        const bytes = chunk as Uint8Array;
+        received += bytes.length;
+        arm();
+        options.onBytes?.(bytes.length);
+        await file.write(bytes);
+      }
     } catch (error) {
       throw new DownloadError(`the connection broke after ${received.toLocaleString('en-US')} bytes (${networkReason(controller.signal.aborted ? controller.signal.reason : error)})`, true);
+    } finally {
+      await file.close();
     }
     return { resumedFrom: append ? have : 0, received };
   } finally {
