@@ -45,17 +45,21 @@ export function lookaheadAffinity(model: MultiTaskModel, batch: Batch, tasks: re
   return Z;
 }
 
-/** Each task's loss on the batch at the model's current weights (forward only; NaN for a task without labels in it). */
+/**
+ * Each task's loss on the batch at the model's current weights (forward only; NaN for a task without labels in
+ * it): every input through its stem, the encoder once over them all, each head on its task's rows.
+ */
 export function batchLosses(model: MultiTaskModel, batch: Batch, tasks: readonly TaskDefinition[]): number[] {
-  return tasks.map((t) => {
-    const labels = batch.labels[t.name];
-    const x = batch.inputs[model.inputOf(t)];
-    if (!labels || !x) return NaN;
-    // Each task through its own input alone, as the per-task gradients were taken (computeGradients, parameter mode).
-    return tf.tidy(() => {
-      const { rep } = model.forwardShared({ [model.inputOf(t)]: x });
-      return taskLoss(t, model.forwardHead(t, rep, x), labels).dataSync()[0] ?? NaN;
+  return tf.tidy(() => {
+    const { rep, rows } = model.forwardShared(batch.inputs);
+    const [, p, d] = rep.shape as [number, number, number];
+    const losses = tasks.map((t) => {
+      const labels = batch.labels[t.name];
+      const r = rows[model.inputOf(t)];
+      if (!labels || !r) return undefined;
+      return taskLoss(t, model.forwardHead(t, tf.slice(rep, [r.start, 0, 0], [r.size, p, d]), batch.inputs[model.inputOf(t)]), labels);
     });
+    return losses.map((l) => (l ? (l.dataSync()[0] ?? NaN) : NaN));
   });
 }
 
