@@ -56,15 +56,25 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
       for (const t of TASK_ORDER) {
         const s = run.tasks[t];
         expect(s.served).toEqual(s.served_by === 'shared' ? s.shared : s.single);
-        for (const m of [s.shared, s.single, s.linear, s.persistence]) expect(Number.isFinite('macro_f1' in m ? m.macro_f1 : m.mae)).toBe(true);
+        for (const m of [s.shared, s.single, s.linear, s.persistence, s.grouped]) expect(Number.isFinite('macro_f1' in m ? m.macro_f1 : m.mae)).toBe(true);
       }
+      // The joint run measured task affinities and they chose a partition of the tasks, trained as the grouped configuration.
+      expect(run.affinity?.tasks).toEqual([...TASK_ORDER]);
+      expect(run.affinity?.matrix).toHaveLength(TASK_ORDER.length);
+      expect(run.grouping.groups.flat().sort()).toEqual([...TASK_ORDER].sort());
+      expect(Number.isFinite(run.deltaM.grouped)).toBe(true);
+      expect(Object.keys(run.strategies)).toEqual(['equal']);
     }
+    // The guard's choice from the folds, and per task the selection folds' choice checked on the forward fold.
+    for (const t of TASK_ORDER) expect(study.guard.decision[t].k).toBe(3);
+    expect(study.guard.hitRate.n).toBe(TASK_ORDER.length);
   });
 
   it('states each quality claim with its margin per run; a claim from one seed shows nothing', () => {
     const claims = results.claims ?? [];
-    // Per task: served vs persistence and shared vs single-task over the fold runs; the two synthetic PCGrad claims per seed.
-    expect(claims).toHaveLength(2 * TASK_ORDER.length + 2);
+    // Per task: served vs persistence and shared vs single-task over the fold runs; grouped vs shared and vs
+    // single-task over the fold runs; the two synthetic PCGrad claims per seed.
+    expect(claims).toHaveLength(2 * TASK_ORDER.length + 2 + 2);
     for (const c of claims.slice(0, -2)) expect(c.margins).toHaveLength(results.folds.runs.length);
     for (const c of claims.slice(-2)) expect(c.margins).toHaveLength(1);
     for (const c of claims.slice(-2)) expect(c.holds, `${c.claim}: one run is no evidence`).toBe(false);
@@ -82,6 +92,8 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
     expect(md).toContain('| traffic | linear autoregressive (same inputs and loss) |');
     expect(md).toContain('### Training cost: one shared model vs four single-task models');
     expect(md).toContain('## Claims checked over runs');
+    expect(md).toContain('### The guard across folds');
+    expect(md).toContain('### Task affinity and the grouped configuration');
     expect(md).toMatch(/\| traffic: the served model beats persistence \| .* \| 3 \| .* \| (\*\*holds\*\*|not shown) \|/);
     expect(md).toMatch(/\| PCGrad lowers the joint training loss .* \| 1 \| .* \| not shown \|/);
     const json = JSON.parse(readFileSync(join(dir, 'results', 'results.json'), 'utf8')) as Results;

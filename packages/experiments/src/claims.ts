@@ -48,6 +48,16 @@ export function foldClaims(study: FoldStudy): Claim[] {
     claims.push(claimOf(`${t}: the served model beats persistence`, `${unit(first.served)}, folds × seeds`, runs.map((s) => better(s.served, s.persistence))));
     claims.push(claimOf(`${t}: the shared model beats its single-task model`, `${unit(first.shared)}, folds × seeds`, runs.map((s) => better(s.shared, s.single))));
   }
+  // The strategy sweep: a weighting method helps only when its Δm% margin over equal weights exceeds the spread.
+  for (const s of study.strategies ?? []) {
+    if (s === 'equal') continue;
+    const margins = study.runs.flatMap((r) => (r.strategies?.[s] && r.strategies.equal ? [r.strategies.equal.deltaM - r.strategies[s].deltaM] : []));
+    claims.push(claimOf(`${s} beats equal weights (all-task model)`, 'Δm% equal − Δm% strategy, folds × seeds', margins));
+  }
+  if (study.runs.every((r) => r.deltaM.grouped !== undefined)) {
+    claims.push(claimOf('the grouped configuration (task affinity) beats the all-task model', 'Δm% shared − Δm% grouped, folds × seeds', study.runs.map((r) => r.deltaM.shared - r.deltaM.grouped)));
+    claims.push(claimOf('the grouped configuration (task affinity) beats the single-task models', '−Δm% grouped, folds × seeds', study.runs.map((r) => -r.deltaM.grouped)));
+  }
   return claims;
 }
 

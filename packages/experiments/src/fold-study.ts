@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/tasks';
-import { deltaM, MultiTaskModel, train } from '@headstream/model';
-import { DEFAULT_GUARD_TOLERANCE, relativeWorse, trainOptions, type Settings } from '@headstream/training';
+import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
+import { DEFAULT_GUARD_TOLERANCE, trainOptions, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
 import { prepareFold, taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
@@ -14,21 +14,50 @@ export interface FoldTaskScores {
   linear: MetricsJSON;
   persistence: MetricsJSON;
   seasonal_naive: MetricsJSON;
-  /** The guard's per-task choice on this fold (shared unless worse than single-task by more than the tolerance). */
+  /** The guard's per-task choice from this fold alone (weighSharing on one pair: shared unless worse than single-task by more than the tolerance). */
   served_by: 'shared' | 'single';
   served: MetricsJSON;
+  /** The task's model in the grouped configuration: its group's model, or its single-task model when alone. */
+  grouped: MetricsJSON;
+}
+
+/** A shared model of every task trained with one weighting strategy, against this run's single-task models. */
+export interface StrategyRun {
+  delta: Record<string, number>;
+  deltaM: number;
+  seconds: number;
 }
 
 export interface FoldRun {
   fold: number;
   seed: number;
   tasks: Record<TaskName, FoldTaskScores>;
-  /** Δ% per task vs the single-task model, and Δm% (their mean): the plain shared model and the served configuration. */
-  delta: { shared: Record<string, number>; served: Record<string, number> };
-  deltaM: { shared: number; served: number };
-  /** Training wall time, s: the four-task model, the four single-task models together, the four linear references together. */
-  seconds: { shared: number; single: number; linear: number };
+  /** Δ% per task vs the single-task model, and Δm% (their mean): the plain shared model, the served configuration and the grouped one. */
+  delta: { shared: Record<string, number>; served: Record<string, number>; grouped: Record<string, number> };
+  deltaM: { shared: number; served: number; grouped: number };
+  /** Training wall time, s: the all-task model, the single-task models together, the linear references together, the grouped configuration's multi-task models together. */
+  seconds: { shared: number; single: number; linear: number; grouped: number };
   steps: { shared: number; single: number };
+  /** The strategy sweep on this fold and seed: the all-task model per weighting strategy (equal is `shared` above). */
+  strategies: Partial<Record<StrategyName, StrategyRun>>;
+  /** Inter-task affinity measured during the all-task model's training (equal weights; TAG lookahead on the telemetry steps). */
+  affinity: AffinitySummary | null;
+  /** The partition of the tasks with the highest total affinity (bestGrouping), trained as the grouped configuration. */
+  grouping: { groups: TaskName[][]; score: number };
+}
+
+/** The guard's served-by choice from several folds, checked on the fold after them. */
+export interface GuardCheck {
+  /** Per task, from every fold × seed: the evidence and the choice. */
+  decision: Record<TaskName, SharingEvidence & { k: number }>;
+  /**
+   * Per task and seed: the choice from the selection folds (all but the last) — by the rule on all of them, and
+   * by one split alone (the latest selection fold, as a single training would decide) — against the forward
+   * fold's own verdict (did sharing stay within the tolerance there).
+   */
+  forward: { task: TaskName; seed: number; folds: SharingEvidence; oneSplit: SharingEvidence; verdict: SharingEvidence }[];
+  /** Share of `forward` where the choice matched the forward verdict, and how many shared choices the forward fold showed hurting. */
+  hitRate: { folds: number; oneSplit: number; n: number; harmful: { folds: number; oneSplit: number } };
 }
 
 export interface FoldStudy {
@@ -36,15 +65,21 @@ export interface FoldStudy {
   folds: Record<TaskName, { name: string; describe: string; train: number; validation: number }[]>;
   seeds: number[];
   tolerance: number;
+  /** The weighting strategies of the sweep over folds and seeds (equal first). */
+  strategies: StrategyName[];
   runs: FoldRun[];
+  guard: GuardCheck;
   seconds: number;
 }
 
 /**
- * Every fold × seed: the four-task model (equal weights, telemetry on as in production), each task's
- * single-task network and its linear reference, the naive baselines, and the guard's served choice.
+ * Every fold × seed: the all-task model (equal weights, telemetry and the affinity lookahead on), the grouped
+ * configuration its affinities choose, the all-task model under each other strategy, each task's single-task
+ * network and its linear reference, the naive baselines, and the guard's served choice; then the guard's
+ * choice from the folds and its check on the forward fold.
  */
-export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: readonly number[], log: (line: string) => void): FoldStudy {
+export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: readonly number[], log: (line: string) => void, strategies: readonly StrategyName[] = ['equal']): FoldStudy {
+  const sweep: StrategyName[] = ['equal', ...strategies.filter((s) => s !== 'equal')];
   const t0 = performance.now();
   const plans = Object.fromEntries(TASK_ORDER.map((t) => [t, taskFolds(t, frames[t])])) as Record<TaskName, TaskFold[]>;
   const k = Math.min(...TASK_ORDER.map((t) => plans[t].length));
@@ -58,28 +93,79 @@ export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: reado
       splits[t] = prepareFold(frames[t], plan, settings.sizes);
       folds[t].push({ name: plan.name, describe: splits[t].describe, train: splits[t].train.n, validation: splits[t].validation.n });
     }
-    for (const seed of seeds) runs.push(runFold(splits, fold, seed, settings, log));
+    for (const seed of seeds) runs.push(runFold(splits, fold, seed, settings, sweep, log));
   }
-  return { folds, seeds: [...seeds], tolerance: DEFAULT_GUARD_TOLERANCE, runs, seconds: (performance.now() - t0) / 1000 };
+  return { folds, seeds: [...seeds], tolerance: DEFAULT_GUARD_TOLERANCE, strategies: sweep, runs, guard: checkGuard(runs, seeds, DEFAULT_GUARD_TOLERANCE), seconds: (performance.now() - t0) / 1000 };
 }
 
-function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number, settings: Settings, log: (line: string) => void): FoldRun {
+/**
+ * The affinity lookahead runs on every other telemetry step (quick every 8th step, full every 16th): on a
+ * telemetry step it reuses the per-task gradients and costs a forward pass per task and lookahead; measured on
+ * fold 1 (quick budget, 4 epochs, tensorflow backend) it adds ~45 % to the all-task model's training on every
+ * telemetry step, half of that here, for 25–80 measured steps a run.
+ */
+export const affinityEvery = (settings: Settings): number => 2 * settings.telemetryEvery;
+
+/** The guard's rule (weighSharing) on the fold runs: its choice from all of them, and from the earlier folds against the last. */
+export function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], tolerance: number): GuardCheck {
+  const pair = (r: FoldRun, t: TaskName): PairedScore => ({ shared: r.tasks[t].shared, single: r.tasks[t].single });
+  const last = Math.max(...runs.map((r) => r.fold));
+  const decision = {} as GuardCheck['decision'];
+  const forward: GuardCheck['forward'] = [];
+  for (const t of TASK_ORDER) {
+    decision[t] = { ...weighSharing(runs.map((r) => pair(r, t)), tolerance), k: runs.length };
+    for (const seed of seeds) {
+      const mine = runs.filter((r) => r.seed === seed).sort((a, b) => a.fold - b.fold);
+      const selection = mine.filter((r) => r.fold < last);
+      const ahead = mine.find((r) => r.fold === last);
+      const latest = selection.at(-1);
+      if (!ahead || !latest) continue;
+      forward.push({ task: t, seed, folds: weighSharing(selection.map((r) => pair(r, t)), tolerance), oneSplit: weighSharing([pair(latest, t)], tolerance), verdict: weighSharing([pair(ahead, t)], tolerance) });
+    }
+  }
+  const n = forward.length;
+  const rate = (key: 'folds' | 'oneSplit') => (n ? forward.filter((x) => x[key].servedBy === x.verdict.servedBy).length / n : NaN);
+  const harmful = (key: 'folds' | 'oneSplit') => forward.filter((x) => x[key].servedBy === 'shared' && x.verdict.servedBy === 'single').length;
+  return { decision, forward, hitRate: { folds: rate('folds'), oneSplit: rate('oneSplit'), n, harmful: { folds: harmful('folds'), oneSplit: harmful('oneSplit') } } };
+}
+
+function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number, settings: Settings, sweep: readonly StrategyName[], log: (line: string) => void): FoldRun {
   const base = trainOptions(settings, seed);
   const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
   const score = (model: MultiTaskModel, t: TaskName) => scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
-  const seconds = { shared: 0, single: 0, linear: 0 };
+  const seconds = { shared: 0, single: 0, linear: 0, grouped: 0 };
   const steps = { shared: 0, single: 0 };
+  /** A model of several tasks, trained as the all-task model is (its learning rate, per-task gradients on the telemetry steps); its scores. */
+  const trainJoint = (group: readonly TaskName[], strategy: StrategyName, affinity: boolean) => {
+    const model = MultiTaskModel.create(modelConfig(group, features, seed));
+    try {
+      const r = train(model, modelData(group.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery, ...(affinity ? { affinityEvery: affinityEvery(settings) } : {}) });
+      return { result: r, scores: Object.fromEntries(group.map((t) => [t, score(model, t)])) as Record<TaskName, ReturnType<typeof score>> };
+    } finally {
+      model.dispose();
+    }
+  };
 
-  const shared = MultiTaskModel.create(modelConfig(TASK_ORDER, features, seed));
-  const sharedScores = {} as Record<TaskName, ReturnType<typeof score>>;
-  try {
-    const r = train(shared, modelData(TASK_ORDER.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy: 'equal', gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery });
-    seconds.shared = r.seconds;
-    steps.shared = r.steps;
-    for (const t of TASK_ORDER) sharedScores[t] = score(shared, t);
-  } finally {
-    shared.dispose();
+  const joint = trainJoint(TASK_ORDER, 'equal', true);
+  seconds.shared = joint.result.seconds;
+  steps.shared = joint.result.steps;
+  const sharedScores = joint.scores;
+  const affinity = joint.result.affinity ?? null;
+  // TAG's network selection on the affinities of this one joint run (training data only): every partition of the tasks.
+  const grouping = affinity ? bestGrouping(affinity.tasks, affinity.matrix) : { groups: [[...TASK_ORDER]], score: 0 };
+  const groups = grouping.groups as TaskName[][];
+  const groupedScores = {} as Partial<Record<TaskName, ReturnType<typeof score>>>;
+  for (const g of groups) {
+    if (g.length < 2) continue;
+    if (g.length === TASK_ORDER.length) {
+      for (const t of g) groupedScores[t] = sharedScores[t];
+      continue;
+    }
+    const run = trainJoint(g, 'equal', false);
+    seconds.grouped += run.result.seconds;
+    for (const t of g) groupedScores[t] = run.scores[t];
   }
+  const others = sweep.filter((s) => s !== 'equal').map((strategy) => ({ strategy, run: trainJoint(TASK_ORDER, strategy, false) }));
   const tasks = {} as Record<TaskName, FoldTaskScores>;
   for (const t of TASK_ORDER) {
     const single = MultiTaskModel.create(modelConfig([t], features, seed));
@@ -93,8 +179,8 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
       const s = score(single, t);
       const l = score(linear, t);
       const sh = sharedScores[t];
-      const servedBy = relativeWorse(sh.metrics, s.metrics) > DEFAULT_GUARD_TOLERANCE ? 'single' : 'shared';
-      tasks[t] = { shared: sh.metrics, single: s.metrics, linear: l.metrics, persistence: s.baselines.persistence, seasonal_naive: s.baselines.seasonal_naive, served_by: servedBy, served: servedBy === 'shared' ? sh.metrics : s.metrics };
+      const servedBy = weighSharing([{ shared: sh.metrics, single: s.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy;
+      tasks[t] = { shared: sh.metrics, single: s.metrics, linear: l.metrics, persistence: s.baselines.persistence, seasonal_naive: s.baselines.seasonal_naive, served_by: servedBy, served: servedBy === 'shared' ? sh.metrics : s.metrics, grouped: (groupedScores[t] ?? s).metrics };
     } finally {
       single.dispose();
       linear.dispose();
@@ -103,7 +189,24 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].single)]));
   const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].shared)])), stl);
   const dServed = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].served)])), stl);
+  const dGrouped = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].grouped)])), stl);
+  const strategies: FoldRun['strategies'] = { equal: { delta: dShared.perTask, deltaM: dShared.deltaM, seconds: seconds.shared } };
+  for (const { strategy, run } of others) {
+    const d = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(run.scores[t].metrics)])), stl);
+    strategies[strategy] = { delta: d.perTask, deltaM: d.deltaM, seconds: run.result.seconds };
+  }
   const h = (m: MetricsJSON) => headline(m).value.toFixed(3);
-  log(`[results] fold ${fold + 1} seed ${seed}: ${TASK_ORDER.map((t) => `${t} shared ${h(tasks[t].shared)} single ${h(tasks[t].single)} linear ${h(tasks[t].linear)} persistence ${h(tasks[t].persistence)}`).join('; ')}; Δm shared ${dShared.deltaM.toFixed(2)}% served ${dServed.deltaM.toFixed(2)}%; ${seconds.shared.toFixed(0)} s shared vs ${seconds.single.toFixed(0)} s single`);
-  return { fold, seed, tasks, delta: { shared: dShared.perTask, served: dServed.perTask }, deltaM: { shared: dShared.deltaM, served: dServed.deltaM }, seconds, steps };
+  log(`[results] fold ${fold + 1} seed ${seed}: ${TASK_ORDER.map((t) => `${t} shared ${h(tasks[t].shared)} single ${h(tasks[t].single)} linear ${h(tasks[t].linear)} persistence ${h(tasks[t].persistence)}`).join('; ')}; Δm shared ${dShared.deltaM.toFixed(2)}% served ${dServed.deltaM.toFixed(2)}% grouped ${dGrouped.deltaM.toFixed(2)}% (${groups.map((g) => g.join('+')).join(' | ')}); ${Object.entries(strategies).map(([k, v]) => `${k} ${v.deltaM.toFixed(2)}%`).join(', ')}; ${seconds.shared.toFixed(0)} s shared vs ${seconds.single.toFixed(0)} s single`);
+  return {
+    fold,
+    seed,
+    tasks,
+    delta: { shared: dShared.perTask, served: dServed.perTask, grouped: dGrouped.perTask },
+    deltaM: { shared: dShared.deltaM, served: dServed.deltaM, grouped: dGrouped.deltaM },
+    seconds,
+    steps,
+    strategies,
+    affinity,
+    grouping: { groups, score: grouping.score },
+  };
 }

@@ -1,7 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { TaskName } from '@headstream/tasks';
-import { compareInferenceCost, decideGrouping, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
-import { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
+import { compareInferenceCost, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
+import { chooseBackend, DEFAULT_GUARD_TOLERANCE, settingsFor, STRATEGIES, trainOptions, weighSharing, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { runFoldStudy, type FoldStudy } from './fold-study.js';
@@ -9,6 +9,13 @@ import { foldClaims, pcgradClaims, type Claim } from './claims.js';
 import { loadAllFrames, splitAll, splitTask, type AllFrames, type TaskSplit } from './splits.js';
 
 export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } from '@headstream/training';
+
+/**
+ * The strategies the fold study sweeps over folds × seeds by default: the one-backward-pass methods (equal
+ * weights, uncertainty weighting, FAMO, SI). The k-pass methods (PCGrad, CAGrad: one backward pass per task per
+ * step) run there only when asked for (`foldStrategies`, `--fold-strategies`).
+ */
+export const FOLD_STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'famo', 'si'];
 
 export const PAIRS: Readonly<Record<'city_pair' | 'factory_pair', TaskName[]>> = { city_pair: ['traffic', 'air_quality'], factory_pair: ['fault', 'throughput'] };
 
@@ -43,8 +50,10 @@ export interface PipelineOptions {
   mode: 'quick' | 'full';
   datasetsDir?: string;
   seed?: number;
-  /** Seeds of the fold study (default: full the seed and the next, quick the seed and the next two). */
+  /** Seeds of the fold study (default: the seed and the next two). */
   foldSeeds?: readonly number[];
+  /** Strategies of the fold study's sweep (default: those of `strategies` among FOLD_STRATEGIES). */
+  foldStrategies?: readonly StrategyName[];
   /** Seeds of the synthetic strategy claims (default: the seed and the next two). */
   claimSeeds?: readonly number[];
   /** Overrides of the mode's settings (the test suite's smoke run: one epoch, few windows). */
@@ -195,7 +204,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
           scores: Object.fromEntries(Object.entries(scored).map(([k, v]) => [k, clean(v)])),
           delta: d.perTask,
           deltaM: d.deltaM,
-          grouping: { ...decideGrouping(d.perTask, 2), tolerance: 2 },
+          grouping: { ...ownEncoder(tasks, scored, single), tolerance: DEFAULT_GUARD_TOLERANCE * 100 },
           inferenceCost: cost,
           cosine,
           meanCosine: meanCos,
@@ -228,7 +237,8 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   for (const m of Object.values(singleModels)) m.dispose();
 
   const cv = settings.cv ? crossValidate(frames, settings, seed, log) : null;
-  const folds = runFoldStudy(frames, settings, options.foldSeeds ?? (options.mode === 'full' ? [seed, seed + 1] : [seed, seed + 1, seed + 2]), log);
+  const folds = runFoldStudy(frames, settings, options.foldSeeds ?? [seed, seed + 1, seed + 2], log, options.foldStrategies ?? strategies.filter((s) => FOLD_STRATEGIES.includes(s)));
+  log(`[results] guard: the choice from the selection folds matched the forward fold in ${(folds.guard.hitRate.folds * 100).toFixed(0)} % of ${folds.guard.hitRate.n} task × seed cases (one split alone: ${(folds.guard.hitRate.oneSplit * 100).toFixed(0)} %); shared where the forward fold showed sharing hurt: ${folds.guard.hitRate.harmful.folds} (one split: ${folds.guard.hitRate.harmful.oneSplit})`);
   const claims = [...foldClaims(folds), ...pcgradClaims(options.claimSeeds ?? [seed, seed + 1, seed + 2])];
   for (const c of claims) log(`[results] claim ${c.holds ? 'HOLDS' : 'not shown'}: ${c.claim} (${c.margin}: ${c.mean.toFixed(4)} ± ${c.sd.toFixed(4)}, n ${c.margins.length})`);
   const tEnd = performance.now();
@@ -260,6 +270,12 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
     plots,
     published: PUBLISHED,
   };
+}
+
+/** The guard's per-task choice on the sweep's one split (weighSharing, one pair): which tasks keep the shared encoder. */
+function ownEncoder(tasks: readonly TaskName[], scored: Record<string, TaskScoreJSON>, single: Results['single']): { shared: string[]; own: string[] } {
+  const by = tasks.map((t) => [t, weighSharing([{ shared: (scored[t] as TaskScoreJSON).metrics, single: single[t].score.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy] as const);
+  return { shared: by.filter(([, b]) => b === 'shared').map(([t]) => t), own: by.filter(([, b]) => b === 'single').map(([t]) => t) };
 }
 
 export function summary(m: MetricsJSON): string {

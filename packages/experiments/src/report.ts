@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TaskName } from '@headstream/tasks';
 import { MIN_RUNS, type Claim } from './claims.js';
-import type { FoldRun } from './fold-study.js';
+import { affinityEvery, type FoldRun } from './fold-study.js';
 import { PAIRS, type ModelRun, type Results } from './pipeline.js';
 import { recipeFor } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -216,10 +216,17 @@ function foldSections(r: Results, L: string[]): void {
   L.push('', '"vs" columns: relative change of the headline metric, negative = the served model is better.', '');
 
   L.push('### Does sharing pay? Δm% per fold and seed', '');
-  L.push('Δ% per task = (±)(M − M_single)/M_single × 100 on the headline metric, negative = better than the single-task model; Δm% = mean over the four tasks. Plain shared = the four-task model for every task; served = the guard\'s per-task choice.', '');
-  L.push(`| fold | seed | Δm% plain shared | Δm% served | ${ran(r).map((t) => `${t} Δ% shared → served by`).join(' | ')} |`, `|---|---|---|---|${ran(r).map(() => '---').join('|')}|`);
-  for (const x of study.runs) L.push(`| ${x.fold + 1} | ${x.seed} | ${sgn(x.deltaM.shared, 2)} | ${sgn(x.deltaM.served, 2)} | ${ran(r).map((t) => `${sgn(x.delta.shared[t])} → ${x.tasks[t].served_by}`).join(' | ')} |`);
-  L.push(`| **mean** | | ${sgn(mean(study.runs.map((x) => x.deltaM.shared)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.shared)), 2)} | ${sgn(mean(study.runs.map((x) => x.deltaM.served)), 2)} ± ${f(sd(study.runs.map((x) => x.deltaM.served)), 2)} | ${ran(r).map((t) => sgn(mean(study.runs.map((x) => x.delta.shared[t] ?? NaN)))).join(' | ')} |`, '');
+  L.push('Δ% per task = (±)(M − M_single)/M_single × 100 on the headline metric, negative = better than the single-task model; Δm% = mean over the tasks. Plain shared = the all-task model for every task; served = the guard\'s per-task choice on that fold alone; grouped = the partition of the tasks the run\'s task affinities chose (below), one model per group.', '');
+  const ms = (get: (x: FoldRun) => number | undefined) => {
+    const v = study.runs.map((x) => get(x) ?? NaN);
+    return `${sgn(mean(v), 2)} ± ${f(sd(v), 2)}`;
+  };
+  L.push(`| fold | seed | Δm% plain shared | Δm% served | Δm% grouped | ${ran(r).map((t) => `${t} Δ% shared → served by`).join(' | ')} |`, `|---|---|---|---|---|${ran(r).map(() => '---').join('|')}|`);
+  for (const x of study.runs) L.push(`| ${x.fold + 1} | ${x.seed} | ${sgn(x.deltaM.shared, 2)} | ${sgn(x.deltaM.served, 2)} | ${sgn(x.deltaM.grouped, 2)} | ${ran(r).map((t) => `${sgn(x.delta.shared[t])} → ${x.tasks[t].served_by}`).join(' | ')} |`);
+  L.push(`| **mean** | | ${ms((x) => x.deltaM.shared)} | ${ms((x) => x.deltaM.served)} | ${ms((x) => x.deltaM.grouped)} | ${ran(r).map((t) => sgn(mean(study.runs.map((x) => x.delta.shared[t] ?? NaN)))).join(' | ')} |`, '');
+  guardSection(r, L);
+  affinitySection(r, L);
+  strategySweepSection(r, L);
 
   L.push('### Training cost: one shared model vs four single-task models', '');
   L.push(`Same data, same budget, same backend (${r.meta.backend}); the shared model with its gradient-conflict telemetry on (per-task gradients on the shared parameters every ${r.meta.settings.telemetryEvery} steps, as production trains), the single-task models without. Wall-clock seconds on a shared 2-core machine.`, '');
@@ -228,6 +235,72 @@ function foldSections(r: Results, L: string[]): void {
   const ratio = study.runs.map((x) => x.seconds.shared / x.seconds.single);
   L.push(`| **mean** | | ${f(mean(study.runs.map((x) => x.seconds.shared)), 1)} | | ${f(mean(study.runs.map((x) => x.seconds.single)), 1)} | | ${f(mean(ratio), 2)} | ${f(mean(study.runs.map((x) => x.seconds.linear)), 1)} |`, '');
   L.push(...CHOICES, '');
+}
+
+const pct = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '—' : `${x > 0 ? '+' : ''}${(x * 100).toFixed(d)} %`);
+
+/** The guard's choice from the folds (weighSharing) and how often the selection folds' choice held on the forward fold. */
+function guardSection(r: Results, L: string[]): void {
+  const g = r.folds.guard;
+  if (!g) return;
+  const k = Math.max(...r.folds.runs.map((x) => x.fold)) + 1;
+  L.push('### The guard across folds: served-by from the evidence, checked forward', '');
+  L.push(`The guard's rule (\`weighSharing\`, packages/training/src/guard.ts) takes k ≥ 1 paired scores of a task's shared and single-task models (folds, seeds) and serves the task by the shared model only when mean + sd of the relative loss of sharing stays within the tolerance (${f(r.folds.tolerance * 100, 0)} %); with one pair (a retrain from the database has one validation split) it is the single-split rule. Loss of sharing = relative headline difference, positive = the shared model is worse.`, '');
+  L.push('| task | pairs | loss of sharing: mean ± sd | bound (mean + sd) | served by |', '|---|---|---|---|---|');
+  for (const t of ran(r)) {
+    const d = g.decision[t];
+    if (d) L.push(`| ${t} | ${d.k} | ${pct(d.mean)} ± ${pct(d.sd).replace('+', '')} | ${pct(d.bound)} | **${d.servedBy === 'shared' ? 'shared' : 'single-task'}** |`);
+  }
+  L.push('');
+  const h = g.hitRate;
+  L.push(`**Hit rate.** Per task and seed, the choice made on the selection folds (1–${k - 1}) against the forward fold's own verdict (fold ${k}: was the shared model within the tolerance of the single-task one there): the rule on the ${k - 1} selection folds was right in **${f(h.folds * 100, 0)} %** of ${h.n} cases, the single-split rule on the latest selection fold alone in ${f(h.oneSplit * 100, 0)} %. Choices of "shared" that the forward fold showed hurting beyond the tolerance: ${h.harmful.folds} from the folds, ${h.harmful.oneSplit} from one split.`, '');
+  L.push(`| task | seed | selection folds: mean ± sd → choice | one split → choice | forward fold: loss of sharing → verdict |`, '|---|---|---|---|---|');
+  const by = (e: { servedBy: string }) => (e.servedBy === 'shared' ? 'shared' : 'single');
+  for (const c of g.forward) L.push(`| ${c.task} | ${c.seed} | ${pct(c.folds.mean)} ± ${pct(c.folds.sd).replace('+', '')} → ${by(c.folds)}${c.folds.servedBy === c.verdict.servedBy ? '' : ' ✗'} | ${pct(c.oneSplit.mean)} → ${by(c.oneSplit)}${c.oneSplit.servedBy === c.verdict.servedBy ? '' : ' ✗'} | ${pct(c.verdict.mean)} → ${by(c.verdict)} |`);
+  L.push('');
+}
+
+/** Task affinities of the joint runs (TAG lookahead) and the groupings they chose. */
+function affinitySection(r: Results, L: string[]): void {
+  const runs = r.folds.runs.filter((x) => x.affinity);
+  if (runs.length === 0) return;
+  const tasks = runs[0]?.affinity?.tasks ?? [];
+  L.push('### Task affinity and the grouped configuration', '');
+  L.push(`Measured during each fold's all-task training run (equal weights), on every ${affinityEvery(r.meta.settings)}th step: Z(i → j) = 1 − L_j(θ after one gradient step on task i's loss over the shared parameters) / L_j(θ), on the step's batch (TAG, Fifty et al. 2021; the step size is the step's learning rate). Positive = a step on task i lowers task j's loss. Mean over the ${runs.length} runs' measured steps, × 10⁴ (row i onto column j):`, '');
+  L.push(`| i → j | ${tasks.join(' | ')} |`, `|---|${tasks.map(() => '---').join('|')}|`);
+  tasks.forEach((ti, i) => {
+    const cells = tasks.map((_, j) => {
+      const v = runs.map((x) => x.affinity?.matrix[i]?.[j] ?? NaN).filter(Number.isFinite);
+      return `${f(mean(v) * 1e4, 2)} ± ${f(sd(v) * 1e4, 2)}`;
+    });
+    L.push(`| ${ti} | ${cells.join(' | ')} |`);
+  });
+  const chosen = new Map<string, number>();
+  for (const x of runs) {
+    const key = x.grouping.groups.map((g) => `{${g.join(', ')}}`).join(' ');
+    chosen.set(key, (chosen.get(key) ?? 0) + 1);
+  }
+  L.push('', `Grouping: every partition of the ${tasks.length} tasks (Bell(${tasks.length}) of them) scored by its total affinity — per group, the mean affinity onto each member from the others, summed — and the best trained as one model per group (a task alone uses its single-task model). Chosen per run:`, '');
+  for (const [key, n] of [...chosen.entries()].sort((a, b) => b[1] - a[1])) L.push(`- ${key}: ${n} of ${runs.length} runs`);
+  const v = (get: (x: FoldRun) => number) => runs.map(get);
+  L.push('', `Δm% over folds × seeds (vs the single-task models = 0): all-task model ${sgn(mean(v((x) => x.deltaM.shared)), 2)} ± ${f(sd(v((x) => x.deltaM.shared)), 2)}, grouped ${sgn(mean(v((x) => x.deltaM.grouped)), 2)} ± ${f(sd(v((x) => x.deltaM.grouped)), 2)}, guard-served (one split) ${sgn(mean(v((x) => x.deltaM.served)), 2)} ± ${f(sd(v((x) => x.deltaM.served)), 2)}. Whether grouping beats either is a claim below ("Claims checked over runs"). Grouped models' training: ${f(mean(v((x) => x.seconds.grouped)), 1)} s per run on average.`, '');
+}
+
+/** The strategy sweep over folds × seeds: Δm% per strategy and its margin over equal weights. */
+function strategySweepSection(r: Results, L: string[]): void {
+  const strategies = r.folds.strategies ?? [];
+  if (strategies.length < 2) return;
+  L.push('### Weighting strategies over folds and seeds', '');
+  L.push('The all-task model under each strategy, on every fold × seed, against the same single-task models. A strategy helps only when its margin over equal weights (Δm% equal − Δm% strategy, per run) has a mean above its spread (one sd over the runs); otherwise the difference is within run-to-run noise.', '');
+  L.push('| strategy | Δm% mean ± sd | margin over equal: mean ± sd | runs | helps? | train s (mean) |', '|---|---|---|---|---|---|');
+  for (const st of strategies) {
+    const runs = r.folds.runs.filter((x) => x.strategies?.[st]);
+    const dm = runs.map((x) => x.strategies[st]?.deltaM ?? NaN);
+    const margin = runs.map((x) => (x.strategies.equal?.deltaM ?? NaN) - (x.strategies[st]?.deltaM ?? NaN));
+    const helps = st === 'equal' ? '—' : runs.length >= MIN_RUNS && mean(margin) > 0 && mean(margin) > sd(margin) ? '**yes**' : 'not shown';
+    L.push(`| ${st} | ${sgn(mean(dm), 2)} ± ${f(sd(dm), 2)} | ${st === 'equal' ? '—' : `${sgn(mean(margin), 2)} ± ${f(sd(margin), 2)}`} | ${runs.length} | ${helps} | ${f(mean(runs.map((x) => x.strategies[st]?.seconds ?? NaN)), 1)} |`);
+  }
+  L.push('');
 }
 
 /**
@@ -389,7 +462,7 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push('### What the negative-transfer guard decides', '');
   const g = r.runs.shared[best]?.grouping;
   const ge = r.runs.shared.equal?.grouping;
-  L.push(`The guard (model package \`decideGrouping\`, tolerance ${g?.tolerance ?? 2}%) gives a task its own encoder when the shared model is more than the tolerance worse than its single-task model.`);
+  L.push(`On this one split the guard's rule (\`weighSharing\` on one pair, tolerance ${g?.tolerance ?? 2}%) gives a task its own encoder when the shared model is more than the tolerance worse than its single-task model; its choice from several folds is in "The guard across folds".`);
   if (ge) L.push(`- With equal weights: keep shared — ${ge.shared.join(', ') || 'none'}; own encoder — ${ge.own.join(', ') || 'none'}.`);
   if (g && best !== 'equal') L.push(`- With the best strategy (${best}, Δm ${sgn(r.runs.shared[best]?.deltaM, 2)}%): keep shared — ${g.shared.join(', ') || 'none'}; own encoder — ${g.own.join(', ') || 'none'}.`);
   const pairsBetter = strategies.filter((st) => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run results`: runs the protocols and the efficiency-paradox experiment, writes docs/RESULTS.md,
 // docs/results/*.svg and docs/results/results.json. Flags: --quick, --json, --datasets-dir DIR, --out FILE,
-// --seed N, --fold-seeds 1,2,3 (the fold study's seeds; quick: the seed and the next two), --strategies a,b.
+// --seed N, --fold-seeds 1,2,3 (the fold study's seeds; default the seed and the next two), --strategies a,b,
+// --fold-strategies a,b (the fold study's strategy sweep; default equal, uncertainty, famo, si among --strategies).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       strategies: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'fold-seeds': { type: 'string' },
+      'fold-strategies': { type: 'string' },
       render: { type: 'string' },
     },
   });
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
     return;
   }
   const strategies = values.strategies ? (values.strategies.split(',') as StrategyName[]) : STRATEGIES;
-  const bad = strategies.filter((s) => !STRATEGIES.includes(s));
+  const foldStrategies = values['fold-strategies'] ? (values['fold-strategies'].split(',') as StrategyName[]) : undefined;
+  const bad = [...strategies, ...(foldStrategies ?? [])].filter((s) => !STRATEGIES.includes(s));
   if (bad.length) throw new Error(`unknown strategy ${bad.join(', ')} (valid: ${STRATEGIES.join(', ')})`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
     mode: values.quick ? 'quick' : 'full',
     seed,
     ...(foldSeeds ? { foldSeeds } : {}),
+    ...(foldStrategies ? { foldStrategies } : {}),
     strategies,
     ...(values['datasets-dir'] ? { datasetsDir: values['datasets-dir'] } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
