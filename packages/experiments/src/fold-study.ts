@@ -48,8 +48,8 @@ export interface FoldRun {
 
 /** The guard's served-by choice from several folds, checked on the fold after them. */
 export interface GuardCheck {
-  /** Per task, from every fold × seed: the evidence and the choice. */
-  decision: Record<TaskName, SharingEvidence & { k: number }>;
+  /** Per task, from every fold × seed: the evidence and the choice (none without runs). */
+  decision: Partial<Record<TaskName, SharingEvidence & { k: number }>>;
   /**
    * Per task and seed: the choice from the selection folds (all but the last) — by the rule on all of them, and
    * by one split alone (the latest selection fold, as a single training would decide) — against the forward
@@ -110,10 +110,10 @@ export const affinityEvery = (settings: Settings): number => 2 * settings.teleme
 export function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], tolerance: number): GuardCheck {
   const pair = (r: FoldRun, t: TaskName): PairedScore => ({ shared: r.tasks[t].shared, single: r.tasks[t].single });
   const last = Math.max(...runs.map((r) => r.fold));
-  const decision = {} as GuardCheck['decision'];
+  const decision: GuardCheck['decision'] = {};
   const forward: GuardCheck['forward'] = [];
   for (const t of TASK_ORDER) {
-    decision[t] = { ...weighSharing(runs.map((r) => pair(r, t)), tolerance), k: runs.length };
+    if (runs.length) decision[t] = { ...weighSharing(runs.map((r) => pair(r, t)), tolerance), k: runs.length };
     for (const seed of seeds) {
       const mine = runs.filter((r) => r.seed === seed).sort((a, b) => a.fold - b.fold);
       const selection = mine.filter((r) => r.fold < last);
@@ -135,11 +135,16 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   const score = (model: MultiTaskModel, t: TaskName) => scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
   const seconds = { shared: 0, single: 0, linear: 0, grouped: 0 };
   const steps = { shared: 0, single: 0 };
-  /** A model of several tasks, trained as the all-task model is (its learning rate, per-task gradients on the telemetry steps); its scores. */
-  const trainJoint = (group: readonly TaskName[], strategy: StrategyName, affinity: boolean) => {
+  /**
+   * A model of several tasks at the multi-task learning rate; its scores. `measured`: the all-task run with the
+   * telemetry of production (per-task gradients on the shared parameters every telemetryEvery steps) and the
+   * affinity lookahead; the others train without either (the same updates, one backward pass a step for a
+   * loss-weighting strategy).
+   */
+  const trainJoint = (group: readonly TaskName[], strategy: StrategyName, measured: boolean) => {
     const model = MultiTaskModel.create(modelConfig(group, features, seed));
     try {
-      const r = train(model, modelData(group.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery, ...(affinity ? { affinityEvery: affinityEvery(settings) } : {}) });
+      const r = train(model, modelData(group.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', ...(measured ? { telemetryEvery: settings.telemetryEvery, affinityEvery: affinityEvery(settings) } : {}) });
       return { result: r, scores: Object.fromEntries(group.map((t) => [t, score(model, t)])) as Record<TaskName, ReturnType<typeof score>> };
     } finally {
       model.dispose();

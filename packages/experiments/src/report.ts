@@ -292,7 +292,7 @@ function strategySweepSection(r: Results, L: string[]): void {
   if (strategies.length < 2) return;
   L.push('### Weighting strategies over folds and seeds', '');
   L.push('The all-task model under each strategy, on every fold × seed, against the same single-task models. A strategy helps only when its margin over equal weights (Δm% equal − Δm% strategy, per run) has a mean above its spread (one sd over the runs); otherwise the difference is within run-to-run noise.', '');
-  L.push('| strategy | Δm% mean ± sd | margin over equal: mean ± sd | runs | helps? | train s (mean) |', '|---|---|---|---|---|---|');
+  L.push('| strategy | Δm% mean ± sd | margin over equal: mean ± sd | runs | helps? | train s (mean; equal with telemetry and the affinity lookahead) |', '|---|---|---|---|---|---|');
   for (const st of strategies) {
     const runs = r.folds.runs.filter((x) => x.strategies?.[st]);
     const dm = runs.map((x) => x.strategies[st]?.deltaM ?? NaN);

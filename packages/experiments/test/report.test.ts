@@ -17,7 +17,7 @@ describe('renderMarkdown on empty sets', () => {
     expect(lineOf(md, '| fault (macro-F1) | single-task |')).toBe('| fault (macro-F1) | single-task | — | — | — | — ± — | — (— %) |');
     expect(lineOf(md, '| traffic | — | — | — |')).toBe('| traffic | — | — | — | — % | — % | shared 0, single-task 0 |');
     // Δm% and the training cost over no runs.
-    expect(lineOf(md, '| **mean** | | — ± — | — ± — |')).toBe('| **mean** | | — ± — | — ± — | — | — | — | — |');
+    expect(lineOf(md, '| **mean** | | — ± — | — ± — |')).toBe('| **mean** | | — ± — | — ± — | — ± — | — | — | — | — |');
     expect(md).toContain('| **mean** | | — | | — | | — | — |');
   });
 
