@@ -11,7 +11,7 @@ export { train, singleTaskConfig, trainSingleTaskModels, type AffinitySummary, t
 export { batchLosses, bestGrouping, groupAffinity, lookaheadAffinity, meanAffinity, setPartitions, type TaskGrouping } from './training/affinity.js';
 export { conflictFromGram, meanConflict, type EpochEvent, type GradientConflict, type GradientSite, type StepEvent, type TrainingEvent } from './training/telemetry.js';
 export { syntheticData, timedTrainingStep, trainingProbe, type TimedStep } from './training/probe.js';
-export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, type ClassificationMetrics, type HorizonMetrics, type TaskScore } from './evaluation/metrics.js';
+export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, sharingHolds, type ClassificationMetrics, type HorizonMetrics, type SharingLosses, type TaskScore } from './evaluation/metrics.js';
 export { evaluate, evaluateData, type DataReport, type TaskReport } from './evaluation/evaluate.js';
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
 export { latentConfig, latentData, latentTask, LATENT_LOOKBACK, LATENT_TASKS } from './training/latent.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, conflictFromGram, decideGrouping, deltaM, regressionMetrics } from '../src/index.js';
+import { classificationMetrics, conflictFromGram, decideGrouping, deltaM, regressionMetrics, sharingHolds } from '../src/index.js';
 
 describe('metrics', () => {
   it('MAE/RMSE/MAPE per horizon, skipping missing targets', () => {
@@ -29,6 +29,17 @@ describe('metrics', () => {
     expect(r.perTask.b).toBeCloseTo(-25);
     expect(r.deltaM).toBeCloseTo(-17.5);
     expect(decideGrouping({ a: -3, b: 5, c: 1 }, 2)).toEqual({ shared: ['a', 'c'], own: ['b'] });
+  });
+
+  it('the negative-transfer rule: share only when mean + sd of the losses of sharing is within the tolerance', () => {
+    expect(sharingHolds([1.9], 2)).toEqual({ mean: 1.9, sd: 0, bound: 1.9, share: true });
+    expect(sharingHolds([2.1], 2).share).toBe(false);
+    // Wins on average (−1.3) but loses 3 on two of three folds: sd 7.5, bound 6.2.
+    const r = sharingHolds([-10, 3, 3], 2);
+    expect(r.mean).toBeCloseTo(-4 / 3, 12);
+    expect(r.sd).toBeCloseTo(Math.sqrt(169 / 3), 12);
+    expect(r.share).toBe(false);
+    expect(sharingHolds([-5, -2, 1], 2).share).toBe(true); // mean −2, sd 3
   });
 
   it('conflict telemetry: cosine and norm ratios from a Gram matrix', () => {

@@ -1,3 +1,4 @@
+import { sharingHolds } from '@headstream/model';
 import type { TaskName } from '@headstream/tasks';
 import { headline } from './evaluation.js';
 import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from './report.js';
@@ -32,21 +33,17 @@ export interface SharingEvidence {
 }
 
 /**
- * The served-by rule, one definition for every caller (the training job's one validation split, the fold
- * study's rolling folds): a task is served by the shared model only when mean + sd of the relative loss of
+ * The served-by rule for every caller (the training job's one validation split, the fold study's rolling
+ * folds), on the model package's one negative-transfer rule (sharingHolds): a task is served by the shared model only when mean + sd of the relative loss of
  * sharing over the k pairs stays within the tolerance — the evidence says sharing does not hurt by more than
  * the tolerance even one spread above its mean (the quality claims' rule in the experiments: a margin counts
  * only when its mean exceeds its spread; here the margin is tolerance − worse). With k = 1 there is no spread
  * and it is the single-split rule: shared unless worse than single-task by more than the tolerance.
  */
 export function weighSharing(pairs: readonly PairedScore[], tolerance = DEFAULT_GUARD_TOLERANCE): SharingEvidence {
-  if (pairs.length === 0) throw new Error('the guard needs at least one paired score of the shared and the single-task model');
   const worse = pairs.map((p) => relativeWorse(p.shared, p.single));
-  const k = worse.length;
-  const mean = worse.reduce((a, b) => a + b, 0) / k;
-  const sd = k > 1 ? Math.sqrt(worse.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1)) : 0;
-  const bound = mean + sd;
-  return { worse, mean, sd, bound, servedBy: bound > tolerance ? 'single' : 'shared' };
+  const { mean, sd, bound, share } = sharingHolds(worse, tolerance);
+  return { worse, mean, sd, bound, servedBy: share ? 'shared' : 'single' };
 }
 
 /** How much worse `value` is than `reference`, relative (positive = worse), on the metric's own direction. */

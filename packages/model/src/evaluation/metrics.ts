@@ -105,13 +105,39 @@ export function deltaM(mtl: Record<string, TaskScore>, stl: Record<string, TaskS
   return { deltaM: terms.reduce((a, b) => a + b, 0) / terms.length, perTask };
 }
 
+/** What k ≥ 1 measured losses of sharing say (see sharingHolds). */
+export interface SharingLosses {
+  mean: number;
+  /** Sample standard deviation (0 with one value: one split shows no spread). */
+  sd: number;
+  /** mean + sd. */
+  bound: number;
+  /** True when bound ≤ tolerance: sharing does not hurt by more than the tolerance even one spread above its mean. */
+  share: boolean;
+}
+
 /**
- * Negative-transfer guard (DESIGN.md "task grouping"): a task whose Δ exceeds `tolerance`% (worse
- * than its single-task model) gets its own encoder; the rest keep sharing. Decided by measurement.
+ * The negative-transfer rule, one definition for every guard (training's `weighSharing`, `decideGrouping`):
+ * k ≥ 1 losses of sharing a task's encoder (how much worse the shared model is than the task's single-task
+ * model, positive = worse, one per fold or seed, in the unit of `tolerance`) allow sharing only when their
+ * mean + sd stays within the tolerance. With one value it is "shared unless worse by more than the tolerance".
+ */
+export function sharingHolds(losses: readonly number[], tolerance: number): SharingLosses {
+  const k = losses.length;
+  if (k === 0) throw new Error('the guard needs at least one paired score of the shared and the single-task model');
+  const mean = losses.reduce((a, b) => a + b, 0) / k;
+  const sd = k > 1 ? Math.sqrt(losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1)) : 0;
+  const bound = mean + sd;
+  return { mean, sd, bound, share: !(bound > tolerance) };
+}
+
+/**
+ * Negative-transfer guard on one run (DESIGN.md "task grouping"): a task whose Δ exceeds `tolerance`% (worse
+ * than its single-task model) gets its own encoder; the rest keep sharing (sharingHolds on one value).
  */
 export function decideGrouping(perTask: Record<string, number>, tolerance = 2): { shared: string[]; own: string[] } {
   const own = Object.entries(perTask)
-    .filter(([, d]) => d > tolerance)
+    .filter(([, d]) => !sharingHolds([d], tolerance).share)
     .map(([t]) => t);
   return { shared: Object.keys(perTask).filter((t) => !own.includes(t)), own };
 }
