@@ -10,10 +10,10 @@
  * trained from it with trainFromDatabase and promoted; then the predictor (startPredictor, wired as
  * apps/predictor/src/main.ts wires it: an MQTT source acknowledging after each batch on MQTT 5, the
  * MQTT prediction publisher behind fanOut, with --db the predictions table too) in this process's
- * main thread. A worker thread of the same process publishes the readings (QoS 1 reading frames on
- * {root}/v1/readings/city/{site}) and subscribes to {root}/v1/predictions/# (QoS 1); both time
- * stamps come from that thread's clock, so latency = prediction received − reading published,
- * matched on (site, issued_at = the reading's time).
+ * main thread. A child process (the load generator, with the embedded broker) publishes the readings
+ * (QoS 1 reading frames on {root}/v1/readings/city/{site}) and subscribes to {root}/v1/predictions/#
+ * (QoS 1); both time stamps come from that process's clock, so latency = prediction received − reading
+ * published, matched on (site, issued_at = the reading's time).
  *
  * Time is accelerated: each site completes one 5-min step per wall second (N sites = N
  * predictions/s), readings staggered evenly across the second. Warm-up rounds of that load first
@@ -25,21 +25,28 @@
  * sparse, so phase 2 is skipped and predictions_per_s is the rate phase 1 delivered.
  *
  * Also printed: per phase, where the predictor's time went (batch sizes, handler / engine.predict /
- * publish time per reading, event-loop utilisation of both threads, process CPU), and each serving
- * stage timed alone. rss_mb: peak RSS of the whole process while serving (predictor, load thread;
- * embedded PGlite and broker too when used); the training peak is reported apart.
+ * publish time per reading, event-loop utilisation of the predictor and the load process, process CPU), and each serving
+ * stage timed alone. predictor_rss_mb: peak RSS of the predictor's process while serving, apart from
+ * its load generator (a child process; its own peak is load_rss_mb); embedded PGlite is in the
+ * predictor's process when no HS_PG_URL is set. The training peak is reported apart.
+ *
+ * colocated_cost_ratio: the serving cost (engine.add + engine.predict: windows, model calls, decoding)
+ * per site-step of throughput and emissions from one model reading their shared input (one window, one
+ * encoder pass) ÷ the same from two single-task models (two windows, two passes), on the same synthetic
+ * turbine readings of --colocated-sites sites, in this run; untrained weights (the cost does not depend on them).
  *
  * Database: HS_PG_URL (a scratch schema, dropped at the end) or embedded PGlite in memory. Broker:
- * HS_MQTT_URL (MQTT 5, e.g. Mosquitto) or the embedded aedes broker (MQTT 3.1.1) in the worker thread.
+ * HS_MQTT_URL (MQTT 5, e.g. Mosquitto) or the embedded aedes broker (MQTT 3.1.1) in the load process.
  * Human lines, or with --json the same lines on stderr and exactly one JSON object as the last line
  * of stdout. A bad flag: one line, exit 2.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createLogger, Metrics, mqttReadingsFilter, mqttTopic, parseReadingMessage, type Prediction } from '@headstream/core';
 import { SiteWindowBuffer } from '@headstream/features';
@@ -48,6 +55,7 @@ import { migrate, openDatabase, quoteIdent, ReadingWriter, schemaRolesFor, type 
 import { chooseBackend, promote, trainFromDatabase } from '@headstream/training';
 import { connectMqtt, createMqttSource, startEmbeddedMqttBroker, type MessageSource, type MqttClient } from '@headstream/transport';
 import { PREDICTOR_SOURCE_DEFAULTS } from '../config.js';
+import { colocatedCost, unit } from './colocated-cost.js';
 
 const INTERVAL = 5 * 60_000;
 const DAY = 86_400_000;
@@ -61,17 +69,8 @@ const MAX_LAG_MS = 500;
 const MIN_DELIVERED = 0.999;
 
 const siteName = (i: number) => `bench-${String(i).padStart(5, '0')}`;
-
-/** A deterministic hash of two integers → [0, 1). */
-function unit(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul((b + 0x632be5ab) | 0, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return (h >>> 0) / 2 ** 32;
-}
+/** Set in the load generator's child process: its init, as JSON. */
+const LOAD_CHILD_ENV = 'HS_BENCH_PREDICT_LOAD';
 
 /** Flow of site i in the 5-min step starting at `time`: a daily cycle (low at night, peak at midday) of a site's own size, plus noise. */
 function flow(site: number, time: number): number {
@@ -91,7 +90,7 @@ function percentile(sorted: ArrayLike<number>, p: number): number {
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
 
 // ---------------------------------------------------------------------------------------------
-// The load thread: embedded broker (when no HS_MQTT_URL), reading publisher, prediction subscriber.
+// The load process: embedded broker (when no HS_MQTT_URL), reading publisher, prediction subscriber.
 
 interface WorkerInit {
   url: string | undefined;
@@ -100,7 +99,7 @@ interface WorkerInit {
   liveStart: number;
 }
 
-type Request = { op: 'connect' } | { op: 'run'; rate: number; seconds: number; fromStep: number } | { op: 'cleanup' } | { op: 'close' };
+type Request = { op: 'connect' } | { op: 'run'; rate: number; seconds: number; fromStep: number } | { op: 'utilization' } | { op: 'cleanup' } | { op: 'close' };
 type WorkerRequest = Request & { id: number };
 
 export interface RunResult {
@@ -122,14 +121,21 @@ export interface RunResult {
   generatorBehindMs: number;
   /** From the first reading published to the last prediction received. */
   deliveredPerS: number;
+  /** The load process's peak RSS so far, MB. */
+  loadRssMb: number;
 }
+
+/** Messages to and from the parent process (IPC). */
+const toParent = (message: unknown) => {
+  if (process.connected) process.send?.(message);
+};
 
 /** TCP_NODELAY on a client's socket (mqtt:// connections are net.Sockets). */
 const noDelay = (client: MqttClient) => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
 
-async function loadWorker(init: WorkerInit): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('no parent port');
+async function loadProcess(init: WorkerInit): Promise<void> {
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const broker = init.url === undefined ? await startEmbeddedMqttBroker({ host: '127.0.0.1', port: 0 }) : undefined;
   const url = broker?.url ?? init.url ?? '';
   const protocolVersion: 4 | 5 = broker ? broker.protocolVersion : 5;
@@ -227,10 +233,11 @@ async function loadWorker(init: WorkerInit): Promise<void> {
       publishedPerS: total / ((publishedAt - first) / 1000),
       generatorBehindMs: behind,
       deliveredPerS: state.received / ((state.lastAt - first) / 1000),
+      loadRssMb: Math.round(peakRss / 2 ** 20),
     };
   };
 
-  port.on('message', (request: WorkerRequest) => {
+  process.on('message', (request: WorkerRequest) => {
     const answer = async (): Promise<unknown> => {
       switch (request.op) {
         case 'connect': {
@@ -246,6 +253,8 @@ async function loadWorker(init: WorkerInit): Promise<void> {
         }
         case 'run':
           return run(request.rate, request.seconds, request.fromStep);
+        case 'utilization':
+          return performance.eventLoopUtilization();
         case 'cleanup': {
           // Retained predictions would outlive the run on a real broker: clear them.
           if (!broker && pub) {
@@ -258,20 +267,25 @@ async function loadWorker(init: WorkerInit): Promise<void> {
           await sub?.endAsync();
           await pub?.endAsync();
           await broker?.close();
+          clearInterval(sampler);
           return null;
         }
       }
     };
     answer().then(
-      (result) => port.postMessage({ id: request.id, result }),
-      (error: unknown) => port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+      (result) => {
+        toParent({ id: request.id, result });
+        // Closed: the answer is the last message; leaving the channel lets this process end.
+        if (request.op === 'close') process.disconnect();
+      },
+      (error: unknown) => toParent({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
     );
   });
-  port.postMessage({ id: 0, result: { url, protocolVersion } });
+  toParent({ id: 0, result: { url, protocolVersion } });
 }
 
 // ---------------------------------------------------------------------------------------------
-// The main thread: database, training, the predictor, the phases.
+// The predictor's process: database, training, the predictor, the phases.
 
 interface Options {
   json?: boolean;
@@ -285,6 +299,7 @@ interface Options {
   ackMode: 'after-commit' | 'on-receipt';
   batchAgeMs: number;
   cpuProfile?: string;
+  colocatedSites: number;
 }
 
 const positive = (text: string) => {
@@ -311,6 +326,7 @@ function parseOptions(): Options {
     .option('--no-max', 'skip phase 2 (the maximum sustained rate)')
     .addOption(new Option('--ack-mode <mode>', "the predictor's MQTT source acknowledgement (HS_PREDICT_MQTT_ACK)").choices(['after-commit', 'on-receipt']).default(PREDICTOR_SOURCE_DEFAULTS.mqttAck))
     .option('--batch-age-ms <ms>', "the predictor's MQTT source: a batch is handed over once its first message is this old (HS_PREDICT_BATCH_AGE_MS)", positive, PREDICTOR_SOURCE_DEFAULTS.batchAgeMs)
+    .option('--colocated-sites <n>', 'sites of the co-located cost measurement (throughput and emissions, one input vs two single-task models)', int, 512)
     .option('--cpu-profile <file>', "write a V8 CPU profile of the predictor's thread during phases 1 and 2")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(`${text.trim().split('\n')[0] ?? ''}\n`) });
@@ -323,42 +339,46 @@ function parseOptions(): Options {
   return program.opts<Options>();
 }
 
-class LoadThread {
-  private readonly worker: Worker;
+/** The load generator in a child process of its own, so the predictor's process holds the predictor alone. */
+class LoadProcess {
+  private readonly child: ChildProcess;
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<{ url: string; protocolVersion: 4 | 5 }>;
 
   constructor(init: WorkerInit) {
-    this.worker = new Worker(new URL(import.meta.url), { workerData: init });
+    this.child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, [LOAD_CHILD_ENV]: JSON.stringify(init) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.ready = new Promise((resolve, reject) => this.waiting.set(0, { resolve: (v) => resolve(v as { url: string; protocolVersion: 4 | 5 }), reject }));
-    this.worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    this.child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
       if (m.error !== undefined) w?.reject(new Error(m.error));
       else w?.resolve(m.result);
     });
-    this.worker.on('error', (error) => {
+    const fail = (error: Error) => {
       for (const w of this.waiting.values()) w.reject(error);
       this.waiting.clear();
-    });
+    };
+    this.child.on('error', fail);
+    this.child.on('exit', (code) => fail(new Error(`the load process exited (code ${code})`)));
   }
 
   call<T>(request: Request): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: (v) => resolve(v as T), reject });
-      this.worker.postMessage({ ...request, id });
+      this.child.send({ ...request, id });
     });
   }
 
-  /** The load thread's event-loop utilisation (since `since`, when given). */
-  utilization(since?: EventLoopUtilization): EventLoopUtilization {
-    return since ? this.worker.performance.eventLoopUtilization(since) : this.worker.performance.eventLoopUtilization();
+  /** The load process's event-loop utilisation (since `since`, when given). */
+  async utilization(since?: EventLoopUtilization): Promise<EventLoopUtilization> {
+    const now = await this.call<EventLoopUtilization>({ op: 'utilization' });
+    return since ? performance.eventLoopUtilization(now, since) : now;
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  terminate(): void {
+    if (this.child.exitCode === null) this.child.kill();
   }
 }
 
@@ -497,13 +517,13 @@ async function main(): Promise<void> {
     const trainS = (performance.now() - t0) / 1000;
     say(`model: version ${VERSION} (traffic, quick, 1 epoch) trained on ${report.backend} in ${trainS.toFixed(1)} s and promoted`);
 
-    const load = new LoadThread({ url: mqttUrl, root, sites: opts.sites, liveStart });
+    const load = new LoadProcess({ url: mqttUrl, root, sites: opts.sites, liveStart });
     cleanups.push(async () => {
       await load.call({ op: 'close' }).catch(() => undefined);
-      await load.terminate();
+      load.terminate();
     });
     const broker = await load.ready;
-    say(`broker: ${mqttUrl ? `${mqttUrl} (MQTT 5)` : `embedded aedes in the load thread, ${broker.url} (MQTT 3.1.1)`}`);
+    say(`broker: ${mqttUrl ? `${mqttUrl} (MQTT 5)` : `embedded aedes in the load process, ${broker.url} (MQTT 3.1.1)`}`);
 
     const log = createLogger('predictor', { level: process.env.HS_LOG_LEVEL || 'warn', destination: 2 });
     const metrics = new Metrics('predictor', { defaultMetrics: false });
@@ -545,7 +565,7 @@ async function main(): Promise<void> {
     };
     cleanups.push(() => publisher.close());
     const rssBeforePredictor = process.memoryUsage().rss;
-    // From here on the peak is the serving one (the predictor, plus the load thread and, embedded, PGlite and the broker).
+    // From here on the peak is the serving one: the predictor (and, embedded, PGlite); the load generator and broker are another process.
     const trainingPeakRss = peakRss;
     peakRss = rssBeforePredictor;
     t0 = performance.now();
@@ -574,11 +594,13 @@ async function main(): Promise<void> {
       return { sum: histogram.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0, count: histogram.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0, skipped };
     };
     let nextStep = 0;
+    let loadRssMb = 0;
     const phase = async (rate: number, seconds: number) => {
       const before = { ...split, ...(await inference()), cpu: process.cpuUsage(), at: performance.now() };
       const elu = performance.eventLoopUtilization();
-      const eluWorker = load.utilization();
+      const eluWorker = await load.utilization();
       const result = await load.call<RunResult>({ op: 'run', rate, seconds, fromStep: nextStep });
+      loadRssMb = Math.max(loadRssMb, result.loadRssMb);
       nextStep += result.steps;
       const after = await inference();
       const wall = performance.now() - before.at;
@@ -593,7 +615,7 @@ async function main(): Promise<void> {
         mean_predict_batch: round((split.published - before.published) / Math.max(1, after.count - before.count), 2),
         skipped_windows: after.skipped - before.skipped,
         predictor_thread_busy: round(performance.eventLoopUtilization(elu).utilization, 3),
-        load_thread_busy: round(load.utilization(eluWorker).utilization, 3),
+        load_process_busy: round((await load.utilization(eluWorker)).utilization, 3),
         process_cores: round((cpu.user + cpu.system) / 1000 / wall, 2),
       };
       return { result, stages };
@@ -621,7 +643,8 @@ async function main(): Promise<void> {
       `phase 1: ${opts.sites} sites × 1 step/s = ${opts.sites} predictions/s for ${opts.seconds} s: ${r1.received}/${r1.expected} received, latency p50 ${r1.latency.p50.toFixed(1)} ms, p99 ${r1.latency.p99.toFixed(1)} ms, max ${r1.latency.max.toFixed(1)} ms → ${phase1KeptUp ? 'kept up' : 'fell behind'} (generator at worst ${r1.generatorBehindMs.toFixed(1)} ms behind; load average ${load1.map((x) => x.toFixed(2)).join(' ')})`,
     );
     say(`  stages: ${JSON.stringify(p1.stages)}`);
-    const rssPhase1 = process.memoryUsage().rss;
+    const memoryPhase1 = process.memoryUsage();
+    const rssPhase1 = memoryPhase1.rss;
 
     const levels: { rate: number; kept_up: boolean; received: number; expected: number; latency_p50_ms: number | null; latency_p99_ms: number | null; second_half_p99_ms: number | null; delivered_per_s: number | null; generator_behind_ms: number | null; stages: typeof p1.stages }[] = [];
     let best = 0;
@@ -640,7 +663,7 @@ async function main(): Promise<void> {
         if (!keptUp) break;
         best = rate;
         if (r.generatorBehindMs > MAX_LAG_MS) {
-          basis = `phase 2: the load thread could not offer more than ${Math.round(r.publishedPerS)} readings/s`;
+          basis = `phase 2: the load process could not offer more than ${Math.round(r.publishedPerS)} readings/s`;
           break;
         }
       }
@@ -652,9 +675,12 @@ async function main(): Promise<void> {
       say(`CPU profile of the predictor's thread (phases 1 and 2): ${opts.cpuProfile ?? ''}`);
     }
     const rssAfter = process.memoryUsage().rss;
+    const servingPeakRss = peakRss;
     await stopPredictor();
     const stages = await stageCosts(db, liveStart);
     say(`stage costs alone (µs per window): ${JSON.stringify(stages)}`);
+    const colocated = colocatedCost(opts.colocatedSites);
+    say(`co-located: throughput and emissions from one input ${colocated.colocated_us_per_site_step} µs per site-step, from two single-task models ${colocated.two_single_us_per_site_step} µs: ratio ${colocated.colocated_cost_ratio}`);
     await load.call({ op: 'cleanup' });
 
     const result = {
@@ -663,7 +689,9 @@ async function main(): Promise<void> {
       predictions_per_s_basis: basis,
       latency_p50_ms: round(r1.latency.p50),
       latency_p99_ms: round(r1.latency.p99),
-      rss_mb: Math.round(peakRss / 2 ** 20),
+      predictor_rss_mb: Math.round(servingPeakRss / 2 ** 20),
+      load_rss_mb: loadRssMb,
+      ...colocated,
       phase1_rate: opts.sites,
       phase1_seconds: opts.seconds,
       phase1_received: r1.received,
@@ -678,6 +706,7 @@ async function main(): Promise<void> {
       rss_mb_before_predictor: Math.round(rssBeforePredictor / 2 ** 20),
       rss_mb_training_peak: Math.round(trainingPeakRss / 2 ** 20),
       rss_mb_after_phase1: Math.round(rssPhase1 / 2 ** 20),
+      predictor_memory_mb_after_phase1: Object.fromEntries(Object.entries(memoryPhase1).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       rss_mb_end: Math.round(rssAfter / 2 ** 20),
       stage_costs_us: stages,
       backend: report.backend,
@@ -699,7 +728,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) {
+const loadInit = process.env[LOAD_CHILD_ENV];
+if (loadInit === undefined) {
   try {
     await main();
   } catch (error) {
@@ -707,5 +737,5 @@ if (isMainThread) {
     process.exitCode = 1;
   }
 } else {
-  await loadWorker(workerData as WorkerInit);
+  await loadProcess(JSON.parse(loadInit) as WorkerInit);
 }
