@@ -45,8 +45,8 @@ export interface Predictor {
 }
 
 /**
- * Rebuilds one (task, site) window from the readings table: the recent buckets a window reads
- * (lookback + context), the site's first buckets for deviation baselines, and the last issue time
+ * Rebuilds one (task, site) window from the readings table (its input's window, which every task reading
+ * the input shares): the recent buckets a window reads (lookback + context), the site's first buckets for deviation baselines, and the last issue time
  * already predicted (by any predictor) — so a restarted predictor, or one that takes a site over from
  * another, predicts the next step at once and never repeats one.
  */
@@ -108,7 +108,7 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
     rejected: metrics.counter('predictor_rejected_messages_total', 'Messages refused by the inbound decoder (never predicted from; dead-lettered), by reason', ['reason']),
     deadLetterFailures: metrics.counter('predictor_dead_letter_failures_total', 'Refused messages whose dead letter could not be written'),
     evicted: metrics.gauge('predictor_windows_evicted', 'Windows evicted to keep memory bounded, since start'),
-    windows: metrics.gauge('predictor_windows', 'Per (task, site) windows in memory'),
+    windows: metrics.gauge('predictor_windows', 'Per (input, site) windows in memory (tasks that read one input share its window)'),
     batch: metrics.histogram('predictor_inference_batch_size', 'Windows per inference micro-batch', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]),
     inference: metrics.histogram('predictor_inference_seconds', 'Inference time per micro-batch', [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]),
     latency: metrics.histogram('predictor_reading_to_publish_seconds', 'From a reading received to its prediction published', [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]),
