@@ -65,7 +65,7 @@ export function settingsFor(mode: TrainingMode): Settings {
     : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 }, weightAverage: WEIGHT_AVERAGE, sharedLearningRate: SHARED_LEARNING_RATE };
 }
 
-/** Training options of a mode; each epoch draws at most the budget per input. */
+/** Training options of a mode; each epoch draws at most the budget per input (`allTrainingWindows` inputs keep every window, drawn afresh each epoch). */
 export function trainOptions(settings: Settings, seed: number, budget: { epochs: number; maxTrain: number } = { epochs: settings.epochs, maxTrain: settings.sizes.maxTrain }): Omit<TrainOptions, 'onEvent'> {
   return {
     epochs: budget.epochs,
