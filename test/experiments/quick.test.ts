@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPipeline, TASK_ORDER, writeReport, type Results } from '@headstream/experiments';
+import { INPUT_NAMES, TASK_NAMES } from '@headstream/tasks';
 
 const dir = mkdtempSync(join(tmpdir(), 'hs-quick-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,9 +27,13 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
     for (const t of TASK_ORDER) expect(results.protocol[t].validation).toBe(600);
     expect(Number.isFinite(results.runs.shared.equal?.deltaM)).toBe(true);
     expect(results.runs.shared.equal?.cosine.length).toBeGreaterThan(0);
-    // Each task reads its own input: per window the shared model runs one stem, the encoder and one head,
-    // like a single-task model (FLOPs ratio 1); the saving is in parameters (one encoder instead of four).
-    expect(results.runs.shared.equal?.inferenceCost.flops).toBeCloseTo(1, 2);
+    // Per window of an input the shared model runs its stem and the encoder once for every head reading it:
+    // throughput and emissions read one input (the gas turbine), so five tasks cost four passes, not five
+    // single-task models' five (FLOPs ratio about 0.8; 1 if each task ran its own pass).
+    const flops = results.runs.shared.equal?.inferenceCost.flops ?? NaN;
+    expect(INPUT_NAMES.length).toBeLessThan(TASK_NAMES.length);
+    expect(flops).toBeLessThan((INPUT_NAMES.length + 0.5) / TASK_NAMES.length);
+    expect(flops).toBeGreaterThan(0.5);
     expect(results.runs.shared.equal?.inferenceCost.parameters).toBeLessThan(0.75);
   }, 300_000); // 1 epoch on ≤ 600 windows a task: mostly data loading and fold preparation
 

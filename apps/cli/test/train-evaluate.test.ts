@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetFolder } from '@headstream/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TASK_NAMES } from '@headstream/tasks';
+import { INPUT_NAMES, TASK_NAMES } from '@headstream/tasks';
 import { runCli } from './run-cli.js';
 
 // Found the way the CLI finds them (HS_DATASETS_DIR, else shared/datasets beside or above the repo).
@@ -37,7 +37,9 @@ describe('headstream train --from-datasets / evaluate', () => {
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
     if (ci) expect(shared.backend).toBe('tensorflow');
     expect(shared.config.tasks).toHaveLength(TASK_NAMES.length);
-    expect(Object.keys(shared.config.inputs).sort()).toEqual([...TASK_NAMES].sort());
+    // One stem per input: tasks that read one input (throughput and emissions, the gas turbine) share it.
+    expect(Object.keys(shared.config.inputs).sort()).toEqual([...INPUT_NAMES].sort());
+    expect(INPUT_NAMES.length).toBeLessThan(TASK_NAMES.length);
     expect(manifest.tasks.throughput).toMatchObject({ dataset: 'gas-turbine', recipe: 'plant-output' });
     expect(manifest.tasks.emissions).toMatchObject({ dataset: 'gas-turbine', recipe: 'turbine-nox' });
     // The saved model describes its own inputs: evaluate builds windows from this spec, not from code constants.
