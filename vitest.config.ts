@@ -30,7 +30,6 @@ const LEARNING = [
   'packages/model/test/model.test.ts',
   'apps/cli/test/doctor.test.ts',
   'packages/model/test/parallel.test.ts',
-  'packages/model/test/evaluation.test.ts',
   'packages/model/test/backends.test.ts',
 ];
 

@@ -11,12 +11,11 @@ export { train, singleTaskConfig, trainSingleTaskModels, type AffinitySummary, t
 export { batchLosses, bestGrouping, groupAffinity, lookaheadAffinity, meanAffinity, setPartitions, type TaskGrouping } from './training/affinity.js';
 export { conflictFromGram, meanConflict, type EpochEvent, type GradientConflict, type GradientSite, type StepEvent, type TrainingEvent } from './training/telemetry.js';
 export { syntheticData, timedTrainingStep, trainingProbe, type TimedStep } from './training/probe.js';
-export { classificationMetrics, decideGrouping, deltaM, regressionMetrics, sharingHolds, type ClassificationMetrics, type HorizonMetrics, type SharingLosses, type TaskScore } from './evaluation/metrics.js';
-export { evaluate, evaluateData, type DataReport, type TaskReport } from './evaluation/evaluate.js';
+export { classificationMetrics, deltaM, regressionMetrics, sharingHolds, type ClassificationMetrics, type HorizonMetrics, type SharingLosses, type TaskScore } from './evaluation/metrics.js';
+export { evaluateData, type DataReport } from './evaluation/evaluate.js';
 export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, type TemporalData } from './training/synthetic.js';
 export { latentConfig, latentData, latentTask, LATENT_LOOKBACK, LATENT_TASKS } from './training/latent.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
 export { saveModel, loadModel, serializeModel, deserializeModel, readMetadata, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
 export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
-export { runExperiment, type ExperimentOptions, type ExperimentReport, type TaskComparison, type ValidationData } from './experiment.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, conflictFromGram, decideGrouping, deltaM, regressionMetrics, sharingHolds } from '../src/index.js';
+import { classificationMetrics, conflictFromGram, deltaM, regressionMetrics, sharingHolds } from '../src/index.js';
 
 describe('metrics', () => {
   it('MAE/RMSE/MAPE per horizon, skipping missing targets', () => {
@@ -28,7 +28,6 @@ describe('metrics', () => {
     expect(r.perTask.a).toBeCloseTo(-10);
     expect(r.perTask.b).toBeCloseTo(-25);
     expect(r.deltaM).toBeCloseTo(-17.5);
-    expect(decideGrouping({ a: -3, b: 5, c: 1 }, 2)).toEqual({ shared: ['a', 'c'], own: ['b'] });
   });
 
   it('the negative-transfer rule: share only when mean + sd of the losses of sharing is within the tolerance', () => {

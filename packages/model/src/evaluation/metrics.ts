@@ -117,7 +117,7 @@ export interface SharingLosses {
 }
 
 /**
- * The negative-transfer rule, one definition for every guard (training's `weighSharing`, `decideGrouping`):
+ * The negative-transfer rule, one definition for every guard (training's `weighSharing`):
  * k ≥ 1 losses of sharing a task's encoder (how much worse the shared model is than the task's single-task
  * model, positive = worse, one per fold or seed, in the unit of `tolerance`) allow sharing only when their
  * mean + sd stays within the tolerance. With one value it is "shared unless worse by more than the tolerance".
@@ -129,15 +129,4 @@ export function sharingHolds(losses: readonly number[], tolerance: number): Shar
   const sd = k > 1 ? Math.sqrt(losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1)) : 0;
   const bound = mean + sd;
   return { mean, sd, bound, share: !(bound > tolerance) };
-}
-
-/**
- * Negative-transfer guard on one run (DESIGN.md "task grouping"): a task whose Δ exceeds `tolerance`% (worse
- * than its single-task model) gets its own encoder; the rest keep sharing (sharingHolds on one value).
- */
-export function decideGrouping(perTask: Record<string, number>, tolerance = 2): { shared: string[]; own: string[] } {
-  const own = Object.entries(perTask)
-    .filter(([, d]) => !sharingHolds([d], tolerance).share)
-    .map(([t]) => t);
-  return { shared: Object.keys(perTask).filter((t) => !own.includes(t)), own };
 }

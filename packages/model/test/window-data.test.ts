@@ -1,22 +1,13 @@
 import { taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
 import { TASKS } from '@headstream/tasks';
-import { buildWindows, featureSpecFor, fitScalers, unscaleTarget, type FeatureScalers, type SeriesFrame, type WindowSet } from '@headstream/features';
+import { buildWindows, featureSpecFor, fitScalers, type FeatureScalers, type SeriesFrame, type WindowSet } from '@headstream/features';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   batchRows,
   stepsPerEpoch,
-  classificationMetrics,
-  evaluate,
   fromWindowSets,
-  MultiTaskModel,
-  regressionMetrics,
   Rng,
-  runExperiment,
-  temporalConfig,
-  temporalData,
   tf,
-  train,
-  type ModelConfig,
 } from '../src/index.js';
 
 const MIN = 60_000;
@@ -66,15 +57,6 @@ function windowSets(): { train: WindowSet[]; test: WindowSet[]; scalers: { city:
     scalers,
   };
 }
-
-const config = (sets: WindowSet[]): ModelConfig => ({
-  tasks,
-  inputs: Object.fromEntries(sets.map((s) => [s.input, { features: s.features }])),
-  lookback: LOOKBACK,
-  encoder: { kind: 'mixer', dModel: 8, layers: 1, patch: 4, hidden: 16, heads: 2 },
-  headHidden: 8,
-  seed: 2,
-});
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -154,88 +136,5 @@ describe('batchRows', () => {
     expect(count).toBe(steps);
     expect(new Set(seen.city).size).toBe(city.n);
     expect(new Set(seen.factory).size).toBe(factory.n);
-  });
-});
-
-describe('evaluate', () => {
-  it('scores every task in the metric’s unit, next to naive baselines computed by the same code', () => {
-    const { train: trainSets, test, scalers } = windowSets();
-    const model = MultiTaskModel.create(config(trainSets));
-    train(model, fromWindowSets(trainSets), { epochs: 3, batchSize: 64 });
-    const report = evaluate(model, test, scalers);
-    expect(Object.keys(report).sort()).toEqual(['air_quality', 'fault', 'throughput', 'traffic']);
-    const [city, factory] = test as [WindowSet, WindowSet];
-    const preds = model.predict({ city: city.x, factory: factory.x });
-
-    // Recompute traffic's numbers independently: unscale the median, compare with the raw targets.
-    const t = city.targets.traffic;
-    const p = preds.traffic;
-    const r = report.traffic;
-    if (t?.kind !== 'regression' || p?.kind !== 'regression' || r?.kind !== 'regression') throw new Error('traffic report missing');
-    const point = unscaleTarget(scalers.city, 'traffic', p.point);
-    const expected = regressionMetrics(t.raw, point, [1, 3]);
-    r.model.forEach((h, k) => {
-      expect(h.count).toBe(expected[k]?.count);
-      expect(h.mae).toBeCloseTo(expected[k]?.mae ?? NaN, 9);
-    });
-    expect(r.score).toEqual({ value: (expected[0]!.mae + expected[1]!.mae) / 2, higherIsBetter: false });
-    expect(r.persistence[0]?.mae).toBeCloseTo(regressionMetrics(t.raw, t.persistence, [1, 3])[0]?.mae ?? NaN, 9);
-    expect(r.coverage).toBeGreaterThanOrEqual(0);
-    expect(r.coverage).toBeLessThanOrEqual(1);
-    // Air quality: only windows on its 15-minute grid count.
-    const air = report.air_quality;
-    if (air?.kind !== 'regression') throw new Error('air report missing');
-    expect(air.model[0]?.count).toBeLessThan(city.n / 2);
-    expect(air.model[0]?.count).toBeGreaterThan(0);
-
-    // Fault: macro-F1 headline, majority baseline = "always normal".
-    const f = factory.targets.fault;
-    const fr = report.fault;
-    const fp = preds.fault;
-    if (f?.kind !== 'classification' || fr?.kind !== 'classification' || fp?.kind !== 'classification') throw new Error('fault report missing');
-    expect(fr.model).toEqual(classificationMetrics(f.y, fp.label, fp.anomaly, 4));
-    expect(fr.majority.accuracy).toBeCloseTo([...f.y].filter((y) => y === 0).length / [...f.y].filter((y) => y >= 0).length, 9);
-    expect(fr.score).toEqual({ value: fr.model.macroF1, higherIsBetter: true });
-    model.dispose();
-  });
-});
-
-describe('runExperiment', () => {
-  it('trains shared and single-task models and reports scores, Δm%, inference cost, telemetry and grouping', () => {
-    const encoder = { kind: 'mixer', dModel: 8, layers: 1, patch: 8, hidden: 16, heads: 2 } as const;
-    const cfg = temporalConfig(encoder, 3);
-    const trainSet = temporalData(256, 1).data;
-    const val = temporalData(128, 2).data;
-    const seen: string[] = [];
-    const report = runExperiment(cfg, trainSet, val, { epochs: 2, batchSize: 128, strategy: 'pcgrad', tolerance: 2, inferenceBatch: 64, onEvent: (_e, model) => seen.push(model) });
-    const names = ['traffic', 'air_quality', 'fault', 'throughput'];
-    expect(Object.keys(report.tasks).sort()).toEqual([...names].sort());
-    expect(report.strategy).toBe('pcgrad');
-    for (const t of names) {
-      const c = report.tasks[t];
-      if (!c) throw new Error(`no comparison for ${t}`);
-      const sign = c.shared.higherIsBetter ? -1 : 1;
-      expect(c.delta).toBeCloseTo((sign * (c.shared.value - c.single.value) * 100) / Math.abs(c.single.value), 9);
-      expect(report.single[t]?.training.steps).toBe(4);
-    }
-    expect(report.tasks.fault?.shared.higherIsBetter).toBe(true);
-    expect(report.tasks.traffic?.shared.higherIsBetter).toBe(false);
-    expect(report.deltaM).toBeCloseTo(names.reduce((a, t) => a + (report.tasks[t]?.delta ?? NaN), 0) / 4, 9);
-    // Grouping: exactly the tasks whose delta exceeds the tolerance get their own encoder.
-    expect([...report.grouping.shared, ...report.grouping.own].sort()).toEqual([...names].sort());
-    for (const t of names) expect(report.grouping.own.includes(t)).toBe((report.tasks[t]?.delta ?? 0) > 2);
-    // One trunk serves four heads: counted FLOPs and parameters well under four single models
-    // (this tiny trunk is cheap next to its heads, so the gain is smaller than the default model's 0.27).
-    expect(report.inferenceCost.flops).toBeLessThan(0.75);
-    expect(report.inferenceCost.parameters).toBeLessThan(0.75);
-    expect(report.inferenceCost.time).toBeGreaterThan(0);
-    // Telemetry: per-step conflict for the shared run, epochs for every model.
-    const sharedSteps = report.events.filter((e) => e.model === 'shared' && e.event.type === 'step');
-    expect(sharedSteps).toHaveLength(4);
-    expect(sharedSteps[0]?.event.type === 'step' && sharedSteps[0].event.conflict?.cosine.length).toBe(4);
-    expect(report.conflict?.cosine[0]?.[0]).toBeCloseTo(1, 5);
-    for (const t of names) expect(report.events.some((e) => e.model === t && e.event.type === 'epoch' && e.event.regime === 'single')).toBe(true);
-    expect(seen).toEqual(report.events.map((e) => e.model));
-    expect(report.models).toBeUndefined();
   });
 });
