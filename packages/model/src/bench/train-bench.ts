@@ -1,14 +1,15 @@
 /**
  * Training/inference benchmark of the default encoder (window 64 × 16 features, batch 256, four tasks).
  *   node packages/model/dist/bench/train-bench.js [--json] [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--workers N]
- *   node packages/model/dist/bench/train-bench.js --compare-encoders [--json]: accuracy and speed of
+ *   node packages/model/dist/bench/train-bench.js --compare-encoders [--json] [--backend NAME]: accuracy and speed of
  *   each encoder kind on synthetic four-task data with temporal structure (same budget, same seed).
  * Training is timed single-threaded and data-parallel (this thread + N workers, default one per extra core);
  * train_samples_per_s and the *_step_ratio keys are the fastest configuration's, train_configs has all.
  * Without --json: human-readable lines. With --json: the same lines on stderr and exactly one JSON object
- * as the last line of stdout.
+ * as the last line of stdout. --help prints the usage; a bad flag or value: one line, exit 2.
  */
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { TASKS } from '@headstream/tasks';
 import { DEFAULT_ENCODER, type ModelConfig } from '../architecture/config.js';
 import { compareEncoders, encoderTable } from './compare-encoders.js';
@@ -24,12 +25,49 @@ import { singleTaskConfig } from '../training/trainer.js';
 import { createStrategy } from '../weighting/index.js';
 import type { StrategyName } from '../weighting/index.js';
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const opt = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const USAGE = `usage: train-bench [--json] [--backend ${BACKEND_ORDER.join('|')}] [--steps N] [--workers N]
+       train-bench --compare-encoders [--json] [--backend NAME]`;
+
+/** The command line (node:util's parseArgs, strict): a bad flag or value is one line naming it, exit 2. */
+function parseFlags(argv: readonly string[]): { json: boolean; compare: boolean; backend?: BackendCandidate; steps?: number; workers?: number } {
+  const fail = (line: string): never => {
+    console.error(`train-bench: ${line}`);
+    process.exit(2);
+  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean' }, backend: { type: 'string' }, steps: { type: 'string' }, workers: { type: 'string' }, 'compare-encoders': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const count = (name: string, min: number): number | undefined => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min ? n : fail(`--${name} must be an integer ≥ ${min}, not ${JSON.stringify(raw)}`);
+  };
+  const backend = values.backend;
+  if (typeof backend === 'string' && !(BACKEND_ORDER as readonly string[]).includes(backend)) fail(`--backend must be one of ${BACKEND_ORDER.join(', ')}, not ${JSON.stringify(backend)}`);
+  return {
+    json: values.json === true,
+    compare: values['compare-encoders'] === true,
+    ...(typeof backend === 'string' ? { backend: backend as BackendCandidate } : {}),
+    ...(values.steps === undefined ? {} : { steps: count('steps', 1) }),
+    ...(values.workers === undefined ? {} : { workers: count('workers', 0) }),
+  };
+}
+
+const flags = parseFlags(process.argv.slice(2));
+const json = flags.json;
 const say = (line: string) => (json ? console.error(line) : console.log(line));
 
 const LOOKBACK = 64;
@@ -202,24 +240,24 @@ async function benchBackend(candidate: BackendCandidate, steps: number, workers:
 }
 
 async function main(): Promise<void> {
-  const forced = opt('backend') ?? process.env.HS_TF_BACKEND;
-  if (args.includes('--compare-encoders')) {
+  const forced = flags.backend ?? process.env.HS_TF_BACKEND;
+  if (flags.compare) {
     const choice = await selectBackend(trainingProbe(config), { order: forced ? [forced as BackendCandidate] : BACKEND_ORDER, env: '', log: say });
     const rows = compareEncoders({ log: say });
     say(encoderTable(rows));
     if (json) console.log(JSON.stringify({ backend: choice.backend, encoders: rows }));
     return;
   }
-  const steps = Number(opt('steps') ?? 10);
+  const steps = flags.steps ?? 10;
   // Data-parallel replicas: one per core (this thread + workers); --workers 0 measures one thread only.
-  const workers = Number(opt('workers') ?? Math.max(0, availableParallelism() - 1));
+  const workers = flags.workers ?? Math.max(0, availableParallelism() - 1);
   const candidates: readonly BackendCandidate[] = forced ? [forced as BackendCandidate] : BACKEND_ORDER;
   const results: Record<string, BackendResult> = {};
   const skipped: Record<string, string> = {};
   for (const c of candidates) {
     try {
       // The plain JS cpu backend is ~5× slower: fewer steps keep the whole bench short.
-      results[c] = await benchBackend(c, c === 'cpu' && !opt('steps') ? 3 : steps, workers);
+      results[c] = await benchBackend(c, c === 'cpu' && flags.steps === undefined ? 3 : steps, workers);
     } catch (error) {
       skipped[c] = error instanceof Error ? error.message : String(error);
       say(`${c}: skipped — ${skipped[c]}`);
