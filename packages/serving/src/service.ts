@@ -2,7 +2,7 @@ import { decodeInbound, type InboundOptions, type Logger, type Metrics, type Pre
 import { type TaskName } from '@headstream/tasks';
 import { alignTime, contextSteps, deviationBaseline } from '@headstream/features';
 import { insertDeadLetters, type DeadLetter, type SqlClient } from '@headstream/store';
-import { activeVersion, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/training';
+import { activeVersion, MODEL_PROMOTED_CHANNEL, readSiteFrames } from '@headstream/registry';
 import type { InboundMessage, MessageSource } from '@headstream/transport';
 import { PredictionEngine, type DueWindow, type EngineOptions, type EngineReading } from './engine/engine.js';
 import { loadServingVersion } from './engine/version.js';

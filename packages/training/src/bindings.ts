@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DOMAINS, NAME_PATTERN, timeZoneProblem, type Domain } from '@headstream/core';
 import { TASK_NAMES, TASKS, taskModule, type TaskName } from '@headstream/tasks';
 import { z } from 'zod';
-import type { SeriesInfo } from './history.js';
+import type { SeriesInfo } from '@headstream/registry';
 
 /**
  * Task bindings: which domain, sites and metrics of the database feed each task, and which metric

@@ -2,7 +2,7 @@ import type { TaskDefinition } from '@headstream/core';
 import { inputOf, isTaskName, type TaskName } from '@headstream/tasks';
 import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
 import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskModel } from '@headstream/model';
-import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from './report.js';
+import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from '@headstream/registry';
 import { SHARED_LOOKBACK } from './recipes.js';
 
 /** A model's metrics on one task's windows, and the naive baselines on the same windows. */

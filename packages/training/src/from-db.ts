@@ -6,11 +6,9 @@ import { resolveBindings, type Bindings, type RecipeInfo } from './bindings.js';
 import type { TaskFrames } from './dataset-frames.js';
 import { scoreTask } from './evaluation.js';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
-import { listSeries, readSiteFrames } from './history.js';
+import { activeVersion, listSeries, loadArtifact, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
 import { chooseBackend, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
-import { activeVersion, loadArtifact, promote, rejectVersion, saveVersion, telemetryRows, type TelemetryRow } from './registry.js';
-import { SHARED_ARTIFACT, singleArtifact, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type VersionReport } from './report.js';
 import { concatSets, labelled, thin, withChannels } from './windows.js';
 
 /** A user's mistake or missing data (no history, unknown task): the CLI prints the one line and exits 2. */

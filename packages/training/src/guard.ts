@@ -1,7 +1,7 @@
 import { sharingHolds } from '@headstream/model';
 import type { TaskName } from '@headstream/tasks';
 import { headline } from './evaluation.js';
-import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from './report.js';
+import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from '@headstream/registry';
 
 /** Default relative tolerance of the guard (HS_GUARD_TOLERANCE): 2 %. */
 export const DEFAULT_GUARD_TOLERANCE = 0.02;

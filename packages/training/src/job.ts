@@ -5,7 +5,7 @@ import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend
 import type { TaskFrames } from './dataset-frames.js';
 import { headline, modelConfig, scoreTask, type TaskScore } from './evaluation.js';
 import { inputSpec, recipeFor, recipeSpec, taskDefinition, TASK_ORDER } from './recipes.js';
-import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from './report.js';
+import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from '@headstream/registry';
 import { thin, windowsFor, type SiteWindows } from './windows.js';
 
 export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;

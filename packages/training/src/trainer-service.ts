@@ -4,7 +4,7 @@ import type { TaskName } from '@headstream/tasks';
 import type { Bindings } from './bindings.js';
 import { trainFromDatabase, TrainingInputError, type TrainFromDatabaseResult } from './from-db.js';
 import type { TrainingMode } from './job.js';
-import { claimTrainingRequest, finishTrainingRequest, listVersions, TRAINING_REQUESTS_CHANNEL } from './registry.js';
+import { claimTrainingRequest, finishTrainingRequest, listVersions, TRAINING_REQUESTS_CHANNEL } from '@headstream/registry';
 
 export interface TrainerLog {
   info(obj: object, msg: string): void;

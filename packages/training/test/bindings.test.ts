@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingsError, loadBindings, parseBindings, resolveBindings, type RecipeInfo } from '../src/bindings.js';
-import type { SeriesInfo } from '../src/history.js';
+import type { SeriesInfo } from '@headstream/registry';
 import { RECIPES as PRODUCTION_RECIPES } from '../src/recipes.js';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec } from '@headstream/features';
 import type { MultiTaskModel } from '@headstream/model';
 import type { SqlExecutor } from '@headstream/store';
-import { getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, type ServedBy, type TaskBindingReport } from '@headstream/training';
+import { getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, type ServedBy, type TaskBindingReport } from '@headstream/registry';
 
 /** One task as a version serves it: the model that answers it, with the spec and scalers saved inside it. */
 export interface ServedTask {
