@@ -46,7 +46,8 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect((shared as unknown as { features: Record<string, { spec: { version: number } }> }).features.throughput?.spec.version).toBe(2);
   });
 
-  it('evaluate --json prints one object with metrics, baselines, the single-task model and the linear reference', async () => {
+  // The evaluate and bad-usage runs are CLI processes reading the bundle, none writes: they run at once.
+  it.concurrent('evaluate --json prints one object with metrics, baselines, the single-task model and the linear reference', async () => {
     const run = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine', '--json'], {}, EVALUATE_MS);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as Record<string, Record<string, Record<string, unknown>> & { task: string; n: number }>;
@@ -59,7 +60,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect(Number(r.baselines?.seasonal_naive?.mae)).toBeGreaterThan(Number(r.metrics?.mae));
   }, EVALUATE_MS + 30_000);
 
-  it('evaluate scores fault on a SKAB run, and prints a table without --json', async () => {
+  it.concurrent('evaluate scores fault on a SKAB run, and prints a table without --json', async () => {
     const json = await runCli(['evaluate', '--model', out, '--task', 'fault', '--file', SKAB_VALVE1_3, '--format', 'skab', '--json'], {}, EVALUATE_MS);
     expect(json.code, json.stderr).toBe(0);
     const r = JSON.parse(json.stdout) as { metrics: Record<string, number>; baselines: { persistence: Record<string, number> } };
@@ -72,7 +73,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect(table.stdout).toMatch(/linear reference\s+\d/);
   }, 2 * EVALUATE_MS + 30_000);
 
-  it.each([
+  it.concurrent.each([
     [['evaluate', '--model', out, '--task', 'fault', '--file', GT_2014, '--format', 'gas-turbine'], 'headstream: task fault reads files in the skab format, not "gas-turbine"'],
     [['evaluate', '--model', '/nonexistent', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: /nonexistent holds no manifest.json: train one with `headstream train --from-datasets --out /nonexistent`'],
     [['evaluate', '--model', out, '--task', 'speed', '--file', GT_2014, '--format', 'gas-turbine'], `error: option '--task <task>' argument 'speed' is invalid. Allowed choices are ${TASK_NAMES.join(', ')}.`],
