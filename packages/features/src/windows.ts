@@ -138,18 +138,14 @@ function prepareRows(frame: SeriesFrame, spec: FeatureSpec, scalers: FeatureScal
   return { from: lo, rows };
 }
 
-/** Writes the window whose last bucket is `end` into out[offset…]. The one place windows are made. */
-function writeWindow(frame: SeriesFrame, spec: FeatureSpec, prepared: PreparedRows, end: number, out: Float32Array, offset: number): void {
+/**
+ * Writes the window whose last bucket is `end` into out[offset…]: one copy of its prepared rows. The one place
+ * windows are made. Every window ends at lookback − 1 or later, so its buckets lie in the frame and in `prepared`.
+ */
+function writeWindow(spec: FeatureSpec, prepared: PreparedRows, end: number, out: Float32Array, offset: number): void {
   const f = featureCount(spec);
   // Steps older than the spec's history stay 0: the model sees exactly `history` steps.
-  let s = Math.max(0, spec.lookback - spec.history);
-  // Steps before the frame's first bucket: no reading (0, unobserved), only the calendar.
-  for (; s < spec.lookback && end - spec.lookback + 1 + s < prepared.from; s++) {
-    if (!spec.calendar) continue;
-    const i = end - spec.lookback + 1 + s;
-    out.set(calendarFeatures(frame.start + i * frame.intervalMs, spec.timeZone), offset + s * f + spec.channels.length * (spec.gapMask ? 2 : 1));
-  }
-  if (s >= spec.lookback) return;
+  const s = Math.max(0, spec.lookback - spec.history);
   const first = end - spec.lookback + 1 + s;
   out.set(prepared.rows.subarray((first - prepared.from) * f, (end + 1 - prepared.from) * f), offset + s * f);
 }
@@ -185,7 +181,7 @@ export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: Featu
   const issueTimes = new Float64Array(n);
   const prepared = prepareRows(full, spec, scalers, ends);
   ends.forEach((e, w) => {
-    writeWindow(full, spec, prepared, e, x, w * spec.lookback * f);
+    writeWindow(spec, prepared, e, x, w * spec.lookback * f);
     issueTimes[w] = full.start + (e + 1) * full.intervalMs;
   });
   const targets: Record<string, TaskTargets> = {};
@@ -331,7 +327,7 @@ export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: Feat
   const end = issueTime === undefined ? full.length - 1 : Math.round((issueTime - full.start) / full.intervalMs) - 1;
   if (end < spec.lookback - 1 || end >= full.length) throw new Error(`frame does not cover a ${spec.lookback}-step window ending at ${issueTime ?? 'its end'}`);
   const x = new Float32Array(spec.lookback * featureCount(spec));
-  writeWindow(full, spec, prepareRows(full, spec, scalers, [end]), end, x, 0);
+  writeWindow(spec, prepareRows(full, spec, scalers, [end]), end, x, 0);
   const issue = full.start + (end + 1) * full.intervalMs;
   const baselines: ServingWindow['baselines'] = {};
   for (const t of spec.targets) {
