@@ -22,8 +22,13 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
     expect(results.meta.settings.epochs).toBe(1);
     expect(Object.keys(results.single).sort()).toEqual([...TASK_ORDER].sort());
     expect(results.runs.shared.equal?.tasks).toEqual([...TASK_ORDER]);
-    expect(results.runs.city_pair.equal?.tasks).toEqual(['traffic', 'air_quality']);
-    expect(results.runs.factory_pair.equal?.tasks).toEqual(['fault', 'throughput']);
+    // The sweep's models come from the registry: every task, each domain's tasks, and the tasks reading one input.
+    expect(results.groups?.map((g) => g.name)).toEqual(['shared', 'city', 'factory', 'input:turbine']);
+    expect(results.runs.city?.equal?.tasks).toEqual(['traffic', 'air_quality']);
+    expect(results.runs.factory?.equal?.tasks).toEqual(['fault', 'throughput', 'emissions']);
+    expect(results.runs['input:turbine']?.equal?.tasks).toEqual(['throughput', 'emissions']);
+    // The co-located pair runs one stem and encoder pass for both heads: about half of two single-task models' FLOPs.
+    expect(results.runs['input:turbine']?.equal?.inferenceCost.flops).toBeLessThan(0.6);
     for (const t of TASK_ORDER) expect(results.protocol[t].validation).toBe(600);
     expect(Number.isFinite(results.runs.shared.equal?.deltaM)).toBe(true);
     expect(results.runs.shared.equal?.cosine.length).toBeGreaterThan(0);
@@ -95,7 +100,10 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
     expect(md).toContain('Δm%');
     expect(md).toContain('## Rolling-origin folds');
     expect(md).toContain('| traffic | linear autoregressive (same inputs and loss) |');
-    expect(md).toContain('### Training cost: one shared model vs four single-task models');
+    expect(md).toContain(`### Training cost: one shared model vs ${TASK_ORDER.length} single-task models`);
+    // The co-located model's Δm% in the sweep table, and MAE per horizon of every task with several horizons.
+    expect(md).toMatch(/\| strategy \| Δm% shared \(5 tasks\) \| Δm% city tasks \| Δm% factory tasks \| Δm% co-located \(one turbine input\) \|/);
+    expect(md).toContain('### air_quality: MAE per horizon');
     expect(md).toContain('## Claims checked over runs');
     expect(md).toContain('### The guard across folds');
     expect(md).toContain('### Task affinity and the grouped configuration');

@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
-import type { TaskName } from '@headstream/tasks';
+import { DOMAINS } from '@headstream/core';
+import { INPUT_NAMES, tasksOfDomain, tasksOfInput, type TaskName } from '@headstream/tasks';
 import { compareInferenceCost, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
 import { chooseBackend, DEFAULT_GUARD_TOLERANCE, settingsFor, STRATEGIES, trainOptions, weighSharing, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
@@ -17,7 +18,30 @@ export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } f
  */
 export const FOLD_STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'famo', 'si'];
 
-export const PAIRS: Readonly<Record<'city_pair' | 'factory_pair', TaskName[]>> = { city_pair: ['traffic', 'air_quality'], factory_pair: ['fault', 'throughput'] };
+/** A model of the strategy sweep: every task, the tasks of one domain, or the tasks that read one input (co-located). */
+export interface SweepGroup {
+  /** Key in `Results.runs`: `shared`, a domain, or `input:<input>`. */
+  name: string;
+  label: string;
+  tasks: TaskName[];
+}
+
+/**
+ * The sweep's models, from the registry: the all-task model, one per domain, and one per input that several
+ * tasks read (their co-located model: one encoder pass serves them all). A group of one task, or one equal to
+ * an earlier group, is left out.
+ */
+export function sweepGroups(tasks: readonly TaskName[] = TASK_ORDER): SweepGroup[] {
+  const out: SweepGroup[] = [{ name: 'shared', label: `every task (${tasks.length})`, tasks: [...tasks] }];
+  const add = (name: string, label: string, members: readonly TaskName[]) => {
+    const g = TASK_ORDER.filter((t) => members.includes(t) && tasks.includes(t));
+    if (g.length < 2 || out.some((o) => o.tasks.length === g.length && o.tasks.every((t) => g.includes(t)))) return;
+    out.push({ name, label, tasks: g });
+  };
+  for (const d of DOMAINS) add(d, `${d} tasks`, tasksOfDomain(d));
+  for (const input of INPUT_NAMES) add(`input:${input}`, `co-located (one ${input} input)`, tasksOfInput(input));
+  return out;
+}
 
 /** The strategy sweep's fold (recorded in results.json): the Beijing station and the SKAB runs the protocols hold out. */
 export interface Fold {
@@ -107,7 +131,10 @@ export interface Results {
   protocol: Record<TaskName, { describe: string; train: number; validation: number; features: number; intervalMs: number; horizons?: number[] }>;
   fold: Fold;
   single: Record<TaskName, { trainSeconds: number; parameters: number; flopsPerWindow: number; score: Omit<TaskScoreJSON, 'predictions' | 'anomaly'> }>;
-  runs: { shared: Record<string, ModelRun>; city_pair: Record<string, ModelRun>; factory_pair: Record<string, ModelRun> };
+  /** The sweep's models (absent in results written before them: shared, city_pair, factory_pair). */
+  groups?: SweepGroup[];
+  /** Per group (its name), per strategy. */
+  runs: { shared: Record<string, ModelRun> } & Record<string, Record<string, ModelRun>>;
   faultRuns: { shared: { run: string; truth: number; predicted: number }[]; single: { run: string; truth: number; predicted: number }[]; sharedAccuracy: number; singleAccuracy: number };
   cv: CvResult | null;
   /** Predicted vs actual on the first validation windows (shared model, equal weights, and single-task). */
@@ -157,11 +184,12 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
     log(`[results] single ${t}: ${summary(s.metrics)} (${result.seconds.toFixed(1)} s)`);
   }
 
-  const runs: Results['runs'] = { shared: {}, city_pair: {}, factory_pair: {} };
+  const groups = sweepGroups();
+  const runs: Results['runs'] = { shared: {}, ...Object.fromEntries(groups.map((g) => [g.name, {}])) };
   let sharedEqual: Record<string, TaskScoreJSON> | undefined;
-  const groups: [keyof Results['runs'], TaskName[]][] = [['shared', [...TASK_ORDER]], ['city_pair', PAIRS.city_pair], ['factory_pair', PAIRS.factory_pair]];
   for (const strategy of strategies) {
-    for (const [group, tasks] of groups) {
+    for (const { name: group, tasks } of groups) {
+      const into = runs[group] as Record<string, ModelRun>;
       const cosine: ModelRun['cosine'] = [];
       const names = tasks;
       const { model, result } = trainModel(
@@ -194,7 +222,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
           const vals = cosine.map((c) => c.pairs[key] ?? NaN).filter(Number.isFinite);
           meanCos[key] = vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1);
         }
-        runs[group][strategy] = {
+        into[strategy] = {
           tasks: [...tasks],
           strategy,
           trainSeconds: result.seconds,
@@ -264,6 +292,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
     ) as Results['protocol'],
     fold,
     single,
+    groups,
     runs,
     faultRuns: { shared: sharedRuns.runs, single: singleRuns.runs, sharedAccuracy: sharedRuns.accuracy, singleAccuracy: singleRuns.accuracy },
     cv,
