@@ -125,7 +125,7 @@ export function taskSummaries(report: VersionReport): Partial<Record<TaskName, T
   for (const task of report.tasks) {
     const r = report.task_reports[task];
     if (!r) continue;
-    const value = (m: MetricsJSON) => headline(m).value;
+    const value = (m: MetricsJSON) => headline(task, m).value;
     out[task] = {
       metric: r.metric === 'macro_f1' ? 'macro-F1' : 'MAE',
       higher_is_better: r.higherIsBetter,

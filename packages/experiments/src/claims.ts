@@ -1,4 +1,5 @@
 import { latentConfig, latentData, latentTask, LATENT_TASKS, MultiTaskModel, train, type StrategyName, type TrainingEvent } from '@headstream/model';
+import { headlineMetric, type TaskName } from '@headstream/tasks';
 import { headline, type MetricsJSON } from './scoring.js';
 import type { FoldStudy } from './fold-study.js';
 import { TASK_ORDER } from './protocols.js';
@@ -30,13 +31,13 @@ export function claimOf(claim: string, margin: string, margins: readonly number[
 }
 
 /** How much better `a` is than `b` on the headline metric: relative for MAE, absolute for macro-F1 (positive = a better). */
-function better(a: MetricsJSON, b: MetricsJSON): number {
-  const x = headline(a);
-  const y = headline(b).value;
+function better(task: TaskName, a: MetricsJSON, b: MetricsJSON): number {
+  const x = headline(task, a);
+  const y = headline(task, b).value;
   return x.higherIsBetter ? x.value - y : (y - x.value) / Math.max(Math.abs(y), 1e-12);
 }
 
-const unit = (m: MetricsJSON) => (headline(m).higherIsBetter ? 'macro-F1 difference' : 'relative MAE difference');
+const unit = (task: TaskName) => (headlineMetric(task).higherIsBetter ? `${headlineMetric(task).label} difference` : `relative ${headlineMetric(task).label} difference`);
 
 /** The fold study's claims: per task, the served model beats persistence, and the shared model is no worse than the single-task one. */
 export function foldClaims(study: FoldStudy): Claim[] {
@@ -45,8 +46,8 @@ export function foldClaims(study: FoldStudy): Claim[] {
     const runs = study.runs.map((r) => r.tasks[t]);
     const first = runs[0];
     if (!first) continue;
-    claims.push(claimOf(`${t}: the served model beats persistence`, `${unit(first.served)}, folds × seeds`, runs.map((s) => better(s.served, s.persistence))));
-    claims.push(claimOf(`${t}: the shared model beats its single-task model`, `${unit(first.shared)}, folds × seeds`, runs.map((s) => better(s.shared, s.single))));
+    claims.push(claimOf(`${t}: the served model beats persistence`, `${unit(t)}, folds × seeds`, runs.map((s) => better(t, s.served, s.persistence))));
+    claims.push(claimOf(`${t}: the shared model beats its single-task model`, `${unit(t)}, folds × seeds`, runs.map((s) => better(t, s.shared, s.single))));
   }
   // The strategy sweep: a weighting method helps only when its Δm% margin over equal weights exceeds the spread.
   for (const s of study.strategies ?? []) {

@@ -113,14 +113,14 @@ export function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], t
   const decision: GuardCheck['decision'] = {};
   const forward: GuardCheck['forward'] = [];
   for (const t of TASK_ORDER) {
-    if (runs.length) decision[t] = { ...weighSharing(runs.map((r) => pair(r, t)), tolerance), k: runs.length };
+    if (runs.length) decision[t] = { ...weighSharing(t, runs.map((r) => pair(r, t)), tolerance), k: runs.length };
     for (const seed of seeds) {
       const mine = runs.filter((r) => r.seed === seed).sort((a, b) => a.fold - b.fold);
       const selection = mine.filter((r) => r.fold < last);
       const ahead = mine.find((r) => r.fold === last);
       const latest = selection.at(-1);
       if (!ahead || !latest) continue;
-      forward.push({ task: t, seed, folds: weighSharing(selection.map((r) => pair(r, t)), tolerance), oneSplit: weighSharing([pair(latest, t)], tolerance), verdict: weighSharing([pair(ahead, t)], tolerance) });
+      forward.push({ task: t, seed, folds: weighSharing(t, selection.map((r) => pair(r, t)), tolerance), oneSplit: weighSharing(t, [pair(latest, t)], tolerance), verdict: weighSharing(t, [pair(ahead, t)], tolerance) });
     }
   }
   const n = forward.length;
@@ -184,24 +184,24 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
       const s = score(single, t);
       const l = score(linear, t);
       const sh = sharedScores[t];
-      const servedBy = weighSharing([{ shared: sh.metrics, single: s.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy;
+      const servedBy = weighSharing(t, [{ shared: sh.metrics, single: s.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy;
       tasks[t] = { shared: sh.metrics, single: s.metrics, linear: l.metrics, persistence: s.baselines.persistence, seasonal_naive: s.baselines.seasonal_naive, served_by: servedBy, served: servedBy === 'shared' ? sh.metrics : s.metrics, grouped: (groupedScores[t] ?? s).metrics };
     } finally {
       single.dispose();
       linear.dispose();
     }
   }
-  const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].single)]));
-  const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].shared)])), stl);
-  const dServed = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].served)])), stl);
-  const dGrouped = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(tasks[t].grouped)])), stl);
+  const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].single)]));
+  const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].shared)])), stl);
+  const dServed = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].served)])), stl);
+  const dGrouped = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].grouped)])), stl);
   const strategies: FoldRun['strategies'] = { equal: { delta: dShared.perTask, deltaM: dShared.deltaM, seconds: seconds.shared } };
   for (const { strategy, run } of others) {
-    const d = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(run.scores[t].metrics)])), stl);
+    const d = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, run.scores[t].metrics)])), stl);
     strategies[strategy] = { delta: d.perTask, deltaM: d.deltaM, seconds: run.result.seconds };
   }
-  const h = (m: MetricsJSON) => headline(m).value.toFixed(3);
-  log(`[results] fold ${fold + 1} seed ${seed}: ${TASK_ORDER.map((t) => `${t} shared ${h(tasks[t].shared)} single ${h(tasks[t].single)} linear ${h(tasks[t].linear)} persistence ${h(tasks[t].persistence)}`).join('; ')}; Δm shared ${dShared.deltaM.toFixed(2)}% served ${dServed.deltaM.toFixed(2)}% grouped ${dGrouped.deltaM.toFixed(2)}% (${groups.map((g) => g.join('+')).join(' | ')}); ${Object.entries(strategies).map(([k, v]) => `${k} ${v.deltaM.toFixed(2)}%`).join(', ')}; ${seconds.shared.toFixed(0)} s shared vs ${seconds.single.toFixed(0)} s single`);
+  const h = (t: TaskName, m: MetricsJSON) => headline(t, m).value.toFixed(3);
+  log(`[results] fold ${fold + 1} seed ${seed}: ${TASK_ORDER.map((t) => `${t} shared ${h(t, tasks[t].shared)} single ${h(t, tasks[t].single)} linear ${h(t, tasks[t].linear)} persistence ${h(t, tasks[t].persistence)}`).join('; ')}; Δm shared ${dShared.deltaM.toFixed(2)}% served ${dServed.deltaM.toFixed(2)}% grouped ${dGrouped.deltaM.toFixed(2)}% (${groups.map((g) => g.join('+')).join(' | ')}); ${Object.entries(strategies).map(([k, v]) => `${k} ${v.deltaM.toFixed(2)}%`).join(', ')}; ${seconds.shared.toFixed(0)} s shared vs ${seconds.single.toFixed(0)} s single`);
   return {
     fold,
     seed,

@@ -212,8 +212,8 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
         const mtl: Record<string, TaskScore> = {};
         const stl: Record<string, TaskScore> = {};
         for (const t of tasks) {
-          mtl[t] = headline((scored[t] as TaskScoreJSON).metrics);
-          stl[t] = headline(single[t].score.metrics);
+          mtl[t] = headline(t, (scored[t] as TaskScoreJSON).metrics);
+          stl[t] = headline(t, single[t].score.metrics);
         }
         const d = deltaM(mtl, stl);
         const cost = compareInferenceCost(model, tasks.map((t) => singleModels[t]), 256);
@@ -303,7 +303,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
 
 /** The guard's per-task choice on the sweep's one split (weighSharing, one pair): which tasks keep the shared encoder. */
 function ownEncoder(tasks: readonly TaskName[], scored: Record<string, TaskScoreJSON>, single: Results['single']): { shared: string[]; own: string[] } {
-  const by = tasks.map((t) => [t, weighSharing([{ shared: (scored[t] as TaskScoreJSON).metrics, single: single[t].score.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy] as const);
+  const by = tasks.map((t) => [t, weighSharing(t, [{ shared: (scored[t] as TaskScoreJSON).metrics, single: single[t].score.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy] as const);
   return { shared: by.filter(([, b]) => b === 'shared').map(([t]) => t), own: by.filter(([, b]) => b === 'single').map(([t]) => t) };
 }
 

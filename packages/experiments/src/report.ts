@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { INPUT_NAMES, tasksOfInput, type TaskName } from '@headstream/tasks';
+import { headlineValue, INPUT_NAMES, tasksOfInput, type TaskName } from '@headstream/tasks';
 import { MIN_RUNS, type Claim } from './claims.js';
 import { affinityEvery, type FoldRun } from './fold-study.js';
 import { type ModelRun, type Results, type SweepGroup } from './pipeline.js';
@@ -170,8 +170,8 @@ const FOLD_MODELS: readonly [FoldModel, string][] = [
 /** Headline value (MAE, or macro-F1) and, for fault, anomaly-F1, of one model on one task of a fold run. */
 function foldValue(run: FoldRun, t: TaskName, model: FoldModel, anomaly = false): number {
   const m = run.tasks[t][model];
-  if ('macro_f1' in m) return anomaly ? m.anomaly_f1 : m.macro_f1;
-  return m.mae;
+  if (anomaly && 'anomaly_f1' in m) return m.anomaly_f1;
+  return headlineValue(t, m);
 }
 
 /** Mean over seeds of a fold; every fold × seed value; selection-fold mean (all but the last). */

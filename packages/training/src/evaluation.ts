@@ -1,5 +1,5 @@
 import type { TaskDefinition } from '@headstream/core';
-import { inputOf, isTaskName, type TaskName } from '@headstream/tasks';
+import { headlineMetric, headlineValue, inputOf, isTaskName, type TaskName } from '@headstream/tasks';
 import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
 import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskModel } from '@headstream/model';
 import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from '@headstream/registry';
@@ -33,9 +33,9 @@ export function faultJSON(truth: ArrayLike<number>, labels: ArrayLike<number>, a
   return { count: m.count, accuracy: m.accuracy, macro_f1: m.macroF1, anomaly_f1: m.anomalyF1 };
 }
 
-/** Headline score for Δm% and the guard: mean MAE over horizons (lower is better) or macro-F1 (higher is better). */
-export function headline(m: MetricsJSON): { value: number; higherIsBetter: boolean } {
-  return 'macro_f1' in m ? { value: m.macro_f1, higherIsBetter: true } : { value: m.mae, higherIsBetter: false };
+/** Headline score for Δm% and the guard: the task's headline metric (its kind's: mean MAE over horizons, lower is better; macro-F1, higher is better). */
+export function headline(task: TaskName, m: MetricsJSON): { value: number; higherIsBetter: boolean } {
+  return { value: headlineValue(task, m), higherIsBetter: headlineMetric(task).higherIsBetter };
 }
 
 /** The input (stem) a task reads: its module's (the registry), or its own name for a task not registered. */

@@ -1,5 +1,5 @@
 import { sharingHolds } from '@headstream/model';
-import type { TaskName } from '@headstream/tasks';
+import { headlineMetric, type TaskName } from '@headstream/tasks';
 import { headline } from './evaluation.js';
 import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from '@headstream/registry';
 
@@ -40,27 +40,27 @@ export interface SharingEvidence {
  * only when its mean exceeds its spread; here the margin is tolerance − worse). With k = 1 there is no spread
  * and it is the single-split rule: shared unless worse than single-task by more than the tolerance.
  */
-export function weighSharing(pairs: readonly PairedScore[], tolerance = DEFAULT_GUARD_TOLERANCE): SharingEvidence {
-  const worse = pairs.map((p) => relativeWorse(p.shared, p.single));
+export function weighSharing(task: TaskName, pairs: readonly PairedScore[], tolerance = DEFAULT_GUARD_TOLERANCE): SharingEvidence {
+  const worse = pairs.map((p) => relativeWorse(task, p.shared, p.single));
   const { mean, sd, bound, share } = sharingHolds(worse, tolerance);
   return { worse, mean, sd, bound, servedBy: share ? 'shared' : 'single' };
 }
 
-/** How much worse `value` is than `reference`, relative (positive = worse), on the metric's own direction. */
-export function relativeWorse(value: MetricsJSON, reference: MetricsJSON): number {
-  const v = headline(value);
-  const r = headline(reference).value;
+/** How much worse `value` is than `reference`, relative (positive = worse), on the task's headline metric and its direction. */
+export function relativeWorse(task: TaskName, value: MetricsJSON, reference: MetricsJSON): number {
+  const v = headline(task, value);
+  const r = headline(task, reference).value;
   const diff = v.higherIsBetter ? r - v.value : v.value - r;
   return diff / Math.max(Math.abs(r), 1e-12);
 }
 
-const name = (m: MetricsJSON) => ('macro_f1' in m ? 'macro-F1' : 'MAE');
-const fmt = (m: MetricsJSON) => headline(m).value.toFixed(3);
+const name = (task: TaskName) => headlineMetric(task).label;
+const fmt = (task: TaskName, m: MetricsJSON) => headline(task, m).value.toFixed(3);
 const pct = (x: number) => `${(Math.abs(x) * 100).toFixed(1)} %`;
 /** How far `value` is from `reference`: a percentage, or the plain difference when the reference is 0 (a percentage of 0 means nothing). */
-const by = (value: MetricsJSON, reference: MetricsJSON) => {
-  const r = headline(reference).value;
-  return Math.abs(r) < 1e-9 ? Math.abs(headline(value).value - r).toFixed(3) : pct(relativeWorse(value, reference));
+const by = (task: TaskName, value: MetricsJSON, reference: MetricsJSON) => {
+  const r = headline(task, reference).value;
+  return Math.abs(r) < 1e-9 ? Math.abs(headline(task, value).value - r).toFixed(3) : pct(relativeWorse(task, value, reference));
 };
 
 /**
@@ -77,26 +77,26 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
   let promote = true;
   for (const t of tasks) {
     const pairs = t.pairs ?? [{ shared: t.shared, single: t.single }];
-    const evidence = weighSharing(pairs, tolerance);
+    const evidence = weighSharing(t.task, pairs, tolerance);
     const servedBy = evidence.servedBy;
     serving[t.task] = servedBy;
     const served = servedBy === 'shared' ? t.shared : t.single;
     const signed = (x: number) => `${x < 0 ? '−' : '+'}${pct(x)}`;
-    if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.shared)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): served by its ${servedBy === 'shared' ? 'shared' : 'single-task'} model`);
-    else if (servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.shared)} ${fmt(t.shared)} is ${pct(evidence.mean)} worse than the single-task model's ${fmt(t.single)} (tolerance ${pct(tolerance)}): served by its single-task model`);
-    else reasons.push(`${t.task}: served by the shared model (${name(t.shared)} ${fmt(t.shared)}, single-task ${fmt(t.single)})`);
-    const vsPersistence = relativeWorse(served, t.persistence);
-    if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(served)} ${fmt(served)} beats persistence ${fmt(t.persistence)} by ${by(served, t.persistence)}`);
+    if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.task)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): served by its ${servedBy === 'shared' ? 'shared' : 'single-task'} model`);
+    else if (servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.task)} ${fmt(t.task, t.shared)} is ${pct(evidence.mean)} worse than the single-task model's ${fmt(t.task, t.single)} (tolerance ${pct(tolerance)}): served by its single-task model`);
+    else reasons.push(`${t.task}: served by the shared model (${name(t.task)} ${fmt(t.task, t.shared)}, single-task ${fmt(t.task, t.single)})`);
+    const vsPersistence = relativeWorse(t.task, served, t.persistence);
+    if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(t.task)} ${fmt(t.task, served)} beats persistence ${fmt(t.task, t.persistence)} by ${by(t.task, served, t.persistence)}`);
     else {
       promote = false;
-      reasons.push(`${t.task}: REFUSED: served ${name(served)} ${fmt(served)} does not beat persistence ${fmt(t.persistence)}`);
+      reasons.push(`${t.task}: REFUSED: served ${name(t.task)} ${fmt(t.task, served)} does not beat persistence ${fmt(t.task, t.persistence)}`);
     }
     if (t.active) {
-      const vsActive = relativeWorse(served, t.active.metrics);
+      const vsActive = relativeWorse(t.task, served, t.active.metrics);
       if (vsActive > tolerance) {
         promote = false;
-        reasons.push(`${t.task}: REFUSED: served ${name(served)} ${fmt(served)} is ${pct(vsActive)} worse than active version ${t.active.version} (${fmt(t.active.metrics)}) on the same validation windows (tolerance ${pct(tolerance)})`);
-      } else reasons.push(`${t.task}: ${vsActive <= 0 ? `${pct(vsActive)} better than` : `within the tolerance of`} active version ${t.active.version} (${fmt(t.active.metrics)}) on the same validation windows`);
+        reasons.push(`${t.task}: REFUSED: served ${name(t.task)} ${fmt(t.task, served)} is ${pct(vsActive)} worse than active version ${t.active.version} (${fmt(t.task, t.active.metrics)}) on the same validation windows (tolerance ${pct(tolerance)})`);
+      } else reasons.push(`${t.task}: ${vsActive <= 0 ? `${pct(vsActive)} better than` : `within the tolerance of`} active version ${t.active.version} (${fmt(t.task, t.active.metrics)}) on the same validation windows`);
     }
   }
   const covered = new Set(tasks.map((t) => t.task));

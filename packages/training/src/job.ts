@@ -311,7 +311,7 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       }
       scores.shared[t.task] = s;
       scores.single[t.task] = one;
-      const d = deltaM({ [t.task]: headline(s.metrics) }, { [t.task]: headline(one.metrics) });
+      const d = deltaM({ [t.task]: headline(t.task, s.metrics) }, { [t.task]: headline(t.task, one.metrics) });
       reports[t.task] = {
         task: t.task,
         metric: headlineMetric(t.task).key,
@@ -326,7 +326,7 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
         delta_pct: d.perTask[t.task] ?? NaN,
       };
     }
-    const all = deltaM(Object.fromEntries(tasks.map((t) => [t.task, headline((scores.shared[t.task] as TaskScore).metrics)])), Object.fromEntries(tasks.map((t) => [t.task, headline((scores.single[t.task] as TaskScore).metrics)])));
+    const all = deltaM(Object.fromEntries(tasks.map((t) => [t.task, headline(t.task, (scores.shared[t.task] as TaskScore).metrics)])), Object.fromEntries(tasks.map((t) => [t.task, headline(t.task, (scores.single[t.task] as TaskScore).metrics)])));
     const singleList = tasks.map((t) => singles[t.task] as MultiTaskModel);
     const cost = (models: readonly MultiTaskModel[], seconds: number): ModelCost => {
       let ms = 0;

@@ -7,10 +7,10 @@ const task = (t: GuardInput['task'], shared: MetricsJSON, single: MetricsJSON, p
 
 describe('negative-transfer guard', () => {
   it('measures "worse" in the metric’s own direction', () => {
-    expect(relativeWorse(mae(11), mae(10))).toBeCloseTo(0.1);
-    expect(relativeWorse(mae(9), mae(10))).toBeCloseTo(-0.1);
-    expect(relativeWorse(f1(0.45), f1(0.5))).toBeCloseTo(0.1);
-    expect(relativeWorse(f1(0.55), f1(0.5))).toBeCloseTo(-0.1);
+    expect(relativeWorse('traffic', mae(11), mae(10))).toBeCloseTo(0.1);
+    expect(relativeWorse('traffic', mae(9), mae(10))).toBeCloseTo(-0.1);
+    expect(relativeWorse('fault', f1(0.45), f1(0.5))).toBeCloseTo(0.1);
+    expect(relativeWorse('fault', f1(0.55), f1(0.5))).toBeCloseTo(-0.1);
   });
 
   it('promotes a version whose every task beats persistence, with no active version to compare', () => {
@@ -58,10 +58,10 @@ describe('negative-transfer guard', () => {
     const pair = (shared: number, single: number) => ({ shared: mae(shared), single: mae(single) });
 
     it('with one pair behaves as the single-split rule: shared unless worse than single-task by more than the tolerance', () => {
-      expect(weighSharing([pair(10.1, 10)]).servedBy).toBe('shared');
-      expect(weighSharing([pair(10.3, 10)]).servedBy).toBe('single');
-      expect(weighSharing([pair(10.3, 10)]).sd).toBe(0);
-      expect(weighSharing([pair(10.3, 10)], 0.05).servedBy).toBe('shared');
+      expect(weighSharing('traffic', [pair(10.1, 10)]).servedBy).toBe('shared');
+      expect(weighSharing('traffic', [pair(10.3, 10)]).servedBy).toBe('single');
+      expect(weighSharing('traffic', [pair(10.3, 10)]).sd).toBe(0);
+      expect(weighSharing('traffic', [pair(10.3, 10)], 0.05).servedBy).toBe('shared');
       // The same pair passed explicitly or read off the report decides alike.
       const one = task('traffic', mae(10.3), mae(10), mae(12));
       expect(decide([{ ...one, pairs: [pair(10.3, 10)] }]).serving).toEqual(decide([one]).serving);
@@ -69,14 +69,14 @@ describe('negative-transfer guard', () => {
 
     it('does not share a task that wins on average but loses on two of three folds', () => {
       // Δ −10 %, +3 %, +3 %: mean −1.3 %, sd 7.5 %.
-      const e = weighSharing([pair(9, 10), pair(10.3, 10), pair(10.3, 10)]);
+      const e = weighSharing('traffic', [pair(9, 10), pair(10.3, 10), pair(10.3, 10)]);
       expect(e.mean).toBeLessThan(0);
       expect(e.bound).toBeGreaterThan(0.02);
       expect(e.servedBy).toBe('single');
     });
 
     it('shares a task whose every fold shows sharing within the tolerance, and weighs the folds in the decision', () => {
-      const e = weighSharing([pair(9.5, 10), pair(9.8, 10), pair(10.1, 10)]);
+      const e = weighSharing('traffic', [pair(9.5, 10), pair(9.8, 10), pair(10.1, 10)]);
       expect(e.mean).toBeCloseTo(-0.02, 5);
       expect(e.sd).toBeCloseTo(0.03, 5);
       expect(e.servedBy).toBe('shared');
@@ -89,9 +89,9 @@ describe('negative-transfer guard', () => {
     });
 
     it('reads "worse" in each metric\'s direction and needs at least one pair', () => {
-      expect(weighSharing([{ shared: f1(0.45), single: f1(0.6) }]).servedBy).toBe('single');
-      expect(weighSharing([{ shared: f1(0.62), single: f1(0.6) }]).servedBy).toBe('shared');
-      expect(() => weighSharing([])).toThrow(/at least one paired score/);
+      expect(weighSharing('fault', [{ shared: f1(0.45), single: f1(0.6) }]).servedBy).toBe('single');
+      expect(weighSharing('fault', [{ shared: f1(0.62), single: f1(0.6) }]).servedBy).toBe('shared');
+      expect(() => weighSharing('traffic', [])).toThrow(/at least one paired score/);
     });
   });
 });
