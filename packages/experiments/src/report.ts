@@ -14,8 +14,8 @@ const ran = (r: Results): TaskName[] => TASK_ORDER.filter((t) => r.protocol[t] !
 const groupsOf = (r: Results): SweepGroup[] =>
   r.groups ?? [
     { name: 'shared', label: 'every task', tasks: ran(r) },
-    { name: 'city_pair', label: 'city pair', tasks: (r.runs.city_pair ? Object.values(r.runs.city_pair)[0]?.tasks ?? [] : []) as TaskName[] },
-    { name: 'factory_pair', label: 'factory pair', tasks: (r.runs.factory_pair ? Object.values(r.runs.factory_pair)[0]?.tasks ?? [] : []) as TaskName[] },
+    { name: 'city_pair', label: 'city pair', tasks: (r.runs.city_pair ? Object.values(r.runs.city_pair)[0]?.tasks ?? [] : []) },
+    { name: 'factory_pair', label: 'factory pair', tasks: (r.runs.factory_pair ? Object.values(r.runs.factory_pair)[0]?.tasks ?? [] : []) },
   ];
 /** Classification tasks get the class metrics (macro-F1, anomaly-F1) and "always normal" as persistence. */
 const classifies = (t: TaskName): boolean => PROTOCOL_TASKS[t].kind === 'classification';
