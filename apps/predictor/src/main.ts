@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { ConfigError, CONFIG_EXIT_CODE, consoleToStderr, SCHEMA_BEHIND_EXIT_CODE, createLogger, exitOnSignals, loadConfig, maskSecrets, Metrics, inboundOptionsOf, startOpsServer } from '@headstream/core';
 import { createKafkaPredictionPublisher, createMqttPredictionPublisher, databasePredictionPublisher, fanOut, startPredictor, type PredictionPublisher } from '@headstream/serving';
 import { openDatabase, requireCurrentSchema, SchemaBehindError } from '@headstream/store';
-import { chooseBackend } from '@headstream/training';
+import { chooseBackend } from '@headstream/model';
 import { checkTransportConfig, kafkaFromConfig, mqttFromConfig, sourceKindsOf, startSources } from '@headstream/transport';
 import { predictorConfigSpec } from './config.js';
 

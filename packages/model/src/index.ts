@@ -19,3 +19,4 @@ export { compareInferenceCost, measureInference, type InferenceCost } from './ev
 export { saveModel, loadModel, serializeModel, deserializeModel, readMetadata, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
 export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
+export { chooseBackend, modelConfig, taskInputOf } from './task-config.js';

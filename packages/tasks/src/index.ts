@@ -17,4 +17,5 @@ export {
 export { checkRegistry, INPUT_NAMES, inputOf, isTaskName, RECIPES, requireTaskName, TASK_MODULES, TASK_NAMES, TASKS, taskModule, tasksOfDomain, tasksOfInput, tasksOfKind, UnknownTaskError, type TaskName, type TaskRecipe } from './registry.js';
 export { headlineMetric, headlineValue, type HeadlineMetric } from './metric.js';
 export { BASELINE_STEPS } from './fault.js';
+export { FAULT_LABEL, inputSpec, protocolDefinition, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, type DefinitionOptions, type InputTask } from './recipes.js';
 export { DAILY_CHANGE_DAYS, TURBINE_INPUT, TURBINE_RECIPE } from './turbine.js';

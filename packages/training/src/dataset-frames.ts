@@ -1,7 +1,7 @@
 import { TASK_MODULES, TASKS, type TaskName } from '@headstream/tasks';
 import { getLoader, GROUND_TRUTH_PREFIX, labelAsNumber, readDataset, type LoadOptions } from '@headstream/datasets';
 import { alignTime, resample, type SeriesFrame, type TimedValue } from '@headstream/features';
-import { recipeFor, type TaskRecipe } from './recipes.js';
+import { recipeFor, type TaskRecipe } from '@headstream/tasks';
 
 /** The shared data set each task's file-based protocol reads (and the format `headstream evaluate` takes): its module's. */
 export const TASK_DATASETS: Readonly<Record<TaskName, string>> = Object.freeze(Object.fromEntries(TASK_MODULES.map((m) => [m.definition.name, m.dataset])) as Record<TaskName, string>);

@@ -1,9 +1,8 @@
 import type { TaskDefinition } from '@headstream/core';
-import { headlineMetric, headlineValue, inputOf, isTaskName, type TaskName } from '@headstream/tasks';
+import { headlineMetric, headlineValue, type TaskName } from '@headstream/tasks';
 import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
-import { classificationMetrics, DEFAULT_ENCODER, regressionMetrics, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskModel } from '@headstream/model';
+import { classificationMetrics, regressionMetrics, type MultiTaskModel } from '@headstream/model';
 import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from '@headstream/registry';
-import { SHARED_LOOKBACK } from './recipes.js';
 
 /** A model's metrics on one task's windows, and the naive baselines on the same windows. */
 export interface TaskScore {
@@ -38,36 +37,6 @@ export function headline(task: TaskName, m: MetricsJSON): { value: number; highe
   return { value: headlineValue(task, m), higherIsBetter: headlineMetric(task).higherIsBetter };
 }
 
-/** The input (stem) a task reads: its module's (the registry), or its own name for a task not registered. */
-export function taskInputOf(definition: Pick<TaskDefinition, 'name'>): string {
-  return isTaskName(definition.name) ? inputOf(definition.name) : definition.name;
-}
-
-/**
- * Model config for some tasks: one input (stem) per input the tasks read (the registry's: tasks that share one,
- * such as the gas turbine's throughput and emissions, read it through one stem); one shared encoder. `features`
- * holds each task's (or input's) channel count; tasks of one input must agree on it.
- */
-export function modelConfig(definitions: readonly TaskDefinition[], features: Record<string, number>, seed: number, encoder: EncoderConfig = DEFAULT_ENCODER, linear: LinearPath = 'none'): ModelConfig {
-  const inputs: Record<string, { features: number }> = {};
-  for (const d of definitions) {
-    const input = taskInputOf(d);
-    const f = features[d.name] ?? features[input] ?? 0;
-    const seen = inputs[input];
-    if (seen && seen.features !== f) throw new Error(`tasks reading input ${input} disagree on its features (${seen.features} vs ${f} for ${d.name})`);
-    inputs[input] = { features: f };
-  }
-  return {
-    ...(linear === 'none' ? {} : { linear }),
-    tasks: definitions.map((d) => structuredClone(d)),
-    inputs,
-    taskInput: Object.fromEntries(definitions.map((d) => [d.name, taskInputOf(d)])),
-    lookback: SHARED_LOOKBACK,
-    encoder,
-    headHidden: 32,
-    seed,
-  };
-}
 
 /** Persistence repeated over the quantiles, so element i of n × horizons × quantiles decodes against it. */
 function repeatOverQuantiles(persistence: Float64Array, q: number): Float64Array {

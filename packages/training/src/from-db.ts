@@ -5,10 +5,11 @@ import type { SqlClient } from '@headstream/store';
 import { resolveBindings, type Bindings, type RecipeInfo } from './bindings.js';
 import type { TaskFrames } from './dataset-frames.js';
 import { scoreTask } from './evaluation.js';
+import { chooseBackend } from '@headstream/model';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { activeVersion, listSeries, loadArtifact, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
-import { chooseBackend, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
-import { RECIPES, taskDefinition, TASK_ORDER } from './recipes.js';
+import { labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
+import { RECIPES, taskDefinition, TASK_ORDER } from '@headstream/tasks';
 import { concatSets, labelled, thin, withChannels } from './windows.js';
 
 /** A user's mistake or missing data (no history, unknown task): the CLI prints the one line and exits 2. */

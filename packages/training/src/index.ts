@@ -1,11 +1,12 @@
 // The registry (versions, promotions, telemetry, requests, reports, history reads) is its own package; training
 // re-exports it so a trainer needs one import.
 export * from '@headstream/registry';
-export { inputSpec, protocolDefinition, RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type InputTask, type TaskRecipe } from './recipes.js';
+export { inputSpec, protocolDefinition, RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type InputTask, type TaskRecipe } from '@headstream/tasks';
 export { framesFromRecords, loadTaskFrames, taskRecords, toFrame, TASK_DATASETS, type TaskFrames, type TaskRecord } from './dataset-frames.js';
 export { concatSets, labelled, thin, windowsFor, withChannels, type SiteWindows } from './windows.js';
-export { faultJSON, headline, modelConfig, regressionJSON, scoreTask, taskInputOf, type TaskScore } from './evaluation.js';
-export { chooseBackend, labelledFor, MIN_CALENDAR_DAYS, prepareInput, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainingSpan, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
+export { faultJSON, headline, regressionJSON, scoreTask, type TaskScore } from './evaluation.js';
+export { chooseBackend, modelConfig, taskInputOf } from '@headstream/model';
+export { labelledFor, MIN_CALENDAR_DAYS, prepareInput, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainingSpan, trainOptions, trainVersion, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
 export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
 export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, weighSharing, type GuardInput, type PairedScore, type SharingEvidence } from './guard.js';
 export { MIN_WINDOWS, recipeInfos, trainFromDatabase, TrainingInputError, VALIDATION_FRACTION, versionName, type TrainFromDatabaseOptions, type TrainFromDatabaseResult } from './from-db.js';

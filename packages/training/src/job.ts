@@ -1,10 +1,9 @@
 import type { TaskDefinition } from '@headstream/core';
-import { headlineMetric, INPUT_NAMES, type SplitPlan, type TaskName } from '@headstream/tasks';
-import { deriveChannels, featureCount, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
-import { deltaM, fromWindowSets, measureInference, MultiTaskModel, selectBackend, STRATEGY_NAMES, timedTrainingStep, train, trainingProbe, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
+import { headlineMetric, INPUT_NAMES, inputSpec, recipeFor, type SplitPlan, type TaskName } from '@headstream/tasks';
+import { deriveChannels, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
+import { deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, STRATEGY_NAMES, train, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
-import { headline, modelConfig, scoreTask, type TaskScore } from './evaluation.js';
-import { inputSpec, recipeFor, recipeSpec, taskDefinition, TASK_ORDER } from './recipes.js';
+import { headline, scoreTask, type TaskScore } from './evaluation.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from '@headstream/registry';
 import { thin, windowsFor, type SiteWindows } from './windows.js';
 
@@ -81,13 +80,6 @@ export function trainOptions(settings: Settings, seed: number, budget: { epochs:
   };
 }
 
-/** The backend that trains the four-task model fastest at this batch size, among those that work here. */
-export async function chooseBackend(log: (line: string) => void, batchSize = 128): Promise<string> {
-  const definitions = TASK_ORDER.map((t) => taskDefinition(t));
-  const features = Object.fromEntries(TASK_ORDER.map((t, i) => [t, featureCount(recipeSpec(recipeFor(t), definitions[i] as TaskDefinition))]));
-  const config = modelConfig(definitions, features, 1);
-  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }) })).backend;
-}
 
 /** Which sites train and validate, and the time split (Infinity: no time split, the sites split). */
 export type { SplitPlan };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingsError, loadBindings, parseBindings, resolveBindings, type RecipeInfo } from '../src/bindings.js';
 import type { SeriesInfo } from '@headstream/registry';
-import { RECIPES as PRODUCTION_RECIPES } from '../src/recipes.js';
+import { RECIPES as PRODUCTION_RECIPES } from '../src/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -1,11 +1,11 @@
 import { FAULT_LABEL_METRIC, taskDefinitionSchema, type TaskDefinition } from '@headstream/core';
 import type { FeatureSpec } from '@headstream/features';
-import { RECIPES, SHARED_LOOKBACK, TASK_NAMES, TASKS, taskModule, type TaskName, type TaskRecipe } from '@headstream/tasks';
+import { SHARED_LOOKBACK } from './define.js';
+import { RECIPES, TASK_NAMES, TASKS, taskModule, type TaskName, type TaskRecipe } from './registry.js';
 
 const DAY = 86_400_000;
 
-// The recipes are the task modules' (packages/tasks); training turns them into feature specs.
-export { BASELINE_STEPS, DAILY_CHANGE_DAYS, RECIPES, SHARED_LOOKBACK, type TaskRecipe } from '@headstream/tasks';
+// The recipes are the task modules'; these turn them into definitions and feature specs for training and probes.
 
 /** The task order of the shared model (its heads, inputs and reports): the registry's. */
 export const TASK_ORDER: readonly TaskName[] = TASK_NAMES;
