@@ -30,3 +30,4 @@ export {
   type WindowSet,
 } from './windows.js';
 export { SiteWindowBuffer, type SiteBufferOptions } from './buffer.js';
+export { unservable, type UnservableReason } from './servable.js';

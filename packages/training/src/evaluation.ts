@@ -1,6 +1,6 @@
 import type { TaskDefinition } from '@headstream/core';
 import { headlineMetric, headlineValue, type TaskName } from '@headstream/tasks';
-import { decodeTarget, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
+import { decodeTarget, unservable, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
 import { classificationMetrics, regressionMetrics, type MultiTaskModel } from '@headstream/model';
 import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from '@headstream/registry';
 
@@ -56,31 +56,49 @@ export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet,
   const input = model.inputOf(def);
   const pred = model.predict({ [input]: set.x }, { tasks: [task] })[task];
   if (!pred) throw new Error(`model gave no ${task} prediction`);
+  const skip = unservableRows(set, spec, task);
   if (def.kind === 'regression' && target.kind === 'regression' && pred.kind === 'regression') {
     const point = decodeTarget(spec, scalers, task, pred.point, target.persistence);
     const quantiles = decodeTarget(spec, scalers, task, pred.values, repeatOverQuantiles(target.persistence, pred.quantiles.length));
+    const h = def.horizons.length;
+    // Windows serving would not predict from count for no model and no baseline.
+    const raw = skip.size ? target.raw.map((v, i) => (skip.has(Math.floor(i / h)) ? NaN : v)) : target.raw;
     return {
       task,
-      n: countRows(target.raw, def.horizons.length),
-      metrics: regressionJSON(target.raw, point, def.horizons),
-      baselines: { persistence: regressionJSON(target.raw, target.persistence, def.horizons), seasonal_naive: regressionJSON(target.raw, target.seasonal, def.horizons) },
+      n: countRows(raw, h),
+      metrics: regressionJSON(raw, point, def.horizons),
+      baselines: { persistence: regressionJSON(raw, target.persistence, def.horizons), seasonal_naive: regressionJSON(raw, target.seasonal, def.horizons) },
       predictions: point,
       quantiles,
     };
   }
   if (def.kind === 'classification' && target.kind === 'classification' && pred.kind === 'classification') {
     const k = def.classes.length;
-    const normal = faultJSON(target.y, new Int32Array(target.y.length), new Float32Array(target.y.length), k);
+    const y = skip.size ? target.y.map((v, i) => (skip.has(i) ? -1 : v)) : target.y;
+    const normal = faultJSON(y, new Int32Array(y.length), new Float32Array(y.length), k);
     return {
       task,
-      n: target.y.filter((y) => y >= 0).length,
-      metrics: faultJSON(target.y, pred.label, pred.anomaly, k),
+      n: y.filter((v) => v >= 0).length,
+      metrics: faultJSON(y, pred.label, pred.anomaly, k),
       baselines: { persistence: normal, seasonal_naive: { ...normal } },
       predictions: Float64Array.from(pred.label),
       anomaly: pred.anomaly,
     };
   }
   throw new Error(`task ${task}: model and windows disagree on its kind`);
+}
+
+/** Rows of a window set serving would not predict `task` from (features' one rule, `unservable`). */
+export function unservableRows(set: WindowSet, spec: FeatureSpec, task: string): Set<number> {
+  const out = new Set<number>();
+  const per = set.lookback * set.features;
+  const target = set.targets[task];
+  const h = target?.kind === 'regression' ? target.horizons : 1;
+  for (let i = 0; i < set.n; i++) {
+    const persistence = target?.kind === 'regression' ? (target.persistence[i * h] ?? NaN) : NaN;
+    if (unservable(spec, task, set.x, i * per, set.features, persistence)) out.add(i);
+  }
+  return out;
 }
 
 function countRows(raw: Float64Array, h: number): number {

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
-import { buildWindows, decodeTarget, SiteWindowBuffer } from '@headstream/features';
+import { buildWindows, decodeTarget, SiteWindowBuffer, unservable } from '@headstream/features';
 import { MultiTaskModel } from '@headstream/model';
-import { framesFromRecords, modelConfig, prepareTask, taskDefinition, taskRecords, timeSplit, type TaskRecord } from '../src/index.js';
+import { framesFromRecords, modelConfig, prepareTask, scoreTask, taskDefinition, taskRecords, timeSplit, unservableRows, type TaskRecord } from '../src/index.js';
 
 /** One file of each task's data set, and how many of its records to use. */
 const SLICES: Record<TaskName, { folder: string; file: string; records: number }> = {
@@ -96,4 +96,36 @@ describe('training = serving on the four real tasks', () => {
       }
     });
   }
+});
+
+describe('scoring counts the windows serving predicts', () => {
+  it('a window serving skips as too sparse (a gap in the readings) counts for no model and no baseline in scoring', async () => {
+    const task = 'traffic';
+    const records = await sliceOf(task);
+    // Three hours without readings in the last fifth (the validation part of the time split).
+    const from = Math.floor(records.length * 0.88);
+    const gapped = [...records.slice(0, from), ...records.slice(from + 36)];
+    const site = gapped[0]?.site ?? '';
+    const definition = taskDefinition(task);
+    const frames = framesFromRecords(task, new Map([[site, gapped]]));
+    const prepared = prepareTask(frames, definition, timeSplit(frames), { maxTrain: 100_000, maxValidation: 100_000 });
+    const { validation, spec, scalers } = prepared;
+    const skipped = unservableRows(validation, spec, task);
+    const per = spec.lookback * validation.features;
+    // The rule serving applies, window by window: those with under half of their visible steps observed.
+    expect(skipped.size).toBeGreaterThan(10);
+    for (let i = 0; i < validation.n; i++) expect(unservable(spec, task, validation.x, i * per, validation.features, NaN) !== undefined).toBe(skipped.has(i));
+    const model = MultiTaskModel.create(modelConfig([definition], { [task]: validation.features }, 3));
+    try {
+      const score = scoreTask(model, task, validation, spec, scalers);
+      const target = validation.targets[task];
+      if (target?.kind !== 'regression') throw new Error('traffic is a regression task');
+      let labelledRows = 0;
+      for (let i = 0; i < validation.n; i++) if (!skipped.has(i) && Number.isFinite(target.raw[i * target.horizons] ?? NaN)) labelledRows++;
+      expect(score.n).toBe(labelledRows);
+      expect(score.n).toBeLessThan(validation.n);
+    } finally {
+      model.dispose();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { Prediction } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
-import { alignTime, decodeTarget, SiteWindowBuffer, type ServingWindow } from '@headstream/features';
+import { alignTime, decodeTarget, SiteWindowBuffer, unservable, type ServingWindow } from '@headstream/features';
 import type { ServedTask, ServingVersion } from './version.js';
 
 /** A reading as the predictor receives it (one site, one time, several metrics). */
@@ -325,29 +325,9 @@ export class PredictionEngine {
 
 const keyOf = (stream: string, site: string) => `${stream}\u0000${site}`;
 
-/**
- * A window too sparse to predict from: under half of its visible steps hold any reading, or (change
- * targets) no last value to add the change to.
- */
+/** Whether serving predicts from a window: features' one rule (`unservable`), which scoring applies too. */
 function sparse(served: ServingWindow, task: ServedTask): SkipReason | undefined {
-  const spec = task.spec;
-  const f = served.x.length / spec.lookback;
-  const c = spec.channels.length;
-  if (spec.gapMask) {
-    let observed = 0;
-    for (let s = spec.lookback - spec.history; s < spec.lookback; s++) {
-      for (let k = 0; k < c; k++) {
-        if ((served.x[s * f + c + k] ?? 0) > 0) {
-          observed++;
-          break;
-        }
-      }
-    }
-    if (observed * 2 < spec.history) return 'sparse';
-  }
-  const target = spec.targets.find((t) => t.task === task.task);
-  if (target?.kind === 'regression' && target.transform.kind === 'change' && !Number.isFinite(served.baselines[task.task]?.persistence ?? NaN)) return 'no_last_value';
-  return undefined;
+  return unservable(task.spec, task.task, served.x, 0, served.x.length / task.spec.lookback, served.baselines[task.task]?.persistence ?? NaN);
 }
 
 const iso = (t: number) => new Date(t).toISOString();
