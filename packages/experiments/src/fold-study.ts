@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
-import { DEFAULT_GUARD_TOLERANCE, trainOptions, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
+import { DEFAULT_GUARD_TOLERANCE, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
 import { prepareFold, taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
@@ -135,61 +135,49 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   const score = (model: MultiTaskModel, t: TaskName) => scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
   const seconds = { shared: 0, single: 0, linear: 0, grouped: 0 };
   const steps = { shared: 0, single: 0 };
-  /**
-   * A model of several tasks at the multi-task learning rate; its scores. `measured`: the all-task run with the
-   * telemetry of production (per-task gradients on the shared parameters every telemetryEvery steps) and the
-   * affinity lookahead; the others train without either (the same updates, one backward pass a step for a
-   * loss-weighting strategy).
-   */
-  const trainJoint = (group: readonly TaskName[], strategy: StrategyName, measured: boolean) => {
+  /** A model of several tasks at the multi-task learning rate (the grouped configuration, the strategy sweep): one backward pass a step for a loss-weighting strategy, no telemetry; its scores. */
+  const trainJoint = (group: readonly TaskName[], strategy: StrategyName) => {
     const model = MultiTaskModel.create(modelConfig(group, features, seed));
     try {
-      const r = train(model, modelData(group.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', ...(measured ? { telemetryEvery: settings.telemetryEvery, affinityEvery: affinityEvery(settings) } : {}) });
+      const r = train(model, modelData(group.map((t) => splits[t].train)), { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters' });
       return { result: r, scores: Object.fromEntries(group.map((t) => [t, score(model, t)])) as Record<TaskName, ReturnType<typeof score>> };
     } finally {
       model.dispose();
     }
   };
 
-  const joint = trainJoint(TASK_ORDER, 'equal', true);
-  seconds.shared = joint.result.seconds;
-  steps.shared = joint.result.steps;
-  const sharedScores = joint.scores;
-  const affinity = joint.result.affinity ?? null;
+  // The all-task model (equal weights, production's telemetry and the affinity lookahead), every task's
+  // single-task network and linear reference: the one train-and-score loop, trainVersion.
+  const version = trainVersion(TASK_ORDER.map((t) => splits[t]), { settings, seed, strategy: 'equal', regime: 'joint', affinityEvery: affinityEvery(settings), measureCost: false });
+  version.shared.dispose();
+  for (const m of Object.values(version.singles)) m?.dispose();
+  seconds.shared = version.seconds.shared;
+  seconds.single = version.seconds.single;
+  seconds.linear = version.seconds.linear;
+  steps.shared = version.steps.shared;
+  steps.single = version.steps.single;
+  const affinity = version.sharedRun.affinity ?? null;
   // TAG's network selection on the affinities of this one joint run (training data only): every partition of the tasks.
   const grouping = affinity ? bestGrouping(affinity.tasks, affinity.matrix) : { groups: [[...TASK_ORDER]], score: 0 };
   const groups = grouping.groups as TaskName[][];
-  const groupedScores = {} as Partial<Record<TaskName, ReturnType<typeof score>>>;
+  const groupedScores = {} as Partial<Record<TaskName, MetricsJSON>>;
   for (const g of groups) {
     if (g.length < 2) continue;
     if (g.length === TASK_ORDER.length) {
-      for (const t of g) groupedScores[t] = sharedScores[t];
+      for (const t of g) groupedScores[t] = version.reports[t]?.shared;
       continue;
     }
-    const run = trainJoint(g, 'equal', false);
+    const run = trainJoint(g, 'equal');
     seconds.grouped += run.result.seconds;
-    for (const t of g) groupedScores[t] = run.scores[t];
+    for (const t of g) groupedScores[t] = run.scores[t].metrics;
   }
-  const others = sweep.filter((s) => s !== 'equal').map((strategy) => ({ strategy, run: trainJoint(TASK_ORDER, strategy, false) }));
+  const others = sweep.filter((s) => s !== 'equal').map((strategy) => ({ strategy, run: trainJoint(TASK_ORDER, strategy) }));
   const tasks = {} as Record<TaskName, FoldTaskScores>;
   for (const t of TASK_ORDER) {
-    const single = MultiTaskModel.create(modelConfig([t], features, seed));
-    const linear = MultiTaskModel.create(modelConfig([t], features, seed, undefined, 'only'));
-    try {
-      const rs = train(single, modelData([splits[t].train]), { ...base, strategy: 'equal' });
-      const rl = train(linear, modelData([splits[t].train]), { ...base, strategy: 'equal' });
-      seconds.single += rs.seconds;
-      seconds.linear += rl.seconds;
-      steps.single += rs.steps;
-      const s = score(single, t);
-      const l = score(linear, t);
-      const sh = sharedScores[t];
-      const servedBy = weighSharing(t, [{ shared: sh.metrics, single: s.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy;
-      tasks[t] = { shared: sh.metrics, single: s.metrics, linear: l.metrics, persistence: s.baselines.persistence, seasonal_naive: s.baselines.seasonal_naive, served_by: servedBy, served: servedBy === 'shared' ? sh.metrics : s.metrics, grouped: (groupedScores[t] ?? s).metrics };
-    } finally {
-      single.dispose();
-      linear.dispose();
-    }
+    const r = version.reports[t];
+    if (!r?.linear) throw new Error(`fold ${fold + 1}: no ${t} report`);
+    const servedBy = weighSharing(t, [{ shared: r.shared, single: r.single }], DEFAULT_GUARD_TOLERANCE).servedBy;
+    tasks[t] = { shared: r.shared, single: r.single, linear: r.linear, persistence: r.persistence, seasonal_naive: r.seasonal_naive, served_by: servedBy, served: servedBy === 'shared' ? r.shared : r.single, grouped: groupedScores[t] ?? r.single };
   }
   const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].single)]));
   const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].shared)])), stl);

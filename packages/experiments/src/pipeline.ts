@@ -1,8 +1,8 @@
 import { cpus, totalmem } from 'node:os';
 import { DOMAINS } from '@headstream/core';
 import { INPUT_NAMES, tasksOfDomain, tasksOfInput, type TaskName } from '@headstream/tasks';
-import { compareInferenceCost, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainOptions } from '@headstream/model';
-import { chooseBackend, DEFAULT_GUARD_TOLERANCE, settingsFor, STRATEGIES, trainOptions, weighSharing, type Settings } from '@headstream/training';
+import { compareInferenceCost, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainingEvent, type TrainOptions } from '@headstream/model';
+import { chooseBackend, DEFAULT_GUARD_TOLERANCE, SHARED_ARTIFACT, settingsFor, singleArtifact, STRATEGIES, trainOptions, trainVersion, weighSharing, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { runFoldStudy, type FoldStudy } from './fold-study.js';
@@ -171,77 +171,84 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
   log(`[results] data ready in ${((tLoad - t0) / 1000).toFixed(1)} s; train windows ${TASK_ORDER.map((t) => `${t} ${splits[t].train.n}`).join(', ')}`);
   const base = trainOptions(settings, seed);
 
-  // Single-task baselines: same architecture, one head, own data only.
-  const single = {} as Results['single'];
-  const singleModels = {} as Record<TaskName, MultiTaskModel>;
-  const singlePreds = {} as Record<TaskName, TaskScoreJSON>;
-  for (const t of TASK_ORDER) {
-    const { model, result } = trainModel([t], splits, seed, { ...base, strategy: 'equal' });
-    const s = scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
-    singleModels[t] = model;
-    singlePreds[t] = s;
-    single[t] = { trainSeconds: result.seconds, parameters: model.parameterCounts().total, flopsPerWindow: model.flopsPerWindow(), score: clean(s) };
-    log(`[results] single ${t}: ${summary(s.metrics)} (${result.seconds.toFixed(1)} s)`);
-  }
-
+  // The all-task model with equal weights and the single-task baselines (same architecture, one head, own
+  // data only): the one train-and-score loop, trainVersion. Its shared model's gradient cosines are recorded.
+  const equalCosine: ModelRun['cosine'] = [];
+  const modelSeconds: Record<string, number> = {};
+  const version = trainVersion(TASK_ORDER.map((t) => splits[t]), {
+    settings,
+    seed,
+    strategy: 'equal',
+    regime: 'joint',
+    onEvent: (model, event) => {
+      if (model === SHARED_ARTIFACT) recordCosine(equalCosine, TASK_ORDER, event);
+    },
+    onModel: (model, seconds) => {
+      modelSeconds[model] = seconds;
+    },
+  });
   const groups = sweepGroups();
   const runs: Results['runs'] = { shared: {}, ...Object.fromEntries(groups.map((g) => [g.name, {}])) };
   let sharedEqual: Record<string, TaskScoreJSON> | undefined;
-  for (const strategy of strategies) {
-    for (const { name: group, tasks } of groups) {
-      const into = runs[group] as Record<string, ModelRun>;
-      const cosine: ModelRun['cosine'] = [];
-      const names = tasks;
-      const { model, result } = trainModel(
-        tasks,
-        splits,
-        seed,
-        { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery },
-        (event) => {
-          if (event.type !== 'step' || !event.conflict) return;
-          const pairs: Record<string, number> = {};
-          const c = event.conflict.cosine;
-          for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) pairs[`${names[i]}~${names[j]}`] = c[i]?.[j] ?? NaN;
-          const vals = Object.values(pairs).filter(Number.isFinite);
-          cosine.push({ step: event.step, epoch: event.epoch, mean: vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1), pairs });
-        },
-      );
-      try {
-        const scored = Object.fromEntries(tasks.map((t) => [t, scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers)]));
-        if (group === 'shared' && strategy === 'equal') sharedEqual = scored;
-        const mtl: Record<string, TaskScore> = {};
-        const stl: Record<string, TaskScore> = {};
-        for (const t of tasks) {
-          mtl[t] = headline(t, (scored[t] as TaskScoreJSON).metrics);
-          stl[t] = headline(t, single[t].score.metrics);
+  const single = {} as Results['single'];
+  const singleModels = {} as Record<TaskName, MultiTaskModel>;
+  const singlePreds = {} as Record<TaskName, TaskScoreJSON>;
+  try {
+    for (const t of TASK_ORDER) {
+      const model = version.singles[t] as MultiTaskModel;
+      const s = version.scores.single[t] as TaskScoreJSON;
+      singleModels[t] = model;
+      singlePreds[t] = s;
+      single[t] = { trainSeconds: modelSeconds[singleArtifact(t)] ?? NaN, parameters: model.parameterCounts().total, flopsPerWindow: model.flopsPerWindow(), score: clean(s) };
+      log(`[results] single ${t}: ${summary(s.metrics)} (${(modelSeconds[singleArtifact(t)] ?? NaN).toFixed(1)} s)`);
+    }
+    for (const strategy of strategies) {
+      for (const { name: group, tasks } of groups) {
+        const into = runs[group] as Record<string, ModelRun>;
+        const reuse = group === 'shared' && strategy === 'equal';
+        const cosine: ModelRun['cosine'] = reuse ? equalCosine : [];
+        const { model, result } = reuse
+          ? { model: version.shared, result: version.sharedRun }
+          : trainModel(tasks, splits, seed, { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery }, (event) => recordCosine(cosine, tasks, event));
+        try {
+          const scored = reuse ? (version.scores.shared as Record<string, TaskScoreJSON>) : Object.fromEntries(tasks.map((t) => [t, scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers)]));
+          if (reuse) sharedEqual = scored;
+          const mtl: Record<string, TaskScore> = {};
+          const stl: Record<string, TaskScore> = {};
+          for (const t of tasks) {
+            mtl[t] = headline(t, (scored[t] as TaskScoreJSON).metrics);
+            stl[t] = headline(t, single[t].score.metrics);
+          }
+          const d = deltaM(mtl, stl);
+          const cost = compareInferenceCost(model, tasks.map((t) => singleModels[t]), 256);
+          const meanCos: Record<string, number> = {};
+          for (const key of Object.keys(cosine[0]?.pairs ?? {})) {
+            const vals = cosine.map((c) => c.pairs[key] ?? NaN).filter(Number.isFinite);
+            meanCos[key] = vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1);
+          }
+          into[strategy] = {
+            tasks: [...tasks],
+            strategy,
+            trainSeconds: result.seconds,
+            steps: result.steps,
+            parameters: model.parameterCounts().total,
+            flopsPerWindow: model.flopsPerWindow(),
+            scores: Object.fromEntries(Object.entries(scored).map(([k, v]) => [k, clean(v)])),
+            delta: d.perTask,
+            deltaM: d.deltaM,
+            grouping: { ...ownEncoder(tasks, scored, single), tolerance: DEFAULT_GUARD_TOLERANCE * 100 },
+            inferenceCost: cost,
+            cosine,
+            meanCosine: meanCos,
+          };
+          log(`[results] ${group} ${strategy}: Δm ${d.deltaM.toFixed(2)}% (${tasks.map((t) => `${t} ${(d.perTask[t] ?? NaN).toFixed(1)}`).join(', ')}) ${result.seconds.toFixed(1)} s`);
+        } finally {
+          if (!reuse) model.dispose();
         }
-        const d = deltaM(mtl, stl);
-        const cost = compareInferenceCost(model, tasks.map((t) => singleModels[t]), 256);
-        const meanCos: Record<string, number> = {};
-        for (const key of Object.keys(cosine[0]?.pairs ?? {})) {
-          const vals = cosine.map((c) => c.pairs[key] ?? NaN).filter(Number.isFinite);
-          meanCos[key] = vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1);
-        }
-        into[strategy] = {
-          tasks: [...tasks],
-          strategy,
-          trainSeconds: result.seconds,
-          steps: result.steps,
-          parameters: model.parameterCounts().total,
-          flopsPerWindow: model.flopsPerWindow(),
-          scores: Object.fromEntries(Object.entries(scored).map(([k, v]) => [k, clean(v)])),
-          delta: d.perTask,
-          deltaM: d.deltaM,
-          grouping: { ...ownEncoder(tasks, scored, single), tolerance: DEFAULT_GUARD_TOLERANCE * 100 },
-          inferenceCost: cost,
-          cosine,
-          meanCosine: meanCos,
-        };
-        log(`[results] ${group} ${strategy}: Δm ${d.deltaM.toFixed(2)}% (${tasks.map((t) => `${t} ${(d.perTask[t] ?? NaN).toFixed(1)}`).join(', ')}) ${result.seconds.toFixed(1)} s`);
-      } finally {
-        model.dispose();
       }
     }
+  } finally {
+    version.shared.dispose();
   }
   const tSweep = performance.now();
 
@@ -305,6 +312,16 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
 function ownEncoder(tasks: readonly TaskName[], scored: Record<string, TaskScoreJSON>, single: Results['single']): { shared: string[]; own: string[] } {
   const by = tasks.map((t) => [t, weighSharing(t, [{ shared: (scored[t] as TaskScoreJSON).metrics, single: single[t].score.metrics }], DEFAULT_GUARD_TOLERANCE).servedBy] as const);
   return { shared: by.filter(([, b]) => b === 'shared').map(([t]) => t), own: by.filter(([, b]) => b === 'single').map(([t]) => t) };
+}
+
+/** Appends the mean pairwise gradient cosine of a telemetry step (per-task gradients on the shared parameters). */
+function recordCosine(into: ModelRun['cosine'], names: readonly TaskName[], event: TrainingEvent): void {
+  if (event.type !== 'step' || !event.conflict) return;
+  const pairs: Record<string, number> = {};
+  const c = event.conflict.cosine;
+  for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) pairs[`${names[i]}~${names[j]}`] = c[i]?.[j] ?? NaN;
+  const vals = Object.values(pairs).filter(Number.isFinite);
+  into.push({ step: event.step, epoch: event.epoch, mean: vals.reduce((a, b) => a + b, 0) / Math.max(vals.length, 1), pairs });
 }
 
 export function summary(m: MetricsJSON): string {

@@ -1,7 +1,7 @@
 import type { TaskDefinition } from '@headstream/core';
 import { headlineMetric, INPUT_NAMES, inputSpec, recipeFor, type SplitPlan, type TaskName } from '@headstream/tasks';
 import { deriveChannels, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
-import { deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, STRATEGY_NAMES, train, type Regime, type StrategyName, type TrainingEvent, type TrainOptions } from '@headstream/model';
+import { deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, STRATEGY_NAMES, train, type Regime, type StrategyName, type TrainingEvent, type TrainOptions, type TrainResult } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
 import { headline, scoreTask, type TaskScore } from './evaluation.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from '@headstream/registry';
@@ -235,7 +235,8 @@ export function labelledFor(set: SiteWindows, task: TaskName): number {
 }
 
 export interface TrainVersionOptions {
-  mode: TrainingMode;
+  /** The budget's mode (default full); `settings` overrides it. */
+  mode?: TrainingMode;
   strategy: StrategyName;
   regime: Regime;
   seed: number;
@@ -245,28 +246,48 @@ export interface TrainVersionOptions {
   onModel?: (model: string, seconds: number) => void;
   /** Replaces the mode's epochs (tests, the guard's deliberately bad candidates). */
   epochs?: number;
+  /** The mode's settings with overrides (the fold study's, a test's smoke budget); default settingsFor(mode). */
+  settings?: Settings;
+  /** Measure inter-task affinity (the TAG lookahead) every this many steps of the shared model's training (the fold study). */
+  affinityEvery?: number;
+  /** Keep each task's linear reference (a bundle saves it); by default it is disposed once scored. */
+  keepLinear?: boolean;
+  /** Measure inference cost (default true; the fold study does without). */
+  measureCost?: boolean;
 }
 
 export interface TrainedVersion {
   shared: MultiTaskModel;
   singles: Partial<Record<TaskName, MultiTaskModel>>;
+  /** With keepLinear: each task's linear reference (the caller disposes them). */
+  linears: Partial<Record<TaskName, MultiTaskModel>>;
+  /** The shared model's training run (steps, history, the affinity summary when measured). */
+  sharedRun: TrainResult;
   scores: { shared: Partial<Record<TaskName, TaskScore>>; single: Partial<Record<TaskName, TaskScore>> };
   /** Per task, without the guard's choice and the active version (filled by the caller). */
   reports: Partial<Record<TaskName, Omit<TaskReport, 'active' | 'served_by'>>>;
   deltaM: number;
+  /** Parameters and FLOPs counted; inference time measured (NaN with measureCost false). */
   compute: { shared: ModelCost; single: ModelCost };
-  seconds: { shared: number; single: number };
+  seconds: { shared: number; single: number; linear: number };
+  steps: { shared: number; single: number };
 }
 
-/** The shared model of the prepared tasks and each task's single-task model, trained with the same budget and scored alike. */
+/**
+ * The one train-and-score loop: the shared model of the prepared tasks, each task's single-task model and its
+ * linear reference, trained with the same budget and scored alike on the same validation windows. The trainer
+ * (train --from-db), train --from-datasets (a bundle), the fold study and the results pipeline all train
+ * through it.
+ */
 export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersionOptions): TrainedVersion {
   if (tasks.length === 0) throw new Error('no task to train');
-  const settings = settingsFor(options.mode);
+  const settings = options.settings ?? settingsFor(options.mode ?? 'full');
   const base = { ...trainOptions(settings, options.seed), ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) };
   const features = Object.fromEntries(tasks.map((t) => [t.task, t.train.features]));
   const data = (list: readonly PreparedTask[]) => fromSets(list);
   const shared = MultiTaskModel.create(modelConfig(tasks.map((t) => t.definition), features, options.seed));
   const singles: TrainedVersion['singles'] = {};
+  const linears: TrainedVersion['linears'] = {};
   try {
     const sharedRun = train(shared, data(tasks), {
       ...base,
@@ -275,15 +296,19 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       regime: options.regime,
       gradientsOn: 'parameters',
       telemetryEvery: settings.telemetryEvery,
+      ...(options.affinityEvery ? { affinityEvery: options.affinityEvery } : {}),
       ...(options.onEvent ? { onEvent: (e: TrainingEvent) => options.onEvent?.(SHARED_ARTIFACT, e) } : {}),
     });
     options.onModel?.(SHARED_ARTIFACT, sharedRun.seconds);
     let singleSeconds = 0;
+    let singleSteps = 0;
+    let linearSeconds = 0;
     for (const t of tasks) {
       const model = MultiTaskModel.create(modelConfig([t.definition], features, options.seed));
       singles[t.task] = model;
       const run = train(model, data([t]), { ...base, strategy: 'equal', ...(options.onEvent ? { onEvent: (e: TrainingEvent) => options.onEvent?.(singleArtifact(t.task), e) } : {}) });
       singleSeconds += run.seconds;
+      singleSteps += run.steps;
       options.onModel?.(singleArtifact(t.task), run.seconds);
     }
     const scores: TrainedVersion['scores'] = { shared: {}, single: {} };
@@ -296,10 +321,11 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       const linear = MultiTaskModel.create(modelConfig([t.definition], features, options.seed, undefined, 'only'));
       let lin: TaskScore;
       try {
-        train(linear, data([t]), { ...base, strategy: 'equal' });
+        linearSeconds += train(linear, data([t]), { ...base, strategy: 'equal' }).seconds;
         lin = scoreTask(linear, t.task, t.validation, t.spec, t.scalers);
+        if (options.keepLinear) linears[t.task] = linear;
       } finally {
-        linear.dispose();
+        if (!options.keepLinear) linear.dispose();
       }
       scores.shared[t.task] = s;
       scores.single[t.task] = one;
@@ -322,7 +348,7 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
     const singleList = tasks.map((t) => singles[t.task] as MultiTaskModel);
     const cost = (models: readonly MultiTaskModel[], seconds: number): ModelCost => {
       let ms = 0;
-      for (const m of models) ms += (Object.keys(m.config.inputs).length * 1000) / measureInference(m, 64, { repeats: 3 }).windowsPerSecond;
+      for (const m of models) ms += options.measureCost === false ? NaN : (Object.keys(m.config.inputs).length * 1000) / measureInference(m, 64, { repeats: 3 }).windowsPerSecond;
       return {
         parameters: models.reduce((a, m) => a + m.parameterCounts().total, 0),
         flops_per_window: models.reduce((a, m) => a + m.flopsPerWindow(), 0),
@@ -333,15 +359,18 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
     return {
       shared,
       singles,
+      linears,
+      sharedRun,
       scores,
       reports,
       deltaM: all.deltaM,
       compute: { shared: cost([shared], sharedRun.seconds), single: cost(singleList, singleSeconds) },
-      seconds: { shared: sharedRun.seconds, single: singleSeconds },
+      seconds: { shared: sharedRun.seconds, single: singleSeconds, linear: linearSeconds },
+      steps: { shared: sharedRun.steps, single: singleSteps },
     };
   } catch (error) {
     shared.dispose();
-    for (const m of Object.values(singles)) m?.dispose();
+    for (const m of [...Object.values(singles), ...Object.values(linears)]) m?.dispose();
     throw error;
   }
 }
