@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CITY_METRICS, demandProfile, simulateCity, type SimRecord } from '../src/index.js';
+import { CITY_METRICS, demandProfile, Rng, simulateCity, type SimRecord } from '../src/index.js';
 import { autocorrelation, correlation, mean } from './stats.js';
 
 const DAY = 24 * 3_600_000;
@@ -33,6 +33,47 @@ describe('city simulator', () => {
     expect(byHour(17)).toBeGreaterThan(3 * byHour(3));
     // Air quality follows the traffic cycle too.
     expect(autocorrelation(values(site1, 'no2'), 288)).toBeGreaterThan(0.3);
+  });
+
+  test('flow is a vehicle count: whole vehicles at 5 min, its step-to-step noise Poisson (variance ≈ flow) at every level, as in PeMS', () => {
+    const flow = values(site1, 'flow');
+    expect(flow.every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
+    // Noise variance from second differences, d = x(t) − (x(t−1) + x(t+1))/2: var(d) = 1.5 σ² for white noise
+    // (the slow demand profile cancels). PeMS detector flow gives σ²/flow 0.8–1.1 in every band of 20 veh/5min.
+    const bands = new Map<number, { d: number[]; level: number[] }>();
+    for (let i = 1; i < flow.length - 1; i++) {
+      const [a, b, c] = [flow[i - 1] ?? 0, flow[i] ?? 0, flow[i + 1] ?? 0];
+      const band = Math.floor((a + b + c) / 3 / 20) * 20;
+      let entry = bands.get(band);
+      if (!entry) bands.set(band, (entry = { d: [], level: [] }));
+      entry.d.push(b - (a + c) / 2);
+      entry.level.push((a + b + c) / 3);
+    }
+    const checked = [...bands.entries()].filter(([, e]) => e.d.length >= 300);
+    expect(checked.length).toBeGreaterThanOrEqual(3);
+    for (const [band, e] of checked) {
+      const m = mean(e.d);
+      const ratio = mean(e.d.map((d) => (d - m) ** 2)) / 1.5 / mean(e.level);
+      expect(ratio, `band ${band}`).toBeGreaterThan(0.75);
+      expect(ratio, `band ${band}`).toBeLessThan(1.3);
+    }
+    // At another interval flow stays veh/5min: a 1-min count times 5.
+    const perMinute = [...simulateCity({ sites: 1, seed: 7, start, until: start + DAY, intervalMs: 60_000 })];
+    expect(perMinute.every((r) => Number.isInteger((r.values.flow ?? NaN) / 5))).toBe(true);
+    expect(mean(values(perMinute, 'flow'))).toBeGreaterThan(0.8 * mean(flow.slice(0, 288)));
+    expect(mean(values(perMinute, 'flow'))).toBeLessThan(1.25 * mean(flow.slice(0, 288)));
+  });
+
+  test('Poisson counts: mean and variance equal the mean asked for, exact draws below 30 and the normal approximation above', () => {
+    const rng = new Rng(11);
+    for (const lambda of [0.5, 4, 29, 30, 120]) {
+      const xs = Array.from({ length: 20_000 }, () => rng.poisson(lambda));
+      expect(xs.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
+      const m = mean(xs);
+      expect(Math.abs(m - lambda), `mean at ${lambda}`).toBeLessThan(0.05 * lambda + 0.03);
+      expect(Math.abs(mean(xs.map((x) => (x - m) ** 2)) / lambda - 1), `variance at ${lambda}`).toBeLessThan(0.08);
+    }
+    expect(rng.poisson(0)).toBe(0);
   });
 
   test('weekly seasonality: weekends carry less traffic than weekdays', () => {
