@@ -168,7 +168,7 @@ export function buildProgram(): Command {
     .option('--quick', 'subsampled data and fewer epochs (a minute or two)')
     .option('--seed <n>', 'seed for weights and batch order', integer(0, 2 ** 31 - 1), 1)
     .option('--epochs <n>', 'epochs of every model instead of the mode\'s', integer(0, 10_000))
-    .option('--name <version>', 'from-db: the new version\'s name (default: v + the UTC time)')
+    .option('--name <version>', "the new version's name (default: v + the UTC time)")
     .option('--bindings <file>', 'from-db: task bindings JSON (default HS_TRAIN_BINDINGS; see packages/training/BINDINGS.md)')
     .option('--no-promote', 'from-db: store the version but do not let the guard promote it')
     .option('--out <dir>', 'from-datasets: directory for the saved models and manifest.json')
@@ -193,7 +193,7 @@ export function buildProgram(): Command {
     });
 
   // The model registry in the database (HS_PG_URL, or an embedded PGlite directory).
-  const models = program.command('models').description('list, show, promote and roll back the model versions stored in the database');
+  const models = program.command('models').description('list, show, import, promote and roll back the model versions stored in the database');
   const registryOptions = (command: Command) =>
     command
       .option('--data-dir <dir>', 'embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
@@ -211,6 +211,14 @@ export function buildProgram(): Command {
       const config = await loadCommonConfig();
       const { modelsShowCommand } = await import('./commands/models.js');
       await modelsShowCommand(config, version, options);
+    });
+  registryOptions(models.command('import').description('store a model version written by train --from-datasets --out DIR as a candidate (promote it to serve it)').argument('<dir>', 'directory written by headstream train --from-datasets'))
+    .option('--name <version>', "the version's name in the registry (default: the one it was trained under)")
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, options: { dataDir?: string; schema?: string; name?: string; json?: boolean }) => {
+      const config = await loadCommonConfig();
+      const { modelsImportCommand } = await import('./commands/models.js');
+      await modelsImportCommand(config, dir, options);
     });
   registryOptions(models.command('promote').description('make a version the active one (the previous one is retired)').argument('<version>', 'model version'))
     .option('--reason <text>', 'why, recorded in the promotion history')

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { datasetFolder } from '@headstream/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_NAMES, TASK_NAMES } from '@headstream/tasks';
+import { migrate } from '@headstream/store';
+import { realDatabase, realServiceOrSkip } from '@headstream/testkit';
 import { runCli } from './run-cli.js';
 
 // Found the way the CLI finds them (HS_DATASETS_DIR, else shared/datasets beside or above the repo).
@@ -26,12 +28,20 @@ describe('headstream train --from-datasets / evaluate', () => {
     // quick budget learns is `npm run results -- --quick`'s to say.
     const run = await runCli(['train', '--from-datasets', '--quick', '--epochs', '3', '--out', out], TRAIN_ENV, TRAIN_MS);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('saved to');
+    expect(run.stdout).toMatch(/^saved version v\d{8}T\d{6}Z to /);
+    expect(run.stdout).toContain(`serve it: headstream models import ${out}`);
   }, TRAIN_MS + 30_000);
 
   it('saves the shared model, one single-task model per registered task and a manifest', () => {
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; shared: string; single: Record<string, string>; linear?: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }> };
-    expect(manifest.format).toBe('headstream-experiment-bundle/2');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; version: string; shared: string; single: Record<string, string>; linear?: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }>; served_by: Record<string, string> };
+    expect(manifest.format).toBe('headstream-experiment-bundle/3');
+    // The bundle is a model version in the registry's file format: its report holds the guard's choice per task.
+    const version = JSON.parse(readFileSync(join(out, 'version.json'), 'utf8')) as { format: string; report: { version: string; tasks: string[]; decision: { serving: Record<string, string> } }; artifacts: { name: string }[] };
+    expect(version.format).toBe('headstream-version/1');
+    expect(version.report.version).toBe(manifest.version);
+    expect(version.report.tasks).toEqual([...TASK_NAMES]);
+    expect(version.report.decision.serving).toEqual(manifest.served_by);
+    expect(version.artifacts.map((a) => a.name)).toEqual(['shared', ...TASK_NAMES.map((t) => `single-${t}`)]);
     expect(Object.keys(manifest.single).sort()).toEqual([...TASK_NAMES].sort());
     expect(Object.keys(manifest.linear ?? {}).sort()).toEqual([...TASK_NAMES].sort());
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
@@ -46,7 +56,31 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect((shared as unknown as { features: Record<string, { spec: { version: number } }> }).features.throughput?.spec.version).toBe(2);
   });
 
-  // The evaluate and bad-usage runs are CLI processes reading the bundle, none writes: they run at once.
+  // The evaluate, import and bad-usage runs are CLI processes reading the bundle, none writes it: they run at once.
+  it.concurrent('models import stores the bundle as a candidate version with the same artifacts; a second import of the name is refused', async (ctx) => {
+    const url = realServiceOrSkip(ctx, 'postgres');
+    const db = await realDatabase(import.meta.filename);
+    try {
+      await migrate(db);
+      const env = { HS_PG_URL: url, HS_PG_SCHEMA: db.schema };
+      const imported = await runCli(['models', 'import', out, '--name', 'from-bundle'], env, EVALUATE_MS);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toMatch(/^imported .* as version from-bundle \(candidate\): shared, single-/);
+      const show = JSON.parse((await runCli(['models', 'show', 'from-bundle', '--json'], env, EVALUATE_MS)).stdout) as { status: string; tasks: string[]; artifacts: { name: string; sha256: string }[]; report: { version: string } };
+      expect(show.status).toBe('candidate');
+      expect(show.tasks).toEqual([...TASK_NAMES]);
+      expect(show.report.version).toBe('from-bundle');
+      const files = JSON.parse(readFileSync(join(out, 'version.json'), 'utf8')) as { artifacts: { name: string; sha256: string }[] };
+      expect(show.artifacts.map((a) => [a.name, a.sha256]).sort()).toEqual(files.artifacts.map((a) => [a.name, a.sha256]).sort());
+      const again = await runCli(['models', 'import', out, '--name', 'from-bundle'], env, EVALUATE_MS);
+      expect(again).toMatchObject({ code: 2, stderr: 'headstream: model version from-bundle already exists: import it under another name with --name\n' });
+      const none = await runCli(['models', 'import', '/nonexistent'], env, EVALUATE_MS);
+      expect(none).toMatchObject({ code: 2, stderr: 'headstream: /nonexistent holds no version.json: write one with `headstream train --from-datasets --out /nonexistent`\n' });
+    } finally {
+      await db.dispose();
+    }
+  }, 3 * EVALUATE_MS + 30_000);
+
   it.concurrent('evaluate --json prints one object with metrics, baselines, the single-task model and the linear reference', async () => {
     const run = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine', '--json'], {}, EVALUATE_MS);
     expect(run.code, run.stderr).toBe(0);

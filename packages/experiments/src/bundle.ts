@@ -1,19 +1,26 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
-import { loadModel, MultiTaskModel, saveModel, train, type StrategyName } from '@headstream/model';
-import { prepareTask, timeSplit, windowsFor, withChannels, type TaskFrames } from '@headstream/training';
-import { chooseBackend, settingsFor, STRATEGIES, trainOptions } from './pipeline.js';
+import { loadModel, saveModel, type StrategyName } from '@headstream/model';
+import { prepareTask, SHARED_ARTIFACT, singleArtifact, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
-import { modelConfig, modelData, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
+import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { loadAllFrames, splitAll, type TaskSplit } from './splits.js';
 
-/** /2: each saved model carries its whole feature spec (derived channels, history, target transform). */
-export const MANIFEST_FORMAT = 'headstream-experiment-bundle/2';
+/**
+ * /3: the bundle is the registry's file sink (version.json and the version's artifacts, see @headstream/registry
+ * writeVersionFiles) plus each task's linear reference and this manifest, which `headstream evaluate` reads.
+ * /2 (every saved model with its whole feature spec) had no version.json; evaluate still reads it.
+ */
+export const MANIFEST_FORMAT = 'headstream-experiment-bundle/3';
+const READABLE_FORMATS: readonly string[] = [MANIFEST_FORMAT, 'headstream-experiment-bundle/2'];
 
 export interface BundleManifest {
   format: typeof MANIFEST_FORMAT;
   createdAt: string;
+  /** The model version the bundle holds (version.json; `headstream models import` stores it under this name). */
+  version: string;
   mode: 'quick' | 'full';
   strategy: StrategyName;
   seed: number;
@@ -26,6 +33,9 @@ export interface BundleManifest {
   split: 'protocol' | 'time';
   tasks: Record<TaskName, { dataset: string; recipe: string; train: number; validation: number; describe: string }>;
   validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON; linear?: MetricsJSON }>;
+  /** Δm% of the shared model vs the single-task models, and the guard's served-by choice per task (the version report's). */
+  delta_m: number;
+  served_by: Partial<Record<TaskName, 'shared' | 'single'>>;
 }
 
 export interface TrainBundleOptions {
@@ -39,10 +49,17 @@ export interface TrainBundleOptions {
   split?: 'protocol' | 'time';
   /** The tasks to train (default: every registered task); the manifest's records hold these only. */
   tasks?: readonly TaskName[];
+  /** The version's name (default: v + the UTC time, as train --from-db names them). */
+  version?: string;
   log?: (line: string) => void;
 }
 
-/** `headstream train --from-datasets`: the shared model of the tasks and their single-task baselines, saved with a manifest. */
+/**
+ * `headstream train --from-datasets`: the shared model of the tasks, their single-task models and linear
+ * references, trained by the one train-and-score loop (trainVersion) on the protocol (or time) splits, and
+ * written as a model version (version.json: the report with the guard's decision, the artifacts, the
+ * telemetry) with a manifest for `headstream evaluate`.
+ */
 export async function trainBundle(options: TrainBundleOptions): Promise<BundleManifest> {
   const log = options.log ?? (() => {});
   const strategy = options.strategy ?? 'equal';
@@ -60,67 +77,60 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     split === 'protocol'
       ? splitAll(frames, {}, settings.sizes, tasks)
       : (Object.fromEntries(tasks.map((t) => { const plan = timeSplit(frames[t]); return [t, { ...prepareTask(frames[t], PROTOCOL_TASKS[t], plan, settings.sizes), describe: plan.describe }]; })) as Record<TaskName, TaskSplit>);
-  const common = trainOptions(settings, seed);
-  const features = Object.fromEntries(tasks.map((t) => [t, splits[t].train.features]));
-  const info = (names: readonly TaskName[], name: string, metrics: Record<string, unknown>) => ({
-    version: `experiments-${mode}-${name}`,
-    features: Object.fromEntries(names.map((t) => [t, { spec: splits[t].spec, scalers: splits[t].scalers }])),
-    strategy: { name },
-    regime: 'joint',
-    backend,
-    metrics,
-  });
-  const validation = {} as BundleManifest['validation'];
-  const shared = MultiTaskModel.create(modelConfig(tasks, features, seed));
-  try {
-    const r = train(shared, modelData(tasks.map((t) => splits[t].train)), { ...common, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters' });
-    log(`[train] shared model (${strategy}): ${r.seconds.toFixed(1)} s`);
-    const scores = Object.fromEntries(tasks.map((t) => [t, scoreTask(shared, t, splits[t].validation, splits[t].spec, splits[t].scalers)])) as Record<TaskName, TaskScoreJSON>;
-    for (const t of tasks) validation[t] = { shared: scores[t].metrics, single: scores[t].metrics, persistence: scores[t].baselines.persistence };
-    await saveModel(shared, join(options.out, 'shared'), info(tasks, strategy, Object.fromEntries(tasks.map((t) => [t, scores[t].metrics]))));
-  } finally {
-    shared.dispose();
-  }
-  for (const t of tasks) {
-    const model = MultiTaskModel.create(modelConfig([t], features, seed));
-    try {
-      const r = train(model, modelData([splits[t].train]), { ...common, strategy: 'equal' });
-      const s = scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
-      validation[t].single = s.metrics;
-      log(`[train] single ${t}: ${r.seconds.toFixed(1)} s`);
-      await saveModel(model, join(options.out, `single-${t}`), info([t], 'equal', { [t]: s.metrics }));
-    } finally {
-      model.dispose();
-    }
-    // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
-    const linear = MultiTaskModel.create(modelConfig([t], features, seed, undefined, 'only'));
-    try {
-      train(linear, modelData([splits[t].train]), { ...common, strategy: 'equal' });
-      const s = scoreTask(linear, t, splits[t].validation, splits[t].spec, splits[t].scalers);
-      validation[t].linear = s.metrics;
-      await saveModel(linear, join(options.out, `linear-${t}`), info([t], 'equal', { [t]: s.metrics }));
-    } finally {
-      linear.dispose();
-    }
-  }
-  const manifest: BundleManifest = {
-    format: MANIFEST_FORMAT,
-    createdAt: new Date().toISOString(),
-    mode,
-    strategy,
+  const prepared = tasks.map((t) => splits[t]);
+  const telemetry: { model: string; rows: TelemetryRow[] }[] = [];
+  const trained = trainVersion(prepared, {
+    settings,
     seed,
-    split,
-    shared: 'shared',
-    single: Object.fromEntries(tasks.map((t) => [t, `single-${t}`])) as Record<TaskName, string>,
-    linear: Object.fromEntries(tasks.map((t) => [t, `linear-${t}`])) as Record<TaskName, string>,
-    tasks: Object.fromEntries(
-      tasks.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
-    ) as BundleManifest['tasks'],
-    validation,
-  };
-  await mkdir(options.out, { recursive: true });
-  await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+    strategy,
+    regime: 'joint',
+    keepLinear: true,
+    onEvent: (model, event) => {
+      let entry = telemetry.find((t) => t.model === model);
+      if (!entry) telemetry.push((entry = { model, rows: [] }));
+      entry.rows.push(...telemetryRows(event));
+    },
+    onModel: (model, seconds) => log(`[train] ${model}: ${seconds.toFixed(1)} s`),
+  });
+  try {
+    const meta = { version: options.version ?? versionName(), mode, strategy, regime: 'joint' as const, seed, backend };
+    const report = versionReport(trained, prepared, meta);
+    await writeVersionFiles(options.out, { report, artifacts: versionArtifacts(trained, prepared, meta), telemetry });
+    const validation = {} as BundleManifest['validation'];
+    for (const t of tasks) {
+      const r = report.task_reports[t];
+      if (!r) throw new Error(`no report of ${t}`);
+      validation[t] = { shared: r.shared, single: r.single, persistence: r.persistence, ...(r.linear ? { linear: r.linear } : {}) };
+      // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
+      const linear = trained.linears[t];
+      if (linear) await saveModel(linear, join(options.out, `linear-${t}`), { version: meta.version, features: { [t]: { spec: splits[t].spec, scalers: splits[t].scalers } }, strategy: { name: 'equal' }, regime: 'joint', backend, metrics: { [t]: r.linear } });
+    }
+    log(`[train] guard: ${tasks.map((t) => `${t} served by ${report.decision.serving[t] ?? '?'}`).join(', ')}; Δm ${report.delta_m.toFixed(2)}%`);
+    const manifest: BundleManifest = {
+      format: MANIFEST_FORMAT,
+      createdAt: report.created_at,
+      version: meta.version,
+      mode,
+      strategy,
+      seed,
+      split,
+      shared: SHARED_ARTIFACT,
+      single: Object.fromEntries(tasks.map((t) => [t, singleArtifact(t)])) as Record<TaskName, string>,
+      linear: Object.fromEntries(tasks.map((t) => [t, `linear-${t}`])) as Record<TaskName, string>,
+      tasks: Object.fromEntries(
+        tasks.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
+      ) as BundleManifest['tasks'],
+      validation,
+      delta_m: report.delta_m,
+      served_by: report.decision.serving,
+    };
+    await mkdir(options.out, { recursive: true });
+    await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } finally {
+    trained.shared.dispose();
+    for (const m of [...Object.values(trained.singles), ...Object.values(trained.linears)]) m?.dispose();
+  }
 }
 
 /** Raised for a user's mistake (bad task, format or bundle): the CLI prints one line, exit code 2. */
@@ -151,7 +161,7 @@ export async function readManifest(dir: string): Promise<BundleManifest> {
     throw new BundleInputError(`${dir} holds no manifest.json: train one with \`headstream train --from-datasets --out ${dir}\``);
   }
   const m = JSON.parse(text) as BundleManifest;
-  if (m.format !== MANIFEST_FORMAT) throw new BundleInputError(`${dir}/manifest.json: unsupported format ${JSON.stringify(m.format)}`);
+  if (!READABLE_FORMATS.includes(m.format)) throw new BundleInputError(`${dir}/manifest.json: unsupported format ${JSON.stringify(m.format)}`);
   return m;
 }
 

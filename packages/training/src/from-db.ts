@@ -6,7 +6,8 @@ import { resolveBindings, type Bindings, type RecipeInfo } from './bindings.js';
 import type { TaskFrames } from './dataset-frames.js';
 import { scoreTask } from './evaluation.js';
 import { chooseBackend } from '@headstream/model';
-import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
+import { DEFAULT_GUARD_TOLERANCE } from './guard.js';
+import { versionArtifacts, versionReport } from './version.js';
 import { activeVersion, listSeries, loadArtifact, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
 import { labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from '@headstream/tasks';
@@ -170,50 +171,15 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
   try {
     const active = await activeVersion(db);
     const activeScores = active ? await scoreActive(db, active.version, (active.serving ?? {}), prepared, settings.sizes.maxValidation) : {};
-    const inputs = prepared.map((p) => {
-      const r = trained.reports[p.task] as Omit<TaskReport, 'active' | 'served_by'>;
-      return { ...r, active: activeScores[p.task] ?? null };
-    });
-    const decision = decide(inputs, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: active?.version ?? null, activeTasks: (active?.tasks ?? []) });
-    const taskReports: VersionReport['task_reports'] = {};
-    let servedDelta = 0;
-    for (const r of inputs) {
-      const servedBy = decision.serving[r.task] ?? 'shared';
-      taskReports[r.task] = { ...r, served_by: servedBy, ...(bindings.has(r.task) ? { binding: bindings.get(r.task) } : {}) };
-      servedDelta += servedBy === 'shared' ? r.delta_pct : 0;
-    }
-    const report: VersionReport = {
-      version,
-      created_at: new Date().toISOString(),
-      mode,
-      strategy,
-      regime,
-      seed,
-      backend,
-      tasks: prepared.map((p) => p.task),
+    const meta = { version, mode, strategy, regime, seed, backend };
+    const report = versionReport(trained, prepared, meta, {
+      active: active ? { version: active.version, tasks: active.tasks, scores: activeScores } : undefined,
+      tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE,
       skipped,
-      task_reports: taskReports,
-      delta_m: trained.deltaM,
-      delta_m_served: servedDelta / prepared.length,
-      compute: trained.compute,
-      decision,
-    };
-    const info = (tasks: readonly PreparedTask[], name: string) => ({
-      version,
-      features: Object.fromEntries(tasks.map((p) => [p.task, { spec: p.spec, scalers: p.scalers }])),
-      strategy: { name },
-      regime,
-      metrics: Object.fromEntries(tasks.map((p) => [p.task, (name === strategy ? trained.scores.shared : trained.scores.single)[p.task]?.metrics])),
-      backend,
+      bindings,
     });
-    await saveVersion(db, {
-      report,
-      artifacts: [
-        { name: SHARED_ARTIFACT, model: trained.shared, info: info(prepared, strategy) },
-        ...prepared.map((p) => ({ name: singleArtifact(p.task), model: trained.singles[p.task] as NonNullable<(typeof trained.singles)[TaskName]>, info: info([p], 'equal') })),
-      ],
-      telemetry,
-    });
+    const decision = report.decision;
+    await saveVersion(db, { report, artifacts: versionArtifacts(trained, prepared, meta), telemetry });
     let promoted = false;
     if (decision.promote && (options.promotion ?? 'guard') === 'guard') {
       await promote(db, version, { reason: 'guard: every task beats persistence and the active version', actor: 'guard' });

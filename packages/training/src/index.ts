@@ -12,3 +12,4 @@ export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, weighSharing, type Guar
 export { MIN_WINDOWS, recipeInfos, trainFromDatabase, TrainingInputError, VALIDATION_FRACTION, versionName, type TrainFromDatabaseOptions, type TrainFromDatabaseResult } from './from-db.js';
 export { parseDuration, trainingConfigSpec, type TrainingConfig } from './config.js';
 export { startTrainerService, type TrainerLog, type TrainerRun, type TrainerService, type TrainerServiceOptions } from './trainer-service.js';
+export { versionArtifacts, versionReport, type VersionMeta, type VersionReportOptions } from './version.js';

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { DEFAULT_EMBEDDED_DATA_DIR, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
-import { formatVersion, formatVersionList, getVersion, listVersions, promote, rollback, UnknownVersionError, type Promotion, type VersionDetails } from '@headstream/training';
+import { formatVersion, formatVersionList, getVersion, listVersions, promote, readVersionFiles, rollback, saveVersion, UnknownVersionError, VersionFilesError, type Promotion, type SavedArtifact, type VersionDetails } from '@headstream/training';
 import type { CliConfig } from '../config.js';
 import { UsageError } from '../usage-error.js';
 
@@ -75,6 +75,36 @@ export async function modelsPromoteCommand(config: CliConfig, version: string, o
 export async function modelsRollbackCommand(config: CliConfig, options: ModelsDatabaseOptions & { reason?: string }): Promise<void> {
   const done = await withRegistry(config, options, (db) => rollback(db, { reason: options.reason ?? 'rolled back by hand', actor: actor() }));
   process.stdout.write(formatPromotion(done));
+}
+
+/**
+ * `headstream models import DIR`: stores a model version written as files (train --from-datasets) in the
+ * registry as a candidate, with its report, the guard's decision and its telemetry. It serves once promoted.
+ */
+export async function modelsImportCommand(config: CliConfig, dir: string, options: ModelsDatabaseOptions & { name?: string; json?: boolean }): Promise<{ version: string; artifacts: SavedArtifact[] }> {
+  let input;
+  try {
+    input = await readVersionFiles(dir);
+  } catch (error) {
+    if (error instanceof VersionFilesError) throw new UsageError(error.message);
+    throw error;
+  }
+  try {
+    const version = options.name ?? input.report.version;
+    const renamed = { ...input, report: { ...input.report, version }, artifacts: input.artifacts.map((a) => ({ ...a, info: { ...a.info, version } })) };
+    const saved = await withRegistry(config, options, async (db) => {
+      if (await getVersion(db, version)) throw new UsageError(`model version ${version} already exists: import it under another name with --name`);
+      return saveVersion(db, renamed);
+    });
+    if (options.json) process.stdout.write(`${JSON.stringify(saved)}\n`);
+    else {
+      const serving = Object.entries(input.report.decision.serving).map(([t, by]) => `${t} by ${by}`).join(', ');
+      process.stdout.write(`imported ${dir} as version ${saved.version} (candidate): ${saved.artifacts.map((a) => a.name).join(', ')}; the guard's choice: ${serving}\nserve it: headstream models promote ${saved.version}\n`);
+    }
+    return saved;
+  } finally {
+    for (const m of input.models) m.dispose();
+  }
 }
 
 export function formatPromotion(p: Promotion): string {

@@ -87,18 +87,20 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.split ? { split: options.split } : {}),
     ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
+    ...(options.name ? { version: options.name } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   if (options.json) process.stdout.write(`${JSON.stringify(manifest)}\n`);
   else {
-    process.stdout.write(`saved to ${options.out}: shared (${manifest.strategy}) + ${Object.keys(manifest.single).length} single-task models\n`);
+    process.stdout.write(`saved version ${manifest.version} to ${options.out}: shared (${manifest.strategy}) + ${Object.keys(manifest.single).length} single-task models; Δm ${manifest.delta_m >= 0 ? '+' : ''}${manifest.delta_m.toFixed(2)}%\n`);
     for (const task of TASK_NAMES) {
       const v = manifest.validation[task] as BundleManifest['validation'][TaskName] | undefined;
       if (!v) continue;
       const metric = headlineMetric(task);
       const s = (m: object) => `${metric.label} ${headlineValue(task, m).toFixed(3)}`;
-      process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}\n`);
+      process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}  served by ${manifest.served_by[task] ?? '?'}\n`);
     }
+    process.stdout.write(`serve it: headstream models import ${options.out}, then headstream models promote ${manifest.version}\n`);
   }
   return manifest;
 }

@@ -1,0 +1,77 @@
+import type { TaskName } from '@headstream/tasks';
+import type { Regime, StrategyName } from '@headstream/model';
+import { SHARED_ARTIFACT, singleArtifact, type TaskBindingReport, type TaskReport, type VersionArtifact, type VersionReport } from '@headstream/registry';
+import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
+import type { PreparedTask, TrainedVersion, TrainingMode } from './job.js';
+
+/** What a version is, besides what it learned. */
+export interface VersionMeta {
+  version: string;
+  mode: TrainingMode;
+  strategy: StrategyName;
+  regime: Regime;
+  seed: number;
+  backend: string;
+}
+
+export interface VersionReportOptions {
+  /** The active version (the guard compares with its served models' scores on the same windows). */
+  active?: { version: string; tasks: readonly TaskName[]; scores: Partial<Record<TaskName, TaskReport['active']>> } | undefined;
+  tolerance?: number;
+  skipped?: VersionReport['skipped'];
+  /** Per task: the series it was trained from (train --from-db). */
+  bindings?: ReadonlyMap<TaskName, TaskBindingReport>;
+}
+
+/**
+ * A trained version's report, with the guard's decision (served-by per task, promote or not) against the
+ * active version when there is one: one report for every way a version is trained (the trainer, train
+ * --from-db, train --from-datasets), stored in the registry or written with the version's files.
+ */
+export function versionReport(trained: TrainedVersion, prepared: readonly PreparedTask[], meta: VersionMeta, options: VersionReportOptions = {}): VersionReport {
+  const inputs = prepared.map((p) => {
+    const r = trained.reports[p.task] as Omit<TaskReport, 'active' | 'served_by'>;
+    return { ...r, active: options.active?.scores[p.task] ?? null };
+  });
+  const decision = decide(inputs, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: options.active?.version ?? null, activeTasks: options.active?.tasks ?? [] });
+  const taskReports: VersionReport['task_reports'] = {};
+  let servedDelta = 0;
+  for (const r of inputs) {
+    const servedBy = decision.serving[r.task] ?? 'shared';
+    const binding = options.bindings?.get(r.task);
+    taskReports[r.task] = { ...r, served_by: servedBy, ...(binding ? { binding } : {}) };
+    servedDelta += servedBy === 'shared' ? r.delta_pct : 0;
+  }
+  return {
+    version: meta.version,
+    created_at: new Date().toISOString(),
+    mode: meta.mode,
+    strategy: meta.strategy,
+    regime: meta.regime,
+    seed: meta.seed,
+    backend: meta.backend,
+    tasks: prepared.map((p) => p.task),
+    skipped: options.skipped ?? [],
+    task_reports: taskReports,
+    delta_m: trained.deltaM,
+    delta_m_served: servedDelta / prepared.length,
+    compute: trained.compute,
+    decision,
+  };
+}
+
+/** A trained version's artifacts as the registry stores them: the shared model and each task's single-task model, each with its features and metrics. */
+export function versionArtifacts(trained: TrainedVersion, prepared: readonly PreparedTask[], meta: VersionMeta): VersionArtifact[] {
+  const info = (tasks: readonly PreparedTask[], name: string, shared: boolean) => ({
+    version: meta.version,
+    features: Object.fromEntries(tasks.map((p) => [p.task, { spec: p.spec, scalers: p.scalers }])),
+    strategy: { name },
+    regime: meta.regime,
+    metrics: Object.fromEntries(tasks.map((p) => [p.task, (shared ? trained.scores.shared : trained.scores.single)[p.task]?.metrics])),
+    backend: meta.backend,
+  });
+  return [
+    { name: SHARED_ARTIFACT, model: trained.shared, info: info(prepared, meta.strategy, true) },
+    ...prepared.map((p) => ({ name: singleArtifact(p.task), model: trained.singles[p.task] as NonNullable<TrainedVersion['singles'][TaskName]>, info: info([p], 'equal', false) })),
+  ];
+}
