@@ -46,18 +46,20 @@ export interface Predictor {
 
 /**
  * Rebuilds one (task, site) window from the readings table (its input's window, which every task reading
- * the input shares): the recent buckets a window reads (lookback + context), the site's first buckets for deviation baselines, and the last issue time
- * already predicted (by any predictor) — so a restarted predictor, or one that takes a site over from
- * another, predicts the next step at once and never repeats one.
+ * the input shares): the recent buckets a window reads (lookback + context), the readings so far of the
+ * bucket the reading in hand (at `readingTime`) falls in, the site's first buckets for deviation baselines,
+ * and the last issue time already predicted (by any predictor) — so a restarted predictor, or one that takes
+ * a site over from another, predicts the next step at once and never repeats one.
  */
-async function seedSite(db: SqlClient, engine: PredictionEngine, taskName: TaskName, site: string, before: number): Promise<void> {
+export async function seedSite(db: SqlClient, engine: PredictionEngine, taskName: TaskName, site: string, readingTime: number): Promise<void> {
   const task = engine.version.tasks.get(taskName);
   if (!task) return;
+  const before = alignTime(readingTime, task.spec.intervalMs);
   const metrics = Object.fromEntries(Object.entries(task.binding.metrics).filter(([source]) => task.spec.sources.includes(source)));
   const { rows } = await db.query<{ first: number | null; last: number | null }>(
     `SELECT (extract(epoch FROM min(r.time)) * 1000)::float8 AS first, (extract(epoch FROM max(r.time)) * 1000)::float8 AS last
      FROM readings r JOIN series s ON s.id = r.series_id WHERE s.domain = $1 AND s.site = $2 AND s.metric = ANY($3::text[]) AND r.time < $4`,
-    [task.binding.domain, site, Object.values(metrics), new Date(before)],
+    [task.binding.domain, site, Object.values(metrics), new Date(readingTime)],
   );
   const issued = await db.query<{ ms: number | null }>('SELECT (extract(epoch FROM max(issued_at)) * 1000)::float8 AS ms FROM predictions WHERE task = $1 AND site = $2', [taskName, site]);
   const lastIssued = issued.rows[0]?.ms ?? undefined;
@@ -81,6 +83,9 @@ async function seedSite(db: SqlClient, engine: PredictionEngine, taskName: TaskN
     });
     if (Object.keys(values).length) buckets.push({ time: frame.start + i * interval, values });
   }
+  // The bucket in progress, reading by reading: its mean so far is no complete bucket's, and the readings
+  // still to come join these (a predictor started mid-hour otherwise averaged the hour's later readings only).
+  buckets.push(...(await readingsBetween(db, task.binding.domain, site, metrics, before, readingTime)));
   let baselines: Record<string, number> | undefined;
   const deviations = task.spec.derived.filter((d) => d.kind === 'deviation');
   if (deviations.length && from > first) {
@@ -90,6 +95,26 @@ async function seedSite(db: SqlClient, engine: PredictionEngine, taskName: TaskN
     for (const d of deviations) if (d.kind === 'deviation' && head) baselines[d.name] = deviationBaseline(head.values[head.channels.indexOf(d.of)] ?? new Float64Array(), d.baselineSteps);
   }
   engine.seed(taskName, site, buckets, { origin: first, ...(baselines ? { baselines } : {}), ...(lastIssued === undefined || lastIssued === null ? {} : { lastIssued: Number(lastIssued) }) });
+}
+
+/** The site's readings of `metrics` (source → metric) in [from, to), one entry per time, in time order. */
+async function readingsBetween(db: SqlClient, domain: string, site: string, metrics: Record<string, string>, from: number, to: number): Promise<{ time: number; values: Record<string, number> }[]> {
+  if (to <= from) return [];
+  const { rows } = await db.query<{ metric: string; ms: number; value: number }>(
+    `SELECT s.metric, (extract(epoch FROM r.time) * 1000)::float8 AS ms, r.value::float8 AS value
+     FROM readings r JOIN series s ON s.id = r.series_id
+     WHERE s.domain = $1 AND s.site = $2 AND s.metric = ANY($3::text[]) AND r.time >= $4 AND r.time < $5
+     ORDER BY r.time`,
+    [domain, site, Object.values(metrics), new Date(from), new Date(to)],
+  );
+  const out = new Map<number, Record<string, number>>();
+  for (const row of rows) {
+    const time = Number(row.ms);
+    let values = out.get(time);
+    if (!values) out.set(time, (values = {}));
+    for (const [source, metric] of Object.entries(metrics)) if (metric === row.metric) values[source] = Number(row.value);
+  }
+  return [...out].map(([time, values]) => ({ time, values }));
 }
 
 /**
@@ -204,7 +229,7 @@ export async function startPredictor(options: PredictorOptions): Promise<Predict
           if (seen.has(key)) continue;
           seen.add(key);
           const task = current.version.tasks.get(pair.task);
-          if (task) await seedSite(db, current, pair.task, pair.site, alignTime(r.time, task.spec.intervalMs));
+          if (task) await seedSite(db, current, pair.task, pair.site, r.time);
         }
       }
     }
