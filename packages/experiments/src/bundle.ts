@@ -2,11 +2,11 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type StrategyName } from '@headstream/model';
-import { prepareTask, SHARED_ARTIFACT, singleArtifact, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { SHARED_ARTIFACT, singleArtifact, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
-import { loadAllFrames, splitAll, type TaskSplit } from './splits.js';
+import { loadAllFrames, prepareByInput, splitAll } from './splits.js';
 
 /**
  * /3: the bundle is the registry's file sink (version.json and the version's artifacts, see @headstream/registry
@@ -76,7 +76,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const splits =
     split === 'protocol'
       ? splitAll(frames, {}, settings.sizes, tasks)
-      : (Object.fromEntries(tasks.map((t) => { const plan = timeSplit(frames[t]); return [t, { ...prepareTask(frames[t], PROTOCOL_TASKS[t], plan, settings.sizes), describe: plan.describe }]; })) as Record<TaskName, TaskSplit>);
+      : prepareByInput(frames, tasks, (t) => timeSplit(frames[t]), settings.sizes);
   const prepared = tasks.map((t) => splits[t]);
   const telemetry: { model: string; rows: TelemetryRow[] }[] = [];
   const trained = trainVersion(prepared, {

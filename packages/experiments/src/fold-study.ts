@@ -1,10 +1,10 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
 import { DEFAULT_GUARD_TOLERANCE, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
-import { prepareFold, taskFolds, type TaskFold } from './folds.js';
+import { taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
-import type { AllFrames, TaskSplit } from './splits.js';
+import { prepareByInput, type AllFrames, type TaskSplit } from './splits.js';
 
 /** What each fold's models scored on one task. */
 export interface FoldTaskScores {
@@ -87,12 +87,9 @@ export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: reado
   for (const t of TASK_ORDER) folds[t] = [];
   const runs: FoldRun[] = [];
   for (let fold = 0; fold < k; fold++) {
-    const splits = {} as Record<TaskName, TaskSplit>;
-    for (const t of TASK_ORDER) {
-      const plan = plans[t][fold] as TaskFold;
-      splits[t] = prepareFold(frames[t], plan, settings.sizes);
-      folds[t].push({ name: plan.name, describe: splits[t].describe, train: splits[t].train.n, validation: splits[t].validation.n });
-    }
+    // Per input, as training prepares them: co-located tasks share their fold's windows.
+    const splits = prepareByInput(frames, TASK_ORDER, (t) => (plans[t][fold] as TaskFold).plan, settings.sizes);
+    for (const t of TASK_ORDER) folds[t].push({ name: (plans[t][fold] as TaskFold).name, describe: splits[t].describe, train: splits[t].train.n, validation: splits[t].validation.n });
     for (const seed of seeds) runs.push(runFold(splits, fold, seed, settings, sweep, log));
   }
   return { folds, seeds: [...seeds], tolerance: DEFAULT_GUARD_TOLERANCE, strategies: sweep, runs, guard: checkGuard(runs, seeds, DEFAULT_GUARD_TOLERANCE), seconds: (performance.now() - t0) / 1000 };

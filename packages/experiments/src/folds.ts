@@ -1,7 +1,5 @@
 import { taskModule, type SplitPlan, type TaskName } from '@headstream/tasks';
-import { prepareTask, type SplitSizes } from '@headstream/training';
-import { PROTOCOL_TASKS, type TaskFrames } from './protocols.js';
-import type { TaskSplit } from './splits.js';
+import type { TaskFrames } from './protocols.js';
 
 /**
  * Rolling-origin folds: each fold trains on what came before its origin (and, for the site-split tasks,
@@ -20,9 +18,4 @@ export interface TaskFold {
 /** The task's folds, oldest first. */
 export function taskFolds(task: TaskName, frames: TaskFrames): TaskFold[] {
   return taskModule(task).protocol.folds(frames).map((f) => ({ task, name: f.name, plan: f.plan }));
-}
-
-/** A task's fold, prepared (scalers from the fold's training part only). */
-export function prepareFold(frames: TaskFrames, fold: TaskFold, sizes: SplitSizes): TaskSplit {
-  return { ...prepareTask(frames, PROTOCOL_TASKS[fold.task], fold.plan, sizes), describe: fold.plan.describe };
 }

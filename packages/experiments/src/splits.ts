@@ -1,5 +1,5 @@
-import { taskModule, type TaskName } from '@headstream/tasks';
-import { prepareTask, type PreparedTask, type SplitSizes } from '@headstream/training';
+import { inputOf, taskModule, tasksOfInput, type SplitPlan, type TaskName } from '@headstream/tasks';
+import { prepareInput, prepareTask, type PreparedTask, type SplitSizes } from '@headstream/training';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_ORDER, type TaskFrames } from './protocols.js';
 
 export type { SplitSizes } from '@headstream/training';
@@ -26,9 +26,26 @@ export function splitTask(task: TaskName, frames: TaskFrames, holdout: readonly 
   return { ...prepareTask(frames, PROTOCOL_TASKS[task], plan, sizes), describe: plan.describe };
 }
 
-/** Every task of `tasks` (default: every registered task) split by its protocol. */
-export function splitAll(frames: AllFrames, holdouts: Holdouts, sizes: SplitSizes, tasks: readonly TaskName[] = TASK_ORDER): Record<TaskName, TaskSplit> {
+/**
+ * The tasks prepared per input, as training prepares them: tasks that read one input (the registry's; they
+ * agree on its data set, protocol split and folds) share one window set whose windows carry each task's
+ * labels, built once; a task alone on its input is prepared alone. `planOf` gives each task's split (one plan
+ * for the tasks of an input: the first task's).
+ */
+export function prepareByInput(frames: Partial<AllFrames>, tasks: readonly TaskName[], planOf: (task: TaskName) => SplitPlan, sizes: SplitSizes): Record<TaskName, TaskSplit> {
   const out = {} as Record<TaskName, TaskSplit>;
-  for (const t of tasks) out[t] = splitTask(t, frames[t], holdouts[t], sizes);
+  for (const t of tasks) {
+    if (out[t]) continue;
+    const group = tasksOfInput(inputOf(t)).filter((x) => tasks.includes(x));
+    const own = frames[t];
+    if (!own) throw new Error(`no frames of ${t}`);
+    const plan = planOf(t);
+    for (const p of prepareInput(own, group.map((x) => PROTOCOL_TASKS[x]), plan, sizes)) out[p.task] = { ...p, describe: plan.describe };
+  }
   return out;
+}
+
+/** Every task of `tasks` (default: every registered task) split by its protocol, prepared per input. */
+export function splitAll(frames: AllFrames, holdouts: Holdouts, sizes: SplitSizes, tasks: readonly TaskName[] = TASK_ORDER): Record<TaskName, TaskSplit> {
+  return prepareByInput(frames, tasks, (t) => taskModule(t).protocol.split(frames[t], holdouts[t]), sizes);
 }
