@@ -134,6 +134,59 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
       // float32 inference in micro-batches of another size: equal to ~1e-7 relative.
       if (p.kind === 'regression' && e?.kind === 'regression') p.horizons.forEach((h, i) => expect(Math.abs(h.value - (e.horizons[i]?.value ?? NaN)), `${p.task}/${p.site}/${p.issued_at} h${i}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(h.value))));
     }
+    // Serving = evaluation: `headstream evaluate` of the same version on the same file (its history and live
+    // rows) forecasts every window the predictor served with the same values, and the actual the live view and
+    // the dashboards score against (prediction_actuals, from the readings table) is evaluation's.
+    const evaluated = await Promise.all(
+      FILES.map(async (f) => {
+        const file = join(live, 'evaluate', f.folder, f.file);
+        mkdirSync(join(file, '..'), { recursive: true });
+        const lines = readFileSync(join(datasetFolder(f.folder), f.file), 'utf8').split('\n');
+        writeFileSync(file, `${[lines[0], ...lines.slice(1, 1 + f.history + f.live)].join('\n')}\n`);
+        const out = join(live, `forecasts-${f.task}.jsonl`);
+        const run = await runNodeScript(CLI, ['evaluate', '--model-version', 'v-live', '--task', f.task, '--file', file, '--format', f.dataset, '--predictions', out, '--json'], dbEnv, 180_000);
+        expect(run.code, run.stderr).toBe(0);
+        return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EvaluatedForecast);
+      }),
+    );
+    const byKey = new Map(evaluated.flat().map((e) => [`${e.task}/${e.site}/${e.issued_at}`, e]));
+    const compared: Record<string, number> = {};
+    for (const p of stored) {
+      const e = byKey.get(`${p.task}/${p.site}/${p.issued_at}`);
+      // Evaluation scores labelled windows: a forecast whose every target lies past the file's end has no window there.
+      if (!e) continue;
+      compared[p.task] = (compared[p.task] ?? 0) + 1;
+      if (p.kind === 'regression' && e.kind === 'regression') {
+        p.horizons.forEach((h, i) => {
+          const ev = e.horizons[i];
+          expect(ev?.horizon, `${p.task}/${p.site}/${p.issued_at}`).toBe(h.horizon);
+          expect(Math.abs(h.value - (ev?.value ?? NaN)), `${p.task}/${p.site}/${p.issued_at} h${h.horizon}: served ${h.value}, evaluated ${ev?.value}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(h.value)));
+        });
+      } else if (p.kind === 'classification' && e.kind === 'classification') {
+        expect(p.label, `${p.task}/${p.site}/${p.issued_at}`).toBe(e.label);
+        if (p.anomaly_score !== undefined) expect(Math.abs(p.anomaly_score - (e.anomaly_score ?? NaN))).toBeLessThanOrEqual(1e-5);
+      } else throw new Error(`${p.task}: served ${p.kind}, evaluated ${e.kind}`);
+    }
+    for (const f of FILES) expect(compared[f.task] ?? 0, `${f.task}: served forecasts evaluation also made (${JSON.stringify(compared)})`).toBeGreaterThanOrEqual(Math.min(f.live / 4, [...expected.keys()].filter((k) => k.startsWith(`${f.task}/`)).length - 6));
+    let actuals = 0;
+    for (const f of FILES) {
+      const def = TASKS[f.task];
+      if (def.kind !== 'regression') continue;
+      const { rows } = await db.query<{ site: string; issued: string; horizon: number; actual: number | null }>(
+        `SELECT site, to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS issued, horizon, actual::float8 AS actual
+           FROM prediction_actuals($1, $2, $3, make_interval(secs => $4::float8 / 1000)) WHERE horizon > 0`,
+        [f.task, def.domain, def.target, def.intervalMs],
+      );
+      for (const r of rows) {
+        const ev = byKey.get(`${f.task}/${r.site}/${r.issued}`);
+        const h = ev?.kind === 'regression' ? ev.horizons.find((x) => x.horizon === r.horizon) : undefined;
+        if (r.actual === null || h?.actual === undefined) continue;
+        expect(Math.abs(r.actual - h.actual), `${f.task}/${r.site}/${r.issued} h${r.horizon}: live-view actual ${r.actual}, evaluation's ${h.actual}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(h.actual)));
+        actuals++;
+      }
+    }
+    expect(actuals, 'targets both the live view and evaluation have an actual of').toBeGreaterThan(20);
+
     // And the same set on MQTT, each received once.
     await waitUntil(() => received.length >= stored.length, `${stored.length} predictions via mosquitto_sub`, 60_000, 200);
     const ajv = new Ajv2020.default({ allErrors: true, strict: true });
@@ -164,6 +217,12 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
     for (const topic of new Set(late.filter(Boolean).map((l) => l.slice(0, l.indexOf(' '))))) await runNodeScriptLike(sub.replace(/mosquitto_sub$/, 'mosquitto_pub'), ['-h', new URL(mqtt).hostname, '-p', new URL(mqtt).port || '1883', '-t', topic, '-r', '-n']);
   });
 });
+
+/** A line of `headstream evaluate --predictions`. */
+type EvaluatedForecast = { task: string; site: string; issued_at: string } & (
+  | { kind: 'regression'; horizons: { horizon: number; target_time: string; value: number; actual?: number }[] }
+  | { kind: 'classification'; label: string; anomaly_score?: number }
+);
 
 /** Runs a binary to its end (mosquitto_sub -W exits 27 on its timeout); returns stdout lines. */
 function runNodeScriptLike(bin: string, args: string[]): Promise<string[]> {

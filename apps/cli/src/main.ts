@@ -181,15 +181,18 @@ export function buildProgram(): Command {
 
   program
     .command('evaluate')
-    .description("score a saved model (headstream train) on a file in the task's data-set format, next to naive baselines and the single-task model")
-    .requiredOption('--model <dir>', 'directory written by headstream train')
+    .description("score a model on a file in the task's data-set format, next to naive baselines and the single-task model: a bundle (headstream train --from-datasets) or a version in the registry")
+    .option('--model <dir>', 'directory written by headstream train --from-datasets')
+    .option('--model-version <version>', 'a model version in the registry (HS_PG_URL, or the embedded PGlite in --data-dir) instead of --model')
+    .option('--data-dir <dir>', 'with --model-version: embedded PGlite directory when HS_PG_URL is unset (default .headstream/ingest-db)')
     .addOption(new Option('--task <task>', 'task to score').choices(TASK_NAMES).makeOptionMandatory())
     .requiredOption('--file <file>', 'file or folder to score')
     .requiredOption('--format <loader>', `loader format of the file (the task's data set: ${TASK_MODULES.map((m) => `${m.definition.name} ${m.dataset}`).join(', ')})`)
+    .option('--predictions <file>', "write the served model's forecast of every window serving would predict from, one JSON object a line (what a predictor serving the version on these readings publishes)")
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: EvaluateCommandOptions) => {
       const { evaluateCommand } = await import('./commands/evaluate.js');
-      await evaluateCommand(options);
+      await evaluateCommand(options, options.modelVersion === undefined ? undefined : await loadCommonConfig());
     });
 
   // The model registry in the database (HS_PG_URL, or an embedded PGlite directory).

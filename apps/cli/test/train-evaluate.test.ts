@@ -111,6 +111,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     [['evaluate', '--model', out, '--task', 'fault', '--file', GT_2014, '--format', 'gas-turbine'], 'headstream: task fault reads files in the skab format, not "gas-turbine"'],
     [['evaluate', '--model', '/nonexistent', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: /nonexistent holds no manifest.json: train one with `headstream train --from-datasets --out /nonexistent`'],
     [['evaluate', '--model', out, '--task', 'speed', '--file', GT_2014, '--format', 'gas-turbine'], `error: option '--task <task>' argument 'speed' is invalid. Allowed choices are ${TASK_NAMES.join(', ')}.`],
+    [['evaluate', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: evaluate needs exactly one of --model DIR (a bundle) or --model-version V (a registry version)'],
     [['train', '--out', out], 'headstream: train needs exactly one of --from-datasets (the shared data sets), --from-db (the readings in the database) or --request (ask the trainer service)'],
     [['train', '--from-datasets', '--strategy', 'mgda', '--out', out], 'headstream: unknown strategy "mgda"; valid: equal, uncertainty, dwa, gradnorm, pcgrad, cagrad, famo, si'],
   ])('bad usage %j: one line, exit code 2', async (args, line) => {

@@ -1,8 +1,10 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
-import { loadModel, saveModel, type StrategyName } from '@headstream/model';
-import { SHARED_ARTIFACT, singleArtifact, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
+import type { FeatureSpec } from '@headstream/features';
+import type { SqlExecutor } from '@headstream/store';
+import { getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
@@ -137,10 +139,20 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
 export class BundleInputError extends Error {}
 
 export interface EvaluateFileOptions {
-  model: string;
+  /** A bundle directory (train --from-datasets --out DIR)… */
+  model?: string;
+  /** …or a model version in the registry (the trainer's, or an imported bundle). */
+  version?: { db: SqlExecutor; name: string };
   task: string;
   file: string;
   format: string;
+  /**
+   * Writes the served model's forecast of every window serving would predict from (features' `unservable`
+   * rule) to this file, one JSON object a line: task, site, issued_at, and per horizon its target time, value
+   * and the file's actual (regression), or the label and class probabilities (classification). A predictor
+   * serving the same version on the same readings publishes the same forecasts.
+   */
+  predictions?: string;
 }
 
 export interface EvaluationJSON {
@@ -149,8 +161,12 @@ export interface EvaluationJSON {
   metrics: MetricsJSON;
   baselines: { persistence: MetricsJSON; seasonal_naive: MetricsJSON };
   single_task: MetricsJSON;
-  /** The bundle's linear autoregressive reference (absent when the bundle predates it). */
+  /** The bundle's linear autoregressive reference (absent when the bundle predates it, and for a registry version). */
   linear?: MetricsJSON;
+  /** The model the version serves the task with (the guard's choice), and its metrics (= metrics or single_task). */
+  served_by: 'shared' | 'single';
+  /** Lines written to --predictions. */
+  predictions?: number;
 }
 
 export async function readManifest(dir: string): Promise<BundleManifest> {
@@ -165,13 +181,37 @@ export async function readManifest(dir: string): Promise<BundleManifest> {
   return m;
 }
 
-/** `headstream evaluate`: scores the saved shared and single-task models on a user's file in the task's loader format. */
+type Loaded = { model: MultiTaskModel; metadata: ModelMetadata };
+/** Where evaluate's models come from: a bundle's directories or a registry version's artifacts. */
+interface ModelSource {
+  servedBy: 'shared' | 'single';
+  load: (which: 'shared' | 'single' | 'linear') => Promise<Loaded | undefined>;
+}
+
+async function bundleSource(dir: string, task: TaskName): Promise<ModelSource> {
+  const manifest = await readManifest(dir);
+  const singleDir = manifest.single[task] as string | undefined;
+  if (singleDir === undefined) throw new BundleInputError(`${dir} holds no ${task} model (trained: ${Object.keys(manifest.single).join(', ')})`);
+  const dirs = { shared: manifest.shared, single: singleDir, linear: manifest.linear?.[task] };
+  return { servedBy: manifest.served_by?.[task] ?? 'shared', load: async (which) => (dirs[which] === undefined ? undefined : loadModel(join(dir, dirs[which]))) };
+}
+
+async function versionSource(db: SqlExecutor, name: string, task: TaskName): Promise<ModelSource> {
+  const version = await getVersion(db, name);
+  if (!version) throw new BundleInputError(`no model version "${name}" in the registry`);
+  if (!version.tasks.includes(task)) throw new BundleInputError(`version ${name} holds no ${task} model (trained: ${version.tasks.join(', ')})`);
+  const artifacts = { shared: SHARED_ARTIFACT, single: singleArtifact(task) };
+  return { servedBy: version.serving?.[task] ?? 'shared', load: async (which) => (which === 'linear' ? undefined : loadArtifact(db, name, artifacts[which])) };
+}
+
+/** `headstream evaluate`: scores a bundle's or a registry version's shared and single-task models on a user's file in the task's loader format. */
 export async function evaluateFile(options: EvaluateFileOptions): Promise<EvaluationJSON> {
   if (!isTaskName(options.task)) throw new BundleInputError(`unknown task "${options.task}"; valid: ${TASK_ORDER.join(', ')}`);
   const task = options.task;
   const expected = TASK_DATASETS[task];
   if (options.format !== expected) throw new BundleInputError(`task ${task} reads files in the ${expected} format, not "${options.format}"`);
-  const manifest = await readManifest(options.model);
+  if ((options.model === undefined) === (options.version === undefined)) throw new BundleInputError('evaluate needs exactly one of --model DIR (a bundle) or --model-version V (a registry version)');
+  const source = options.version ? await versionSource(options.version.db, options.version.name, task) : await bundleSource(options.model as string, task);
   await chooseBackend(() => {});
   let frames: TaskFrames;
   try {
@@ -179,27 +219,65 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
   } catch (error) {
     throw new BundleInputError(`cannot read ${options.file} as ${expected}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const score = async (dir: string): Promise<TaskScoreJSON> => {
-    const { model, metadata } = await loadModel(join(options.model, dir));
+  const score = async (which: 'shared' | 'single' | 'linear'): Promise<{ score: TaskScoreJSON; set: SiteWindows; spec: FeatureSpec } | undefined> => {
+    const loaded = await source.load(which);
+    if (!loaded) return undefined;
+    const { model, metadata } = loaded;
     try {
       const saved = metadata.features[task];
-      if (!saved) throw new BundleInputError(`model ${dir} has no ${task} input`);
+      if (!saved) throw new BundleInputError(`the ${which} model has no ${task} input`);
       // The saved spec says how to build the model's input: a source the file lacks is a gap throughout.
       const withSources = { ...frames, frames: Object.fromEntries(Object.entries(frames.frames).map(([site, f]) => [site, withChannels(f, saved.spec.sources)])) };
       const set = windowsFor(withSources, Object.keys(frames.frames), saved.spec, saved.scalers);
       if (set.n === 0) throw new BundleInputError(`${options.file} yields no labelled ${task} window (needs more than ${saved.spec.lookback} steps)`);
-      return scoreTask(model, task, set, saved.spec, saved.scalers);
+      return { score: scoreTask(model, task, set, saved.spec, saved.scalers), set, spec: saved.spec };
     } finally {
       model.dispose();
     }
   };
-  const singleDir = manifest.single[task] as string | undefined;
-  if (singleDir === undefined) throw new BundleInputError(`${options.model} holds no ${task} model (trained: ${Object.keys(manifest.single).join(', ')})`);
-  const shared = await score(manifest.shared);
-  const single = await score(singleDir);
-  const linearDir = manifest.linear?.[task];
-  const linear = linearDir ? await score(linearDir) : undefined;
-  return { task, n: shared.n, metrics: shared.metrics, baselines: shared.baselines, single_task: single.metrics, ...(linear ? { linear: linear.metrics } : {}) };
+  const shared = (await score('shared')) as NonNullable<Awaited<ReturnType<typeof score>>>;
+  const single = (await score('single')) as NonNullable<Awaited<ReturnType<typeof score>>>;
+  const linear = await score('linear');
+  const served = source.servedBy === 'single' ? single : shared;
+  const lines = options.predictions ? await writePredictions(options.predictions, task, served) : undefined;
+  return {
+    task,
+    n: shared.score.n,
+    metrics: shared.score.metrics,
+    baselines: shared.score.baselines,
+    single_task: single.score.metrics,
+    ...(linear ? { linear: linear.score.metrics } : {}),
+    served_by: source.servedBy,
+    ...(lines === undefined ? {} : { predictions: lines }),
+  };
+}
+
+/** The served model's forecasts of the windows serving would predict from, as JSON lines (see EvaluateFileOptions.predictions). */
+async function writePredictions(file: string, task: TaskName, served: { score: TaskScoreJSON; set: SiteWindows; spec: FeatureSpec }): Promise<number> {
+  const { score, set, spec } = served;
+  const def = PROTOCOL_TASKS[task];
+  const target = set.targets[task];
+  const skip = unservableRows(set, spec, task);
+  const iso = (t: number) => new Date(t).toISOString();
+  const out: string[] = [];
+  for (let i = 0; i < set.n; i++) {
+    if (skip.has(i)) continue;
+    const base = { task, site: set.sites[set.site[i] ?? 0] ?? '', issued_at: iso(set.issueTimes[i] ?? NaN) };
+    const t = target;
+    if (t?.kind === 'regression') {
+      const h = t.horizons;
+      const horizons = Array.from({ length: h }, (_, k) => {
+        const steps = (spec.targets.find((x) => x.task === task && x.kind === 'regression') as { horizons: number[] } | undefined)?.horizons[k] ?? k + 1;
+        const actual = t.raw[i * h + k] ?? NaN;
+        return { horizon: steps, target_time: iso((set.issueTimes[i] ?? NaN) + steps * spec.intervalMs), value: score.predictions[i * h + k] ?? NaN, ...(Number.isFinite(actual) ? { actual } : {}) };
+      });
+      out.push(JSON.stringify({ ...base, kind: 'regression', horizons }));
+    } else if (def.kind === 'classification') {
+      out.push(JSON.stringify({ ...base, kind: 'classification', label: def.classes[score.predictions[i] ?? 0] ?? '?', ...(score.anomaly ? { anomaly_score: score.anomaly[i] } : {}) }));
+    }
+  }
+  await writeFile(file, out.length ? `${out.join('\n')}\n` : '');
+  return out.length;
 }
 
 /** A readable table of an evaluation (no --json). */
@@ -218,5 +296,5 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const unit = definition.kind === 'regression' ? ` [${definition.unit}]` : '';
-  return `${e.task}${unit} on ${file}: ${e.n} windows\n${[line(head), ...body.map(line)].join('\n')}\n`;
+  return `${e.task}${unit} on ${file}: ${e.n} windows; served by its ${e.served_by === 'single' ? 'single-task' : 'shared'} model\n${[line(head), ...body.map(line)].join('\n')}\n`;
 }
