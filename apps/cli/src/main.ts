@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { INTERRUPTED_EXIT_CODE, USAGE_EXIT_CODE } from '@headstream/core';
 import { TASK_MODULES, TASK_NAMES } from '@headstream/tasks';
 import { registerDatasetsCommands } from './commands/datasets-cli.js';
 import type { EvaluateCommandOptions } from './commands/evaluate.js';
@@ -16,8 +17,7 @@ import { UsageError } from './usage-error.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-/** Exit codes: 0 ok, 1 a check or job failed, 2 bad usage or configuration. */
-const USAGE_EXIT_CODE = 2;
+// Exit codes: 0 ok, 1 a check or job failed, 2 bad usage or configuration (core's USAGE_EXIT_CODE), 130 interrupted.
 
 async function loadCommonConfig() {
   const { loadCliConfig } = await import('./config.js');
@@ -123,7 +123,7 @@ export function buildProgram(): Command {
       const log = await cliLogger(config.logLevel);
       const { replayCommand } = await import('./commands/replay.js');
       const summary = await replayCommand(target, options, config, log);
-      if (summary.aborted) process.exitCode = 130;
+      if (summary.aborted) process.exitCode = INTERRUPTED_EXIT_CODE;
     });
 
   program

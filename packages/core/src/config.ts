@@ -14,6 +14,10 @@ import { DEFAULT_TOPIC_ROOT } from './topics.js';
  * becomes one line naming the key and the expected form; apps exit with CONFIG_EXIT_CODE.
  */
 export const CONFIG_EXIT_CODE = 2;
+/** A command line's bad flag or value (the CLI, the demo): one line naming it, and the configuration's code. */
+export const USAGE_EXIT_CODE = CONFIG_EXIT_CODE;
+/** Interrupted by the user (SIGINT / Ctrl-C), as shells report 128 + 2. */
+export const INTERRUPTED_EXIT_CODE = 130;
 /** Services' exit codes beyond configuration (docs/ARCHITECTURE.md, "Failure and safety semantics"): the store refuses every write (ingest). */
 export const STORE_FAILURE_EXIT_CODE = 3;
 /** The database schema is older than this build: run `headstream migrate` as the owner first. */
