@@ -188,19 +188,25 @@ async function latestActual(db: SqlExecutor, view: TaskView): Promise<number | n
  * persistence as the database defines them (prediction_actuals, migration 8: the step ending at the
  * target, and the step ending at the issue time) under the binding of the version that made it.
  * $1 task, $2/$3 the catalogue's domain and source metric, $4 the step in ms.
+ *
+ * Only targets whose step is over are scored: its series holds a reading at or after the target time, as
+ * the predictor completes a step (a later reading arrived). The newest step may still be filling: scored
+ * then, an hourly task's last target was the mean of the hour's first minutes (the demo's live part ends
+ * within an hour: half of air quality's live targets were such partial hours).
  */
 const SCORED = `FROM prediction_actuals($1, $2, $3, make_interval(secs => $4::float8 / 1000)) p`;
+const STEP_OVER = 'EXISTS (SELECT 1 FROM readings r WHERE r.series_id = p.series_id AND r.time >= p.target_time)';
 
 const REGRESSION_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time, horizon) site, (extract(epoch FROM target_time) * 1000)::float8 AS target,
     value::float8 AS value, actual::float8 AS actual, persistence::float8 AS persistence
   ${SCORED}
   WHERE horizon > 0 AND value IS NOT NULL AND ($7::int IS NULL OR horizon = $7::int)
-    AND target_time > ${at(5)} AND target_time <= ${at(6)}
+    AND target_time > ${at(5)} AND target_time <= ${at(6)} AND ${STEP_OVER}
   ORDER BY site, target_time, horizon, issued_at DESC, model_version DESC`;
 
 const CLASS_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time) site, (extract(epoch FROM target_time) * 1000)::float8 AS target, label, actual::float8 AS actual
   ${SCORED}
-  WHERE horizon = 0 AND label IS NOT NULL AND target_time > ${at(5)} AND target_time <= ${at(6)}
+  WHERE horizon = 0 AND label IS NOT NULL AND target_time > ${at(5)} AND target_time <= ${at(6)} AND ${STEP_OVER}
   ORDER BY site, target_time, issued_at DESC, model_version DESC`;
 
 /** prediction_actuals' first four arguments for a task: the catalogue's names (a version's binding overrides them per prediction). */
@@ -215,7 +221,8 @@ export type TaskErrors = { task: TaskName; window_steps: number; interval_ms: nu
 
 /**
  * Rolling scores of the task's served predictions (every site; every horizon unless one is given) with
- * targets in the last `steps` intervals up to the newest actual, each over the preceding `window` steps.
+ * targets in the last `steps` intervals up to the newest actual whose step is over, each over the preceding
+ * `window` steps.
  */
 export async function taskErrors(db: SqlExecutor, view: TaskView, steps: number, window: number, horizon: number | null): Promise<TaskErrors> {
   const interval = view.interval_ms;

@@ -1,5 +1,5 @@
 import { TASK_NAMES, TASKS } from '@headstream/tasks';
-import { migrate } from '@headstream/store';
+import { migrate, ReadingWriter } from '@headstream/store';
 import { databaseTargets, describeEachTarget, type TestDatabase } from '@headstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveView, type ClassificationSeries, type GradCosine, type LiveView, type Overview, type RegressionSeries, type TaskErrors } from '../src/index.js';
@@ -12,12 +12,16 @@ async function get<T>(view: LiveView, path: string): Promise<{ status: number; b
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Persistence's and the model's errors on every scored traffic forecast of one horizon set, from the seed's own generator. */
-function expectedTrafficPersistence(horizons: readonly number[]): { n: number; mae: number } {
+/**
+ * Persistence's and the model's errors on every scored traffic forecast of one horizon set, from the seed's own
+ * generator. A target is scored once its step is over (a later reading of its series arrived): up to the
+ * step before each site's newest, or up to `last[site]`.
+ */
+function expectedTrafficPersistence(horizons: readonly number[], last: Record<string, number> = {}): { n: number; mae: number } {
   const errors: number[] = [];
   for (const site of ['road-1', 'road-2']) {
     for (let i = 1; i <= SEEDED_STEPS; i++) {
-      for (const h of horizons) if (i + h <= SEEDED_STEPS) errors.push(Math.abs(actual('traffic', site, i) - actual('traffic', site, i + h)));
+      for (const h of horizons) if (i + h <= (last[site] ?? SEEDED_STEPS - 1)) errors.push(Math.abs(actual('traffic', site, i) - actual('traffic', site, i + h)));
     }
   }
   return { n: errors.length, mae: mean(errors) };
@@ -114,9 +118,10 @@ describeEachTarget(databaseTargets({ timescale: true }), 'live view API on $name
       expect(all.body.summary.n).toBe(expected.n);
       expect(all.body.summary.model).toBeCloseTo(FORECAST_OFFSET, 9);
       expect(all.body.summary.persistence).toBeCloseTo(expected.mae, 9);
-      // Rolling: every window's model MAE is the constant offset; the points run to the newest actual.
+      // Rolling: every window's model MAE is the constant offset; the points run to the newest step that is over
+      // (the newest bucket holds its reading, but no later one has come: it may still be filling).
       expect(all.body.points.model.every((v) => Math.abs((v as number) - FORECAST_OFFSET) < 1e-9)).toBe(true);
-      expect(all.body.points.time.at(-1)).toBe(bucketEnd('traffic', SEEDED_STEPS));
+      expect(all.body.points.time.at(-1)).toBe(bucketEnd('traffic', SEEDED_STEPS - 1));
 
       const one = await get<TaskErrors>(view, '/api/errors?task=traffic&steps=5000&horizon=1&window=10');
       if (one.body.metric !== 'mae') throw new Error('expected MAE');
@@ -124,21 +129,33 @@ describeEachTarget(databaseTargets({ timescale: true }), 'live view API on $name
       expect(one.body).toMatchObject({ horizon: 1, window_steps: 10 });
       expect(one.body.summary.n).toBe(h1.n);
       expect(one.body.summary.persistence).toBeCloseTo(h1.mae, 9);
-      // The last point covers the targets of the last 10 steps (both sites).
+      // The last point covers the targets of the last 10 steps that are over (both sites).
       const tail: number[] = [];
-      for (const site of ['road-1', 'road-2']) for (let k = SEEDED_STEPS - 9; k <= SEEDED_STEPS; k++) tail.push(Math.abs(actual('traffic', site, k - 1) - actual('traffic', site, k)));
+      for (const site of ['road-1', 'road-2']) for (let k = SEEDED_STEPS - 10; k <= SEEDED_STEPS - 1; k++) tail.push(Math.abs(actual('traffic', site, k - 1) - actual('traffic', site, k)));
       expect(one.body.points.persistence.at(-1)).toBeCloseTo(mean(tail), 9);
+
+      // A reading of road-1 in the next bucket ends road-1's newest step: its targets are scored now, road-2's not yet.
+      const next = SEEDED_STEPS + 1;
+      await new ReadingWriter(db).write([{ domain: 'city', site: 'road-1', time: bucketEnd('traffic', next) - TASKS.traffic.intervalMs / 2, values: { [TRAFFIC_METRIC]: actual('traffic', 'road-1', next) } }]);
+      const later = await get<TaskErrors>(view, '/api/errors?task=traffic&steps=5000');
+      if (later.body.metric !== 'mae') throw new Error('expected MAE');
+      const now = expectedTrafficPersistence(TASKS.traffic.kind === 'regression' ? TASKS.traffic.horizons : [], { 'road-1': SEEDED_STEPS });
+      expect(later.body.summary.n).toBe(now.n);
+      expect(later.body.summary.n - all.body.summary.n).toBe(TASKS.traffic.kind === 'regression' ? TASKS.traffic.horizons.length : NaN);
+      expect(later.body.summary.persistence).toBeCloseTo(now.mae, 9);
     });
 
     it('errors of the fault task: error rate and macro-F1 next to always-normal', async () => {
       const { body } = await get<TaskErrors>(view, '/api/errors?task=fault&steps=5000');
       if (body.metric !== 'error_rate') throw new Error('expected error rates');
-      const ks = Array.from({ length: SEEDED_STEPS }, (_, i) => i + 1);
-      expect(body.summary.n).toBe(SEEDED_STEPS);
-      expect(body.summary.model.error_rate).toBeCloseTo(ks.filter((k) => predictedClass(k) !== actual('fault', 'pump-1', k)).length / SEEDED_STEPS, 12);
-      expect(body.summary.baseline.error_rate).toBeCloseTo(ks.filter((k) => actual('fault', 'pump-1', k) !== 0).length / SEEDED_STEPS, 12);
+      // Every step but the newest (no later reading yet) is over.
+      const scored = SEEDED_STEPS - 1;
+      const ks = Array.from({ length: scored }, (_, i) => i + 1);
+      expect(body.summary.n).toBe(scored);
+      expect(body.summary.model.error_rate).toBeCloseTo(ks.filter((k) => predictedClass(k) !== actual('fault', 'pump-1', k)).length / scored, 12);
+      expect(body.summary.baseline.error_rate).toBeCloseTo(ks.filter((k) => actual('fault', 'pump-1', k) !== 0).length / scored, 12);
       expect(body.summary.model.macro_f1 as number).toBeGreaterThan(body.summary.baseline.macro_f1 as number);
-      expect(body.points.time).toHaveLength(SEEDED_STEPS);
+      expect(body.points.time).toHaveLength(scored);
     });
 
     it('grad-cosine: one series per pair of tasks over the training steps of the active version', async () => {
