@@ -116,6 +116,14 @@ describe('replay → ingest → headstream train --from-db --quick → headstrea
     const cosines = await db.query<{ n: string }>("SELECT count(*) AS n FROM training_metrics WHERE model_version = 'v-e2e' AND model = 'shared' AND kind = 'step' AND grad_cosine IS NOT NULL");
     expect(Number(cosines.rows[0]?.n)).toBeGreaterThan(0);
     expect(report.compute.shared.parameters).toBeLessThan(report.compute.single.parameters);
+    // The joint run measured inter-task affinity (TAG lookahead) and the partition of the tasks it suggests.
+    expect(report.affinity?.tasks).toEqual(FOUR_TASKS);
+    expect(report.affinity?.steps).toBeGreaterThan(0);
+    expect(report.affinity?.matrix.flat().every(Number.isFinite)).toBe(true);
+    expect(report.affinity?.groups.flat().sort()).toEqual([...FOUR_TASKS].sort());
+    const shown = await runNodeScript(CLI, ['models', 'show', 'v-e2e'], dbEnv, 60_000);
+    expect(shown.stdout).toMatch(/task affinity \(TAG lookahead over \d+ steps/);
+    expect(shown.stdout).toMatch(/groups it suggests {2}\S/);
     // The guard's per-task decision is what is stored and what serving loads (its rule: guard.test.ts, and the
     // constructed cases in packages/training/test/train-from-db.int.test.ts).
     expect(stored?.decision?.serving).toEqual(report.decision.serving);

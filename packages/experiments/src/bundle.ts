@@ -4,7 +4,7 @@ import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { affinityEvery, getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
@@ -87,6 +87,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     strategy,
     regime: 'joint',
     keepLinear: true,
+    affinityEvery: affinityEvery(settings),
     onEvent: (model, event) => {
       let entry = telemetry.find((t) => t.model === model);
       if (!entry) telemetry.push((entry = { model, rows: [] }));

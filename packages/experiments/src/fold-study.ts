@@ -1,10 +1,12 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
-import { DEFAULT_GUARD_TOLERANCE, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
+import { affinityEvery, DEFAULT_GUARD_TOLERANCE, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
 import { taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
 import { prepareByInput, type AllFrames, type TaskSplit } from './splits.js';
+
+export { affinityEvery } from '@headstream/training';
 
 /** What each fold's models scored on one task. */
 export interface FoldTaskScores {
@@ -95,13 +97,6 @@ export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: reado
   return { folds, seeds: [...seeds], tolerance: DEFAULT_GUARD_TOLERANCE, strategies: sweep, runs, guard: checkGuard(runs, seeds, DEFAULT_GUARD_TOLERANCE), seconds: (performance.now() - t0) / 1000 };
 }
 
-/**
- * The affinity lookahead runs on every other telemetry step (quick every 8th step, full every 16th): on a
- * telemetry step it reuses the per-task gradients and costs a forward pass per task and lookahead; measured on
- * fold 1 (quick budget, 4 epochs, tensorflow backend) it adds ~45 % to the all-task model's training on every
- * telemetry step, half of that here, for 25–80 measured steps a run.
- */
-export const affinityEvery = (settings: Settings): number => 2 * settings.telemetryEvery;
 
 /** The guard's rule (weighSharing) on the fold runs: its choice from all of them, and from the earlier folds against the last. */
 export function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], tolerance: number): GuardCheck {

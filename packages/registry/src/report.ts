@@ -93,6 +93,13 @@ export interface VersionReport {
   delta_m_served: number;
   compute: { shared: ModelCost; single: ModelCost };
   decision: GuardDecision;
+  /**
+   * Inter-task affinity measured during the shared model's joint training (the TAG lookahead: how a step on
+   * one task's loss changes each other task's loss, averaged over `steps` measured steps; row i, column j:
+   * task i's step on task j), and the partition of the tasks with the highest total affinity (absent in
+   * versions trained before it, and with one task).
+   */
+  affinity?: { tasks: TaskName[]; matrix: number[][]; steps: number; groups: TaskName[][]; score: number };
 }
 
 /** Artifact names inside a version: the shared model and one single-task model per task. */

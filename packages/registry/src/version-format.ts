@@ -109,6 +109,12 @@ export function formatVersion(report: VersionReport, state: VersionState): strin
     ]),
   );
   out.push('', ...table(computeRows(report.compute)));
+  if (report.affinity) {
+    const a = report.affinity;
+    // Row: the task whose loss took the step; column: the task whose loss moved (× 10⁴, positive = helped).
+    out.push('', `task affinity (TAG lookahead over ${a.steps} steps of the joint training, × 10⁴; row's step onto column's loss)`, ...table([['', ...a.tasks], ...a.tasks.map((t, i) => [t, ...a.tasks.map((_, j) => (i === j ? DASH : signed((a.matrix[i]?.[j] ?? NaN) * 1e4, 1)))])]));
+    out.push(`  groups it suggests  ${a.groups.map((g) => g.join('+')).join(' | ')}`);
+  }
   if (report.skipped.length > 0) out.push('', 'skipped tasks', ...report.skipped.map((s) => `  ${s.reason.startsWith(`${s.task}:`) ? s.reason : `${s.task}: ${s.reason}`}`));
   const d = report.decision;
   out.push(

@@ -9,7 +9,7 @@ import { chooseBackend } from '@headstream/model';
 import { DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { versionArtifacts, versionReport } from './version.js';
 import { activeVersion, listSeries, loadArtifact, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
-import { labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
+import { affinityEvery, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from '@headstream/tasks';
 import { concatSets, labelled, thin, withChannels } from './windows.js';
 
@@ -167,7 +167,7 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
     entry.rows.push(...telemetryRows(event));
     if (event.type === 'epoch') options.onEpoch?.({ model, epoch: event.epoch, epochs, losses: event.losses });
   };
-  const trained = trainVersion(prepared, { mode, strategy, regime, seed, onEvent, ...(options.epochs !== undefined ? { epochs: options.epochs } : {}), onModel: (m, s) => log(`[train] ${m}: ${s.toFixed(1)} s`) });
+  const trained = trainVersion(prepared, { mode, strategy, regime, seed, onEvent, affinityEvery: affinityEvery(settings), ...(options.epochs !== undefined ? { epochs: options.epochs } : {}), onModel: (m, s) => log(`[train] ${m}: ${s.toFixed(1)} s`) });
   try {
     const active = await activeVersion(db);
     const activeScores = active ? await scoreActive(db, active.version, (active.serving ?? {}), prepared, settings.sizes.maxValidation) : {};

@@ -64,6 +64,14 @@ export function settingsFor(mode: TrainingMode): Settings {
     : { epochs: 16, sizes: { maxTrain: 10_000, maxValidation: Infinity }, batchSize: 128, learningRate: 3e-3, learningRateFloor: 0.3, telemetryEvery: 8, cv: { epochs: 10, maxTrain: 4000 }, weightAverage: WEIGHT_AVERAGE, sharedLearningRate: SHARED_LEARNING_RATE };
 }
 
+/**
+ * How often the shared model's training measures inter-task affinity (the TAG lookahead): every other
+ * telemetry step (quick every 8th step, full every 16th). On a telemetry step it reuses the per-task gradients
+ * and costs a forward pass per task and lookahead; measured on fold 1 (quick budget, 4 epochs, tensorflow
+ * backend) it adds ~45 % to the all-task model's training on every telemetry step, half of that here.
+ */
+export const affinityEvery = (settings: Settings): number => 2 * settings.telemetryEvery;
+
 /** Training options of a mode; each epoch draws at most the budget per input (`allTrainingWindows` inputs keep every window, drawn afresh each epoch). */
 export function trainOptions(settings: Settings, seed: number, budget: { epochs: number; maxTrain: number } = { epochs: settings.epochs, maxTrain: settings.sizes.maxTrain }): Omit<TrainOptions, 'onEvent'> {
   return {

@@ -1,5 +1,5 @@
 import type { TaskName } from '@headstream/tasks';
-import type { Regime, StrategyName } from '@headstream/model';
+import { bestGrouping, type Regime, type StrategyName } from '@headstream/model';
 import { SHARED_ARTIFACT, singleArtifact, type TaskBindingReport, type TaskReport, type VersionArtifact, type VersionReport } from '@headstream/registry';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import type { PreparedTask, TrainedVersion, TrainingMode } from './job.js';
@@ -34,6 +34,8 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
     return { ...r, active: options.active?.scores[p.task] ?? null };
   });
   const decision = decide(inputs, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: options.active?.version ?? null, activeTasks: options.active?.tasks ?? [] });
+  const measured = trained.sharedRun.affinity;
+  const affinity = measured && measured.tasks.length > 1 ? { tasks: measured.tasks as TaskName[], matrix: measured.matrix, steps: measured.steps, ...(bestGrouping(measured.tasks, measured.matrix) as { groups: TaskName[][]; score: number }) } : undefined;
   const taskReports: VersionReport['task_reports'] = {};
   let servedDelta = 0;
   for (const r of inputs) {
@@ -57,6 +59,7 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
     delta_m_served: servedDelta / prepared.length,
     compute: trained.compute,
     decision,
+    ...(affinity ? { affinity } : {}),
   };
 }
 
