@@ -4,7 +4,7 @@ import { DEFAULT_EMBEDDED_DATA_DIR } from '@headstream/store';
 
 export { DEFAULT_EMBEDDED_DATA_DIR };
 /** HS_PG_DATA_DIR value that asks for an in-memory database (PGlite's own spelling). */
-export const IN_MEMORY = 'memory://';
+const IN_MEMORY = 'memory://';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string } | { kind: 'memory' };
 

@@ -12,7 +12,7 @@ import { CLASSIFICATION_TASK, faultClasses, indent, literal, predictionActuals, 
  * Grafana macros, so they run as they are in the tests.
  */
 
-export const ALERT_FOLDER_UID = 'headstream-alerts';
+const ALERT_FOLDER_UID = 'headstream-alerts';
 export const ALERT_GROUP = 'headstream';
 
 export interface AlertDefinition {

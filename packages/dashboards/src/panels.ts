@@ -18,7 +18,7 @@ import {
 import { DATASOURCE, table } from './datasource.js';
 
 /** Tag every Headstream dashboard carries; the dashboards' links menu lists them by it. */
-export const HEADSTREAM_TAG = 'headstream';
+const HEADSTREAM_TAG = 'headstream';
 
 export function headstreamDashboard(uid: string, title: string, description: string, time: { from: string; to: string }): DashboardBuilder {
   return new DashboardBuilder(title)

@@ -45,18 +45,7 @@ export const literal = (text: string): string => `'${text.replaceAll("'", "''")}
 /** SQL array of the fault classes: `(…)[index + 1]` names a class index. */
 export const classArray = (): string => `(ARRAY[${faultClasses().map(literal).join(', ')}])`;
 
-/**
- * The domain and metric a version (alias `mv`, model_versions) bound `task` to when trained; the
- * catalogue's when the version recorded none (or is unknown: a LEFT JOIN's nulls).
- */
-export function boundSeries(target: TaskTarget, mv: string): { domain: string; metric: string } {
-  return {
-    domain: `COALESCE(${mv}.report #>> '{task_reports,${target.task},binding,domain}', ${literal(target.domain)})`,
-    metric: `COALESCE(${mv}.report #>> '{task_reports,${target.task},binding,metrics,${target.source}}', ${literal(target.source)})`,
-  };
-}
-
-/** The same for the active version (live readings are plotted against what it predicts). */
+/** The series a task's actual reads under the active version's binding (live readings are plotted against what it predicts), else the catalogue's. */
 export function activeSeries(target: TaskTarget): { domain: string; metric: string } {
   const from = (path: string, fallback: string) => `COALESCE((SELECT report #>> '{task_reports,${target.task},binding,${path}}' FROM model_versions WHERE active), ${literal(fallback)})`;
   return { domain: from('domain', target.domain), metric: from(`metrics,${target.source}`, target.source) };

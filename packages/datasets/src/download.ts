@@ -17,7 +17,7 @@ export class DownloadError extends Error {
 }
 
 /** The innermost useful reason of a fetch/stream error: "ECONNREFUSED", "other side closed", … */
-export function networkReason(error: unknown): string {
+function networkReason(error: unknown): string {
   let reason = error instanceof Error ? error.message : String(error);
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;

@@ -99,7 +99,7 @@ export function runFoldStudy(frames: AllFrames, settings: Settings, seeds: reado
 
 
 /** The guard's rule (weighSharing) on the fold runs: its choice from all of them, and from the earlier folds against the last. */
-export function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], tolerance: number): GuardCheck {
+function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], tolerance: number): GuardCheck {
   const pair = (r: FoldRun, t: TaskName): PairedScore => ({ shared: r.tasks[t].shared, single: r.tasks[t].single });
   const last = Math.max(...runs.map((r) => r.fold));
   const decision: GuardCheck['decision'] = {};

@@ -16,7 +16,7 @@ export { chooseBackend, settingsFor, STRATEGIES, trainOptions, type Settings } f
  * weights, uncertainty weighting, FAMO, SI). The k-pass methods (PCGrad, CAGrad: one backward pass per task per
  * step) run there only when asked for (`foldStrategies`, `--fold-strategies`).
  */
-export const FOLD_STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'famo', 'si'];
+const FOLD_STRATEGIES: readonly StrategyName[] = ['equal', 'uncertainty', 'famo', 'si'];
 
 /** A model of the strategy sweep: every task, the tasks of one domain, or the tasks that read one input (co-located). */
 export interface SweepGroup {
@@ -55,7 +55,7 @@ function foldOf(splits: Record<TaskName, TaskSplit>): Fold {
 }
 
 /** Published numbers the protocols compare with (see each data set's SOURCE.md). */
-export const PUBLISHED = {
+const PUBLISHED = {
   traffic: [
     { model: 'LSTM', mae: 7.21, rmse: 9.9, mape: 16.56 },
     { model: 'GRU', mae: 7.2, rmse: 9.97, mape: 16.78 },

@@ -268,7 +268,7 @@ export interface GradCosine {
 }
 
 /** At most this many x values per answer (evenly thinned, the newest kept): a long training logs many steps. */
-export const MAX_COSINE_POINTS = 1000;
+const MAX_COSINE_POINTS = 1000;
 
 const COSINE_SQL = `WITH xs AS (
     SELECT DISTINCT CASE WHEN $3 = 'step' THEN step ELSE epoch END AS x FROM training_metrics

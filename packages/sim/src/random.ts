@@ -97,7 +97,7 @@ export class Rng {
 }
 
 /** Rng.poisson draws exactly below this mean. */
-export const POISSON_EXACT_BELOW = 30;
+const POISSON_EXACT_BELOW = 30;
 
 /**
  * One step of a stationary AR(1) process with standard deviation `sigma` whose correlation

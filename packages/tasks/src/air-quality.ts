@@ -5,11 +5,11 @@ const DAY = 24 * HOUR;
 const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** Beijing: the first three years train, the last year (2016-03-01 00:00 CST on) validates. */
-export const AIR_SPLIT = Date.UTC(2016, 1, 29, 16);
+const AIR_SPLIT = Date.UTC(2016, 1, 29, 16);
 /** The station the protocol holds out (an urban station; leave-one-station-out does all 11). */
-export const DEFAULT_AIR_STATION = 'beijing-wanshouxigong';
+const DEFAULT_AIR_STATION = 'beijing-wanshouxigong';
 /** Rolling folds: the held-out station and the year it validates (training: the other stations, every hour before). */
-export const AIR_FOLDS: readonly { station: string; from: number; to: number }[] = [
+const AIR_FOLDS: readonly { station: string; from: number; to: number }[] = [
   { station: 'beijing-dingling', from: Date.UTC(2014, 1, 28, 16), to: Date.UTC(2015, 1, 28, 16) },
   { station: 'beijing-guanyuan', from: Date.UTC(2015, 1, 28, 16), to: Date.UTC(2016, 1, 29, 16) },
   { station: 'beijing-wanshouxigong', from: Date.UTC(2016, 1, 29, 16), to: Date.UTC(2017, 1, 28, 16) },

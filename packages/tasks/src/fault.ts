@@ -6,10 +6,10 @@ const SIM_MACHINE_SENSORS = ['vibration', 'speed'];
 /** Seconds at the start of a machine's history that form its baseline (SKAB runs start normal). */
 export const BASELINE_STEPS = 60;
 /** SKAB rolling folds: within each fault type the runs at these positions mod 4 are held out; the last is the protocol's fold. */
-export const SKAB_FOLD_OFFSETS: readonly number[] = [2, 3, 1];
+const SKAB_FOLD_OFFSETS: readonly number[] = [2, 3, 1];
 
 /** Within each fault type (runs in numeric order), the runs at position `offset` mod 4. */
-export function faultRunsAt(frames: ProtocolFrames, offset: number): string[] {
+function faultRunsAt(frames: ProtocolFrames, offset: number): string[] {
   const groups = new Map<number, string[]>();
   for (const site of Object.keys(frames.frames)) {
     const type = frames.runType[site] ?? 0;
@@ -26,7 +26,7 @@ export function faultRunsAt(frames: ProtocolFrames, offset: number): string[] {
  * The protocol's held-out SKAB runs: within each fault type (runs in numeric order), every 4th run from the
  * second — valve1 1/5/9/13, valve2 1, other 2/6/10/14 — 9 of 34 runs, every fault type present.
  */
-export function defaultFaultRuns(frames: ProtocolFrames): string[] {
+function defaultFaultRuns(frames: ProtocolFrames): string[] {
   return faultRunsAt(frames, 1);
 }
 

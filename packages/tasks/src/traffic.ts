@@ -5,13 +5,13 @@ const DAY = 86_400_000;
 const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** PeMS: the last this-many selected days of train.csv validate (time-ordered). */
-export const PEMS_VALIDATION_DAYS = 5;
+const PEMS_VALIDATION_DAYS = 5;
 /** PeMS rolling folds: blocks of this many selected days validate; everything before a block trains. */
-export const PEMS_FOLD_DAYS = 5;
+const PEMS_FOLD_DAYS = 5;
 const FOLD_COUNT = 3;
 
 /** Local (UTC−8: Jan–Feb 2016 is all PST) days that hold PeMS flow, as the epochs of their local midnights, in order. */
-export function pemsDays(frames: ProtocolFrames): number[] {
+function pemsDays(frames: ProtocolFrames): number[] {
   const frame = Object.values(frames.frames)[0];
   if (!frame) throw new Error('no PeMS frame');
   const flow = frame.values[frame.channels.indexOf('flow')] ?? new Float64Array();

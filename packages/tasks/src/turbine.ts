@@ -7,13 +7,13 @@ import { SHARED_LOOKBACK, type InputRecipe, type ProtocolFrames, type SplitPlan 
  */
 
 /** Gas turbine: 2011–2013 train, 2014 validates (the data set's own protocol). */
-export const TURBINE_SPLIT = Date.UTC(2014, 0, 1);
+const TURBINE_SPLIT = Date.UTC(2014, 0, 1);
 /** Gas turbine rolling folds: each year validates, trained on the years before it. */
-export const TURBINE_FOLDS: readonly number[] = [2012, 2013, 2014];
+const TURBINE_FOLDS: readonly number[] = [2012, 2013, 2014];
 /** The gas turbine's sensors (the data set's metric names; the simulator's lines carry throughput and nox). */
-export const TURBINE_SENSORS = ['throughput', 'ambient_temp', 'ambient_pressure', 'ambient_humidity', 'air_filter_dp', 'exhaust_pressure', 'turbine_inlet_temp', 'turbine_after_temp', 'compressor_discharge_pressure', 'co', 'nox'];
+const TURBINE_SENSORS = ['throughput', 'ambient_temp', 'ambient_pressure', 'ambient_humidity', 'air_filter_dp', 'exhaust_pressure', 'turbine_inlet_temp', 'turbine_after_temp', 'compressor_discharge_pressure', 'co', 'nox'];
 /** The turbine's forecast targets, read as levels: TEY (throughput) and NOx (emissions). */
-export const TURBINE_TARGETS = ['throughput', 'nox'] as const;
+const TURBINE_TARGETS = ['throughput', 'nox'] as const;
 /** Days back of the "next change at this hour" channels (the last is a mean over 1…7 days). */
 export const DAILY_CHANGE_DAYS = [1, 2, 7] as const;
 

@@ -17,7 +17,7 @@ const { uncompress: snappyUncompress } = require('snappyjs') as { uncompress: (s
 /** snappy-java's stream framing: magic, two version ints, then [length][snappy block] chunks. */
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 
-export function decodeSnappy(data: Buffer): Buffer {
+function decodeSnappy(data: Buffer): Buffer {
   if (data.length >= 16 && data.subarray(0, 8).equals(XERIAL_MAGIC)) {
     const parts: Buffer[] = [];
     for (let at = 16; at < data.length; ) {
@@ -32,8 +32,8 @@ export function decodeSnappy(data: Buffer): Buffer {
   return Buffer.from(snappyUncompress(data));
 }
 
-export const decodeLz4 = (data: Buffer): Buffer => Buffer.from(lz4Decompress(data));
-export const decodeZstd = (data: Buffer): Buffer => Buffer.from(zstdDecompress(data));
+const decodeLz4 = (data: Buffer): Buffer => Buffer.from(lz4Decompress(data));
+const decodeZstd = (data: Buffer): Buffer => Buffer.from(zstdDecompress(data));
 
 function decodeOnly(name: string, decode: (data: Buffer) => Buffer) {
   return () => ({

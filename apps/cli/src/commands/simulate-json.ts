@@ -23,7 +23,7 @@ export interface SimulateJsonOptions {
 }
 
 /** The mapping of the simulator's vendor topics, as ingest reads them (HS_JSON_SOURCES_CONFIG). */
-export const simulatedJsonMapping = (prefix: string) => ({ topics: [{ topic: `${prefix}/{domain}/{site}/{metric}`, payload: { value: '/v', time: '/ts' } }] });
+const simulatedJsonMapping = (prefix: string) => ({ topics: [{ topic: `${prefix}/{domain}/{site}/{metric}`, payload: { value: '/v', time: '/ts' } }] });
 
 /**
  * `headstream simulate --protocol json`: the simulator as vendor JSON on devices' own topics, one QoS 1

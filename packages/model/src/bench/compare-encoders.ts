@@ -29,7 +29,7 @@ const TRANSFORMER = { name: 'transformer (patch 8, 2 layers, 2 heads)', encoder:
  * Two budgets: the same epochs for all (accuracy per sample seen), and 4× the epochs for the two cheap
  * encoders, which still costs them less time than the transformer's short run (accuracy per second).
  */
-export const ENCODER_VARIANTS: { name: string; encoder: EncoderConfig; epochs: number }[] = [
+const ENCODER_VARIANTS: { name: string; encoder: EncoderConfig; epochs: number }[] = [
   { ...MIXER, epochs: 6 },
   { ...CONV, epochs: 6 },
   { ...TRANSFORMER, epochs: 6 },

@@ -37,7 +37,7 @@ const REGISTRY = {
 export type StrategyName = keyof typeof REGISTRY;
 export const STRATEGY_NAMES = Object.keys(REGISTRY) as [StrategyName, ...StrategyName[]];
 
-export function isStrategyName(name: string): name is StrategyName {
+function isStrategyName(name: string): name is StrategyName {
   return Object.hasOwn(REGISTRY, name);
 }
 
