@@ -45,11 +45,14 @@ export const LIVE_WALL_SECONDS = 15;
 const HOUR = 3_600_000;
 
 /**
- * Simulated days of history. The hourly tasks decide it: air quality needs 116 hourly steps (a day of
- * lookback, six hours of horizon and enough windows on both sides of the time split) and throughput
- * 106 (training/from-db.ts historyNeeded); six days leave a margin.
+ * Simulated days of history: three weeks. The hourly tasks need at least 116 hourly steps (air quality: a day
+ * of lookback, six hours of horizon and enough windows on both sides of the time split; training/from-db.ts
+ * historyNeeded), but traffic decides it: its training part (the first 80 %, 16.8 days) then holds every
+ * weekday at least twice, weekends included, and spans the 14 days a calendar needs (training's
+ * MIN_CALENDAR_DAYS). With six days the training part held five or six days, often no weekend at all, and
+ * the live hour (wall-clock time, any day of the week) could be a day the model never saw.
  */
-export const SIM_HISTORY_HOURS = 6 * 24;
+export const SIM_HISTORY_HOURS = 21 * 24;
 /**
  * Hours of machine history (every second). The fault task reads 1 s steps and the predictor skips a
  * window with fewer than half of its steps observed, so machines report every second, as the test
@@ -57,10 +60,15 @@ export const SIM_HISTORY_HOURS = 6 * 24;
  * run short.
  */
 export const SIM_MACHINE_HOURS = 12;
-/** Simulated time streamed live: every site of every task completes at least one step (the hourly ones: at the start and at the hour). */
-export const SIM_LIVE_MINUTES = 60;
+/**
+ * Simulated time streamed live: two hours. Every site of every task completes steps in it (the hourly ones at
+ * the start and at each hour), and the live view scores enough traffic targets to tell the model from
+ * persistence: 24 issue times × 6 sites, every horizon up to the hour (one live hour of two sites, 82 targets,
+ * left the two within the noise of one another).
+ */
+export const SIM_LIVE_MINUTES = 120;
 /** The simulated plant: road/air sites of the city and machines of the factory (one line of two). */
-export const SIM_SIZE = { city: 2, factory: 2 } as const;
+export const SIM_SIZE = { city: 6, factory: 2 } as const;
 /** Machines fail more often than the simulator's default (12 h), so half a day shows several fault types. */
 export const SIM_MEAN_HOURS_BETWEEN_FAULTS = 4;
 const CITY_INTERVAL_MS = 5 * 60_000;

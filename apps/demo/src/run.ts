@@ -12,7 +12,7 @@ import type { Progress } from './progress.js';
 import { HISTORY_FRAMES_PER_MESSAGE, LIVE_FRAMES_PER_MESSAGE, openReadingPublisher, type ReadingPublisher } from './publish.js';
 import { openServices, settleStorage, type DemoServices } from './services.js';
 import { factoryDescription, taskSummaries, timeRange, type DemoSummary } from './summary.js';
-import { trainAndPromote } from './training.js';
+import { DEMO_EPOCHS, trainAndPromote } from './training.js';
 import { watchPredictions, type PredictionWatch } from './watch.js';
 
 export const PHASES = 5;
@@ -118,11 +118,12 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     check();
 
     // 3. Training from the database, the registry and the guard.
-    progress.phase('training (quick) from the database: one shared encoder with four heads, and a single-task model per task');
+    progress.phase(`training (quick sizes, ${DEMO_EPOCHS} epochs) from the database: one shared encoder with a head per task, and a single-task model per task`);
     let epochBar: ReturnType<Progress['bar']> | undefined;
     let epochs = 0;
     const training = await trainAndPromote(services.db, {
       seed: options.seed,
+      epochs: DEMO_EPOCHS,
       tolerance: config.guardTolerance,
       log: (line) => progress.line(line),
       onPlan: (total) => {

@@ -45,7 +45,14 @@ describe('npm run demo (the built headstream-demo binary)', () => {
       expect(text).toMatch(/Δm% [+−]?\d+\.\d %/);
       // The live view's scores of the live part: the served model next to persistence on targets it did not train on.
       expect(text).toMatch(/^Live scores\s+the live view's scores of the live part/m);
-      expect(text).toMatch(/^\s+traffic\s+MAE [\d.]+ vs persistence [\d.]+ \([+−]?[\d.]+ %\) over [\d,]+ targets/m);
+      const traffic = /^\s+traffic\s+MAE ([\d.]+) vs persistence ([\d.]+) \([+−]?[\d.]+ %\) over ([\d,]+) targets/m.exec(text);
+      expect(traffic, text).not.toBeNull();
+      // Traffic's served model beats persistence on the live part: two hours of six roads (576 targets). Its MAE was
+      // 0.74–0.91 of persistence's on seeds 1–3 with live parts at night and on a Sunday morning and afternoon (the
+      // clock shifted); over every two hours of the validation part at most 0.97. This test runs seed 1 at any hour.
+      const [model, persistence, targets] = [Number(traffic?.[1]), Number(traffic?.[2]), Number(traffic?.[3]?.replaceAll(',', ''))];
+      expect(targets, text).toBeGreaterThan(300);
+      expect(model, text).toBeLessThanOrEqual(persistence);
       expect(text).toMatch(/^Guard\s+(promoted|REFUSED) v\d{8}T\d{6}Z/m);
       expect(text).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'hs/v1/predictions/#' -v`);
       expect(text).toContain(join(cwd, '.headstream', 'demo', 'db'));

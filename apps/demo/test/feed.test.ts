@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DataRecord } from '@headstream/datasets';
+import { MIN_CALENDAR_DAYS, VALIDATION_FRACTION } from '@headstream/training';
 import { type FeedPhase, LIVE_WALL_SECONDS, SIM_HISTORY_HOURS, SIM_LIVE_MINUTES, SIM_MACHINE_HOURS, simulatorFeed } from '../src/feed.js';
 import { UsageError } from '../src/options.js';
 import { DIR_MARKER, prepareDataDir } from '../src/services.js';
@@ -45,7 +46,9 @@ describe('the simulator feed', () => {
     // Ground truth travels as labels (gt_* on the wire): the fault class of every machine record.
     expect(live.filter((r) => r.site === 'line-01-m1').every((r) => typeof r.labels?.fault === 'number')).toBe(true);
     const cities = new Set(history.filter((r) => r.domain === 'city').map((r) => r.site));
-    expect([...cities].sort()).toEqual(['city-001', 'city-002']);
+    expect([...cities].sort()).toEqual(['city-001', 'city-002', 'city-003', 'city-004', 'city-005', 'city-006']);
+    // Three weeks of history: the training part (all but the latest VALIDATION_FRACTION) spans the days a calendar needs.
+    expect((1 - VALIDATION_FRACTION) * (feed.history.to - feed.history.from)).toBeGreaterThanOrEqual(MIN_CALENDAR_DAYS * 86_400_000);
   });
 
   it('the same seed and clock give the same readings', async () => {
