@@ -189,24 +189,22 @@ async function latestActual(db: SqlExecutor, view: TaskView): Promise<number | n
  * target, and the step ending at the issue time) under the binding of the version that made it.
  * $1 task, $2/$3 the catalogue's domain and source metric, $4 the step in ms.
  *
- * Only targets whose step is over are scored: its series holds a reading at or after the target time, as
- * the predictor completes a step (a later reading arrived). The newest step may still be filling: scored
- * then, an hourly task's last target was the mean of the hour's first minutes (the demo's live part ends
- * within an hour: half of air quality's live targets were such partial hours).
+ * A target has an actual once its step is over (migration 10: its series holds a reading at or after the
+ * target time, as the predictor completes a step), so the newest step, which may still be filling, is not
+ * scored: the same rule for the live view, the dashboards and the alert rules.
  */
 const SCORED = `FROM prediction_actuals($1, $2, $3, make_interval(secs => $4::float8 / 1000)) p`;
-const STEP_OVER = 'EXISTS (SELECT 1 FROM readings r WHERE r.series_id = p.series_id AND r.time >= p.target_time)';
 
 const REGRESSION_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time, horizon) site, (extract(epoch FROM target_time) * 1000)::float8 AS target,
     value::float8 AS value, actual::float8 AS actual, persistence::float8 AS persistence
   ${SCORED}
   WHERE horizon > 0 AND value IS NOT NULL AND ($7::int IS NULL OR horizon = $7::int)
-    AND target_time > ${at(5)} AND target_time <= ${at(6)} AND ${STEP_OVER}
+    AND target_time > ${at(5)} AND target_time <= ${at(6)}
   ORDER BY site, target_time, horizon, issued_at DESC, model_version DESC`;
 
 const CLASS_FORECASTS_SQL = `SELECT DISTINCT ON (site, target_time) site, (extract(epoch FROM target_time) * 1000)::float8 AS target, label, actual::float8 AS actual
   ${SCORED}
-  WHERE horizon = 0 AND label IS NOT NULL AND target_time > ${at(5)} AND target_time <= ${at(6)} AND ${STEP_OVER}
+  WHERE horizon = 0 AND label IS NOT NULL AND target_time > ${at(5)} AND target_time <= ${at(6)}
   ORDER BY site, target_time, issued_at DESC, model_version DESC`;
 
 /** prediction_actuals' first four arguments for a task: the catalogue's names (a version's binding overrides them per prediction). */

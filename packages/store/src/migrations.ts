@@ -455,6 +455,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ]);
     },
   },
+  {
+    version: 10,
+    name: "a prediction's actual once its step is over (prediction_actuals: the series holds a reading at or after the target time)",
+    transactional: true,
+    up: async (db) => {
+      // As migration 8, with one change: the actual is NULL until the target's step is over, i.e. until its
+      // series holds a reading at or after the target time (as the predictor completes a step when a later
+      // reading arrives). Before, the newest bucket was scored while it was still filling: an hourly task's
+      // last target was the mean of the hour's first minutes. The live view, the dashboards and the alert
+      // rules all read this one definition.
+      await db.query(
+        `CREATE OR REPLACE FUNCTION prediction_actuals(p_task text, p_domain text, p_source text, p_step interval)
+         RETURNS TABLE (task text, site text, target_time timestamptz, horizon integer, issued_at timestamptz,
+                        model_version text, value double precision, lower double precision, upper double precision,
+                        label text, probabilities jsonb, anomaly_score double precision, series_id integer,
+                        actual double precision, persistence double precision)
+         LANGUAGE sql STABLE AS $$
+           SELECT p.task, p.site, p.target_time, p.horizon, p.issued_at, p.model_version, p.value, p.lower, p.upper,
+                  p.label, p.probabilities, p.anomaly_score, s.id,
+                  CASE WHEN EXISTS (SELECT 1 FROM readings r WHERE r.series_id = s.id AND r.time >= p.target_time)
+                       THEN (SELECT avg(r.value) FROM readings r WHERE r.series_id = s.id AND r.time >= p.target_time - p_step AND r.time < p.target_time) END,
+                  (SELECT avg(r.value) FROM readings r WHERE r.series_id = s.id AND r.time >= p.issued_at - p_step AND r.time < p.issued_at)
+           FROM predictions p
+           LEFT JOIN model_versions mv ON mv.version = p.model_version
+           LEFT JOIN series s ON s.site = p.site
+             AND s.domain = COALESCE(mv.report #>> ARRAY['task_reports', p_task, 'binding', 'domain'], p_domain)
+             AND s.metric = COALESCE(mv.report #>> ARRAY['task_reports', p_task, 'binding', 'metrics', p_source], p_source)
+           WHERE p.task = p_task
+         $$`,
+      );
+    },
+  },
 ];
 
 async function currentSchema(db: SqlExecutor): Promise<string> {
