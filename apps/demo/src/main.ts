@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, CONFIG_EXIT_CODE, createLogger, maskSecrets } from '@headstream/core';
+import { ConfigError, CONFIG_EXIT_CODE, createLogger, INTERRUPTED_EXIT_CODE, maskSecrets, USAGE_EXIT_CODE } from '@headstream/core';
 import { conflictOf, DEFAULT_BROKER_PORT, DEFAULT_DIR, DEFAULT_VIEW_PORT, integer, UsageError, type DemoOptions } from './options.js';
 
-/** Exit codes: 0 done (or stopped cleanly while serving), 1 the loop failed, 2 bad usage or configuration, 130 interrupted before the summary. */
-const USAGE_EXIT_CODE = 2;
-const INTERRUPTED_EXIT_CODE = 130;
+// Exit codes (core's): 0 done (or stopped cleanly while serving), 1 the loop failed, 2 bad usage or configuration, 130 interrupted before the summary.
 
 function program(): Command {
   return new Command('headstream-demo')
