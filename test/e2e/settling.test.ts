@@ -51,6 +51,7 @@ describe('serving settles with evaluation: a replayed file, predicted live, equa
     cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
     const writer = new ReadingWriter(db);
     const firstLive = new Map<TaskName, number>();
+    const lastReading = new Map<TaskName, number>();
     for (const f of FILES) {
       const source = join(datasetFolder(f.folder), f.file);
       const items = [];
@@ -60,6 +61,7 @@ describe('serving settles with evaluation: a replayed file, predicted live, equa
       }
       await writer.write(items.slice(0, f.history));
       firstLive.set(f.task, items[f.history]?.time ?? NaN);
+      lastReading.set(f.task, items.at(-1)?.time ?? NaN);
       const lines = readFileSync(source, 'utf8').split('\n');
       for (const [name, rows] of [
         ['live', lines.slice(1 + f.history, 1 + f.history + f.live)],
@@ -90,11 +92,14 @@ describe('serving settles with evaluation: a replayed file, predicted live, equa
           const end = frame.start + frame.length * frame.intervalMs;
           last = Math.max(last, end - frame.intervalMs);
           const set = buildWindows(withChannels(frame, spec.sources), spec, scalers, { from, to: end });
-          return { site, set, score: scoreTask(served.model, f.task, set, spec, scalers) };
+          // Scored as the live view scores: a target once its step is over (prediction_actuals, migration 10: a
+          // reading at or after the target time), so not the targets after the file's last reading.
+          const scored = buildWindows(withChannels(frame, spec.sources), spec, scalers, { from, to: end, labelsBefore: (lastReading.get(f.task) ?? NaN) + 1 });
+          return { site, set, predicted: scoreTask(served.model, f.task, set, spec, scalers), score: scoreTask(served.model, f.task, scored, spec, scalers) };
         });
         const h = definition.horizons.length;
-        for (const { site, set, score } of sets) {
-          set.issueTimes.forEach((t, i) => keys.set(`${site}/${new Date(t).toISOString()}`, Array.from(score.predictions.subarray(i * h, (i + 1) * h))));
+        for (const { site, set, predicted } of sets) {
+          set.issueTimes.forEach((t, i) => keys.set(`${site}/${new Date(t).toISOString()}`, Array.from(predicted.predictions.subarray(i * h, (i + 1) * h))));
         }
         // One site per file: its scores are the task's.
         const only = sets[0];
