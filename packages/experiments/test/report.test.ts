@@ -17,7 +17,9 @@ describe('renderMarkdown on empty sets', () => {
     expect(lineOf(md, '| fault (macro-F1) | single-task |')).toBe('| fault (macro-F1) | single-task | — | — | — | — ± — | — (— %) |');
     expect(lineOf(md, '| traffic | — | — | — |')).toBe('| traffic | — | — | — | — % | — % | shared 0, single-task 0 |');
     // Δm% and the training cost over no runs.
-    expect(lineOf(md, '| **mean** | | — ± — | — ± — |')).toBe('| **mean** | | — ± — | — ± — | — ± — | — | — | — | — |');
+    // Three Δm% columns (plain shared, served, grouped), then one Δ% column per task.
+    const tasks = Object.keys(r.protocol).length;
+    expect(lineOf(md, '| **mean** | | — ± — | — ± — |')).toBe(`| **mean** | | — ± — | — ± — | — ± — | ${Array.from({ length: tasks }, () => '—').join(' | ')} |`);
     expect(md).toContain('| **mean** | | — | | — | | — | — |');
   });
 
@@ -36,8 +38,12 @@ describe('renderMarkdown on empty sets', () => {
     for (const run of Object.values(r.runs.shared)) run.meanCosine = {};
     const md = renderMarkdown(r, 'test');
     const strategy = Object.keys(r.runs.shared)[0] ?? '';
-    const cells = (lineOf(md, `| ${strategy} | `) ?? '').split(' | ');
-    // | strategy | Δm% shared | Δm% city pair | Δm% factory pair | shared: train s | mean gradient cosine | guard |
-    expect(cells[5]).toBe('—');
+    // The efficiency-paradox table: | strategy | Δm% per sweep model… | shared: train s | mean gradient cosine (shared) | guard |
+    const lines = md.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('| strategy |') && l.includes('mean gradient cosine (shared)'));
+    const column = (lines[header] ?? '').split(' | ').findIndex((c) => c.startsWith('mean gradient cosine'));
+    const row = lines.slice(header + 2).find((l) => l.startsWith(`| ${strategy} | `)) ?? '';
+    expect(header).toBeGreaterThan(0);
+    expect(row.split(' | ')[column]).toBe('—');
   });
 });
