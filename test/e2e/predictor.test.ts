@@ -137,8 +137,11 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
     // Serving = evaluation: `headstream evaluate` of the same version on the same file (its history and live
     // rows) forecasts every window the predictor served with the same values, and the actual the live view and
     // the dashboards score against (prediction_actuals, from the readings table) is evaluation's.
+    // The tasks settling.test.ts does not replay: fault (a classifier at 1 s) and the gas turbine's input (throughput;
+    // emissions reads the same windows).
+    const EVALUATED: TaskName[] = ['fault', 'throughput'];
     const evaluated = await Promise.all(
-      FILES.map(async (f) => {
+      FILES.filter((f) => EVALUATED.includes(f.task)).map(async (f) => {
         const file = join(live, 'evaluate', f.folder, f.file);
         mkdirSync(join(file, '..'), { recursive: true });
         const lines = readFileSync(join(datasetFolder(f.folder), f.file), 'utf8').split('\n');
@@ -167,9 +170,9 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
         if (p.anomaly_score !== undefined) expect(Math.abs(p.anomaly_score - (e.anomaly_score ?? NaN))).toBeLessThanOrEqual(1e-5);
       } else throw new Error(`${p.task}: served ${p.kind}, evaluated ${e.kind}`);
     }
-    for (const f of FILES) expect(compared[f.task] ?? 0, `${f.task}: served forecasts evaluation also made (${JSON.stringify(compared)})`).toBeGreaterThanOrEqual(Math.min(f.live / 4, [...expected.keys()].filter((k) => k.startsWith(`${f.task}/`)).length - 6));
+    for (const f of FILES.filter((x) => EVALUATED.includes(x.task))) expect(compared[f.task] ?? 0, `${f.task}: served forecasts evaluation also made (${JSON.stringify(compared)})`).toBeGreaterThanOrEqual(Math.min(f.live / 4, [...expected.keys()].filter((k) => k.startsWith(`${f.task}/`)).length - 6));
     let actuals = 0;
-    for (const f of FILES) {
+    for (const f of FILES.filter((x) => EVALUATED.includes(x.task))) {
       const def = TASKS[f.task];
       if (def.kind !== 'regression') continue;
       const { rows } = await db.query<{ site: string; issued: string; horizon: number; actual: number | null }>(
@@ -185,7 +188,7 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
         actuals++;
       }
     }
-    expect(actuals, 'targets both the live view and evaluation have an actual of').toBeGreaterThan(20);
+    expect(actuals, 'targets both the live view and evaluation have an actual of').toBeGreaterThan(5);
 
     // And the same set on MQTT, each received once.
     await waitUntil(() => received.length >= stored.length, `${stored.length} predictions via mosquitto_sub`, 60_000, 200);

@@ -42,23 +42,28 @@ export async function writeVersionFiles(dir: string, input: SaveVersionInput): P
   return saved;
 }
 
-/**
- * Reads a version written by writeVersionFiles: its report, telemetry and artifacts, each loaded on the
- * current backend after its weights matched the recorded checksum. The caller disposes the models.
- */
-export async function readVersionFiles(dir: string): Promise<SaveVersionInput & { models: MultiTaskModel[] }> {
+/** A version's version.json alone (report, artifacts' checksums, telemetry), checked but without loading a model. */
+export async function readVersionReport(dir: string): Promise<Omit<z.infer<typeof versionFileSchema>, 'report'> & { report: VersionReport }> {
   let text: string;
   try {
     text = await readFile(join(dir, VERSION_FILE), 'utf8');
   } catch {
     throw new VersionFilesError(`${dir} holds no ${VERSION_FILE}: write one with \`headstream train --from-datasets --out ${dir}\``);
   }
-  let parsed: z.infer<typeof versionFileSchema>;
   try {
-    parsed = versionFileSchema.parse(JSON.parse(text));
+    const parsed = versionFileSchema.parse(JSON.parse(text));
+    return { ...parsed, report: parsed.report as unknown as VersionReport };
   } catch (error) {
     throw new VersionFilesError(`${join(dir, VERSION_FILE)} is not a model version (${VERSION_FILES_FORMAT}): ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : String(error)}`);
   }
+}
+
+/**
+ * Reads a version written by writeVersionFiles: its report, telemetry and artifacts, each loaded on the
+ * current backend after its weights matched the recorded checksum. The caller disposes the models.
+ */
+export async function readVersionFiles(dir: string): Promise<SaveVersionInput & { models: MultiTaskModel[] }> {
+  const parsed = await readVersionReport(dir);
   const models: MultiTaskModel[] = [];
   try {
     const artifacts: SaveVersionInput['artifacts'][number][] = [];
@@ -72,7 +77,7 @@ export async function readVersionFiles(dir: string): Promise<SaveVersionInput & 
       const { format: _format, config: _config, weights: _weights, createdAt: _created, ...info } = metadata;
       artifacts.push({ name: a.name, model, info });
     }
-    return { report: parsed.report as unknown as VersionReport, artifacts, ...(parsed.telemetry ? { telemetry: parsed.telemetry as unknown as { model: string; rows: TelemetryRow[] }[] } : {}), models };
+    return { report: parsed.report, artifacts, ...(parsed.telemetry ? { telemetry: parsed.telemetry as unknown as { model: string; rows: TelemetryRow[] }[] } : {}), models };
   } catch (error) {
     for (const m of models) m.dispose();
     throw error;

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { DEFAULT_EMBEDDED_DATA_DIR, migrate, openDatabase, requireCurrentSchema, type SqlClient } from '@headstream/store';
-import { formatVersion, formatVersionList, getVersion, listVersions, promote, readVersionFiles, rollback, saveVersion, UnknownVersionError, VersionFilesError, type Promotion, type SavedArtifact, type VersionDetails } from '@headstream/training';
+import { formatVersion, formatVersionList, getVersion, listVersions, promote, readVersionFiles, readVersionReport, rollback, saveVersion, UnknownVersionError, VersionFilesError, type Promotion, type SavedArtifact, type VersionDetails } from '@headstream/training';
 import type { CliConfig } from '../config.js';
 import { UsageError } from '../usage-error.js';
 
@@ -82,28 +82,33 @@ export async function modelsRollbackCommand(config: CliConfig, options: ModelsDa
  * registry as a candidate, with its report, the guard's decision and its telemetry. It serves once promoted.
  */
 export async function modelsImportCommand(config: CliConfig, dir: string, options: ModelsDatabaseOptions & { name?: string; json?: boolean }): Promise<{ version: string; artifacts: SavedArtifact[] }> {
-  let input;
-  try {
-    input = await readVersionFiles(dir);
-  } catch (error) {
-    if (error instanceof VersionFilesError) throw new UsageError(error.message);
-    throw error;
-  }
-  try {
-    const version = options.name ?? input.report.version;
-    const renamed = { ...input, report: { ...input.report, version }, artifacts: input.artifacts.map((a) => ({ ...a, info: { ...a.info, version } })) };
-    const saved = await withRegistry(config, options, async (db) => {
-      if (await getVersion(db, version)) throw new UsageError(`model version ${version} already exists: import it under another name with --name`);
-      return saveVersion(db, renamed);
-    });
-    if (options.json) process.stdout.write(`${JSON.stringify(saved)}\n`);
+  const files = async <T>(read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof VersionFilesError) throw new UsageError(error.message);
+      throw error;
+    }
+  };
+  // The name first (version.json alone), then the models: a refused name loads no weights.
+  const version = options.name ?? (await files(() => readVersionReport(dir))).report.version;
+  const saved = await withRegistry(config, options, async (db) => {
+    if (await getVersion(db, version)) throw new UsageError(`model version ${version} already exists: import it under another name with --name`);
+    const input = await files(() => readVersionFiles(dir));
+    try {
+      return { ...(await saveVersion(db, { ...input, report: { ...input.report, version }, artifacts: input.artifacts.map((a) => ({ ...a, info: { ...a.info, version } })) })), serving: input.report.decision.serving };
+    } finally {
+      for (const m of input.models) m.dispose();
+    }
+  });
+  {
+    const result = { version: saved.version, artifacts: saved.artifacts };
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
-      const serving = Object.entries(input.report.decision.serving).map(([t, by]) => `${t} by ${by}`).join(', ');
+      const serving = Object.entries(saved.serving).map(([t, by]) => `${t} by ${by}`).join(', ');
       process.stdout.write(`imported ${dir} as version ${saved.version} (candidate): ${saved.artifacts.map((a) => a.name).join(', ')}; the guard's choice: ${serving}\nserve it: headstream models promote ${saved.version}\n`);
     }
-    return saved;
-  } finally {
-    for (const m of input.models) m.dispose();
+    return result;
   }
 }
 
