@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
@@ -127,7 +127,6 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       delta_m: report.delta_m,
       served_by: report.decision.serving,
     };
-    await mkdir(options.out, { recursive: true });
     await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
@@ -259,6 +258,9 @@ async function writePredictions(file: string, task: TaskName, served: { score: T
   const def = PROTOCOL_TASKS[task];
   const target = set.targets[task];
   const skip = unservableRows(set, spec, task);
+  // The horizons, in steps, of the model's own spec (a registry version's may differ from the protocol's).
+  const specTarget = spec.targets.find((x) => x.task === task);
+  const steps = specTarget?.kind === 'regression' ? specTarget.horizons : [];
   const iso = (t: number) => new Date(t).toISOString();
   const out: string[] = [];
   for (let i = 0; i < set.n; i++) {
@@ -268,9 +270,9 @@ async function writePredictions(file: string, task: TaskName, served: { score: T
     if (t?.kind === 'regression') {
       const h = t.horizons;
       const horizons = Array.from({ length: h }, (_, k) => {
-        const steps = (spec.targets.find((x) => x.task === task && x.kind === 'regression') as { horizons: number[] } | undefined)?.horizons[k] ?? k + 1;
+        const ahead = steps[k] ?? k + 1;
         const actual = t.raw[i * h + k] ?? NaN;
-        return { horizon: steps, target_time: iso((set.issueTimes[i] ?? NaN) + steps * spec.intervalMs), value: score.predictions[i * h + k] ?? NaN, ...(Number.isFinite(actual) ? { actual } : {}) };
+        return { horizon: ahead, target_time: iso((set.issueTimes[i] ?? NaN) + ahead * spec.intervalMs), value: score.predictions[i * h + k] ?? NaN, ...(Number.isFinite(actual) ? { actual } : {}) };
       });
       out.push(JSON.stringify({ ...base, kind: 'regression', horizons }));
     } else if (def.kind === 'classification') {

@@ -6,8 +6,6 @@ import { TASK_ORDER } from './protocols.js';
 import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
 import { prepareByInput, type AllFrames, type TaskSplit } from './splits.js';
 
-export { affinityEvery } from '@headstream/training';
-
 /** What each fold's models scored on one task. */
 export interface FoldTaskScores {
   shared: MetricsJSON;

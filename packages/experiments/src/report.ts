@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { headlineValue, INPUT_NAMES, tasksOfInput, type TaskName } from '@headstream/tasks';
 import { MIN_RUNS, type Claim } from './claims.js';
-import { affinityEvery, type FoldRun } from './fold-study.js';
+import type { FoldRun } from './fold-study.js';
 import { type ModelRun, type Results, type SweepGroup } from './pipeline.js';
-import { recipeFor } from '@headstream/training';
+import { affinityEvery, recipeFor } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import type { MetricsJSON, RegressionJSON } from './scoring.js';
 
