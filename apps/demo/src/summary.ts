@@ -1,5 +1,6 @@
 import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { headline, type MetricsJSON, type VersionReport } from '@headstream/training';
+import type { MaeDifference, MaeVerdict } from '@headstream/live-view';
 import type { StorageInfo } from '@headstream/store';
 import type { Promotion } from './training.js';
 
@@ -26,6 +27,9 @@ export interface LiveScore {
   n: number;
   model: number | null;
   persistence: number | null;
+  /** MAE only: model − persistence on the same targets with its standard error (clustered by target time), and what that tells. */
+  difference?: MaeDifference | null;
+  verdict?: MaeVerdict;
 }
 
 /** Everything the demo reports at the end (--json prints this object). */
@@ -143,6 +147,14 @@ export function taskSummaries(report: VersionReport): Partial<Record<TaskName, T
 const n = (x: number) => x.toLocaleString('en-US');
 const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(3));
 const pct = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(1)} %`;
+/** A live score's verdict in words: beyond noise with its 2-standard-error band, within noise, or too few target times to tell. */
+function told(l: LiveScore): string {
+  const d = l.difference;
+  const band = d && d.se !== null ? ` (${d.mean > 0 ? '+' : d.mean < 0 ? '−' : ''}${num(Math.abs(d.mean))} ± ${num(2 * d.se)} over ${n(d.clusters)} target times)` : '';
+  if (l.verdict === 'better' || l.verdict === 'worse') return `${l.verdict} than persistence beyond noise${band}`;
+  if (l.verdict === 'within noise') return `within noise${band}`;
+  return `too few target times to tell${d ? ` (${n(d.clusters)})` : ''}`;
+}
 const pad = (s: string, w: number) => s.padEnd(w);
 
 /** The summary for people: what came in, what was learnt, what the guard did, what went out, where to look. */
@@ -187,7 +199,7 @@ export function formatSummary(s: DemoSummary): string {
     const base = TASKS[task].kind === 'classification' ? 'always normal' : 'persistence';
     const rel = l.model !== null && l.persistence !== null && l.persistence !== 0 ? ` (${pct(((l.model - l.persistence) / l.persistence) * 100)})` : '';
     const value = (x: number | null) => (x === null ? '-' : num(x));
-    more(`${pad(task, 12)}${l.metric} ${value(l.model)} vs ${base} ${value(l.persistence)}${rel} over ${n(l.n)} targets`);
+    more(`${pad(task, 12)}${l.metric} ${value(l.model)} vs ${base} ${value(l.persistence)}${rel} over ${n(l.n)} targets${l.verdict ? `: ${told(l)}` : ''}`);
   }
   label('Data', s.where.database);
   const c = s.storage.compression;

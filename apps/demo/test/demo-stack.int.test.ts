@@ -49,8 +49,12 @@ describe('npm run demo -- --stack (the built headstream-demo binary)', () => {
       const live = summary.live_scores[task];
       expect(live?.n, `${task}: live scores ${JSON.stringify(summary.live_scores)}`).toBeGreaterThan(0);
       const errors = (await answerApi(db, '/api/errors', new URLSearchParams({ task, steps: String(MAX_STEPS) }))) as TaskErrors;
-      const view = errors.metric === 'mae' ? errors.summary : { n: errors.summary.n, model: errors.summary.model.error_rate, persistence: errors.summary.baseline.error_rate };
-      expect(live, task).toEqual({ metric: errors.metric === 'mae' ? 'MAE' : 'error rate', n: view.n, model: view.model, persistence: view.persistence });
+      // MAE tasks also carry the view's paired difference with persistence and its verdict (maeVerdict).
+      const view =
+        errors.metric === 'mae'
+          ? { metric: 'MAE', ...errors.summary }
+          : { metric: 'error rate', n: errors.summary.n, model: errors.summary.model.error_rate, persistence: errors.summary.baseline.error_rate };
+      expect(live, task).toEqual(view);
     }
     expect(summary.predictions.outputs).toContain(`kafka ${root}.predictions`);
     // Everything is in the stack: readings, the version, the predictions (in the schema) and on Kafka.

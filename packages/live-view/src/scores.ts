@@ -54,12 +54,55 @@ class AbsoluteErrors implements Accumulator<RegressionPair> {
   }
 }
 
+/**
+ * The model's MAE minus persistence's on the same targets, and how sure that is. The targets are not
+ * independent draws: the sites and horizons that share a target time share its actual (a gust of traffic,
+ * a smog hour moves them together), so the standard error treats each target time as one cluster (the
+ * cluster-robust standard error of a mean). With few target times it says nothing: see `MIN_CLUSTERS`.
+ */
+export interface MaeDifference {
+  /** model MAE − persistence MAE (negative: the model errs less). */
+  mean: number;
+  /** Its standard error, clustered by target time; null with fewer than two target times. */
+  se: number | null;
+  /** Distinct target times among the pairs. */
+  clusters: number;
+}
+
+/** Target times below which a difference is not told from noise (a standard error from so few clusters is itself a guess). */
+export const MIN_CLUSTERS = 5;
+
+/** What the pairs say about the model against persistence: better or worse beyond 2 standard errors, within them, or too few target times to tell. */
+export type MaeVerdict = 'better' | 'worse' | 'within noise' | 'too few target times';
+
+export function maeVerdict(d: MaeDifference | null): MaeVerdict {
+  if (!d || d.se === null || d.clusters < MIN_CLUSTERS) return 'too few target times';
+  if (Math.abs(d.mean) <= 2 * d.se) return 'within noise';
+  return d.mean < 0 ? 'better' : 'worse';
+}
+
+/** `MaeDifference` of the pairs (any order); null without pairs. */
+export function maeDifference(pairs: readonly RegressionPair[]): MaeDifference | null {
+  const n = pairs.length;
+  if (n === 0) return null;
+  const d = pairs.map((p) => Math.abs(p.value - p.actual) - Math.abs(p.persistence - p.actual));
+  const mean = d.reduce((a, b) => a + b, 0) / n;
+  const sums = new Map<number, number>();
+  pairs.forEach((p, i) => sums.set(p.time, (sums.get(p.time) ?? 0) + (d[i] as number) - mean));
+  const c = sums.size;
+  if (c < 2) return { mean, se: null, clusters: c };
+  let s = 0;
+  for (const v of sums.values()) s += v * v;
+  // Σ_c (Σ_{i∈c} (d_i − d̄))² / n², with the small-sample factor c / (c − 1).
+  return { mean, se: Math.sqrt((s * c) / (c - 1)) / n, clusters: c };
+}
+
 export interface RegressionScores {
   metric: 'mae';
   /** Rolling MAE at each target time over the targets of the preceding window (all sites and horizons asked for). */
   points: { time: number[]; model: (number | null)[]; persistence: (number | null)[] };
-  /** Over every pair in the range. */
-  summary: { n: number; model: number | null; persistence: number | null };
+  /** Over every pair in the range; `difference` is null without pairs, `verdict` reads it (maeVerdict). */
+  summary: { n: number; model: number | null; persistence: number | null; difference: MaeDifference | null; verdict: MaeVerdict };
 }
 
 export function regressionScores(pairs: readonly RegressionPair[], windowMs: number): RegressionScores {
@@ -72,7 +115,8 @@ export function regressionScores(pairs: readonly RegressionPair[], windowMs: num
   });
   const all = new AbsoluteErrors();
   for (const p of pairs) all.add(p, 1);
-  return { metric: 'mae', points, summary: { n: all.n, model: all.mae('model'), persistence: all.mae('persistence') } };
+  const difference = maeDifference(pairs);
+  return { metric: 'mae', points, summary: { n: all.n, model: all.mae('model'), persistence: all.mae('persistence'), difference, verdict: maeVerdict(difference) } };
 }
 
 /**

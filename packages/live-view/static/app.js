@@ -295,14 +295,17 @@ function drawErrors(card, errors) {
   const window = `over ${errors.window_steps}-step windows`;
   if (errors.metric === 'mae') {
     card.errors.setData([seconds(errors.points.time), errors.points.model, errors.points.persistence]);
-    const { n, model, persistence } = errors.summary;
+    const { n, model, persistence, difference, verdict } = errors.summary;
     if (n === 0 || model === null || persistence === null) {
       card.summary.textContent = 'no scored forecasts yet (a target needs its actual)';
       return;
     }
     const change = persistence === 0 ? 0 : (model - persistence) / persistence;
-    const verdict = el('span', change <= 0 ? 'better' : 'worse', `${change <= 0 ? '' : '+'}${(change * 100).toFixed(1)} %`);
-    card.summary.replaceChildren(`MAE ${fmt(model)} vs persistence ${fmt(persistence)} (`, verdict, `) on ${n} scored forecasts; chart ${window}`);
+    const relative = el('span', change <= 0 ? 'better' : 'worse', `${change <= 0 ? '' : '+'}${(change * 100).toFixed(1)} %`);
+    // The server's reading of the paired difference: beyond 2 standard errors (clustered by target time), or not.
+    const told = verdict === 'better' || verdict === 'worse' ? `${verdict} than persistence beyond noise` : verdict;
+    const band = difference && difference.se !== null ? `: ${fmt(difference.mean)} ± ${fmt(2 * difference.se)} over ${difference.clusters} target times` : '';
+    card.summary.replaceChildren(`MAE ${fmt(model)} vs persistence ${fmt(persistence)} (`, relative, `) on ${n} scored forecasts, ${told}${band}; chart ${window}`);
     return;
   }
   card.errors.setData([seconds(errors.points.time), errors.points.model_error, errors.points.baseline_error]);

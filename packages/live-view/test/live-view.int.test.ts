@@ -152,7 +152,10 @@ describe('live view in Chromium', () => {
     expect(before['fault:main']?.lastX).toBe(bucketEnd('fault', SEEDED_STEPS) / 1000);
     expect(before.cosine?.series).toHaveLength(6);
     expect(await page.locator('#version').textContent()).toContain('v-live-test (active)');
-    expect(await page.locator('section[data-task="traffic"] .summary').textContent()).toMatch(/^MAE 3\.00 vs persistence [\d.]+ \(/);
+    // With the server's verdict on the paired difference (scores.ts maeVerdict), and its band where it has one.
+    expect(await page.locator('section[data-task="traffic"] .summary').textContent()).toMatch(
+      /^MAE 3\.00 vs persistence [\d.]+ \([+−-]?[\d.]+ %\) on \d+ scored forecasts, (better than persistence beyond noise: |worse than persistence beyond noise: |within noise: |too few target times)/,
+    );
     // The edge nodes card: each node and device, online, since when.
     await page.locator('#edge-nodes').waitFor({ state: 'visible', timeout: 15_000 });
     expect(await page.locator('#edge-nodes-sub').textContent()).toBe('(2 of 2 online)');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationScores, Confusion, regressionScores, type RegressionPair } from '../src/scores.js';
+import { classificationScores, Confusion, maeDifference, maeVerdict, MIN_CLUSTERS, regressionScores, type RegressionPair } from '../src/scores.js';
 
 describe('regressionScores', () => {
   it('rolls MAE over the pairs of the preceding window at each distinct time', () => {
@@ -14,11 +14,56 @@ describe('regressionScores', () => {
     // t=1: {|10-12|, 0} → 1; t=2: window (0, 2] → all three; t=4: window (2, 4] → the last one only.
     expect(scores.points.model).toEqual([1, 8 / 3, 1]);
     expect(scores.points.persistence).toEqual([(1 + 4) / 2, (1 + 4 + 0) / 3, 2]);
-    expect(scores.summary).toEqual({ n: 4, model: (2 + 0 + 6 + 1) / 4, persistence: (1 + 4 + 0 + 2) / 4 });
+    expect(scores.summary).toMatchObject({ n: 4, model: (2 + 0 + 6 + 1) / 4, persistence: (1 + 4 + 0 + 2) / 4 });
+    // Paired differences |model error| − |persistence error|: 1, −4 (both at t=1), 6, −1; mean 0.5. Clustered by
+    // target time, the deviations sum to −4 (t=1), 5.5 and −1.5: se = √((16 + 30.25 + 2.25) · 3/2) / 4.
+    expect(scores.summary.difference?.mean).toBeCloseTo(0.5, 12);
+    expect(scores.summary.difference?.se).toBeCloseTo(Math.sqrt(48.5 * 1.5) / 4, 12);
+    expect(scores.summary.difference?.clusters).toBe(3);
+    expect(scores.summary.verdict).toBe('too few target times');
+    // The summary's difference is exactly model MAE − persistence MAE.
+    expect(scores.summary.difference?.mean).toBeCloseTo((scores.summary.model ?? 0) - (scores.summary.persistence ?? 0), 12);
   });
 
   it('has no score without pairs', () => {
-    expect(regressionScores([], 10)).toEqual({ metric: 'mae', points: { time: [], model: [], persistence: [] }, summary: { n: 0, model: null, persistence: null } });
+    expect(regressionScores([], 10)).toEqual({ metric: 'mae', points: { time: [], model: [], persistence: [] }, summary: { n: 0, model: null, persistence: null, difference: null, verdict: 'too few target times' } });
+  });
+});
+
+describe('maeDifference and maeVerdict', () => {
+  /** `times` target times, each with `sites` pairs whose paired difference is `d(t)` (every site alike: one shock per target time). */
+  const clustered = (times: number, sites: number, d: (t: number) => number): RegressionPair[] =>
+    Array.from({ length: times * sites }, (_, i) => {
+      const t = Math.floor(i / sites);
+      // |value − actual| − |persistence − actual| = d(t): persistence errs by 20, the model by 20 + d(t).
+      return { time: t, actual: 100, persistence: 120, value: 120 + d(t) };
+    });
+
+  it('counts the sites and horizons of one target time as one draw: six sites that move together are not six times the evidence', () => {
+    const d = (t: number) => (t % 2 === 0 ? -1.5 : 0.5);
+    const one = maeDifference(clustered(10, 1, d));
+    const six = maeDifference(clustered(10, 6, d));
+    expect(one?.mean).toBeCloseTo(-0.5, 12);
+    expect(six?.mean).toBeCloseTo(-0.5, 12);
+    // Deviations ±1 at 10 times: se = √(10 · 10/9) / 10 either way; treating the 60 pairs as independent would give √(60/59)/√60.
+    expect(one?.se).toBeCloseTo(Math.sqrt(10 * (10 / 9)) / 10, 12);
+    expect(six?.se).toBeCloseTo(one?.se ?? NaN, 12);
+    expect(six?.clusters).toBe(10);
+  });
+
+  it('tells better, worse, within noise and too few target times apart', () => {
+    // Mean −0.5 with se 0.33: within 2 standard errors.
+    expect(maeVerdict(maeDifference(clustered(10, 6, (t) => (t % 2 === 0 ? -1.5 : 0.5))))).toBe('within noise');
+    // Steady gains of 1 ± 0.1: better; steady losses: worse.
+    expect(maeVerdict(maeDifference(clustered(12, 3, (t) => -1 + (t % 2 === 0 ? 0.1 : -0.1))))).toBe('better');
+    expect(maeVerdict(maeDifference(clustered(12, 3, (t) => 1 + (t % 2 === 0 ? 0.1 : -0.1))))).toBe('worse');
+    // However large the gain, fewer than MIN_CLUSTERS target times tell nothing (the demo's hourly tasks over two hours).
+    expect(maeVerdict(maeDifference(clustered(MIN_CLUSTERS - 1, 6, (t) => -10 - t)))).toBe('too few target times');
+    expect(maeVerdict(maeDifference(clustered(MIN_CLUSTERS, 6, (t) => -10 - t)))).toBe('better');
+    // One target time has no standard error at all; no pairs, no difference.
+    expect(maeDifference(clustered(1, 6, () => -3))).toEqual({ mean: -3, se: null, clusters: 1 });
+    expect(maeDifference([])).toBeNull();
+    expect(maeVerdict(null)).toBe('too few target times');
   });
 });
 
