@@ -46,7 +46,16 @@ async function load(candidate: BackendCandidate): Promise<string> {
       }
       // libtensorflow logs its CPU-feature and oneDNN notices to stderr at load unless told not to.
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-      await import(pkg);
+      // Its binding loader (node-pre-gyp) parses this process's argv as its own flags: the demo's `--dir X` read as
+      // its `--directory X` and moved the lookup of tfjs-node's package.json under X (mapbox/node-pre-gyp#611).
+      // It loads with no flags; they are back before anything else runs.
+      const argv = process.argv;
+      process.argv = argv.slice(0, 2);
+      try {
+        await import(pkg);
+      } finally {
+        process.argv = argv;
+      }
       return 'tensorflow';
     }
     case 'wasm': {

@@ -1,6 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { taskDefinitionSchema } from '@headstream/core';
 import { TASKS } from '@headstream/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +79,22 @@ describe('backends', () => {
       ctx.skip(why);
     }
     expect(available).toEqual(expect.arrayContaining(['wasm', 'cpu']));
+  });
+
+  it('the native backend loads in a process whose own flags include --dir (node-pre-gyp read it as its --directory)', async (ctx) => {
+    if (!available.includes('tensorflow')) return ctx.skip('no native backend here');
+    // A fresh process (a loaded tfjs-node stays loaded), from the built package, with the demo's flag in its argv.
+    const dir = await mkdtemp(join(tmpdir(), 'hs-argv-'));
+    try {
+      const script = join(dir, 'probe.mjs');
+      const model = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+      await writeFile(script, `import { probeBackends } from ${JSON.stringify(model)};\nprocess.stdout.write(JSON.stringify(await probeBackends(() => undefined, ['tensorflow'])));\n`);
+      const { stdout } = await promisify(execFile)(process.execPath, [script, '--dir', join(dir, 'elsewhere')], { timeout: 60_000 });
+      const [attempt] = JSON.parse(stdout) as { candidate: string; ok: boolean; reason: string }[];
+      expect(attempt, stdout).toMatchObject({ candidate: 'tensorflow', ok: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a model trained and saved on one backend loads on every other with the same predictions', async () => {
