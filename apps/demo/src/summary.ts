@@ -27,7 +27,7 @@ export interface LiveScore {
   n: number;
   model: number | null;
   persistence: number | null;
-  /** MAE only: model − persistence on the same targets with its standard error (clustered by target time), and what that tells. */
+  /** MAE only: model − persistence on the same targets with its standard error (Driscoll–Kraay: per target time, serially correlated), and what that tells. */
   difference?: MaeDifference | null;
   verdict?: MaeVerdict;
 }

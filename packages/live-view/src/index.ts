@@ -21,5 +21,5 @@ export {
   type TaskView,
   type TaskWithSites,
 } from './api.js';
-export { regressionScores, classificationScores, Confusion, maeDifference, maeVerdict, MIN_CLUSTERS, type MaeDifference, type MaeVerdict, type RegressionPair, type ClassPair, type RegressionScores, type ClassificationScores } from './scores.js';
+export { regressionScores, classificationScores, Confusion, bandwidth, maeDifference, maeVerdict, MIN_CLUSTERS, type MaeDifference, type MaeVerdict, type SerialCorrelation, type RegressionPair, type ClassPair, type RegressionScores, type ClassificationScores } from './scores.js';
 export { actualsOf, DEFAULT_FAULT_LABEL } from './tasks.js';

@@ -239,7 +239,7 @@ export async function taskErrors(db: SqlExecutor, view: TaskView, steps: number,
     for (const r of rows) {
       if (r.actual !== null && r.persistence !== null) pairs.push({ time: r.target, value: r.value, actual: r.actual, persistence: r.persistence });
     }
-    return { ...head, ...regressionScores(pairs.sort(byTime), window * interval) };
+    return { ...head, ...regressionScores(pairs.sort(byTime), window * interval, { intervalMs: interval, maxHorizon: horizon ?? Math.max(1, ...view.horizons) }) };
   }
   const classes = view.classes ?? [];
   if (to === null) return { ...head, ...classificationScores([], classes.length, window * interval) };

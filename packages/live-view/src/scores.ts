@@ -55,21 +55,26 @@ class AbsoluteErrors implements Accumulator<RegressionPair> {
 }
 
 /**
- * The model's MAE minus persistence's on the same targets, and how sure that is. The targets are not
- * independent draws: the sites and horizons that share a target time share its actual (a gust of traffic,
- * a smog hour moves them together), so the standard error treats each target time as one cluster (the
- * cluster-robust standard error of a mean). With few target times it says nothing: see `MIN_CLUSTERS`.
+ * The model's MAE minus persistence's on the same targets, and how sure that is (a Diebold–Mariano comparison
+ * on a panel). The targets are not independent draws: the sites and horizons that share a target time share
+ * its actual (a gust of traffic, a smog hour moves them together), and nearby target times share a regime (an
+ * incident, a stagnant night; an h-step forecast overlaps the next ones in h − 1 steps). So the standard error
+ * is Driscoll–Kraay's: each target time's pairs are summed into one value, and the variance of their mean is
+ * Newey–West's over the target times in order, with Bartlett weights up to `lags` steps. With few target times
+ * it says nothing: see `MIN_CLUSTERS`.
  */
 export interface MaeDifference {
   /** model MAE − persistence MAE (negative: the model errs less). */
   mean: number;
-  /** Its standard error, clustered by target time; null with fewer than two target times. */
+  /** Its standard error (Driscoll–Kraay); null with fewer than two target times. */
   se: number | null;
   /** Distinct target times among the pairs. */
   clusters: number;
+  /** Steps of serial correlation the standard error allows for (Newey–West bandwidth). */
+  lags: number;
 }
 
-/** Target times below which a difference is not told from noise (a standard error from so few clusters is itself a guess). */
+/** Target times below which a difference is not told from noise (a standard error from so few of them is itself a guess). */
 export const MIN_CLUSTERS = 5;
 
 /** What the pairs say about the model against persistence: better or worse beyond 2 standard errors, within them, or too few target times to tell. */
@@ -81,20 +86,45 @@ export function maeVerdict(d: MaeDifference | null): MaeVerdict {
   return d.mean < 0 ? 'better' : 'worse';
 }
 
-/** `MaeDifference` of the pairs (any order); null without pairs. */
-export function maeDifference(pairs: readonly RegressionPair[]): MaeDifference | null {
+/** How the target times of a difference are spaced and how far apart their errors may stay correlated. */
+export interface SerialCorrelation {
+  /** The task's step: target times `intervalMs` apart are one step apart. */
+  intervalMs: number;
+  /** The longest horizon among the pairs, in steps (its forecasts overlap in horizon − 1 steps). */
+  maxHorizon: number;
+}
+
+/**
+ * Newey–West bandwidth: the forecasts' overlap (max horizon − 1), or the usual ⌊4 (T/100)^(2/9)⌋ for T target
+ * times where that is longer.
+ */
+export function bandwidth(times: number, maxHorizon: number): number {
+  return Math.max(0, maxHorizon - 1, Math.floor(4 * (times / 100) ** (2 / 9)));
+}
+
+/** `MaeDifference` of the pairs (any order); null without pairs. Without `serial`, target times count as independent (lags 0). */
+export function maeDifference(pairs: readonly RegressionPair[], serial?: SerialCorrelation): MaeDifference | null {
   const n = pairs.length;
   if (n === 0) return null;
   const d = pairs.map((p) => Math.abs(p.value - p.actual) - Math.abs(p.persistence - p.actual));
   const mean = d.reduce((a, b) => a + b, 0) / n;
+  // One value per target time: the sum of its pairs' deviations from the mean.
   const sums = new Map<number, number>();
   pairs.forEach((p, i) => sums.set(p.time, (sums.get(p.time) ?? 0) + (d[i] as number) - mean));
   const c = sums.size;
-  if (c < 2) return { mean, se: null, clusters: c };
+  const lags = serial ? bandwidth(c, serial.maxHorizon) : 0;
+  if (c < 2) return { mean, se: null, clusters: c, lags };
   let s = 0;
-  for (const v of sums.values()) s += v * v;
-  // Σ_c (Σ_{i∈c} (d_i − d̄))² / n², with the small-sample factor c / (c − 1).
-  return { mean, se: Math.sqrt((s * c) / (c - 1)) / n, clusters: c };
+  for (const [time, v] of sums) {
+    s += v * v;
+    // Each pair of target times l steps apart (1 ≤ l ≤ lags) once, weighted 1 − l/(lags + 1), counted twice.
+    for (let l = 1; serial && l <= lags; l++) {
+      const w = sums.get(time + l * serial.intervalMs);
+      if (w !== undefined) s += 2 * (1 - l / (lags + 1)) * v * w;
+    }
+  }
+  // Σ_t S_t² + 2 Σ_l w_l Σ_t S_t S_{t+l}, over n², with the small-sample factor c / (c − 1). Bartlett weights keep it ≥ 0.
+  return { mean, se: Math.sqrt((Math.max(0, s) * c) / (c - 1)) / n, clusters: c, lags };
 }
 
 export interface RegressionScores {
@@ -105,7 +135,8 @@ export interface RegressionScores {
   summary: { n: number; model: number | null; persistence: number | null; difference: MaeDifference | null; verdict: MaeVerdict };
 }
 
-export function regressionScores(pairs: readonly RegressionPair[], windowMs: number): RegressionScores {
+/** Rolling and overall MAE of the pairs (sorted by time); `serial` sets how the difference with persistence treats nearby target times (maeDifference). */
+export function regressionScores(pairs: readonly RegressionPair[], windowMs: number, serial?: SerialCorrelation): RegressionScores {
   const points: RegressionScores['points'] = { time: [], model: [], persistence: [] };
   const rolling = new AbsoluteErrors();
   slide(pairs, windowMs, rolling, (time) => {
@@ -115,7 +146,7 @@ export function regressionScores(pairs: readonly RegressionPair[], windowMs: num
   });
   const all = new AbsoluteErrors();
   for (const p of pairs) all.add(p, 1);
-  const difference = maeDifference(pairs);
+  const difference = maeDifference(pairs, serial);
   return { metric: 'mae', points, summary: { n: all.n, model: all.mae('model'), persistence: all.mae('persistence'), difference, verdict: maeVerdict(difference) } };
 }
 

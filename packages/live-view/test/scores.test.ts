@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationScores, Confusion, maeDifference, maeVerdict, MIN_CLUSTERS, regressionScores, type RegressionPair } from '../src/scores.js';
+import { bandwidth, classificationScores, Confusion, maeDifference, maeVerdict, MIN_CLUSTERS, regressionScores, type RegressionPair } from '../src/scores.js';
 
 describe('regressionScores', () => {
   it('rolls MAE over the pairs of the preceding window at each distinct time', () => {
@@ -51,6 +51,29 @@ describe('maeDifference and maeVerdict', () => {
     expect(six?.clusters).toBe(10);
   });
 
+  it('allows for serial correlation: nearby target times (one step apart, up to the bandwidth) add their cross products with Bartlett weights', () => {
+    // One pair per target time 0, 1, 2 (1 ms steps), differences 1, 1, −2: mean 0, sums S = 1, 1, −2.
+    const d = [1, 1, -2];
+    const pairs = d.map((x, t) => ({ time: t, actual: 100, persistence: 120, value: 120 + x }));
+    // Horizons up to 2 steps: bandwidth max(2 − 1, ⌊4 · 0.03^(2/9)⌋ = 1) = 1, weight 1 − 1/2.
+    expect(bandwidth(3, 2)).toBe(1);
+    const serial = maeDifference(pairs, { intervalMs: 1, maxHorizon: 2 });
+    // Σ S² = 6; lag-1 products 1·1 + 1·(−2) = −1, weighted ½ and counted twice: 6 − 1 = 5; se = √(5 · 3/2) / 3.
+    expect(serial).toMatchObject({ clusters: 3, lags: 1 });
+    expect(serial?.mean).toBeCloseTo(0, 12);
+    expect(serial?.se).toBeCloseTo(Math.sqrt(7.5) / 3, 12);
+    // Independent target times: √(6 · 3/2) / 3.
+    expect(maeDifference(pairs)?.se).toBeCloseTo(1, 12);
+    // A regime that lasts (the model wins for ten steps, then loses for ten): wider than as independent steps.
+    const runs = clustered(40, 3, (t) => (Math.floor(t / 10) % 2 === 0 ? -1 : 0.5)).map((p) => ({ ...p, time: p.time * 300_000 }));
+    const independent = maeDifference(runs);
+    const correlated = maeDifference(runs, { intervalMs: 300_000, maxHorizon: 6 });
+    expect(correlated?.lags).toBe(5);
+    expect(correlated?.se ?? 0).toBeGreaterThan(1.5 * (independent?.se ?? Infinity));
+    // Long series take the usual rule where it exceeds the forecasts' overlap.
+    expect(bandwidth(1000, 1)).toBe(Math.floor(4 * 10 ** (2 / 9)));
+  });
+
   it('tells better, worse, within noise and too few target times apart', () => {
     // Mean −0.5 with se 0.33: within 2 standard errors.
     expect(maeVerdict(maeDifference(clustered(10, 6, (t) => (t % 2 === 0 ? -1.5 : 0.5))))).toBe('within noise');
@@ -61,7 +84,7 @@ describe('maeDifference and maeVerdict', () => {
     expect(maeVerdict(maeDifference(clustered(MIN_CLUSTERS - 1, 6, (t) => -10 - t)))).toBe('too few target times');
     expect(maeVerdict(maeDifference(clustered(MIN_CLUSTERS, 6, (t) => -10 - t)))).toBe('better');
     // One target time has no standard error at all; no pairs, no difference.
-    expect(maeDifference(clustered(1, 6, () => -3))).toEqual({ mean: -3, se: null, clusters: 1 });
+    expect(maeDifference(clustered(1, 6, () => -3))).toEqual({ mean: -3, se: null, clusters: 1, lags: 0 });
     expect(maeDifference([])).toBeNull();
     expect(maeVerdict(null)).toBe('too few target times');
   });
