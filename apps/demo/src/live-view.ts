@@ -24,7 +24,7 @@ export async function liveScores(db: SqlClient, spanMs: number): Promise<Partial
     if (errors.summary.n === 0) continue;
     out[task] =
       errors.metric === 'mae'
-        ? { metric: 'MAE', n: errors.summary.n, model: errors.summary.model, persistence: errors.summary.persistence, difference: errors.summary.difference, verdict: errors.summary.verdict }
+        ? { metric: 'MAE', ...errors.summary }
         : { metric: 'error rate', n: errors.summary.n, model: errors.summary.model.error_rate, persistence: errors.summary.baseline.error_rate };
   }
   return out;

@@ -302,7 +302,7 @@ function drawErrors(card, errors) {
     }
     const change = persistence === 0 ? 0 : (model - persistence) / persistence;
     const relative = el('span', change <= 0 ? 'better' : 'worse', `${change <= 0 ? '' : '+'}${(change * 100).toFixed(1)} %`);
-    // The server's reading of the paired difference: beyond 2 standard errors (clustered by target time), or not.
+    // The server's reading of the paired difference (scores.ts maeVerdict): beyond 2 standard errors, or not.
     const told = verdict === 'better' || verdict === 'worse' ? `${verdict} than persistence beyond noise` : verdict;
     const band = difference && difference.se !== null ? `: ${fmt(difference.mean)} ± ${fmt(2 * difference.se)} over ${difference.clusters} target times` : '';
     card.summary.replaceChildren(`MAE ${fmt(model)} vs persistence ${fmt(persistence)} (`, relative, `) on ${n} scored forecasts, ${told}${band}; chart ${window}`);

@@ -58,6 +58,14 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
+/** The native backend is required in CI (a missing one fails the test); elsewhere a test that needs it is skipped. */
+function nativeOrSkip(ctx: { skip: (note: string) => void }): void {
+  if (available.includes('tensorflow')) return;
+  const why = 'native backend @tensorflow/tfjs-node is not usable here: run bash infra/tensorflow/setup.sh';
+  if (ci) throw new Error(why);
+  ctx.skip(why);
+}
+
 async function use(candidate: BackendCandidate): Promise<void> {
   await selectBackend(() => undefined, { env: candidate, log: () => undefined });
 }
@@ -73,16 +81,12 @@ function flat(p: Record<string, TaskPrediction>): number[] {
 
 describe('backends', () => {
   it('the native TensorFlow backend is installed (required in CI; set up by infra/tensorflow/setup.sh)', (ctx) => {
-    if (!available.includes('tensorflow')) {
-      const why = 'native backend @tensorflow/tfjs-node is not usable here: run bash infra/tensorflow/setup.sh';
-      if (ci) throw new Error(why);
-      ctx.skip(why);
-    }
+    nativeOrSkip(ctx);
     expect(available).toEqual(expect.arrayContaining(['wasm', 'cpu']));
   });
 
   it('the native backend loads in a process whose own flags include --dir (node-pre-gyp read it as its --directory)', async (ctx) => {
-    if (!available.includes('tensorflow')) return ctx.skip('no native backend here');
+    nativeOrSkip(ctx);
     // A fresh process (a loaded tfjs-node stays loaded), from the built package, with the demo's flag in its argv.
     const dir = await mkdtemp(join(tmpdir(), 'hs-argv-'));
     try {
