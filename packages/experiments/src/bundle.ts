@@ -4,7 +4,7 @@ import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { affinityEvery, getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
@@ -106,7 +106,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       validation[t] = { shared: r.shared, single: r.single, persistence: r.persistence, ...(r.linear ? { linear: r.linear } : {}) };
       // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
       const linear = trained.linears[t];
-      if (linear) await saveModel(linear, join(options.out, `linear-${t}`), { version: meta.version, features: { [t]: { spec: splits[t].spec, scalers: splits[t].scalers } }, strategy: { name: 'equal' }, regime: 'joint', backend, metrics: { [t]: r.linear } });
+      if (linear) await saveModel(linear, join(options.out, `linear-${t}`), { version: meta.version, features: { [t]: { spec: withWeights(splits[t].spec, { [t]: trained.scores.linear[t]?.weights }), scalers: splits[t].scalers } }, strategy: { name: 'equal' }, regime: 'joint', backend, metrics: { [t]: r.linear } });
     }
     log(`[train] guard: ${tasks.map((t) => `${t} served by ${report.decision.serving[t] ?? '?'}`).join(', ')}; Δm ${report.delta_m.toFixed(2)}%`);
     const manifest: BundleManifest = {

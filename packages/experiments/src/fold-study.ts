@@ -3,7 +3,7 @@ import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type
 import { affinityEvery, DEFAULT_GUARD_TOLERANCE, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
 import { taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
-import { headline, modelConfig, modelData, scoreTask, type MetricsJSON } from './scoring.js';
+import { fitTask, headline, modelConfig, modelData, type MetricsJSON } from './scoring.js';
 import { prepareByInput, type AllFrames, type TaskSplit } from './splits.js';
 
 /** What each fold's models scored on one task. */
@@ -122,7 +122,7 @@ function checkGuard(runs: readonly FoldRun[], seeds: readonly number[], toleranc
 function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number, settings: Settings, sweep: readonly StrategyName[], log: (line: string) => void): FoldRun {
   const base = trainOptions(settings, seed);
   const features = Object.fromEntries(TASK_ORDER.map((t) => [t, splits[t].train.features]));
-  const score = (model: MultiTaskModel, t: TaskName) => scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
+  const score = (model: MultiTaskModel, t: TaskName) => fitTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers);
   const seconds = { shared: 0, single: 0, linear: 0, grouped: 0 };
   const steps = { shared: 0, single: 0 };
   /** A model of several tasks at the multi-task learning rate (the grouped configuration, the strategy sweep): one backward pass a step for a loss-weighting strategy, no telemetry; its scores. */

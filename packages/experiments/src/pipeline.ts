@@ -4,7 +4,7 @@ import { INPUT_NAMES, tasksOfDomain, tasksOfInput, type TaskName } from '@headst
 import { compareInferenceCost, deltaM, MultiTaskModel, train, type StrategyName, type TaskScore, type TrainingEvent, type TrainOptions } from '@headstream/model';
 import { chooseBackend, DEFAULT_GUARD_TOLERANCE, SHARED_ARTIFACT, settingsFor, singleArtifact, STRATEGIES, trainOptions, trainVersion, weighSharing, type Settings } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_ORDER } from './protocols.js';
-import { headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
+import { fitTask, headline, modelConfig, modelData, runTypes, scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
 import { runFoldStudy, type FoldStudy } from './fold-study.js';
 import { foldClaims, pcgradClaims, type Claim } from './claims.js';
 import { loadAllFrames, splitAll, splitTask, type AllFrames, type TaskSplit } from './splits.js';
@@ -211,7 +211,7 @@ export async function runPipeline(options: PipelineOptions): Promise<Results> {
           ? { model: version.shared, result: version.sharedRun }
           : trainModel(tasks, splits, seed, { ...base, learningRate: settings.sharedLearningRate, strategy, gradientsOn: 'parameters', telemetryEvery: settings.telemetryEvery }, (event) => recordCosine(cosine, tasks, event));
         try {
-          const scored = reuse ? (version.scores.shared as Record<string, TaskScoreJSON>) : Object.fromEntries(tasks.map((t) => [t, scoreTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers)]));
+          const scored = reuse ? (version.scores.shared as Record<string, TaskScoreJSON>) : Object.fromEntries(tasks.map((t) => [t, fitTask(model, t, splits[t].validation, splits[t].spec, splits[t].scalers)]));
           if (reuse) sharedEqual = scored;
           const mtl: Record<string, TaskScore> = {};
           const stl: Record<string, TaskScore> = {};
@@ -339,7 +339,7 @@ function crossValidate(frames: AllFrames, settings: Settings, seed: number, log:
     const split = splitTask('air_quality', frames.air_quality, [station], sizes);
     const { model } = trainModel(['air_quality'], { air_quality: split } as Record<TaskName, TaskSplit>, seed, opts);
     try {
-      const s = scoreTask(model, 'air_quality', split.validation, split.spec, split.scalers);
+      const s = fitTask(model, 'air_quality', split.validation, split.spec, split.scalers);
       const by = (m: MetricsJSON) => ('by_horizon' in m ? m.by_horizon.map((h) => h.mae) : []);
       out.air_quality.push({ station, n: s.n, mae_by_horizon: by(s.metrics), persistence_by_horizon: by(s.baselines.persistence), seasonal_by_horizon: by(s.baselines.seasonal_naive) });
       log(`[results] LOSO ${station}: MAE@1 ${by(s.metrics)[0]?.toFixed(2)} vs persistence ${by(s.baselines.persistence)[0]?.toFixed(2)}`);

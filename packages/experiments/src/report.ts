@@ -336,6 +336,16 @@ const CHOICES = [
   '| 32 epochs instead of 16 | traffic 6.90 vs 6.79, throughput 4.52 vs 4.21 | traffic 6.80 vs 6.92, throughput 4.25 vs 4.19 | no |',
   '| linear reference trained 48 epochs at lr 0.01 instead of the network\'s settings | traffic 7.64 vs 7.86, throughput 4.13 vs 4.08 | traffic 7.97 vs 7.97, throughput 4.37 vs 4.32 | no: same settings as the network |',
   '',
+  'One choice was made for the regime the folds do not show, small data: **the fitted combination with persistence** (`fitted` in the change transforms of air quality, throughput and emissions). The point forecast is persistence + w_h × the predicted change, w_h in [0, 1] fitted per horizon on the validation windows (least absolute error; the scores on those windows are cross-fitted over 4 blocks of issue times), instead of the fixed 0.7; the quantile bounds keep their 0.7-shrunk distance to the point. Same model decoded both ways, quick budget, seeds 1–3, fitted vs 0.7:',
+  '',
+  '| | air quality | throughput | emissions |',
+  '|---|---|---|---|',
+  '| selection folds 1 / 2 | +0.12 % / +0.07 % | −0.25 % / −0.16 % | +0.16 % / +0.09 % |',
+  '| forward fold 3 | −0.53 % | +0.12 % | −0.17 % |',
+  '| three weeks of data (6 Beijing stations, or the turbine), the next two weeks scored: origins every 4 months, seeds 1–2 | −12 % (22 runs: lower in 20); at or below persistence in 18 vs 5 | −3.2 % (20 runs: lower in 19); at or below persistence in 10 vs 0 | −1.8 % (20 runs: lower in 16); at or below persistence in 14 vs 7 |',
+  '',
+  'On the folds (87k–260k training windows) the two are within ±0.5 %; trained on the few thousand windows a new deployment (or the demo) has, the fixed 0.7 lost to persistence by 13 % on air quality on average and the fitted weights (0–0.4 at the short horizons there) did not (−0.9 %). Kept for all three.',
+  '',
   'One change was not chosen on folds, because no shared fold can show it: **calendar channels in the sites\' local time zone** (PeMS: America/Los_Angeles). Before, hour-of-day was UTC; all of train.csv (January–February 2016) is PST, but daylight saving time starts on 13 March 2016, so on most of the March test month a model fed UTC hours expects the rush hour an hour late. Nothing changes on the shared folds (same offset throughout); it is a correctness fix for any later period.',
 ];
 
@@ -366,7 +376,7 @@ export function renderMarkdown(r: Results, command: string): string {
   const aq = recipeFor('air_quality').transform;
   const shrink = (t: typeof tp) => (t.kind === 'change' ? t.shrink : 1);
   const scale = (t: typeof tp) => (t.kind === 'change' ? t.scale : 1);
-  L.push(`- Air quality, throughput (and not traffic) learn the change from the last observed value; the forecast is persistence + shrink × predicted change, for the median and the quantile bounds alike: air quality ×${shrink(aq)}, throughput ×${shrink(tp)} with its change label scaled up ×${scale(tp)} (air quality's chosen on the selection folds, see "Choices"; throughput's on its training years, see the protocol notes, and confirmed on the folds). Gaps are forward-filled for at most 24 steps, causally (never from a later reading). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
+  L.push(`- Air quality, throughput (and not traffic) learn the change from the last observed value; the point forecast is persistence + w_h × predicted change, w_h fitted per horizon on the validation windows (a combination with persistence, cross-fitted where scored; see "Choices"), and the quantile bounds sit at the point + shrink × their predicted distance to it: air quality ×${shrink(aq)}, throughput ×${shrink(tp)} with its change label scaled up ×${scale(tp)} (air quality's shrink chosen on the selection folds, see "Choices"; throughput's on its training years, see the protocol notes, and confirmed on the folds). Gaps are forward-filled for at most 24 steps, causally (never from a later reading). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
   L.push('- Scalers are fitted on each task\'s training part only (training stations / runs / years).', '');
   L.push('| task | data set (loader) | protocol split | train windows | validation windows | features |', '|---|---|---|---|---|---|');
   for (const t of ran(r)) {

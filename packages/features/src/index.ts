@@ -17,13 +17,14 @@ export {
 } from './spec.js';
 export {
   buildWindows,
-  decodeTarget,
+  decodeForecast,
   windowEnds,
   fitScalers,
   servingWindow,
   unscaleTarget,
   type ClassificationTargets,
   type RegressionTargets,
+  type ScaledForecast,
   type ServingWindow,
   type TaskTargets,
   type WindowOptions,

@@ -8,8 +8,14 @@ import type { ScalerJSON } from './scaler.js';
  * change: the output is the change from the last observed value (persistence), (target − persistence)
  * / std × scale; the forecast is persistence + shrink × the change, for the median and the quantile
  * bounds alike (shrink < 1 when the change is mostly unpredictable noise).
+ *
+ * With `fitted`, the point forecast's weight on its predicted change is fitted per horizon on held-out
+ * windows instead (a forecast combination with persistence: the weight in [0, 1] with the least absolute
+ * error there, training's fitCombination), and saved with the model as `weights`; the quantile bounds keep
+ * their distance to the point, shrunk by `shrink`. A weight near 0 says the model's changes did not beat
+ * no change on data it did not train on, so the forecast stays near persistence.
  */
-export type TargetTransform = { kind: 'level' } | { kind: 'change'; scale: number; shrink: number };
+export type TargetTransform = { kind: 'level' } | { kind: 'change'; scale: number; shrink: number; fitted?: boolean; weights?: number[] };
 
 /** What a task's labels are read from; part of the feature spec so serving never needs the task table. */
 export type TargetSpec =

@@ -339,19 +339,42 @@ export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: Feat
   return { issueTime: issue, x, baselines };
 }
 
+/** A regression head's scaled outputs for n windows (the model's decode): point n × horizons, sorted quantiles n × horizons × quantiles. */
+export interface ScaledForecast {
+  point: ArrayLike<number>;
+  values: ArrayLike<number>;
+  quantiles: readonly number[];
+}
+
 /**
- * Scaled regression outputs (any layout whose element i decodes against `persistence[i]`, e.g. n ×
- * horizons, or n × horizons × quantiles with persistence repeated) → values in the target's unit.
- * The one decoder of training's evaluation and serving.
+ * Scaled regression outputs of n windows → the forecast in the target's unit, point (n × horizons) and
+ * quantiles (n × horizons × quantiles), against persistence (n × horizons). The one decoder of training's
+ * evaluation and serving. level: each output is the scaled target. change (TargetTransform): the point is
+ * persistence + w_h × its predicted change, w_h the horizon's fitted weight (`weights`, else the spec's
+ * `weights`, else shrink); each quantile sits at the point + shrink × its predicted distance to the point's
+ * (without fitted weights: persistence + shrink × its predicted change).
  */
-export function decodeTarget(spec: FeatureSpec, scalers: FeatureScalers, task: string, scaled: ArrayLike<number>, persistence: ArrayLike<number>): Float64Array {
+export function decodeForecast(spec: FeatureSpec, scalers: FeatureScalers, task: string, out: ScaledForecast, persistence: ArrayLike<number>, weights?: readonly number[]): { point: Float64Array; values: Float64Array } {
   const t = spec.targets.find((x) => x.task === task);
   if (t?.kind !== 'regression') throw new Error(`spec ${spec.input} has no regression target ${task}`);
   const s = scalerFor(scalers.targets, task);
   const tr = t.transform;
-  if (tr.kind === 'level') return Float64Array.from({ length: scaled.length }, (_, i) => s.inverse(scaled[i] ?? NaN));
-  const step = (s.std * tr.shrink) / tr.scale;
-  return Float64Array.from({ length: scaled.length }, (_, i) => (persistence[i] ?? NaN) + (scaled[i] ?? 0) * step);
+  const h = t.horizons.length;
+  const q = out.quantiles.length;
+  if (out.point.length !== persistence.length || out.values.length !== out.point.length * q) throw new Error(`${task}: ${out.point.length} point and ${out.values.length} quantile outputs for ${persistence.length} persistence values`);
+  if (tr.kind === 'level') return { point: Float64Array.from({ length: out.point.length }, (_, i) => s.inverse(out.point[i] ?? NaN)), values: Float64Array.from({ length: out.values.length }, (_, i) => s.inverse(out.values[i] ?? NaN)) };
+  const unit = s.std / tr.scale;
+  const w = weights ?? tr.weights;
+  if (w && w.length !== h) throw new Error(`${task}: ${w.length} fitted weights for ${h} horizons`);
+  const point = new Float64Array(out.point.length);
+  const values = new Float64Array(out.values.length);
+  for (let i = 0; i < point.length; i++) {
+    const d = out.point[i] ?? 0;
+    const p = (persistence[i] ?? NaN) + (w?.[i % h] ?? tr.shrink) * unit * d;
+    point[i] = p;
+    for (let j = 0; j < q; j++) values[i * q + j] = p + tr.shrink * unit * ((out.values[i * q + j] ?? 0) - d);
+  }
+  return { point, values };
 }
 
 /** Converts scaled model outputs of a level-target regression task back to the metric's unit. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWindows, decodeTarget, deriveChannels, deviationBaseline, fitScalers, servingWindow, type FeatureSpec, type SeriesFrame, type SiteFrame } from '../src/index.js';
+import { buildWindows, decodeForecast, deriveChannels, deviationBaseline, fitScalers, servingWindow, type FeatureSpec, type SeriesFrame, type SiteFrame } from '../src/index.js';
 
 const frameOf = (values: readonly number[], intervalMs = 1000, start = 0): SeriesFrame => ({ start, intervalMs, length: values.length, channels: ['a'], values: [Float64Array.from(values)] });
 
@@ -90,11 +90,40 @@ describe('history, fill limit and the change transform', () => {
     // Issued at 30 h: the target is bucket 30 (160), persistence bucket 29 (158).
     expect(t.persistence[0]).toBe(158);
     expect(t.y[0]).toBeCloseTo(((160 - 158) / std) * 4, 5);
-    const decoded = decodeTarget(spec, scalers, 'throughput', [t.y[0] ?? 0, -1, 1], [158, 158, 158]);
-    expect(decoded[0]).toBeCloseTo(158 + 0.5 * 2, 5);
-    expect(decoded[1]).toBeCloseTo(158 - (std * 0.5) / 4, 5);
+    const outs = [t.y[0] ?? 0, -1, 1];
+    const decoded = decodeForecast(spec, scalers, 'throughput', { point: outs, values: outs, quantiles: [0.5] }, [158, 158, 158]);
+    expect(decoded.point[0]).toBeCloseTo(158 + 0.5 * 2, 5);
+    expect(decoded.point[1]).toBeCloseTo(158 - (std * 0.5) / 4, 5);
+    expect(Array.from(decoded.values)).toEqual(Array.from(decoded.point));
     // Serving decodes with the persistence its window carries.
     expect(servingWindow(frame, spec, scalers, 30 * HOUR).baselines.throughput?.persistence).toBe(158);
+  });
+
+  it('a fitted weight moves the point by its share of the predicted change; the bounds keep their shrunk distance to it', () => {
+    const std = scalers.targets.throughput?.std ?? NaN;
+    const unit = std / 4;
+    // Two windows, quantiles 0.1 / 0.5 / 0.9 (sorted outputs); the point is the median output.
+    const out = { point: [2, -1], values: [1, 2, 4, -3, -1, 0], quantiles: [0.1, 0.5, 0.9] };
+    const plain = decodeForecast(spec, scalers, 'throughput', out, [100, 50]);
+    // Without fitted weights: persistence + shrink × each output, as before.
+    const near = (got: Float64Array, want: number[]) => {
+      expect(got).toHaveLength(want.length);
+      want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 9));
+    };
+    near(plain.point, [100 + 0.5 * unit * 2, 50 - 0.5 * unit]);
+    near(plain.values, [1, 2, 4].map((d) => 100 + 0.5 * unit * d).concat([-3, -1, 0].map((d) => 50 + 0.5 * unit * d)));
+    const fitted = { ...spec, targets: spec.targets.map((x) => (x.kind === 'regression' ? { ...x, transform: { kind: 'change' as const, scale: 4, shrink: 0.5, fitted: true, weights: [0.2] } } : x)) };
+    const combined = decodeForecast(fitted, scalers, 'throughput', out, [100, 50]);
+    expect(combined.point[0]).toBeCloseTo(100 + 0.2 * unit * 2, 9);
+    expect(combined.point[1]).toBeCloseTo(50 - 0.2 * unit, 9);
+    // Bounds: the point ± shrink × the outputs' distance to the median output.
+    expect(combined.values[0]).toBeCloseTo((combined.point[0] ?? NaN) - 0.5 * unit * 1, 9);
+    expect(combined.values[1]).toBeCloseTo(combined.point[0] ?? NaN, 9);
+    expect(combined.values[2]).toBeCloseTo((combined.point[0] ?? NaN) + 0.5 * unit * 2, 9);
+    expect(combined.values[3]).toBeCloseTo((combined.point[1] ?? NaN) - 0.5 * unit * 2, 9);
+    // An explicit weight (cross-fitting's per-block weights) overrides the saved one; a wrong count is refused.
+    expect(decodeForecast(fitted, scalers, 'throughput', out, [100, 50], [0]).point[0]).toBe(100);
+    expect(() => decodeForecast(fitted, scalers, 'throughput', out, [100, 50], [0.1, 0.2])).toThrow(/2 fitted weights for 1 horizons/);
   });
 
   it('a change target without a last value is unlabelled', () => {

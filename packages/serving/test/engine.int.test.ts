@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictionSchema, type Prediction } from '@headstream/core';
 import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
-import { buildWindows, decodeTarget } from '@headstream/features';
+import { buildWindows, decodeForecast } from '@headstream/features';
 import { migrate, ReadingWriter } from '@headstream/store';
 import { embeddedDatabase, type TestDatabase } from '@headstream/testkit';
 import { readSiteFrames, taskRecords } from '@headstream/training';
@@ -81,7 +81,7 @@ describe('prediction engine: live readings → the training windows → one pred
     const out = task.model.predict({ [task.input]: set.x }, { tasks: ['throughput'] }).throughput;
     const target = set.targets.throughput;
     if (out?.kind !== 'regression' || target?.kind !== 'regression') throw new Error('kind');
-    const decoded = decodeTarget(task.spec, task.scalers, 'throughput', out.point, target.persistence);
+    const decoded = decodeForecast(task.spec, task.scalers, 'throughput', out, target.persistence).point;
     let compared = 0;
     for (const p of predictions) {
       if (p.kind !== 'regression') continue;

@@ -1,6 +1,6 @@
 import type { TaskDefinition } from '@headstream/core';
 import { headlineMetric, headlineValue, type TaskName } from '@headstream/tasks';
-import { decodeTarget, unservable, type FeatureScalers, type FeatureSpec, type WindowSet } from '@headstream/features';
+import { decodeForecast, unservable, type FeatureScalers, type FeatureSpec, type ScaledForecast, type WindowSet } from '@headstream/features';
 import { classificationMetrics, regressionMetrics, type MultiTaskModel } from '@headstream/model';
 import type { FaultMetricsJSON, MetricsJSON, RegressionMetricsJSON } from '@headstream/registry';
 
@@ -15,6 +15,8 @@ export interface TaskScore {
   /** Regression: the quantile forecasts decoded like the point, n × horizons × quantiles. */
   quantiles?: Float64Array;
   anomaly?: Float32Array;
+  /** fitTask of a fitted change target: the weight of the point's predicted change per horizon, fitted on all the windows (saved with the model: withWeights). */
+  weights?: number[];
 }
 
 /** The mean of no values is undefined: NaN, never 0 (which would read as a perfect score). */
@@ -38,18 +40,69 @@ export function headline(task: TaskName, m: MetricsJSON): { value: number; highe
 }
 
 
-/** Persistence repeated over the quantiles, so element i of n × horizons × quantiles decodes against it. */
-function repeatOverQuantiles(persistence: Float64Array, q: number): Float64Array {
-  return Float64Array.from({ length: persistence.length * q }, (_, i) => persistence[Math.floor(i / q)] ?? NaN);
-}
-
 /**
  * Scores a model's task on a window set (built with `spec` and `scalers`, the ones saved with the model),
  * next to persistence and seasonal naive on the same windows. Outputs are decoded with the spec's target
- * transform, the same decoder serving uses. Fault: "persistence" is the no-change forecast of the machine
- * state — normal (labels are not inputs, so the last label is not observable); seasonal naive equals it.
+ * transform (its fitted weights as saved), the same decoder serving uses. Fault: "persistence" is the
+ * no-change forecast of the machine state — normal (labels are not inputs, so the last label is not
+ * observable); seasonal naive equals it.
  */
 export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
+  return score(model, task, set, spec, scalers, false);
+}
+
+/**
+ * Scores a freshly trained model's task on its validation windows like scoreTask, fitting what its
+ * transform leaves to the held-out data first: for a change target with `fitted` (TargetTransform), the
+ * weight of the point's predicted change per horizon. The score is cross-fitted, so no window is scored
+ * with weights fitted on it: the windows fall into COMBINATION_BLOCKS contiguous blocks of issue times and
+ * each block is decoded with the weights fitted on the others. The weights saved with the model
+ * (`TaskScore.weights`, withWeights) are fitted on all of them. Any other task: scoreTask.
+ */
+export function fitTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
+  return score(model, task, set, spec, scalers, true);
+}
+
+/** Contiguous blocks of issue times a fitted combination is cross-fitted over (fitTask). */
+export const COMBINATION_BLOCKS = 4;
+
+/**
+ * The weight a in [0, 1] with the least Σ |r − a·c| over the pairs (r: the actual change from persistence,
+ * c: the model's predicted change): the median of r / c weighted by |c|, clamped (the sum is convex in a).
+ * Pairs with a non-finite value or no predicted change carry no information; without any, `fallback`.
+ */
+export function combinationWeight(r: ArrayLike<number>, c: ArrayLike<number>, fallback: number): number {
+  const pairs: [number, number][] = [];
+  let total = 0;
+  for (let i = 0; i < r.length; i++) {
+    const ri = r[i] ?? NaN;
+    const ci = c[i] ?? NaN;
+    if (!Number.isFinite(ri) || !Number.isFinite(ci) || ci === 0) continue;
+    pairs.push([ri / ci, Math.abs(ci)]);
+    total += Math.abs(ci);
+  }
+  if (pairs.length === 0) return fallback;
+  pairs.sort((a, b) => a[0] - b[0]);
+  let acc = 0;
+  for (const [ratio, w] of pairs) {
+    acc += w;
+    if (acc >= total / 2) return Math.min(1, Math.max(0, ratio));
+  }
+  return Math.min(1, Math.max(0, pairs[pairs.length - 1]?.[0] ?? fallback));
+}
+
+/** A spec whose tasks' change transforms carry these fitted weights (the spec a trained model is saved with). */
+export function withWeights(spec: FeatureSpec, weights: Readonly<Record<string, readonly number[] | undefined>>): FeatureSpec {
+  return {
+    ...spec,
+    targets: spec.targets.map((t) => {
+      const w = weights[t.task];
+      return t.kind === 'regression' && t.transform.kind === 'change' && w ? { ...t, transform: { ...t.transform, weights: [...w] } } : t;
+    }),
+  };
+}
+
+function score(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers, fit: boolean): TaskScore {
   const def: TaskDefinition = model.task(task);
   const target = set.targets[task];
   if (!target) throw new Error(`windows carry no ${task} labels`);
@@ -58,18 +111,20 @@ export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet,
   if (!pred) throw new Error(`model gave no ${task} prediction`);
   const skip = unservableRows(set, spec, task);
   if (def.kind === 'regression' && target.kind === 'regression' && pred.kind === 'regression') {
-    const point = decodeTarget(spec, scalers, task, pred.point, target.persistence);
-    const quantiles = decodeTarget(spec, scalers, task, pred.values, repeatOverQuantiles(target.persistence, pred.quantiles.length));
     const h = def.horizons.length;
     // Windows serving would not predict from count for no model and no baseline.
     const raw = skip.size ? target.raw.map((v, i) => (skip.has(Math.floor(i / h)) ? NaN : v)) : target.raw;
+    const transform = spec.targets.find((t) => t.task === task && t.kind === 'regression');
+    const fitted = fit && transform?.kind === 'regression' && transform.transform.kind === 'change' && transform.transform.fitted === true;
+    const decoded = fitted ? crossFitted(spec, scalers, task, pred, target.persistence, raw, set.issueTimes, h) : { ...decodeForecast(spec, scalers, task, pred, target.persistence), weights: undefined };
     return {
       task,
       n: countRows(raw, h),
-      metrics: regressionJSON(raw, point, def.horizons),
+      metrics: regressionJSON(raw, decoded.point, def.horizons),
       baselines: { persistence: regressionJSON(raw, target.persistence, def.horizons), seasonal_naive: regressionJSON(raw, target.seasonal, def.horizons) },
-      predictions: point,
-      quantiles,
+      predictions: decoded.point,
+      quantiles: decoded.values,
+      ...(decoded.weights ? { weights: decoded.weights } : {}),
     };
   }
   if (def.kind === 'classification' && target.kind === 'classification' && pred.kind === 'classification') {
@@ -86,6 +141,46 @@ export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet,
     };
   }
   throw new Error(`task ${task}: model and windows disagree on its kind`);
+}
+
+/** fitTask's decoding of a fitted change target: each block of issue times with the weights fitted on the others; the weights fitted on all. */
+function crossFitted(spec: FeatureSpec, scalers: FeatureScalers, task: TaskName, pred: ScaledForecast, persistence: Float64Array, raw: Float64Array, issueTimes: Float64Array, h: number): { point: Float64Array; values: Float64Array; weights: number[] } {
+  const t = spec.targets.find((x) => x.task === task);
+  const shrink = t?.kind === 'regression' && t.transform.kind === 'change' ? t.transform.shrink : 1;
+  // At weight 1 the point is persistence + the whole predicted change.
+  const unit = decodeForecast(spec, scalers, task, pred, persistence, new Array<number>(h).fill(1));
+  const n = issueTimes.length;
+  const times = [...new Set(issueTimes)].sort((a, b) => a - b);
+  const rank = new Map(times.map((v, i) => [v, i]));
+  const block = Int32Array.from(issueTimes, (v) => Math.min(COMBINATION_BLOCKS - 1, Math.floor(((rank.get(v) ?? 0) * COMBINATION_BLOCKS) / Math.max(times.length, 1))));
+  const fitOn = (use: (i: number) => boolean) =>
+    Array.from({ length: h }, (_, k) => {
+      const r: number[] = [];
+      const c: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (!use(i)) continue;
+        const p = persistence[i * h + k] ?? NaN;
+        r.push((raw[i * h + k] ?? NaN) - p);
+        c.push((unit.point[i * h + k] ?? NaN) - p);
+      }
+      return combinationWeight(r, c, shrink);
+    });
+  const perBlock = Array.from({ length: COMBINATION_BLOCKS }, (_, b) => fitOn((i) => block[i] !== b));
+  const point = new Float64Array(unit.point.length);
+  const values = new Float64Array(unit.values.length);
+  const q = unit.values.length / Math.max(unit.point.length, 1);
+  for (let i = 0; i < n; i++) {
+    const w = perBlock[block[i] ?? 0] ?? [];
+    for (let k = 0; k < h; k++) {
+      const at = i * h + k;
+      const p = persistence[at] ?? NaN;
+      const u = unit.point[at] ?? NaN;
+      point[at] = p + (w[k] ?? shrink) * (u - p);
+      // The bounds keep their distance to the point.
+      for (let j = 0; j < q; j++) values[at * q + j] = point[at] + ((unit.values[at * q + j] ?? NaN) - u);
+    }
+  }
+  return { point, values, weights: fitOn(() => true) };
 }
 
 /** Rows of a window set serving would not predict `task` from (features' one rule, `unservable`). */

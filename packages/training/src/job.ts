@@ -3,7 +3,7 @@ import { headlineMetric, INPUT_NAMES, inputSpec, recipeFor, type SplitPlan, type
 import { deriveChannels, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
 import { deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, STRATEGY_NAMES, train, type Regime, type StrategyName, type TrainingEvent, type TrainOptions, type TrainResult } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
-import { headline, scoreTask, type TaskScore } from './evaluation.js';
+import { fitTask, headline, type TaskScore } from './evaluation.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from '@headstream/registry';
 import { thin, windowsFor, type SiteWindows } from './windows.js';
 
@@ -271,7 +271,8 @@ export interface TrainedVersion {
   linears: Partial<Record<TaskName, MultiTaskModel>>;
   /** The shared model's training run (steps, history, the affinity summary when measured). */
   sharedRun: TrainResult;
-  scores: { shared: Partial<Record<TaskName, TaskScore>>; single: Partial<Record<TaskName, TaskScore>> };
+  /** Validation scores (fitTask: cross-fitted where the transform fits combination weights, which each score carries). */
+  scores: { shared: Partial<Record<TaskName, TaskScore>>; single: Partial<Record<TaskName, TaskScore>>; linear: Partial<Record<TaskName, TaskScore>> };
   /** Per task, without the guard's choice and the active version (filled by the caller). */
   reports: Partial<Record<TaskName, Omit<TaskReport, 'active' | 'served_by'>>>;
   deltaM: number;
@@ -319,24 +320,25 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       singleSteps += run.steps;
       options.onModel?.(singleArtifact(t.task), run.seconds);
     }
-    const scores: TrainedVersion['scores'] = { shared: {}, single: {} };
+    const scores: TrainedVersion['scores'] = { shared: {}, single: {}, linear: {} };
     const reports: TrainedVersion['reports'] = {};
     for (const t of tasks) {
-      const s = scoreTask(shared, t.task, t.validation, t.spec, t.scalers);
+      const s = fitTask(shared, t.task, t.validation, t.spec, t.scalers);
       const single = singles[t.task] as MultiTaskModel;
-      const one = scoreTask(single, t.task, t.validation, t.spec, t.scalers);
+      const one = fitTask(single, t.task, t.validation, t.spec, t.scalers);
       // The linear reference: a gap to it is visible on every retrain (seconds per task; not saved or served).
       const linear = MultiTaskModel.create(modelConfig([t.definition], features, options.seed, undefined, 'only'));
       let lin: TaskScore;
       try {
         linearSeconds += train(linear, data([t]), { ...base, strategy: 'equal' }).seconds;
-        lin = scoreTask(linear, t.task, t.validation, t.spec, t.scalers);
+        lin = fitTask(linear, t.task, t.validation, t.spec, t.scalers);
         if (options.keepLinear) linears[t.task] = linear;
       } finally {
         if (!options.keepLinear) linear.dispose();
       }
       scores.shared[t.task] = s;
       scores.single[t.task] = one;
+      scores.linear[t.task] = lin;
       const d = deltaM({ [t.task]: headline(t.task, s.metrics) }, { [t.task]: headline(t.task, one.metrics) });
       reports[t.task] = {
         task: t.task,

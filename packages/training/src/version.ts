@@ -2,6 +2,7 @@ import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, type Regime, type StrategyName } from '@headstream/model';
 import { SHARED_ARTIFACT, singleArtifact, type TaskBindingReport, type TaskReport, type VersionArtifact, type VersionReport } from '@headstream/registry';
 import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
+import { withWeights } from './evaluation.js';
 import type { PreparedTask, TrainedVersion, TrainingMode } from './job.js';
 
 /** What a version is, besides what it learned. */
@@ -65,14 +66,19 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
 
 /** A trained version's artifacts as the registry stores them: the shared model and each task's single-task model, each with its features and metrics. */
 export function versionArtifacts(trained: TrainedVersion, prepared: readonly PreparedTask[], meta: VersionMeta): VersionArtifact[] {
-  const info = (tasks: readonly PreparedTask[], name: string, shared: boolean) => ({
+  const info = (tasks: readonly PreparedTask[], name: string, shared: boolean) => {
+    const scores = shared ? trained.scores.shared : trained.scores.single;
+    // The spec saved with the model carries the combination weights fitted for it (fitTask).
+    const weights = Object.fromEntries(tasks.map((p) => [p.task, scores[p.task]?.weights]));
+    return {
     version: meta.version,
-    features: Object.fromEntries(tasks.map((p) => [p.task, { spec: p.spec, scalers: p.scalers }])),
+    features: Object.fromEntries(tasks.map((p) => [p.task, { spec: withWeights(p.spec, weights), scalers: p.scalers }])),
     strategy: { name },
     regime: meta.regime,
-    metrics: Object.fromEntries(tasks.map((p) => [p.task, (shared ? trained.scores.shared : trained.scores.single)[p.task]?.metrics])),
+    metrics: Object.fromEntries(tasks.map((p) => [p.task, scores[p.task]?.metrics])),
     backend: meta.backend,
-  });
+    };
+  };
   return [
     { name: SHARED_ARTIFACT, model: trained.shared, info: info(prepared, meta.strategy, true) },
     ...prepared.map((p) => ({ name: singleArtifact(p.task), model: trained.singles[p.task] as NonNullable<TrainedVersion['singles'][TaskName]>, info: info([p], 'equal', false) })),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
-import { buildWindows, decodeTarget, SiteWindowBuffer, unservable } from '@headstream/features';
+import { buildWindows, decodeForecast, SiteWindowBuffer, unservable } from '@headstream/features';
 import { MultiTaskModel } from '@headstream/model';
 import { framesFromRecords, modelConfig, prepareTask, scoreTask, taskDefinition, taskRecords, timeSplit, unservableRows, type TaskRecord } from '../src/index.js';
 
@@ -72,10 +72,12 @@ describe('training = serving on the four real tasks', () => {
             const q = outServed.quantiles.length;
             const persistence = target.persistence[w * h] ?? NaN;
             expect(served.baselines[task]?.persistence ?? NaN).toEqual(persistence);
-            const rep = (p: number) => Float64Array.from({ length: h * q }, () => p);
-            const decodedServed = decodeTarget(spec, scalers, task, outServed.values, rep(served.baselines[task]?.persistence ?? NaN));
-            const decodedTrained = decodeTarget(spec, scalers, task, outTrained.values, rep(persistence));
-            expect(Array.from(decodedServed)).toEqual(Array.from(decodedTrained));
+            const rep = (p: number) => Float64Array.from({ length: h }, () => p);
+            const decodedServed = decodeForecast(spec, scalers, task, outServed, rep(served.baselines[task]?.persistence ?? NaN));
+            const decodedTrained = decodeForecast(spec, scalers, task, outTrained, rep(persistence));
+            expect(decodedServed.values).toHaveLength(h * q);
+            expect(Array.from(decodedServed.values)).toEqual(Array.from(decodedTrained.values));
+            expect(Array.from(decodedServed.point)).toEqual(Array.from(decodedTrained.point));
           } else if (outServed?.kind === 'classification' && outTrained?.kind === 'classification') {
             expect(Array.from(outServed.probabilities)).toEqual(Array.from(outTrained.probabilities));
           }

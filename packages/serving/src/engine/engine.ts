@@ -1,6 +1,6 @@
 import type { Prediction } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
-import { alignTime, decodeTarget, SiteWindowBuffer, unservable, type ServingWindow } from '@headstream/features';
+import { alignTime, decodeForecast, SiteWindowBuffer, unservable, type ServingWindow } from '@headstream/features';
 import type { ServedTask, ServingVersion } from './version.js';
 
 /** A reading as the predictor receives it (one site, one time, several metrics). */
@@ -340,8 +340,7 @@ function payload(task: ServedTask, version: string, window: DueWindow, served: S
     const h = out.horizons;
     const q = out.quantiles.length;
     const persistence = served.baselines[task.task]?.persistence ?? NaN;
-    const values = decodeTarget(task.spec, task.scalers, task.task, out.values.subarray(i * h * q, (i + 1) * h * q), new Float64Array(h * q).fill(persistence));
-    const point = decodeTarget(task.spec, task.scalers, task.task, out.point.subarray(i * h, (i + 1) * h), new Float64Array(h).fill(persistence));
+    const { point, values } = decodeForecast(task.spec, task.scalers, task.task, { point: out.point.subarray(i * h, (i + 1) * h), values: out.values.subarray(i * h * q, (i + 1) * h * q), quantiles: out.quantiles }, new Float64Array(h).fill(persistence));
     return {
       ...base,
       kind: 'regression',
