@@ -61,12 +61,19 @@ export const SIM_HISTORY_HOURS = 21 * 24;
  */
 export const SIM_MACHINE_HOURS = 12;
 /**
- * Simulated time streamed live: two hours. Every site of every task completes steps in it (the hourly ones at
- * the start and at each hour), and the live view scores enough traffic targets to tell the model from
- * persistence: 24 issue times × 6 sites, every horizon up to the hour (one live hour of two sites, 82 targets,
- * left the two within the noise of one another).
+ * Simulated time the machines stream live: two hours of readings every second (14,400 of them, most of the
+ * live part's records), at the pace LIVE_WALL_SECONDS allows the predictor to keep up with.
  */
-export const SIM_LIVE_MINUTES = 120;
+export const SIM_MACHINE_LIVE_MINUTES = 120;
+/**
+ * Simulated time the city and the line stream live: twelve hours (their history ends that long before now;
+ * the machines' ends SIM_MACHINE_LIVE_MINUTES before now). The hourly tasks issue a forecast each hour, so
+ * two live hours gave them two target times: too few for the live view to tell the served model from
+ * persistence (live-view's MIN_CLUSTERS). Twelve give twelve, day and night, and traffic 144 issue times ×
+ * 6 sites. Their records are few (the city every 5 min, the line every minute), so the longer span costs
+ * the run no wall time: each stream is paced to fit LIVE_WALL_SECONDS.
+ */
+export const SIM_LIVE_HOURS = 12;
 /** The simulated plant: road/air sites of the city and machines of the factory (one line of two). */
 export const SIM_SIZE = { city: 6, factory: 2 } as const;
 /** Machines fail more often than the simulator's default (12 h), so half a day shows several fault types. */
@@ -85,57 +92,102 @@ const SIMULATED_METRICS: Readonly<Record<string, ReadonlySet<string>>> = {
 /** The registered tasks the simulators feed: every metric their recipe requires is simulated in their domain. */
 export const SIMULATED_TASKS: readonly TaskName[] = RECIPES.filter((r) => r.required.every((m) => SIMULATED_METRICS[r.domain]?.has(m))).map((r) => r.task);
 
-/** A time-ordered iterator taken in consecutive parts: each part yields the records before its end. */
-function timeParts(iterator: Iterator<DataRecord>): { until(end: number): AsyncIterable<DataRecord> } {
+/** A time-ordered iterator taken in consecutive parts: each call yields the records before `end` it has not yielded yet. */
+function timeParts(iterator: Iterator<DataRecord>): { take(end: number): Generator<DataRecord> } {
   let head = iterator.next();
   return {
-    until: (end) => ({
-      [Symbol.asyncIterator]: () => ({
-        next(): Promise<IteratorResult<DataRecord, undefined>> {
-          if (head.done === true || head.value.time >= end) return Promise.resolve({ done: true, value: undefined });
-          const value = head.value;
-          head = iterator.next();
-          return Promise.resolve({ done: false, value });
-        },
-      }),
-    }),
+    *take(end) {
+      while (head.done !== true && head.value.time < end) {
+        const value = head.value;
+        head = iterator.next();
+        yield value;
+      }
+    },
   };
 }
 
+/** Records taken when iterated (not before: the live part follows the history). */
+const asAsync = (records: () => Iterable<DataRecord>): AsyncIterable<DataRecord> => ({
+  [Symbol.asyncIterator]: () => {
+    const it = records()[Symbol.iterator]();
+    return { next: () => Promise.resolve(it.next()) };
+  },
+});
+
 /**
- * The city and factory simulators as one stream in virtual time that ends "now": SIM_HISTORY_HOURS of
- * history, then SIM_LIVE_MINUTES up to the current time streamed live, then (--serve) real time. The
- * factory runs every second; lines are sent every minute and machines every second for their last
- * SIM_MACHINE_HOURS only. Each run's readings are new instants (the clock moved), so a rerun on a
- * stack never collides with an earlier run's readings or predictions.
+ * The city and factory simulators in virtual time that ends "now": SIM_HISTORY_HOURS of history, then the
+ * live part streamed live, then (--serve) real time. The live part is the last SIM_LIVE_HOURS of the city
+ * and the line and the last SIM_MACHINE_LIVE_MINUTES of the machines, two streams each paced to fit
+ * LIVE_WALL_SECONDS; everything before goes in as history (the machines' reaches up to their live part).
+ * The factory runs every second; lines are sent every minute and machines every second for the
+ * SIM_MACHINE_HOURS before their live part and in it. Each run's readings are new instants (the clock
+ * moved), so a rerun on a stack never collides with an earlier run's readings or predictions.
  */
 export function simulatorFeed(seed: number, now = Date.now()): Feed {
   const liveEnd = Math.floor(now / MACHINE_INTERVAL_MS) * MACHINE_INTERVAL_MS;
-  const liveStart = liveEnd - SIM_LIVE_MINUTES * 60_000;
+  const liveStart = liveEnd - SIM_LIVE_HOURS * HOUR;
+  const machinesLive = liveEnd - SIM_MACHINE_LIVE_MINUTES * 60_000;
   const start = Math.floor(liveStart / HOUR) * HOUR - SIM_HISTORY_HOURS * HOUR;
-  const machinesFrom = liveStart - SIM_MACHINE_HOURS * HOUR;
+  const machinesFrom = machinesLive - SIM_MACHINE_HOURS * HOUR;
   const sites = simulatedSites(SIM_SIZE);
   const machines = new Set(sites.factory.filter((s) => /-m\d+$/.test(s)));
   const lines = sites.factory.filter((s) => !machines.has(s));
-  const sent = (r: DataRecord) => r.domain === 'city' || (machines.has(r.site) ? r.time >= machinesFrom : (r.time - start) % LINE_INTERVAL_MS === 0);
+  const isMachine = (r: DataRecord) => machines.has(r.site);
+  const sent = (r: DataRecord) => r.domain === 'city' || (isMachine(r) ? r.time >= machinesFrom : (r.time - start) % LINE_INTERVAL_MS === 0);
   const generator = simulate({ ...SIM_SIZE, seed, start, cityIntervalMs: CITY_INTERVAL_MS, factoryIntervalMs: MACHINE_INTERVAL_MS, meanHoursBetweenFaults: SIM_MEAN_HOURS_BETWEEN_FAULTS });
   const parts = timeParts(filter(generator, sent));
+  const liveFrom = (r: DataRecord) => (isMachine(r) ? machinesLive : liveStart);
   const steps = (from: number, to: number, every: number) => Math.max(0, Math.ceil((to - start) / every) - Math.ceil((from - start) / every));
-  const count = (from: number, to: number) =>
-    sites.city.length * steps(from, to, CITY_INTERVAL_MS) + lines.length * steps(from, to, LINE_INTERVAL_MS) + machines.size * steps(Math.max(from, machinesFrom), Math.max(to, machinesFrom), MACHINE_INTERVAL_MS);
-  const speed = (SIM_LIVE_MINUTES * 60_000) / (LIVE_WALL_SECONDS * 1000);
+  const cityAndLine = (from: number, to: number) => sites.city.length * steps(from, to, CITY_INTERVAL_MS) + lines.length * steps(from, to, LINE_INTERVAL_MS);
+  const machineSteps = (from: number, to: number) => machines.size * steps(Math.max(from, machinesFrom), Math.max(to, machinesFrom), MACHINE_INTERVAL_MS);
+  // The history runs up to the machines' live part; the city's and the line's records from their live start on wait for the live part.
+  const held: DataRecord[] = [];
+  let live: { cityAndLine: DataRecord[]; machines: DataRecord[] } | undefined;
+  const liveRecords = () => {
+    if (!live) {
+      // Records before their live start are the history's (skipped when the history was not taken first).
+      const all = [...held.splice(0), ...[...parts.take(liveEnd)].filter((r) => r.time >= liveFrom(r))];
+      live = { cityAndLine: all.filter((r) => !isMachine(r)), machines: all.filter(isMachine) };
+    }
+    return live;
+  };
+  const wall = LIVE_WALL_SECONDS * 1000;
   return {
     kind: 'simulator',
     tasks: SIMULATED_TASKS,
     description: `simulated city (${sites.city.join(', ')}: traffic every 5 min, air and weather) and factory (machines ${[...machines].join(', ')} every second, line ${lines.join(', ')} throughput and NOx every minute), seed ${seed}`,
-    history: { streams: [{ name: 'simulator', records: parts.until(liveStart), speed: Number.POSITIVE_INFINITY }], records: count(start, liveStart), from: start, to: liveStart },
-    // Lazily, after the history: one generator in time order.
-    live: { streams: [{ name: 'simulator', records: parts.until(liveEnd), speed }], records: count(liveStart, liveEnd), from: liveStart, to: liveEnd },
+    history: {
+      streams: [
+        {
+          name: 'simulator',
+          records: asAsync(function* () {
+            for (const r of parts.take(machinesLive)) {
+              if (r.time < liveFrom(r)) yield r;
+              else held.push(r);
+            }
+          }),
+          speed: Number.POSITIVE_INFINITY,
+        },
+      ],
+      records: cityAndLine(start, liveStart) + machineSteps(start, machinesLive),
+      from: start,
+      to: machinesLive,
+    },
+    // After the history, from the same generator: the city and the line, and the machines, each at the speed that fits the wall time.
+    live: {
+      streams: [
+        { name: 'city and line', records: asAsync(() => liveRecords().cityAndLine), speed: (liveEnd - liveStart) / wall },
+        { name: 'machines', records: asAsync(() => liveRecords().machines), speed: (liveEnd - machinesLive) / wall },
+      ],
+      records: cityAndLine(liveStart, liveEnd) + machineSteps(machinesLive, liveEnd),
+      from: liveStart,
+      to: liveEnd,
+    },
     // What happened while the demo trained, at once; then virtual time is wall-clock time (replay
     // anchors its pacing at the first record, which is "now").
     serve: () => {
       const caughtUp = Math.floor(Date.now() / MACHINE_INTERVAL_MS) * MACHINE_INTERVAL_MS;
-      return [[{ name: 'simulator', records: parts.until(caughtUp), speed: Number.POSITIVE_INFINITY }], [{ name: 'simulator', records: parts.until(Number.POSITIVE_INFINITY), speed: 1 }]];
+      return [[{ name: 'simulator', records: asAsync(() => parts.take(caughtUp)), speed: Number.POSITIVE_INFINITY }], [{ name: 'simulator', records: asAsync(() => parts.take(Number.POSITIVE_INFINITY)), speed: 1 }]];
     },
   };
 }

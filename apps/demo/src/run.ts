@@ -149,7 +149,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
     edgeNodes?.rebirth();
     closers.push({ name: 'predictor', close: () => predictor.stop() });
     const served = predictor.predictor.status().version;
-    const liveSpeed = feed.live.streams.map((s) => s.speed);
+    const liveSpeed = feed.live.streams;
     progress.phase(`live: ${feed.live.records.toLocaleString('en-US')} records at ${speedText(liveSpeed)} → MQTT → predictor (${served ?? 'no version'}) → predictions on MQTT and in the database`);
     const liveBar = progress.bar('streamed', feed.live.records, 'records');
     const sentBefore = publisher.sent.records;
@@ -273,10 +273,11 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
   }
 }
 
-function speedText(speeds: readonly number[]): string {
+/** "480× real time", or each stream's speed where they differ: "2,880× (city and line), 480× (machines) real time". */
+function speedText(streams: readonly FeedStream[]): string {
   const x = (s: number) => `${Math.round(s).toLocaleString('en-US')}×`;
-  const unique = [...new Set(speeds.map((s) => Math.round(s)))];
-  return unique.length === 1 ? `${x(unique[0] ?? 1)} real time` : `${unique.map(x).join(' / ')} real time (per data set)`;
+  const unique = [...new Set(streams.map((s) => Math.round(s.speed)))];
+  return unique.length === 1 ? `${x(unique[0] ?? 1)} real time` : `${streams.map((s) => `${x(s.speed)} (${s.name})`).join(', ')} real time`;
 }
 
 /** Predictions in the table issued from `since` on, per task: one per (site, issue time, version), whatever its horizons. */
