@@ -13,7 +13,7 @@ function regressionSet(n: number): WindowSet {
     x,
     issueTimes: Float64Array.from({ length: n }, (_, i) => i),
     targets: {
-      throughput: { kind: 'regression', horizons: 1, y: new Float32Array(n), mask: new Float32Array(n).fill(1), raw, persistence: Float64Array.from(raw, (v, i) => (i === 0 ? NaN : v - 2)), seasonal: new Float64Array(n) },
+      throughput: { kind: 'regression', horizons: 1, y: new Float32Array(n), mask: new Float32Array(n).fill(1), raw, persistence: Float64Array.from(raw, (v, i) => (i === 0 ? NaN : v - 2)), seasonal: new Float64Array(n), spread: new Float64Array(n).fill(NaN) },
     },
   };
 }

@@ -3,12 +3,14 @@ export { CALENDAR_CHANNELS, calendarFeatures } from './calendar.js';
 export { StandardScaler, type ScalerJSON } from './scaler.js';
 export { deriveChannels, derivedContext, deviationBaseline, type DerivedChannel, type SiteFrame } from './derive.js';
 export {
+  changeUnit,
   contextSteps,
   featureCount,
   featureNames,
   featureSpecFor,
   frameChannels,
   readFeatureSpec,
+  SPREAD_FLOOR,
   type FeatureScalers,
   type FeatureSpec,
   type FeatureSpecOptions,
@@ -24,6 +26,7 @@ export {
   unscaleTarget,
   type ClassificationTargets,
   type RegressionTargets,
+  type ForecastBaseline,
   type ScaledForecast,
   type ServingWindow,
   type TaskTargets,

@@ -11,11 +11,25 @@ import type { ScalerJSON } from './scaler.js';
  *
  * With `fitted`, the point forecast's weight on its predicted change is fitted per horizon on held-out
  * windows instead (a forecast combination with persistence: the weight in [0, 1] with the least absolute
- * error there, training's fitCombination), and saved with the model as `weights`; the quantile bounds keep
+ * error there, training's fitTask), and saved with the model as `weights`; the quantile bounds keep
  * their distance to the point, shrunk by `shrink`. A weight near 0 says the model's changes did not beat
  * no change on data it did not train on, so the forecast stays near persistence.
+ *
+ * With `spread` (steps), a change is measured in units of the series' own recent movement instead of the
+ * target's standard deviation: the mean absolute step change of its last `spread` values before the issue
+ * time (at least SPREAD_FLOOR of the standard deviation), as instance normalisation does for the scale of
+ * a series. A calm spell then asks for small changes and an episode for large ones, from the same outputs.
  */
-export type TargetTransform = { kind: 'level' } | { kind: 'change'; scale: number; shrink: number; fitted?: boolean; weights?: number[] };
+export type TargetTransform = { kind: 'level' } | { kind: 'change'; scale: number; shrink: number; fitted?: boolean; weights?: number[]; spread?: number };
+
+/** The least spread a change is measured in, as a share of the target's standard deviation (a flat series does not divide by ~0). */
+export const SPREAD_FLOOR = 0.01;
+
+/** One unit of a change head's output in the target's unit, for a window whose recent spread is `spread` (NaN: unknown, or the transform does not use it). */
+export function changeUnit(transform: Extract<TargetTransform, { kind: 'change' }>, std: number, spread: number): number {
+  if (transform.spread === undefined) return std / transform.scale;
+  return (Number.isFinite(spread) ? Math.max(spread, SPREAD_FLOOR * std) : std) / transform.scale;
+}
 
 /** What a task's labels are read from; part of the feature spec so serving never needs the task table. */
 export type TargetSpec =
@@ -99,7 +113,12 @@ export function contextSteps(spec: FeatureSpec): number {
   const derived = Math.max(0, ...spec.derived.map((d) => derivedContext(d)));
   const fill = spec.fillLimit ?? 0;
   const season = Math.max(0, ...spec.targets.map((t) => (t.kind === 'regression' ? t.seasonSteps * (t.intervalMs / spec.intervalMs) : 0)));
-  return Math.max(fill + derived, season);
+  return Math.max(fill + derived, season, spreadSteps(spec));
+}
+
+/** Input steps before an issue time a target's recent spread reads (TargetTransform `spread`; 0 without one). */
+export function spreadSteps(spec: FeatureSpec): number {
+  return Math.max(0, ...spec.targets.map((t) => (t.kind === 'regression' && t.transform.kind === 'change' && t.transform.spread !== undefined ? t.transform.spread * (t.intervalMs / spec.intervalMs) : 0)));
 }
 
 export interface FeatureSpecOptions {

@@ -2,7 +2,7 @@ import { calendarFeatures } from './calendar.js';
 import { deriveChannels, type SiteFrame } from './derive.js';
 import { coarsen, fillGaps, type SeriesFrame } from './resample.js';
 import { StandardScaler } from './scaler.js';
-import { featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec, type TargetTransform } from './spec.js';
+import { changeUnit, featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec } from './spec.js';
 
 type RegressionTargetSpec = Extract<TargetSpec, { kind: 'regression' }>;
 
@@ -18,6 +18,8 @@ export interface RegressionTargets {
   /** Naive baselines in the metric's unit, n × horizons, computed from the same series. */
   persistence: Float64Array;
   seasonal: Float64Array;
+  /** The target's recent spread at each issue time (TargetTransform `spread`), n × horizons; NaN without one. It decodes change targets with persistence. */
+  spread: Float64Array;
 }
 
 export interface ClassificationTargets {
@@ -238,9 +240,27 @@ function prepareTarget(frame: SeriesFrame, t: RegressionTargetSpec): PreparedTar
   return { spec: t, ...coarsen(frame, t.target, t.intervalMs) };
 }
 
-/** The naive baselines of one issue time, per horizon: last observed value and the same time a season earlier. */
-function baselinesAt(p: PreparedTarget, t: RegressionTargetSpec, rel: number): { persistence: number; seasonal: number[] } {
+/**
+ * The naive baselines of one issue time, per horizon: last observed value and the same time a season earlier;
+ * and the series' recent spread when the transform measures changes in it (TargetTransform `spread`): the mean
+ * absolute change between consecutive observed values among the last `spread` steps.
+ */
+function baselinesAt(p: PreparedTarget, t: RegressionTargetSpec, rel: number): { persistence: number; seasonal: number[]; spread: number } {
   const at = (j: number) => (j >= 0 && j < p.values.length ? (p.values[j] ?? NaN) : NaN);
+  let spread = NaN;
+  const steps = t.transform.kind === 'change' ? t.transform.spread : undefined;
+  if (steps !== undefined) {
+    let sum = 0;
+    let pairs = 0;
+    for (let j = rel - 1; j > rel - steps && j >= 1; j--) {
+      const d = at(j) - at(j - 1);
+      if (Number.isFinite(d)) {
+        sum += Math.abs(d);
+        pairs++;
+      }
+    }
+    spread = pairs > 0 ? sum / pairs : NaN;
+  }
   let last = NaN;
   for (let j = rel - 1; j >= Math.max(0, rel - t.seasonSteps); j--) {
     if (Number.isFinite(at(j))) {
@@ -252,7 +272,7 @@ function baselinesAt(p: PreparedTarget, t: RegressionTargetSpec, rel: number): {
     const season = at(rel + hz - 1 - t.seasonSteps * Math.ceil(hz / t.seasonSteps));
     return Number.isFinite(season) ? season : last;
   });
-  return { persistence: last, seasonal };
+  return { persistence: last, seasonal, spread };
 }
 
 function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: FeatureScalers, issueTimes: Float64Array, labelsBefore: number | undefined): RegressionTargets {
@@ -264,6 +284,7 @@ function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: 
   const raw = new Float64Array(n * h).fill(NaN);
   const persistence = new Float64Array(n * h).fill(NaN);
   const seasonal = new Float64Array(n * h).fill(NaN);
+  const spread = new Float64Array(n * h).fill(NaN);
   for (let w = 0; w < n; w++) {
     const rel = ((issueTimes[w] ?? 0) - p.start) / t.intervalMs;
     // A window issued off the task's grid (e.g. 10:05 for an hourly task) carries no label for it:
@@ -276,9 +297,10 @@ function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: 
       const v = j >= 0 && j < p.values.length ? (p.values[j] ?? NaN) : NaN;
       persistence[i] = base.persistence;
       seasonal[i] = base.seasonal[k] ?? NaN;
+      spread[i] = base.spread;
       const targetTime = p.start + (j + 1) * t.intervalMs;
       if (!Number.isFinite(v) || (labelsBefore !== undefined && targetTime > labelsBefore)) return;
-      const label = encodeTarget(t.transform, scaler, v, base.persistence);
+      const label = encodeTarget(t, scaler, v, base);
       // A change target needs the last value; without one the window teaches nothing.
       if (!Number.isFinite(label)) return;
       raw[i] = v;
@@ -286,12 +308,13 @@ function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: 
       mask[i] = 1;
     });
   }
-  return { kind: 'regression', horizons: h, y, mask, raw, persistence, seasonal };
+  return { kind: 'regression', horizons: h, y, mask, raw, persistence, seasonal, spread };
 }
 
-/** What a head learns for target value v: scaled level, or the scaled change from persistence. */
-function encodeTarget(transform: TargetTransform, scaler: StandardScaler, v: number, persistence: number): number {
-  return transform.kind === 'level' ? scaler.transform(v) : ((v - persistence) / scaler.std) * transform.scale;
+/** What a head learns for target value v: scaled level, or the change from persistence in units of changeUnit (decodeForecast inverts it). */
+function encodeTarget(t: RegressionTargetSpec, scaler: StandardScaler, v: number, base: { persistence: number; spread: number }): number {
+  const tr = t.transform;
+  return tr.kind === 'level' ? scaler.transform(v) : (v - base.persistence) / changeUnit(tr, scaler.std, base.spread);
 }
 
 function classificationTargets(frame: SeriesFrame, t: Extract<TargetSpec, { kind: 'classification' }>, ends: number[]): ClassificationTargets {
@@ -314,8 +337,8 @@ export interface ServingWindow {
   issueTime: number;
   /** lookback × features, the same bits buildWindows writes for this issue time. */
   x: Float32Array;
-  /** Per regression task: the last observed target value (persistence; it decodes change targets). */
-  baselines: Record<string, { persistence: number }>;
+  /** Per regression task: the last observed target value (persistence) and the recent spread (NaN unless the transform uses it); they decode change targets. */
+  baselines: Record<string, { persistence: number; spread: number }>;
 }
 
 /**
@@ -334,9 +357,16 @@ export function servingWindow(frame: SiteFrame, spec: FeatureSpec, scalers: Feat
     if (t.kind !== 'regression') continue;
     const p = prepareTarget(full, t);
     const rel = (issue - p.start) / t.intervalMs;
-    baselines[t.task] = { persistence: Number.isInteger(rel) ? baselinesAt(p, t, rel).persistence : NaN };
+    const base = Number.isInteger(rel) ? baselinesAt(p, t, rel) : undefined;
+    baselines[t.task] = { persistence: base?.persistence ?? NaN, spread: base?.spread ?? NaN };
   }
   return { issueTime: issue, x, baselines };
+}
+
+/** What a change target decodes against, per window and horizon (n × horizons): persistence, and the recent spread where the transform measures changes in it. */
+export interface ForecastBaseline {
+  persistence: ArrayLike<number>;
+  spread?: ArrayLike<number>;
 }
 
 /** A regression head's scaled outputs for n windows (the model's decode): point n × horizons, sorted quantiles n × horizons × quantiles. */
@@ -348,13 +378,15 @@ export interface ScaledForecast {
 
 /**
  * Scaled regression outputs of n windows → the forecast in the target's unit, point (n × horizons) and
- * quantiles (n × horizons × quantiles), against persistence (n × horizons). The one decoder of training's
+ * quantiles (n × horizons × quantiles), against persistence (n × horizons; with the recent spread where the
+ * transform uses it). The one decoder of training's
  * evaluation and serving. level: each output is the scaled target. change (TargetTransform): the point is
  * persistence + w_h × its predicted change, w_h the horizon's fitted weight (`weights`, else the spec's
  * `weights`, else shrink); each quantile sits at the point + shrink × its predicted distance to the point's
  * (without fitted weights: persistence + shrink × its predicted change).
  */
-export function decodeForecast(spec: FeatureSpec, scalers: FeatureScalers, task: string, out: ScaledForecast, persistence: ArrayLike<number>, weights?: readonly number[]): { point: Float64Array; values: Float64Array } {
+export function decodeForecast(spec: FeatureSpec, scalers: FeatureScalers, task: string, out: ScaledForecast, baseline: ForecastBaseline, weights?: readonly number[]): { point: Float64Array; values: Float64Array } {
+  const { persistence, spread } = baseline;
   const t = spec.targets.find((x) => x.task === task);
   if (t?.kind !== 'regression') throw new Error(`spec ${spec.input} has no regression target ${task}`);
   const s = scalerFor(scalers.targets, task);
@@ -363,13 +395,13 @@ export function decodeForecast(spec: FeatureSpec, scalers: FeatureScalers, task:
   const q = out.quantiles.length;
   if (out.point.length !== persistence.length || out.values.length !== out.point.length * q) throw new Error(`${task}: ${out.point.length} point and ${out.values.length} quantile outputs for ${persistence.length} persistence values`);
   if (tr.kind === 'level') return { point: Float64Array.from({ length: out.point.length }, (_, i) => s.inverse(out.point[i] ?? NaN)), values: Float64Array.from({ length: out.values.length }, (_, i) => s.inverse(out.values[i] ?? NaN)) };
-  const unit = s.std / tr.scale;
   const w = weights ?? tr.weights;
   if (w && w.length !== h) throw new Error(`${task}: ${w.length} fitted weights for ${h} horizons`);
   const point = new Float64Array(out.point.length);
   const values = new Float64Array(out.values.length);
   for (let i = 0; i < point.length; i++) {
     const d = out.point[i] ?? 0;
+    const unit = changeUnit(tr, s.std, spread?.[i] ?? NaN);
     const p = (persistence[i] ?? NaN) + (w?.[i % h] ?? tr.shrink) * unit * d;
     point[i] = p;
     for (let j = 0; j < q; j++) values[i * q + j] = p + tr.shrink * unit * ((out.values[i * q + j] ?? 0) - d);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWindows, decodeForecast, deriveChannels, deviationBaseline, fitScalers, servingWindow, type FeatureSpec, type SeriesFrame, type SiteFrame } from '../src/index.js';
+import { buildWindows, decodeForecast, deriveChannels, deviationBaseline, fitScalers, servingWindow, SPREAD_FLOOR, type FeatureSpec, type SeriesFrame, type SiteFrame } from '../src/index.js';
 
 const frameOf = (values: readonly number[], intervalMs = 1000, start = 0): SeriesFrame => ({ start, intervalMs, length: values.length, channels: ['a'], values: [Float64Array.from(values)] });
 
@@ -91,7 +91,7 @@ describe('history, fill limit and the change transform', () => {
     expect(t.persistence[0]).toBe(158);
     expect(t.y[0]).toBeCloseTo(((160 - 158) / std) * 4, 5);
     const outs = [t.y[0] ?? 0, -1, 1];
-    const decoded = decodeForecast(spec, scalers, 'throughput', { point: outs, values: outs, quantiles: [0.5] }, [158, 158, 158]);
+    const decoded = decodeForecast(spec, scalers, 'throughput', { point: outs, values: outs, quantiles: [0.5] }, { persistence: [158, 158, 158] });
     expect(decoded.point[0]).toBeCloseTo(158 + 0.5 * 2, 5);
     expect(decoded.point[1]).toBeCloseTo(158 - (std * 0.5) / 4, 5);
     expect(Array.from(decoded.values)).toEqual(Array.from(decoded.point));
@@ -104,7 +104,7 @@ describe('history, fill limit and the change transform', () => {
     const unit = std / 4;
     // Two windows, quantiles 0.1 / 0.5 / 0.9 (sorted outputs); the point is the median output.
     const out = { point: [2, -1], values: [1, 2, 4, -3, -1, 0], quantiles: [0.1, 0.5, 0.9] };
-    const plain = decodeForecast(spec, scalers, 'throughput', out, [100, 50]);
+    const plain = decodeForecast(spec, scalers, 'throughput', out, { persistence: [100, 50] });
     // Without fitted weights: persistence + shrink × each output, as before.
     const near = (got: Float64Array, want: number[]) => {
       expect(got).toHaveLength(want.length);
@@ -113,7 +113,7 @@ describe('history, fill limit and the change transform', () => {
     near(plain.point, [100 + 0.5 * unit * 2, 50 - 0.5 * unit]);
     near(plain.values, [1, 2, 4].map((d) => 100 + 0.5 * unit * d).concat([-3, -1, 0].map((d) => 50 + 0.5 * unit * d)));
     const fitted = { ...spec, targets: spec.targets.map((x) => (x.kind === 'regression' ? { ...x, transform: { kind: 'change' as const, scale: 4, shrink: 0.5, fitted: true, weights: [0.2] } } : x)) };
-    const combined = decodeForecast(fitted, scalers, 'throughput', out, [100, 50]);
+    const combined = decodeForecast(fitted, scalers, 'throughput', out, { persistence: [100, 50] });
     expect(combined.point[0]).toBeCloseTo(100 + 0.2 * unit * 2, 9);
     expect(combined.point[1]).toBeCloseTo(50 - 0.2 * unit, 9);
     // Bounds: the point ± shrink × the outputs' distance to the median output.
@@ -122,8 +122,8 @@ describe('history, fill limit and the change transform', () => {
     expect(combined.values[2]).toBeCloseTo((combined.point[0] ?? NaN) + 0.5 * unit * 2, 9);
     expect(combined.values[3]).toBeCloseTo((combined.point[1] ?? NaN) - 0.5 * unit * 2, 9);
     // An explicit weight (cross-fitting's per-block weights) overrides the saved one; a wrong count is refused.
-    expect(decodeForecast(fitted, scalers, 'throughput', out, [100, 50], [0]).point[0]).toBe(100);
-    expect(() => decodeForecast(fitted, scalers, 'throughput', out, [100, 50], [0.1, 0.2])).toThrow(/2 fitted weights for 1 horizons/);
+    expect(decodeForecast(fitted, scalers, 'throughput', out, { persistence: [100, 50] }, [0]).point[0]).toBe(100);
+    expect(() => decodeForecast(fitted, scalers, 'throughput', out, { persistence: [100, 50] }, [0.1, 0.2])).toThrow(/2 fitted weights for 1 horizons/);
   });
 
   it('a change target without a last value is unlabelled', () => {
@@ -134,5 +134,73 @@ describe('history, fill limit and the change transform', () => {
     // Issued at 24 h: persistence searches back a season and finds 19 (138); issued at 21 h it finds 19 too.
     expect(t.mask[i]).toBe(1);
     expect(Array.from(t.mask).every((m, k) => m === 0 || Number.isFinite(t.persistence[k]))).toBe(true);
+  });
+});
+
+describe('a change measured in the series\' recent spread (TargetTransform spread)', () => {
+  const HOUR = 3_600_000;
+  // Calm, then an episode: steps of ±1 for 30 hours, then of ±10.
+  const values = Array.from({ length: 60 }, (_, i) => 50 + (i < 30 ? i % 2 : 10 * (i % 2)) + (i === 40 ? NaN : 0));
+  const frame: SeriesFrame = { start: 0, intervalMs: HOUR, length: 60, channels: ['y'], values: [Float64Array.from(values)] };
+  const specOf = (spread: number | undefined): FeatureSpec => ({
+    version: 2,
+    input: 'x',
+    intervalMs: HOUR,
+    lookback: 8,
+    history: 8,
+    fillLimit: 1,
+    sources: ['y'],
+    derived: [],
+    channels: ['y'],
+    gapMask: true,
+    calendar: false,
+    targets: [{ task: 'x', kind: 'regression', target: 'y', intervalMs: HOUR, horizons: [1, 2], seasonSteps: 24, transform: { kind: 'change', scale: 2, shrink: 1, fitted: true, weights: [1, 1], ...(spread === undefined ? {} : { spread }) } }],
+  });
+  const spec = specOf(4);
+  const scalers = fitScalers(frame, spec, 60 * HOUR);
+  const std = scalers.targets.x?.std ?? NaN;
+
+  it('the spread is the mean absolute step change among the last `spread` values; the label is the change in it', () => {
+    const w = buildWindows(frame, spec, scalers, { from: 20 * HOUR, to: 60 * HOUR });
+    const t = w.targets.x;
+    if (t?.kind !== 'regression') throw new Error('kind');
+    const at = (hour: number) => Array.from(w.issueTimes).indexOf(hour * HOUR);
+    // Issued at 20 h: values 16…19 alternate 50/51: three steps of 1.
+    expect(t.spread[at(20) * 2]).toBe(1);
+    expect(t.spread[at(20) * 2 + 1]).toBe(1);
+    // Issued at 34 h: values 30…33 alternate 50/60.
+    expect(t.spread[at(34) * 2]).toBe(10);
+    // Issued at 43 h: values 39, 40 (gap), 41, 42: the one step between observed neighbours counts.
+    expect(t.spread[at(43) * 2]).toBe(10);
+    // The label: (target − persistence) / spread × scale; at 20 h the next value is 50 (from 51): −1 / 1 × 2.
+    expect(t.y[at(20) * 2]).toBeCloseTo(-2, 6);
+    // In the episode the same label means ten times the change.
+    expect(t.y[at(34) * 2]).toBeCloseTo(((50 - 60) / 10) * 2, 6);
+    // Serving computes the same spread from its window.
+    expect(servingWindow(frame, spec, scalers, 34 * HOUR).baselines.x?.spread).toBe(10);
+  });
+
+  it('decodes a head output with the window\'s spread: the label round-trips to the target', () => {
+    const w = buildWindows(frame, spec, scalers, { from: 20 * HOUR, to: 60 * HOUR });
+    const t = w.targets.x;
+    if (t?.kind !== 'regression') throw new Error('kind');
+    const decoded = decodeForecast(spec, scalers, 'x', { point: t.y, values: t.y, quantiles: [0.5] }, t);
+    for (let i = 0; i < t.raw.length; i++) if (t.mask[i]) expect(decoded.point[i]).toBeCloseTo(t.raw[i] ?? NaN, 4);
+  });
+
+  it('a flat series divides by SPREAD_FLOOR of the standard deviation, not by ~0; without `spread` the standard deviation as before', () => {
+    const flat: SeriesFrame = { ...frame, values: [Float64Array.from({ length: 60 }, (_, i) => (i < 50 ? 50 : 55))] };
+    const s = fitScalers(flat, spec, 60 * HOUR);
+    const sd = s.targets.x?.std ?? NaN;
+    const w = buildWindows(flat, spec, s, { from: 50 * HOUR, to: 51 * HOUR });
+    const t = w.targets.x;
+    if (t?.kind !== 'regression') throw new Error('kind');
+    expect(t.spread[0]).toBe(0);
+    expect(t.y[0]).toBeCloseTo(((55 - 50) / (SPREAD_FLOOR * sd)) * 2, 3);
+    const plain = specOf(undefined);
+    const u = buildWindows(frame, plain, scalers, { from: 20 * HOUR, to: 21 * HOUR }).targets.x;
+    if (u?.kind !== 'regression') throw new Error('kind');
+    expect(u.spread[0]).toBeNaN();
+    expect(u.y[0]).toBeCloseTo((-1 / std) * 2, 6);
   });
 });

@@ -13,7 +13,7 @@ function set(task: string, n: number, offset = 0): WindowSet {
     features: 1,
     x: f(n * 2, (i) => i + offset),
     issueTimes: g(n, (i) => i + offset),
-    targets: { [task]: { kind: 'regression', horizons: 1, y: f(n, (i) => i), mask: f(n, () => 1), raw: g(n, (i) => i), persistence: g(n, () => 0), seasonal: g(n, () => 0) } },
+    targets: { [task]: { kind: 'regression', horizons: 1, y: f(n, (i) => i), mask: f(n, () => 1), raw: g(n, (i) => i), persistence: g(n, () => 0), seasonal: g(n, () => 0), spread: g(n, () => NaN) } },
   };
 }
 

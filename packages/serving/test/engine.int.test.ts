@@ -81,7 +81,7 @@ describe('prediction engine: live readings → the training windows → one pred
     const out = task.model.predict({ [task.input]: set.x }, { tasks: ['throughput'] }).throughput;
     const target = set.targets.throughput;
     if (out?.kind !== 'regression' || target?.kind !== 'regression') throw new Error('kind');
-    const decoded = decodeForecast(task.spec, task.scalers, 'throughput', out, target.persistence).point;
+    const decoded = decodeForecast(task.spec, task.scalers, 'throughput', out, target).point;
     let compared = 0;
     for (const p of predictions) {
       if (p.kind !== 'regression') continue;

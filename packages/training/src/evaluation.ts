@@ -116,7 +116,8 @@ function score(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: Feat
     const raw = skip.size ? target.raw.map((v, i) => (skip.has(Math.floor(i / h)) ? NaN : v)) : target.raw;
     const transform = spec.targets.find((t) => t.task === task && t.kind === 'regression');
     const fitted = fit && transform?.kind === 'regression' && transform.transform.kind === 'change' && transform.transform.fitted === true;
-    const decoded = fitted ? crossFitted(spec, scalers, task, pred, target.persistence, raw, set.issueTimes, h) : { ...decodeForecast(spec, scalers, task, pred, target.persistence), weights: undefined };
+    const baseline = { persistence: target.persistence, spread: target.spread };
+    const decoded = fitted ? crossFitted(spec, scalers, task, pred, baseline, raw, set.issueTimes, h) : { ...decodeForecast(spec, scalers, task, pred, baseline), weights: undefined };
     return {
       task,
       n: countRows(raw, h),
@@ -144,11 +145,12 @@ function score(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: Feat
 }
 
 /** fitTask's decoding of a fitted change target: each block of issue times with the weights fitted on the others; the weights fitted on all. */
-function crossFitted(spec: FeatureSpec, scalers: FeatureScalers, task: TaskName, pred: ScaledForecast, persistence: Float64Array, raw: Float64Array, issueTimes: Float64Array, h: number): { point: Float64Array; values: Float64Array; weights: number[] } {
+function crossFitted(spec: FeatureSpec, scalers: FeatureScalers, task: TaskName, pred: ScaledForecast, baseline: { persistence: Float64Array; spread: Float64Array }, raw: Float64Array, issueTimes: Float64Array, h: number): { point: Float64Array; values: Float64Array; weights: number[] } {
+  const { persistence } = baseline;
   const t = spec.targets.find((x) => x.task === task);
   const shrink = t?.kind === 'regression' && t.transform.kind === 'change' ? t.transform.shrink : 1;
   // At weight 1 the point is persistence + the whole predicted change.
-  const unit = decodeForecast(spec, scalers, task, pred, persistence, new Array<number>(h).fill(1));
+  const unit = decodeForecast(spec, scalers, task, pred, baseline, new Array<number>(h).fill(1));
   const n = issueTimes.length;
   const times = [...new Set(issueTimes)].sort((a, b) => a - b);
   const rank = new Map(times.map((v, i) => [v, i]));

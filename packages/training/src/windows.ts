@@ -48,6 +48,7 @@ export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i:
         raw: pick((l) => new Float64Array(l), (t) => t.raw),
         persistence: pick((l) => new Float64Array(l), (t) => t.persistence),
         seasonal: pick((l) => new Float64Array(l), (t) => t.seasonal),
+        spread: pick((l) => new Float64Array(l), (t) => t.spread),
       };
     } else {
       const y = new Int32Array(n);

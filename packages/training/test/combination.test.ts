@@ -61,7 +61,7 @@ describe('fitTask: combination weights fitted on held-out windows, cross-fitted 
   const model = MultiTaskModel.create(modelConfig([definition], { [task]: validation.features }, 3));
   const pred = model.predict({ [spec.input]: validation.x }, { tasks: [task] })[task];
   if (pred?.kind !== 'regression') throw new Error('regression output');
-  const change = decodeForecast(spec, scalers, task, pred, target.persistence, new Array<number>(h).fill(1)).point.map((v, i) => v - (target.persistence[i] ?? NaN));
+  const change = decodeForecast(spec, scalers, task, pred, target, new Array<number>(h).fill(1)).point.map((v, i) => v - (target.persistence[i] ?? NaN));
   afterAll(() => model.dispose());
   const original = Float64Array.from(target.raw);
   const withActuals = (actual: (i: number) => number) => {

@@ -72,9 +72,10 @@ describe('training = serving on the four real tasks', () => {
             const q = outServed.quantiles.length;
             const persistence = target.persistence[w * h] ?? NaN;
             expect(served.baselines[task]?.persistence ?? NaN).toEqual(persistence);
+            expect(served.baselines[task]?.spread ?? NaN).toEqual(target.spread[w * h] ?? NaN);
             const rep = (p: number) => Float64Array.from({ length: h }, () => p);
-            const decodedServed = decodeForecast(spec, scalers, task, outServed, rep(served.baselines[task]?.persistence ?? NaN));
-            const decodedTrained = decodeForecast(spec, scalers, task, outTrained, rep(persistence));
+            const decodedServed = decodeForecast(spec, scalers, task, outServed, { persistence: rep(served.baselines[task]?.persistence ?? NaN), spread: rep(served.baselines[task]?.spread ?? NaN) });
+            const decodedTrained = decodeForecast(spec, scalers, task, outTrained, { persistence: rep(persistence), spread: rep(target.spread[w * h] ?? NaN) });
             expect(decodedServed.values).toHaveLength(h * q);
             expect(Array.from(decodedServed.values)).toEqual(Array.from(decodedTrained.values));
             expect(Array.from(decodedServed.point)).toEqual(Array.from(decodedTrained.point));

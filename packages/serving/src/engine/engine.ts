@@ -339,8 +339,9 @@ function payload(task: ServedTask, version: string, window: DueWindow, served: S
   if (def.kind === 'regression' && out.kind === 'regression') {
     const h = out.horizons;
     const q = out.quantiles.length;
-    const persistence = served.baselines[task.task]?.persistence ?? NaN;
-    const { point, values } = decodeForecast(task.spec, task.scalers, task.task, { point: out.point.subarray(i * h, (i + 1) * h), values: out.values.subarray(i * h * q, (i + 1) * h * q), quantiles: out.quantiles }, new Float64Array(h).fill(persistence));
+    const last = served.baselines[task.task];
+    const baseline = { persistence: new Float64Array(h).fill(last?.persistence ?? NaN), spread: new Float64Array(h).fill(last?.spread ?? NaN) };
+    const { point, values } = decodeForecast(task.spec, task.scalers, task.task, { point: out.point.subarray(i * h, (i + 1) * h), values: out.values.subarray(i * h * q, (i + 1) * h * q), quantiles: out.quantiles }, baseline);
     return {
       ...base,
       kind: 'regression',
