@@ -114,8 +114,8 @@ function score(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: Feat
     const h = def.horizons.length;
     // Windows serving would not predict from count for no model and no baseline.
     const raw = skip.size ? target.raw.map((v, i) => (skip.has(Math.floor(i / h)) ? NaN : v)) : target.raw;
-    const transform = spec.targets.find((t) => t.task === task && t.kind === 'regression');
-    const fitted = fit && transform?.kind === 'regression' && transform.transform.kind === 'change' && transform.transform.fitted === true;
+    const targetSpec = spec.targets.find((t) => t.task === task);
+    const fitted = fit && targetSpec?.kind === 'regression' && targetSpec.transform.kind === 'change' && targetSpec.transform.fitted === true;
     const baseline = { persistence: target.persistence, spread: target.spread };
     const decoded = fitted ? crossFitted(spec, scalers, task, pred, baseline, raw, set.issueTimes, h) : { ...decodeForecast(spec, scalers, task, pred, baseline), weights: undefined };
     return {
