@@ -1,10 +1,10 @@
 import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec, WindowSet } from '@headstream/features';
 import { DEFAULT_ENCODER, fromWindowSets, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskData, type MultiTaskModel } from '@headstream/model';
-import { fitTask as trainingFitTask, modelConfig as trainingModelConfig, scoreTask as trainingScoreTask, type FaultMetricsJSON, type MetricsJSON, type RegressionMetricsJSON, type TaskScore } from '@headstream/training';
+import { modelConfig as trainingModelConfig, scoreTask as trainingScoreTask, type FaultMetricsJSON, type MetricsJSON, type RegressionMetricsJSON, type TaskScore } from '@headstream/training';
 import { PROTOCOL_TASKS } from './protocols.js';
 
-export { faultJSON, headline, regressionJSON } from '@headstream/training';
+export { faultJSON, fitTask, headline, regressionJSON } from '@headstream/training';
 export type { MetricsJSON };
 export type RegressionJSON = RegressionMetricsJSON;
 export type FaultJSON = FaultMetricsJSON;
@@ -25,11 +25,6 @@ export function modelData(sets: readonly WindowSet[]): MultiTaskData {
 /** Scores a model's task on windows built with `spec` and `scalers` (decoded with the spec's target transform). */
 export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScoreJSON {
   return trainingScoreTask(model, task, set, spec, scalers);
-}
-
-/** Scores a freshly trained model on its validation windows, cross-fitting what its transform fits on held-out data (training's fitTask). */
-export function fitTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScoreJSON {
-  return trainingFitTask(model, task, set, spec, scalers);
 }
 
 /**

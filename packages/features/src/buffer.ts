@@ -39,7 +39,7 @@ export class SiteWindowBuffer {
     for (const c of this.channels) this.points.set(c, new Map());
     this.span = (spec.lookback + contextSteps(spec)) * spec.intervalMs;
     // An unlimited fill may reach back any distance: such a spec always reads the whole span.
-    this.shortSteps = spec.fillLimit === null ? spec.lookback + contextSteps(spec) : Math.max(spec.lookback + spec.fillLimit + Math.max(0, ...spec.derived.map((d) => derivedContext(d))), spreadSteps(spec) + 1);
+    this.shortSteps = spec.fillLimit === null ? spec.lookback + contextSteps(spec) : Math.max(spec.lookback + spec.fillLimit + Math.max(0, ...spec.derived.map((d) => derivedContext(d))), spreadSteps(spec));
     this.targetGrid = Math.max(spec.intervalMs, ...spec.targets.map((t) => (t.kind === 'regression' ? t.intervalMs : spec.intervalMs)));
     this.headSteps = Math.max(0, ...spec.derived.map((d) => (d.kind === 'deviation' ? d.baselineSteps : 0)));
     this.origin = options.origin === undefined ? undefined : alignTime(options.origin, spec.intervalMs);

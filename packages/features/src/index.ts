@@ -3,7 +3,6 @@ export { CALENDAR_CHANNELS, calendarFeatures } from './calendar.js';
 export { StandardScaler, type ScalerJSON } from './scaler.js';
 export { deriveChannels, derivedContext, deviationBaseline, type DerivedChannel, type SiteFrame } from './derive.js';
 export {
-  changeUnit,
   contextSteps,
   featureCount,
   featureNames,

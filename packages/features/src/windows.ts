@@ -2,7 +2,7 @@ import { calendarFeatures } from './calendar.js';
 import { deriveChannels, type SiteFrame } from './derive.js';
 import { coarsen, fillGaps, type SeriesFrame } from './resample.js';
 import { StandardScaler } from './scaler.js';
-import { changeUnit, featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec } from './spec.js';
+import { changeUnit, featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec, type TargetTransform } from './spec.js';
 
 type RegressionTargetSpec = Extract<TargetSpec, { kind: 'regression' }>;
 
@@ -300,7 +300,7 @@ function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: 
       spread[i] = base.spread;
       const targetTime = p.start + (j + 1) * t.intervalMs;
       if (!Number.isFinite(v) || (labelsBefore !== undefined && targetTime > labelsBefore)) return;
-      const label = encodeTarget(t, scaler, v, base);
+      const label = encodeTarget(t.transform, scaler, v, base);
       // A change target needs the last value; without one the window teaches nothing.
       if (!Number.isFinite(label)) return;
       raw[i] = v;
@@ -312,9 +312,8 @@ function regressionTargets(p: PreparedTarget, t: RegressionTargetSpec, scalers: 
 }
 
 /** What a head learns for target value v: scaled level, or the change from persistence in units of changeUnit (decodeForecast inverts it). */
-function encodeTarget(t: RegressionTargetSpec, scaler: StandardScaler, v: number, base: { persistence: number; spread: number }): number {
-  const tr = t.transform;
-  return tr.kind === 'level' ? scaler.transform(v) : (v - base.persistence) / changeUnit(tr, scaler.std, base.spread);
+function encodeTarget(transform: TargetTransform, scaler: StandardScaler, v: number, base: { persistence: number; spread: number }): number {
+  return transform.kind === 'level' ? scaler.transform(v) : (v - base.persistence) / changeUnit(transform, scaler.std, base.spread);
 }
 
 function classificationTargets(frame: SeriesFrame, t: Extract<TargetSpec, { kind: 'classification' }>, ends: number[]): ClassificationTargets {

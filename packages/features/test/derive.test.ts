@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWindows, decodeForecast, deriveChannels, deviationBaseline, fitScalers, servingWindow, SPREAD_FLOOR, type FeatureSpec, type SeriesFrame, type SiteFrame } from '../src/index.js';
+import { buildWindows, decodeForecast, deriveChannels, deviationBaseline, fitScalers, servingWindow, SPREAD_FLOOR, type FeatureSpec, type SeriesFrame, type SiteFrame, type TargetSpec } from '../src/index.js';
 
 const frameOf = (values: readonly number[], intervalMs = 1000, start = 0): SeriesFrame => ({ start, intervalMs, length: values.length, channels: ['a'], values: [Float64Array.from(values)] });
 
@@ -49,24 +49,16 @@ describe('derived channels', () => {
   });
 });
 
+/** A spec of one hourly series `y` (lookback 8, fill limit 1, gap mask, no calendar) with one target. */
+function hourlySpec(input: string, history: number, target: TargetSpec): FeatureSpec {
+  return { version: 2, input, intervalMs: 3_600_000, lookback: 8, history, fillLimit: 1, sources: ['y'], derived: [], channels: ['y'], gapMask: true, calendar: false, targets: [target] };
+}
+
 describe('history, fill limit and the change transform', () => {
   const HOUR = 3_600_000;
   const values = Array.from({ length: 60 }, (_, i) => (i === 20 || i === 21 || i === 22 ? NaN : 100 + 2 * i));
   const frame: SeriesFrame = { start: 0, intervalMs: HOUR, length: 60, channels: ['y'], values: [Float64Array.from(values)] };
-  const spec: FeatureSpec = {
-    version: 2,
-    input: 'throughput',
-    intervalMs: HOUR,
-    lookback: 8,
-    history: 4,
-    fillLimit: 1,
-    sources: ['y'],
-    derived: [],
-    channels: ['y'],
-    gapMask: true,
-    calendar: false,
-    targets: [{ task: 'throughput', kind: 'regression', target: 'y', intervalMs: HOUR, horizons: [1], seasonSteps: 24, transform: { kind: 'change', scale: 4, shrink: 0.5 } }],
-  };
+  const spec = hourlySpec('throughput', 4, { task: 'throughput', kind: 'regression', target: 'y', intervalMs: HOUR, horizons: [1], seasonSteps: 24, transform: { kind: 'change', scale: 4, shrink: 0.5 } });
   const scalers = fitScalers(frame, spec, 40 * HOUR);
 
   it('zeroes the steps older than the history and reads gaps beyond the fill limit as the mean', () => {
@@ -142,20 +134,8 @@ describe('a change measured in the series\' recent spread (TargetTransform sprea
   // Calm, then an episode: steps of ±1 for 30 hours, then of ±10.
   const values = Array.from({ length: 60 }, (_, i) => 50 + (i < 30 ? i % 2 : 10 * (i % 2)) + (i === 40 ? NaN : 0));
   const frame: SeriesFrame = { start: 0, intervalMs: HOUR, length: 60, channels: ['y'], values: [Float64Array.from(values)] };
-  const specOf = (spread: number | undefined): FeatureSpec => ({
-    version: 2,
-    input: 'x',
-    intervalMs: HOUR,
-    lookback: 8,
-    history: 8,
-    fillLimit: 1,
-    sources: ['y'],
-    derived: [],
-    channels: ['y'],
-    gapMask: true,
-    calendar: false,
-    targets: [{ task: 'x', kind: 'regression', target: 'y', intervalMs: HOUR, horizons: [1, 2], seasonSteps: 24, transform: { kind: 'change', scale: 2, shrink: 1, fitted: true, weights: [1, 1], ...(spread === undefined ? {} : { spread }) } }],
-  });
+  const specOf = (spread: number | undefined): FeatureSpec =>
+    hourlySpec('x', 8, { task: 'x', kind: 'regression', target: 'y', intervalMs: HOUR, horizons: [1, 2], seasonSteps: 24, transform: { kind: 'change', scale: 2, shrink: 1, fitted: true, weights: [1, 1], ...(spread === undefined ? {} : { spread }) } });
   const spec = specOf(4);
   const scalers = fitScalers(frame, spec, 60 * HOUR);
   const std = scalers.targets.x?.std ?? NaN;

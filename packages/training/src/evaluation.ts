@@ -167,20 +167,15 @@ function crossFitted(spec: FeatureSpec, scalers: FeatureScalers, task: TaskName,
       }
       return combinationWeight(r, c, shrink);
     });
-  const perBlock = Array.from({ length: COMBINATION_BLOCKS }, (_, b) => fitOn((i) => block[i] !== b));
+  // Each block's rows as the decoder gives them with the weights fitted on the other blocks.
+  const perBlock = Array.from({ length: COMBINATION_BLOCKS }, (_, b) => decodeForecast(spec, scalers, task, pred, baseline, fitOn((i) => block[i] !== b)));
   const point = new Float64Array(unit.point.length);
   const values = new Float64Array(unit.values.length);
-  const q = unit.values.length / Math.max(unit.point.length, 1);
+  const q = pred.quantiles.length;
   for (let i = 0; i < n; i++) {
-    const w = perBlock[block[i] ?? 0] ?? [];
-    for (let k = 0; k < h; k++) {
-      const at = i * h + k;
-      const p = persistence[at] ?? NaN;
-      const u = unit.point[at] ?? NaN;
-      point[at] = p + (w[k] ?? shrink) * (u - p);
-      // The bounds keep their distance to the point.
-      for (let j = 0; j < q; j++) values[at * q + j] = point[at] + ((unit.values[at * q + j] ?? NaN) - u);
-    }
+    const decoded = perBlock[block[i] ?? 0] ?? unit;
+    point.set(decoded.point.subarray(i * h, (i + 1) * h), i * h);
+    values.set(decoded.values.subarray(i * h * q, (i + 1) * h * q), i * h * q);
   }
   return { point, values, weights: fitOn(() => true) };
 }
