@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+/** How long after its bytes are flushed a 'cut' drops the connection (CI under load took longer than 20 ms to read them). */
+const CUT_AFTER_MS = 1_000;
+
 /** How the server answers one GET of a path. */
 export type Fault =
   | { kind: 'cut'; afterBytes: number } // sends the headers and the first bytes, then drops the connection
@@ -74,7 +77,9 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       ...(status === 206 ? { 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` } : {}),
     });
     if (fault?.kind === 'cut') {
-      res.write(body.subarray(from, from + fault.afterBytes), () => setTimeout(() => res.socket?.destroy(), 20));
+      // Dropped a while after the bytes are flushed: the client must have read them by then, or the broken
+      // connection discards what it had not yet consumed (a loaded machine took over 20 ms and kept nothing).
+      res.write(body.subarray(from, from + fault.afterBytes), () => setTimeout(() => res.socket?.destroy(), CUT_AFTER_MS));
       return;
     }
     res.end(body.subarray(from));
