@@ -89,12 +89,12 @@ async function createTimescale(dataDir: string | undefined): Promise<PgliteLike>
 let emptyCluster: Promise<Blob> | undefined;
 
 async function createInMemory(): Promise<PgliteLike> {
-  if (emptyCluster) return PGlite.create({ loadDataDir: await emptyCluster });
+  const copy = await emptyCluster?.catch(() => undefined);
+  if (copy) return PGlite.create({ loadDataDir: copy });
   const db = await PGlite.create();
-  emptyCluster = db.dumpDataDir('none');
   // A failed copy is not kept: the next database runs initdb and tries again.
-  emptyCluster.catch(() => (emptyCluster = undefined));
-  await emptyCluster.catch(() => undefined);
+  emptyCluster = db.dumpDataDir('none');
+  await emptyCluster.catch(() => (emptyCluster = undefined));
   return db;
 }
 
