@@ -22,6 +22,11 @@ export interface DemoOptions {
   /** Port of the live view (--serve; 0 = any free port). */
   viewPort: number;
   seed: number;
+  /**
+   * The simulator's clock (ms since the epoch): its virtual time ends here, the live part being its last hours.
+   * Unset: the wall clock. No flag: bench:demo-live pins it, so a (seed, clock) run repeats.
+   */
+  now?: number;
   /** How the factory's sensors talk: Headstream frames on MQTT, Sparkplug B edge nodes (--factory sparkplug), or an OPC UA server for the live part (--factory opcua). */
   factory: 'frame' | 'sparkplug' | 'opcua';
   json: boolean;

@@ -73,7 +73,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
   };
   try {
     // 1. The data to send (a missing data set is a usage error before anything starts), then the services.
-    const feed: Feed = options.replay ? await replayFeed(options.datasetsDir) : simulatorFeed(options.seed);
+    const feed: Feed = options.replay ? await replayFeed(options.datasetsDir) : simulatorFeed(options.seed, options.now);
     const services: DemoServices = await openServices(options, config, log);
     closers.push({ name: 'services', close: () => services.close() });
     progress.phase(services.mode === 'stack' ? 'connected to the stack (HS_PG_URL, HS_MQTT_URL, HS_KAFKA_BROKERS)' : 'started the embedded services');
