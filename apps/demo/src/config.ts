@@ -11,9 +11,13 @@ import { checkTransportConfig, sourcesConfigSpec, transportConfigSpec } from '@h
 export const demoConfigSpec = { ...commonConfigSpec, ...transportConfigSpec, ...storeConfigSpec, ...engineConfigSpec, ...sourcesConfigSpec, guardTolerance: trainingConfigSpec.guardTolerance };
 export type DemoConfig = ConfigOf<typeof demoConfigSpec>;
 
-/** Loads and checks the config; throws ConfigError (one line per problem). */
-export function loadDemoConfig(env: Record<string, string | undefined> = process.env): DemoConfig {
-  const config = loadConfig(demoConfigSpec, { env });
+/**
+ * Loads and checks the config; throws ConfigError (one line per problem). Without `stack` the run is embedded and
+ * reads only what it uses (topic root, limits, log level): HS_PG_URL, HS_MQTT_URL and HS_KAFKA_BROKERS name a
+ * stack, which only --stack uses.
+ */
+export function loadDemoConfig(env: Record<string, string | undefined> = process.env, { stack = true }: { stack?: boolean } = {}): DemoConfig {
+  const config = loadConfig(demoConfigSpec, { env: stack ? env : { ...env, HS_PG_URL: undefined, HS_MQTT_URL: undefined, HS_KAFKA_BROKERS: undefined } });
   checkTransportConfig(config);
   return config;
 }

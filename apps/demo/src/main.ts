@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, CONFIG_EXIT_CODE, createLogger, INTERRUPTED_EXIT_CODE, maskSecrets, USAGE_EXIT_CODE } from '@headstream/core';
-import { conflictOf, DEFAULT_BROKER_PORT, DEFAULT_DIR, DEFAULT_VIEW_PORT, integer, UsageError, type DemoOptions } from './options.js';
+import { conflictOf, DEFAULT_BROKER_PORT, DEFAULT_DIR, DEFAULT_VIEW_PORT, integer, seedArgument, UsageError, type DemoOptions } from './options.js';
 
 // Exit codes (core's): 0 done (or stopped cleanly while serving), 1 the loop failed, 2 bad usage or configuration, 130 interrupted before the summary.
 
@@ -16,7 +16,7 @@ function program(): Command {
     .addOption(new Option('--timescale', 'the embedded database is PGlite with TimescaleDB (hypertables, continuous aggregates, compression)'))
     .addOption(new Option('--port <n>', 'TCP port of the embedded MQTT broker on 127.0.0.1 (0 = any free port)').argParser(integer(0, 65535)).default(DEFAULT_BROKER_PORT))
     .addOption(new Option('--view-port <n>', 'port of the live view on 127.0.0.1 (--serve; 0 = any free port)').argParser(integer(0, 65535)).default(DEFAULT_VIEW_PORT))
-    .addOption(new Option('--seed <n>', 'seed of the simulator and the training').argParser(integer(0, 2 ** 31 - 1)).default(1))
+    .addOption(new Option('--seed <n>', 'seed of the simulator and the training').argParser(seedArgument).default(1))
     .addOption(new Option('--factory <protocol>', 'how the factory sends its readings: frame (Headstream JSON on MQTT), sparkplug (Sparkplug B edge nodes, Tahu\'s client) or opcua (history as frames, the live part from an OPC UA server)').choices(['frame', 'sparkplug', 'opcua']).default('frame'))
     .addOption(new Option('--json', 'print the summary as one JSON object on stdout (progress stays on stderr)'))
     .allowExcessArguments(false)
@@ -73,9 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const { formatSummary } = await import('./summary.js');
   let config;
   try {
-    // Embedded runs read only what they use (topic root, limits, log level): HS_PG_URL and the like
-    // name a stack, which only --stack uses.
-    config = loadDemoConfig(options.stack ? process.env : { ...process.env, HS_PG_URL: undefined, HS_MQTT_URL: undefined, HS_KAFKA_BROKERS: undefined });
+    config = loadDemoConfig(process.env, { stack: options.stack });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${maskSecrets(error.message)}\n`);

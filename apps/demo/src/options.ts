@@ -52,6 +52,9 @@ export function integer(min: number, max: number): (text: string) => number {
   };
 }
 
+/** commander argument parser of a seed (the simulator's and the training's). */
+export const seedArgument = integer(0, 2 ** 31 - 1);
+
 /** Flags that make no sense together, as one line naming them (undefined when fine). */
 export function conflictOf(options: DemoOptions, given: ReadonlySet<string>): string | undefined {
   if (options.stack && given.has('port')) return '--port sets the embedded broker\'s port; with --stack the broker is HS_MQTT_URL';

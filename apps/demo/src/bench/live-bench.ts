@@ -14,6 +14,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { consoleToStderr, createLogger } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
 import { loadDemoConfig } from '../config.js';
+import { seedArgument } from '../options.js';
 import type { Progress } from '../progress.js';
 import { runDemo } from '../run.js';
 import type { DemoSummary, LiveScore } from '../summary.js';
@@ -26,11 +27,6 @@ const list =
   <T>(parse: (text: string) => T) =>
   (text: string): T[] =>
     text.split(',').map((part) => parse(part.trim()));
-const seedOf = (text: string): number => {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected seeds as integers ≥ 0, got ${JSON.stringify(text)}`);
-  return n;
-};
 const clockOf = (text: string): string => {
   // An ISO 8601 instant with its zone, so a clock means the same instant on every machine.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(Date.parse(text))) {
@@ -62,7 +58,7 @@ const fmt = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x
 async function main(): Promise<void> {
   const command = new Command('bench:demo-live')
     .description("the demo's live scores (served model vs persistence) over seeds × pinned simulator clocks")
-    .option('--seeds <list>', 'simulator and training seeds, comma-separated', list(seedOf), [1, 2, 3])
+    .option('--seeds <list>', 'simulator and training seeds, comma-separated', list(seedArgument), [1, 2, 3])
     .option('--clocks <list>', "the simulator's clocks (its virtual time ends there), ISO 8601 instants, comma-separated", list(clockOf), DEFAULT_CLOCKS)
     .option('--json', 'print one JSON object as the last line')
     .allowExcessArguments(false)
@@ -70,7 +66,7 @@ async function main(): Promise<void> {
   command.parse();
   const o = command.opts<{ seeds: number[]; clocks: string[]; json?: boolean }>();
   consoleToStderr();
-  const config = loadDemoConfig({ ...process.env, HS_PG_URL: undefined, HS_MQTT_URL: undefined, HS_KAFKA_BROKERS: undefined });
+  const config = loadDemoConfig(process.env, { stack: false });
   const log = createLogger('demo-live-bench', { level: 'warn', destination: 2 });
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());

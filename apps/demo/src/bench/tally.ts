@@ -1,5 +1,5 @@
 import type { TaskName } from '@headstream/tasks';
-import type { LiveScore } from '../summary.js';
+import type { LiveScore, TaskSummary } from '../summary.js';
 
 /** One demo run of bench:demo-live: each task's live score, and what the training chose to serve and its validation score. */
 export interface LiveRun {
@@ -13,8 +13,8 @@ export interface LiveRun {
     Record<
       TaskName,
       Pick<LiveScore, 'metric' | 'n' | 'model' | 'persistence' | 'verdict'> & {
-        served_by?: 'shared' | 'single';
-        validation?: { metric: 'MAE' | 'macro-F1'; served: number; persistence: number };
+        served_by?: TaskSummary['served_by'];
+        validation?: { metric: TaskSummary['metric']; served: number; persistence: number };
       }
     >
   >;
