@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { RECIPES, TASK_MODULES, TASK_NAMES, TASKS, taskModule, type TaskName } from '@headstream/tasks';
 import { asyncIterableOf, datasetFolder, GROUND_TRUTH_PREFIX, type DataRecord } from '@headstream/datasets';
-import { CITY_LABELS, CITY_METRICS, LINE_LABELS, LINE_METRICS, MACHINE_LABELS, MACHINE_METRICS, simulate, simulatedSites } from '@headstream/sim';
+import { CITY_LABELS, CITY_METRICS, LINE_LABELS, LINE_METRICS, MACHINE_LABELS, MACHINE_METRICS, simulate, simulatedSites, type CityOptions } from '@headstream/sim';
 import { taskRecords } from '@headstream/training';
 import { UsageError } from './options.js';
 
@@ -114,6 +114,18 @@ const asAsync = (records: () => Iterable<DataRecord>): AsyncIterable<DataRecord>
   },
 });
 
+/** The simulators' virtual time for a demo whose clock reads `now`: their start, and the city's and the line's live part. */
+export function simulatorTimes(now: number): { start: number; liveStart: number; liveEnd: number } {
+  const liveEnd = Math.floor(now / MACHINE_INTERVAL_MS) * MACHINE_INTERVAL_MS;
+  const liveStart = liveEnd - SIM_LIVE_HOURS * HOUR;
+  return { start: Math.floor(liveStart / HOUR) * HOUR - SIM_HISTORY_HOURS * HOUR, liveStart, liveEnd };
+}
+
+/** The simulated city as the demo's feed runs it (its sites, seed, start and interval), for a clock reading `now`. */
+export function simulatedCityOptions(seed: number, now: number): CityOptions {
+  return { sites: SIM_SIZE.city, seed, start: simulatorTimes(now).start, intervalMs: CITY_INTERVAL_MS };
+}
+
 /**
  * The city and factory simulators in virtual time that ends "now": SIM_HISTORY_HOURS of history, then the
  * live part streamed live, then (--serve) real time. The live part is the last SIM_LIVE_HOURS of the city
@@ -124,10 +136,8 @@ const asAsync = (records: () => Iterable<DataRecord>): AsyncIterable<DataRecord>
  * moved), so a rerun on a stack never collides with an earlier run's readings or predictions.
  */
 export function simulatorFeed(seed: number, now = Date.now()): Feed {
-  const liveEnd = Math.floor(now / MACHINE_INTERVAL_MS) * MACHINE_INTERVAL_MS;
-  const liveStart = liveEnd - SIM_LIVE_HOURS * HOUR;
+  const { start, liveStart, liveEnd } = simulatorTimes(now);
   const machinesLive = liveEnd - SIM_MACHINE_LIVE_MINUTES * 60_000;
-  const start = Math.floor(liveStart / HOUR) * HOUR - SIM_HISTORY_HOURS * HOUR;
   const machinesFrom = machinesLive - SIM_MACHINE_HOURS * HOUR;
   const sites = simulatedSites(SIM_SIZE);
   const machines = new Set(sites.factory.filter((s) => /-m\d+$/.test(s)));

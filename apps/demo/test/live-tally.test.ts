@@ -20,4 +20,17 @@ describe('bench:demo-live tally', () => {
     expect(tally.traffic).toBeUndefined();
     expect(tally.throughput).toEqual({ metric: 'MAE', runs: 1, at_or_below: 1, better: 0, worse: 0, ratio_median: null, ratio_min: null, ratio_max: null });
   });
+
+  it("counts the runs the simulator's own forecast was at or below persistence in, and the model's among them", () => {
+    const oracle = (o: number, p: number) => ({ n: 306, oracle: o, persistence: p });
+    const tally = liveTally([
+      run(1, { air_quality: { metric: 'MAE', n: 306, model: 0.53, persistence: 0.51, oracle: oracle(1.2, 0.5) } }),
+      run(2, { air_quality: { metric: 'MAE', n: 306, model: 5.5, persistence: 5.6, oracle: oracle(4, 8) } }),
+      run(3, { air_quality: { metric: 'MAE', n: 306, model: 3, persistence: 2.9, oracle: oracle(1, 2) } }),
+      run(4, { air_quality: { metric: 'MAE', n: 306, model: 3, persistence: 2.9 } }),
+    ]);
+    expect(tally.air_quality?.runs).toBe(4);
+    expect(tally.air_quality?.oracle).toEqual({ runs: 3, at_or_below: 2, ratio_median: 0.5, model_at_or_below: 1 });
+    expect(liveTally([run(1, { traffic: { metric: 'MAE', n: 10, model: 1, persistence: 2 } })]).traffic?.oracle).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 export { Rng, hashString, normaliseSeed, arStep } from './random.js';
 export { simRecordToFrame, GROUND_TRUTH_PREFIX, DEFAULT_START_MS, type SimRecord, type SimFrameOptions } from './records.js';
-export { simulateCity, demandProfile, citySiteName, CITY_METRICS, CITY_LABELS, type CityOptions } from './city.js';
+export { simulateCity, City, demandProfile, citySiteName, CITY_METRICS, CITY_LABELS, type CityOptions } from './city.js';
 export {
   simulateFactory,
   factorySites,

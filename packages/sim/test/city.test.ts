@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CITY_METRICS, demandProfile, Rng, simulateCity, type SimRecord } from '../src/index.js';
+import { City, CITY_METRICS, demandProfile, Rng, simulateCity, type SimRecord } from '../src/index.js';
 import { autocorrelation, correlation, mean } from './stats.js';
 
 const DAY = 24 * 3_600_000;
@@ -112,5 +112,35 @@ describe('city simulator', () => {
     const at = records.filter((r) => r.time === start + DAY);
     expect(new Set(at.map((r) => r.values.temperature)).size).toBe(1);
     expect(new Set(at.map((r) => r.values.flow)).size).toBe(3);
+  });
+});
+
+describe('City (one step at a time, forked futures)', () => {
+  const steps = (city: City, n: number) => Array.from({ length: n }, () => city.step()).flat();
+
+  test('steps as simulateCity streams, and forking leaves the city as it was', () => {
+    const options = { sites: 3, seed: 11, start: Date.UTC(2026, 0, 5) };
+    const streamed: SimRecord[] = [];
+    for (const r of simulateCity({ ...options, until: options.start + 400 * 5 * 60_000 })) streamed.push(r);
+    const city = City.create(options);
+    const first = steps(city, 200);
+    const fork = city.fork('a');
+    steps(fork, 50);
+    expect([...first, ...steps(city, 200)]).toEqual(streamed);
+    expect(city.time).toBe(options.start + 400 * 5 * 60_000);
+  });
+
+  test('a fork starts from the present and its randomness is its seed: same seed, same future; another seed, another', () => {
+    const city = City.create({ sites: 2, seed: 3 });
+    steps(city, 300);
+    const a = steps(city.fork('x'), 24);
+    const b = steps(city.fork('x'), 24);
+    const c = steps(city.fork('y'), 24);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(a[0]?.time).toBe(city.time);
+    // The present carries over: the first step's PM2.5 relaxes from the same concentrations, so the futures start close together.
+    const pm = (r: SimRecord[], i: number) => r[i]?.values.pm25 ?? NaN;
+    expect(Math.abs(pm(a, 0) - pm(c, 0)) / pm(a, 0)).toBeLessThan(0.3);
   });
 });

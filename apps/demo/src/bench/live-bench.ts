@@ -12,12 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { consoleToStderr, createLogger } from '@headstream/core';
-import type { TaskName } from '@headstream/tasks';
+import { CITY_METRICS } from '@headstream/sim';
+import { TASKS, type TaskName } from '@headstream/tasks';
 import { loadDemoConfig } from '../config.js';
+import { simulatedCityOptions, simulatorTimes } from '../feed.js';
 import { seedArgument } from '../options.js';
 import type { Progress } from '../progress.js';
 import { runDemo } from '../run.js';
 import type { DemoSummary, LiveScore } from '../summary.js';
+import { cityOracle, type OracleScore } from './oracle.js';
 import { liveTally, type LiveRun } from './tally.js';
 
 /** A Sunday morning (the live part Saturday 20:00 to Sunday 08:00 UTC), a Wednesday late morning, a Monday morning's rush. */
@@ -35,6 +38,18 @@ const clockOf = (text: string): string => {
   return text;
 };
 
+/** Futures per issue time of the simulator's own forecast (its median; cityOracle). */
+const ORACLE_FUTURES = 200;
+
+/** The simulator's own forecast of a task's live part, for the simulated city's regression tasks (their target a city metric). */
+function oracleOf(task: TaskName, seed: number, clock: string): OracleScore | undefined {
+  const d = TASKS[task];
+  if (d.domain !== 'city' || d.kind !== 'regression' || !Object.hasOwn(CITY_METRICS, d.target)) return undefined;
+  const now = Date.parse(clock);
+  const { liveStart, liveEnd } = simulatorTimes(now);
+  return cityOracle({ city: simulatedCityOptions(seed, now), metric: d.target, intervalMs: d.intervalMs, horizons: d.horizons, from: liveStart, to: liveEnd, futures: ORACLE_FUTURES });
+}
+
 const quiet: Progress = { phase: () => undefined, line: () => undefined, bar: () => ({ update: () => undefined, total: () => undefined, stop: () => undefined }) };
 
 function runOf(seed: number, clock: string, summary: DemoSummary): LiveRun {
@@ -49,6 +64,8 @@ function runOf(seed: number, clock: string, summary: DemoSummary): LiveRun {
       ...(score.verdict ? { verdict: score.verdict } : {}),
       ...(trained ? { served_by: trained.served_by, validation: { served: trained[trained.served_by], persistence: trained.persistence, metric: trained.metric } } : {}),
     };
+    const oracle = oracleOf(task, seed, clock);
+    if (oracle) tasks[task] = { ...tasks[task], oracle };
   }
   return { seed, clock, wall_seconds: summary.wall_seconds, version: summary.training.version, backend: summary.training.backend, tasks };
 }
@@ -87,7 +104,7 @@ async function main(): Promise<void> {
         const r = runOf(seed, clock, run.summary);
         runs.push(r);
         const line = Object.entries(r.tasks)
-          .map(([task, t]) => `${task} ${fmt(t.model)} vs ${fmt(t.persistence)}${t.verdict ? ` (${t.verdict})` : ''}`)
+          .map(([task, t]) => `${task} ${fmt(t.model)} vs ${fmt(t.persistence)}${t.verdict ? ` (${t.verdict})` : ''}${t.oracle ? ` [simulator's own forecast ${fmt(t.oracle.oracle)} vs ${fmt(t.oracle.persistence)}]` : ''}`)
           .join(' | ');
         process.stderr.write(`seed ${seed}, clock ${clock}, ${r.wall_seconds.toFixed(0)} s, ${r.backend}: ${line}\n`);
       } finally {
@@ -106,6 +123,11 @@ async function main(): Promise<void> {
     console.log(
       `  ${task.padEnd(12)} ${t.metric.padEnd(11)} at or below persistence in ${t.at_or_below} of ${t.runs}; beyond noise: better ${t.better}, worse ${t.worse}; model / persistence median ${fmt(t.ratio_median)} (${fmt(t.ratio_min)}–${fmt(t.ratio_max)})`,
     );
+    if (t.oracle) {
+      console.log(
+        `  ${''.padEnd(24)} the simulator's own forecast at or below persistence in ${t.oracle.at_or_below} of ${t.oracle.runs} (median ratio ${fmt(t.oracle.ratio_median)}); the model in ${t.oracle.model_at_or_below} of those ${t.oracle.at_or_below}`,
+      );
+    }
   }
 }
 

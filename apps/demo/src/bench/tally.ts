@@ -1,5 +1,6 @@
 import type { TaskName } from '@headstream/tasks';
 import type { LiveScore, TaskSummary } from '../summary.js';
+import type { OracleScore } from './oracle.js';
 
 /** One demo run of bench:demo-live: each task's live score, and what the training chose to serve and its validation score. */
 export interface LiveRun {
@@ -15,6 +16,8 @@ export interface LiveRun {
       Pick<LiveScore, 'metric' | 'n' | 'model' | 'persistence' | 'verdict'> & {
         served_by?: TaskSummary['served_by'];
         validation?: { metric: TaskSummary['metric']; served: number; persistence: number };
+        /** A simulated city task's live part forecast by the simulator itself (cityOracle), with persistence on the oracle's targets. */
+        oracle?: OracleScore;
       }
     >
   >;
@@ -33,6 +36,12 @@ export interface LiveTaskTally {
   ratio_median: number | null;
   ratio_min: number | null;
   ratio_max: number | null;
+  /**
+   * Tasks the simulator can forecast itself (cityOracle): in how many runs its own forecast was at or below
+   * persistence (the live part was forecastable), its ratio's median, and in how many of those runs the
+   * served model was at or below persistence too.
+   */
+  oracle?: { runs: number; at_or_below: number; ratio_median: number | null; model_at_or_below: number };
 }
 
 const median = (xs: readonly number[]): number | null => {
@@ -57,6 +66,19 @@ export function liveTally(runs: readonly LiveRun[]): Partial<Record<TaskName, Li
     }
   }
   for (const [task, t] of Object.entries(out) as [TaskName, LiveTaskTally][]) {
+    const scored = runs.flatMap((run) => {
+      const score = run.tasks[task];
+      return score?.oracle && Number.isFinite(score.oracle.oracle) && score.model !== null && score.persistence !== null ? [{ oracle: score.oracle, modelAtOrBelow: score.model <= score.persistence }] : [];
+    });
+    if (scored.length) {
+      const forecastable = scored.filter((s) => s.oracle.oracle <= s.oracle.persistence);
+      t.oracle = {
+        runs: scored.length,
+        at_or_below: forecastable.length,
+        ratio_median: median(scored.flatMap((s) => (s.oracle.persistence > 0 ? [s.oracle.oracle / s.oracle.persistence] : []))),
+        model_at_or_below: forecastable.filter((s) => s.modelAtOrBelow).length,
+      };
+    }
     const r = ratios.get(task) ?? [];
     t.ratio_median = median(r);
     t.ratio_min = r.length ? Math.min(...r) : null;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { cityOracle } from '../src/bench/oracle.js';
+
+const HOUR = 3_600_000;
+const start = Date.UTC(2026, 2, 2);
+
+describe("bench:demo-live's oracle (the simulator's own forecast)", () => {
+  it('scores every (site, issue time, horizon) whose target ends by the end, and repeats', () => {
+    const options = { city: { sites: 2, seed: 4, start }, metric: 'pm25', intervalMs: HOUR, horizons: [1, 2], from: start + 48 * HOUR, to: start + 51 * HOUR, futures: 5 };
+    const a = cityOracle(options);
+    // Issue times 48, 49, 50 h: horizon 1 ends by 51 h for all three, horizon 2 for the first two; two sites.
+    expect(a.n).toBe((3 + 2) * 2);
+    expect(a).toEqual(cityOracle(options));
+    expect(a.oracle).toBeGreaterThan(0);
+    expect(a.persistence).toBeGreaterThan(0);
+  });
+
+  it("forecasts from the city's true state: traffic flow's rush hour, which persistence misses", () => {
+    // A weekday morning: the flow climbs into the 8:00 peak and falls after it; futures forked from the present know
+    // the demand profile and the present's incidents, persistence only the last value.
+    const from = start + (24 * 7 + 6) * HOUR;
+    const r = cityOracle({ city: { sites: 3, seed: 9, start }, metric: 'flow', intervalMs: 5 * 60_000, horizons: [1, 6, 12], from, to: from + 3 * HOUR, futures: 20 });
+    expect(r.n).toBeGreaterThan(3 * 30);
+    expect(r.oracle).toBeLessThan(0.8 * r.persistence);
+  });
+
+  it('refuses no futures or no horizon', () => {
+    expect(() => cityOracle({ city: { sites: 1, seed: 1, start }, metric: 'pm25', intervalMs: HOUR, horizons: [], from: start, to: start + HOUR, futures: 5 })).toThrow(/horizon/);
+    expect(() => cityOracle({ city: { sites: 1, seed: 1, start }, metric: 'pm25', intervalMs: HOUR, horizons: [1], from: start, to: start + HOUR, futures: 0 })).toThrow(/futures/);
+  });
+});
