@@ -5,11 +5,13 @@ const HOUR = 3_600_000;
 const start = Date.UTC(2026, 2, 2);
 
 describe("bench:demo-live's oracle (the simulator's own forecast)", () => {
-  it('scores every (site, issue time, horizon) whose target ends by the end, and repeats', () => {
-    const options = { city: { sites: 2, seed: 4, start }, metric: 'pm25', intervalMs: HOUR, horizons: [1, 2], from: start + 48 * HOUR, to: start + 51 * HOUR, futures: 5 };
+  it('scores every (site, issue time, horizon) whose step is over by the last reading, and repeats', () => {
+    // The live part from 47:30 to 51:05 h (readings every 5 min, the last at 51:00): issue times 47 (the bucket
+    // holding the start) to 51 h; a target counts when a reading at or after its end exists, so steps ending by 51 h.
+    const options = { city: { sites: 2, seed: 4, start }, metric: 'pm25', intervalMs: HOUR, horizons: [1, 2], from: start + 47.5 * HOUR, to: start + 51 * HOUR + 5 * 60_000, futures: 5 };
     const a = cityOracle(options);
-    // Issue times 48, 49, 50 h: horizon 1 ends by 51 h for all three, horizon 2 for the first two; two sites.
-    expect(a.n).toBe((3 + 2) * 2);
+    // Horizon 1: issues 47, 48, 49, 50 (ends 48…51 h); horizon 2: issues 47, 48, 49 (ends 49…51 h); two sites.
+    expect(a.n).toBe((4 + 3) * 2);
     expect(a).toEqual(cityOracle(options));
     expect(a.oracle).toBeGreaterThan(0);
     expect(a.persistence).toBeGreaterThan(0);

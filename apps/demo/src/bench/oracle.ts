@@ -17,7 +17,11 @@ export interface OracleOptions {
   intervalMs: number;
   /** Steps ahead forecast at each issue time. */
   horizons: readonly number[];
-  /** Issue times are the bucket starts in [from, to); a target counts when its bucket ends by `to`. */
+  /**
+   * The live part [from, to): issue times are the bucket starts from the one holding `from` on, and a target
+   * counts once its step is over, as the live view scores it: a reading at or after its end (the last reading
+   * before `to`).
+   */
   from: number;
   to: number;
   /** Futures forked from the true state at each issue time (the forecast is their median). */
@@ -58,10 +62,11 @@ export function cityOracle(o: OracleOptions): OracleScore {
     });
     into.set(bucket, row);
   };
+  let lastReading = -Infinity;
   const valuesOf = (c: City) => c.step().map((r) => r.values[o.metric] ?? NaN);
   while (city.time < o.to) {
     const t = city.time;
-    if (t >= o.from && t === bucketOf(t)) {
+    if (t >= bucketOf(o.from) && t === bucketOf(t)) {
       // Each future: the bucket means of horizons 1…maxH per site; the forecast is their median per (horizon, site).
       const byFuture: Map<number, { sum: number; n: number }[]>[] = [];
       for (let f = 0; f < o.futures; f++) {
@@ -82,6 +87,7 @@ export function cityOracle(o: OracleOptions): OracleScore {
       forecasts.push({ issue: t, values });
     }
     record(actual, bucketOf(t), valuesOf(city));
+    lastReading = t;
   }
   const meanAt = (bucket: number, site: number) => {
     const c = actual.get(bucket)?.[site];
@@ -93,7 +99,7 @@ export function cityOracle(o: OracleOptions): OracleScore {
   for (const { issue, values } of forecasts) {
     for (const [h, perSite] of values) {
       const bucket = issue + (h - 1) * o.intervalMs;
-      if (bucket + o.intervalMs > o.to) continue;
+      if (bucket + o.intervalMs > lastReading) continue;
       perSite.forEach((forecast, site) => {
         const y = meanAt(bucket, site);
         const last = meanAt(issue - o.intervalMs, site);
