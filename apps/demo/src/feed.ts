@@ -4,6 +4,7 @@ import { asyncIterableOf, datasetFolder, GROUND_TRUTH_PREFIX, type DataRecord } 
 import { CITY_LABELS, CITY_METRICS, LINE_LABELS, LINE_METRICS, MACHINE_LABELS, MACHINE_METRICS, simulate, simulatedSites, type CityOptions } from '@headstream/sim';
 import { taskRecords } from '@headstream/training';
 import { UsageError } from './options.js';
+import { cityOracle, type OracleScore } from './oracle.js';
 
 /** One stream of records and the speed it is replayed at (data ms per wall ms; Infinity = as fast as possible). */
 export interface FeedStream {
@@ -35,6 +36,11 @@ export interface Feed {
   description: string;
   history: FeedPhase;
   live: FeedPhase;
+  /**
+   * The simulator's own forecast of a task's live part (cityOracle), scored on the live view's targets: for the
+   * simulated city's regression tasks; undefined for other tasks and for a replay.
+   */
+  oracle?: (task: TaskName) => OracleScore | undefined;
   /** After the live part (--serve); one call. Groups run one after another, the streams of a group at once. */
   serve(): FeedStream[][];
 }
@@ -126,6 +132,17 @@ export function simulatedCityOptions(seed: number, now: number): CityOptions {
   return { sites: SIM_SIZE.city, seed, start: simulatorTimes(now).start, intervalMs: CITY_INTERVAL_MS };
 }
 
+/** Futures per issue time of the simulator's own forecast (their median; cityOracle). */
+export const ORACLE_FUTURES = 200;
+
+/** The simulator's own forecast of a simulated city regression task's live part (its target a city metric), for a demo of `seed` whose clock read `now`. */
+export function simulatorOracle(task: TaskName, seed: number, now: number): OracleScore | undefined {
+  const d = TASKS[task];
+  if (d.domain !== 'city' || d.kind !== 'regression' || !Object.hasOwn(CITY_METRICS, d.target)) return undefined;
+  const { liveStart, liveEnd } = simulatorTimes(now);
+  return cityOracle({ city: simulatedCityOptions(seed, now), metric: d.target, intervalMs: d.intervalMs, horizons: d.horizons, from: liveStart, to: liveEnd, futures: ORACLE_FUTURES });
+}
+
 /**
  * The city and factory simulators in virtual time that ends "now": SIM_HISTORY_HOURS of history, then the
  * live part streamed live, then (--serve) real time. The live part is the last SIM_LIVE_HOURS of the city
@@ -164,6 +181,7 @@ export function simulatorFeed(seed: number, now = Date.now()): Feed {
   const wall = LIVE_WALL_SECONDS * 1000;
   return {
     kind: 'simulator',
+    oracle: (task) => simulatorOracle(task, seed, now),
     tasks: SIMULATED_TASKS,
     description: `simulated city (${sites.city.join(', ')}: traffic every 5 min, air and weather) and factory (machines ${[...machines].join(', ')} every second, line ${lines.join(', ')} throughput and NOx every minute), seed ${seed}`,
     history: {

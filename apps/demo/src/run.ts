@@ -11,7 +11,7 @@ import { startDemoPredictor, type DemoPredictor } from './predictor.js';
 import type { Progress } from './progress.js';
 import { HISTORY_FRAMES_PER_MESSAGE, LIVE_FRAMES_PER_MESSAGE, openReadingPublisher, type ReadingPublisher } from './publish.js';
 import { openServices, settleStorage, type DemoServices } from './services.js';
-import { factoryDescription, taskSummaries, timeRange, type DemoSummary } from './summary.js';
+import { factoryDescription, taskSummaries, timeRange, type DemoSummary, type LiveScore } from './summary.js';
 import { DEMO_EPOCHS, trainAndPromote } from './training.js';
 import { watchPredictions, type PredictionWatch } from './watch.js';
 
@@ -52,6 +52,16 @@ export class InterruptedError extends Error {
   constructor() {
     super('interrupted');
   }
+}
+
+/** The live scores with the simulator's own forecast of the same targets, where the feed has one (the simulated city's regression tasks). */
+function withOracle(scores: DemoSummary['live_scores'], feed: Feed): DemoSummary['live_scores'] {
+  const out: DemoSummary['live_scores'] = {};
+  for (const [task, score] of Object.entries(scores) as [TaskName, LiveScore][]) {
+    const oracle = score.n > 0 ? feed.oracle?.(task) : undefined;
+    out[task] = oracle ? { ...score, oracle } : score;
+  }
+  return out;
 }
 
 /**
@@ -225,7 +235,7 @@ export async function runDemo(options: DemoOptions, config: DemoConfig, progress
       predictions: { total: watch.total(), per_task: perTask, outputs: predictor.outputs },
       storage: await settleStorage(services.db),
       // Targets of the live part: up to its end (plus the hour its first hourly issue times reach back).
-      live_scores: await liveScores(services.db, feed.live.to - since),
+      live_scores: withOracle(await liveScores(services.db, feed.live.to - since), feed),
       where: {
         database: services.database,
         ...(services.dataDir ? { data_dir: services.dataDir } : {}),

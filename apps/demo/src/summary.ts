@@ -3,6 +3,7 @@ import { headline, type MetricsJSON, type VersionReport } from '@headstream/trai
 import type { MaeDifference, MaeVerdict } from '@headstream/live-view';
 import type { StorageInfo } from '@headstream/store';
 import type { Promotion } from './training.js';
+import type { OracleScore } from './oracle.js';
 
 /** One task of the trained version, as the summary shows it. */
 export interface TaskSummary {
@@ -30,6 +31,12 @@ export interface LiveScore {
   /** MAE only: model − persistence on the same targets with its standard error (Driscoll–Kraay: per target time, serially correlated), and what that tells. */
   difference?: MaeDifference | null;
   verdict?: MaeVerdict;
+  /**
+   * The simulated city's regression tasks: the simulator's own forecast of the same targets (the median of
+   * futures forked from its true hidden state at each issue time; cityOracle) and persistence's. Where it loses
+   * to persistence, the live part went against the odds: a forecaster right on average loses there too.
+   */
+  oracle?: OracleScore;
 }
 
 /** Everything the demo reports at the end (--json prints this object). */
@@ -200,6 +207,12 @@ export function formatSummary(s: DemoSummary): string {
     const rel = l.model !== null && l.persistence !== null && l.persistence !== 0 ? ` (${pct(((l.model - l.persistence) / l.persistence) * 100)})` : '';
     const value = (x: number | null) => (x === null ? '-' : num(x));
     more(`${pad(task, 12)}${l.metric} ${value(l.model)} vs ${base} ${value(l.persistence)}${rel} over ${n(l.n)} targets${l.verdict ? `: ${told(l)}` : ''}`);
+    if (l.oracle && Number.isFinite(l.oracle.oracle)) {
+      const o = l.oracle;
+      more(
+        `${pad('', 12)}the simulator's own forecast (it knows its hidden state) ${num(o.oracle)} vs ${num(o.persistence)}${o.oracle > o.persistence ? ': this live part went against the odds, so a forecaster right on average loses to persistence here too' : ''}`,
+      );
+    }
   }
   label('Data', s.where.database);
   const c = s.storage.compression;

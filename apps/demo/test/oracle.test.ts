@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cityOracle } from '../src/bench/oracle.js';
+import { simulatorOracle } from '../src/feed.js';
+import { cityOracle } from '../src/oracle.js';
 
 const HOUR = 3_600_000;
 const start = Date.UTC(2026, 2, 2);
@@ -29,5 +30,16 @@ describe("bench:demo-live's oracle (the simulator's own forecast)", () => {
   it('refuses no futures or no horizon', () => {
     expect(() => cityOracle({ city: { sites: 1, seed: 1, start }, metric: 'pm25', intervalMs: HOUR, horizons: [], from: start, to: start + HOUR, futures: 5 })).toThrow(/horizon/);
     expect(() => cityOracle({ city: { sites: 1, seed: 1, start }, metric: 'pm25', intervalMs: HOUR, horizons: [1], from: start, to: start + HOUR, futures: 0 })).toThrow(/futures/);
+  });
+
+  it("the demo's simulator feed forecasts its city's regression tasks on the live view's targets, and nothing else", () => {
+    // Wednesday 11:30: twelve hourly issue times from 23:00 (the bucket holding the live start), targets whose step
+    // ended by the last reading (11:25): 57 per site, six sites — the live view's count for that run.
+    const now = Date.parse('2026-12-02T11:30:00Z');
+    const air = simulatorOracle('air_quality', 1, now);
+    expect(air?.n).toBe(57 * 6);
+    expect(air?.oracle).toBeGreaterThan(0);
+    expect(simulatorOracle('fault', 1, now)).toBeUndefined();
+    expect(simulatorOracle('throughput', 1, now)).toBeUndefined();
   });
 });

@@ -12,15 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { consoleToStderr, createLogger } from '@headstream/core';
-import { CITY_METRICS } from '@headstream/sim';
-import { TASKS, type TaskName } from '@headstream/tasks';
+import type { TaskName } from '@headstream/tasks';
 import { loadDemoConfig } from '../config.js';
-import { simulatedCityOptions, simulatorTimes } from '../feed.js';
 import { seedArgument } from '../options.js';
 import type { Progress } from '../progress.js';
 import { runDemo } from '../run.js';
 import type { DemoSummary, LiveScore } from '../summary.js';
-import { cityOracle, type OracleScore } from './oracle.js';
 import { liveTally, type LiveRun } from './tally.js';
 
 /** A Sunday morning (the live part Saturday 20:00 to Sunday 08:00 UTC), a Wednesday late morning, a Monday morning's rush. */
@@ -38,18 +35,6 @@ const clockOf = (text: string): string => {
   return text;
 };
 
-/** Futures per issue time of the simulator's own forecast (its median; cityOracle). */
-const ORACLE_FUTURES = 200;
-
-/** The simulator's own forecast of a task's live part, for the simulated city's regression tasks (their target a city metric). */
-function oracleOf(task: TaskName, seed: number, clock: string): OracleScore | undefined {
-  const d = TASKS[task];
-  if (d.domain !== 'city' || d.kind !== 'regression' || !Object.hasOwn(CITY_METRICS, d.target)) return undefined;
-  const now = Date.parse(clock);
-  const { liveStart, liveEnd } = simulatorTimes(now);
-  return cityOracle({ city: simulatedCityOptions(seed, now), metric: d.target, intervalMs: d.intervalMs, horizons: d.horizons, from: liveStart, to: liveEnd, futures: ORACLE_FUTURES });
-}
-
 const quiet: Progress = { phase: () => undefined, line: () => undefined, bar: () => ({ update: () => undefined, total: () => undefined, stop: () => undefined }) };
 
 function runOf(seed: number, clock: string, summary: DemoSummary): LiveRun {
@@ -62,10 +47,10 @@ function runOf(seed: number, clock: string, summary: DemoSummary): LiveRun {
       model: score.model,
       persistence: score.persistence,
       ...(score.verdict ? { verdict: score.verdict } : {}),
+      ...(score.oracle ? { oracle: score.oracle } : {}),
       ...(trained ? { served_by: trained.served_by, validation: { served: trained[trained.served_by], persistence: trained.persistence, metric: trained.metric } } : {}),
     };
-    const oracle = oracleOf(task, seed, clock);
-    if (oracle) tasks[task] = { ...tasks[task], oracle };
+
   }
   return { seed, clock, wall_seconds: summary.wall_seconds, version: summary.training.version, backend: summary.training.backend, tasks };
 }

@@ -1,6 +1,5 @@
 import type { TaskName } from '@headstream/tasks';
 import type { LiveScore, TaskSummary } from '../summary.js';
-import type { OracleScore } from './oracle.js';
 
 /** One demo run of bench:demo-live: each task's live score, and what the training chose to serve and its validation score. */
 export interface LiveRun {
@@ -13,11 +12,9 @@ export interface LiveRun {
   tasks: Partial<
     Record<
       TaskName,
-      Pick<LiveScore, 'metric' | 'n' | 'model' | 'persistence' | 'verdict'> & {
+      Pick<LiveScore, 'metric' | 'n' | 'model' | 'persistence' | 'verdict' | 'oracle'> & {
         served_by?: TaskSummary['served_by'];
         validation?: { metric: TaskSummary['metric']; served: number; persistence: number };
-        /** A simulated city task's live part forecast by the simulator itself (cityOracle), with persistence on the oracle's targets. */
-        oracle?: OracleScore;
       }
     >
   >;

@@ -18,9 +18,9 @@ export interface OracleOptions {
   /** Steps ahead forecast at each issue time. */
   horizons: readonly number[];
   /**
-   * The live part [from, to): issue times are the bucket starts from the one holding `from` on, and a target
-   * counts once its step is over, as the live view scores it: a reading at or after its end (the last reading
-   * before `to`).
+   * The live part [from, to), scored as the live view scores the predictor's forecasts: issue times are the
+   * bucket starts from the one holding the first live reading on (the predictor's first forecast of the live
+   * part), and a target counts once its step is over: a reading at or after its end (the last before `to`).
    */
   from: number;
   to: number;
@@ -63,10 +63,13 @@ export function cityOracle(o: OracleOptions): OracleScore {
     into.set(bucket, row);
   };
   let lastReading = -Infinity;
+  // The city reads every intervalMs from its start: its first reading in the live part, and the bucket holding it.
+  const cityStart = city.time;
+  const firstIssue = bucketOf(cityStart + Math.ceil((o.from - cityStart) / city.intervalMs) * city.intervalMs);
   const valuesOf = (c: City) => c.step().map((r) => r.values[o.metric] ?? NaN);
   while (city.time < o.to) {
     const t = city.time;
-    if (t >= bucketOf(o.from) && t === bucketOf(t)) {
+    if (t >= firstIssue && t === bucketOf(t)) {
       // Each future: the bucket means of horizons 1…maxH per site; the forecast is their median per (horizon, site).
       const byFuture: Map<number, { sum: number; n: number }[]>[] = [];
       for (let f = 0; f < o.futures; f++) {
