@@ -28,11 +28,13 @@ export interface OracleOptions {
   futures: number;
 }
 
-const median = (xs: number[]): number => {
-  xs.sort((a, b) => a - b);
-  const mid = Math.floor(xs.length / 2);
-  return xs.length % 2 ? (xs[mid] as number) : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
-};
+/** The median (mean of the middle two for an even count); null for none. */
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
 
 /**
  * The simulator's own forecast of a city metric, scored next to persistence: at each issue time the city's
@@ -84,7 +86,7 @@ export function cityOracle(o: OracleOptions): OracleScore {
         const sites = byFuture[0]?.get(bucket)?.length ?? 0;
         values.set(
           h,
-          Array.from({ length: sites }, (_, i) => median(byFuture.map((b) => b.get(bucket)?.[i]).flatMap((c) => (c && c.n > 0 ? [c.sum / c.n] : [])))),
+          Array.from({ length: sites }, (_, i) => median(byFuture.map((b) => b.get(bucket)?.[i]).flatMap((c) => (c && c.n > 0 ? [c.sum / c.n] : []))) ?? NaN),
         );
       }
       forecasts.push({ issue: t, values });

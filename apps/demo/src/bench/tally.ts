@@ -1,4 +1,5 @@
 import type { TaskName } from '@headstream/tasks';
+import { median } from '../oracle.js';
 import type { LiveScore, TaskSummary } from '../summary.js';
 
 /** One demo run of bench:demo-live: each task's live score, and what the training chose to serve and its validation score. */
@@ -41,12 +42,6 @@ export interface LiveTaskTally {
   oracle?: { runs: number; at_or_below: number; ratio_median: number | null; model_at_or_below: number };
 }
 
-const median = (xs: readonly number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 export function liveTally(runs: readonly LiveRun[]): Partial<Record<TaskName, LiveTaskTally>> {
   const out: Partial<Record<TaskName, LiveTaskTally>> = {};
