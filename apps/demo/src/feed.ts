@@ -133,7 +133,7 @@ export function simulatedCityOptions(seed: number, now: number): CityOptions {
 }
 
 /** Futures per issue time of the simulator's own forecast (their median; cityOracle). */
-export const ORACLE_FUTURES = 200;
+const ORACLE_FUTURES = 200;
 
 /** The simulator's own forecast of a simulated city regression task's live part (its target a city metric), for a demo of `seed` whose clock read `now`. */
 export function simulatorOracle(task: TaskName, seed: number, now: number): OracleScore | undefined {

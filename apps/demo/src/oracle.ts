@@ -1,3 +1,4 @@
+import { alignTime, resample, type TimedValue } from '@headstream/features';
 import { City, type CityOptions } from '@headstream/sim';
 
 /** An oracle's and persistence's MAE over the same targets of a simulated city's metric. */
@@ -43,61 +44,43 @@ export function median(xs: readonly number[]): number | null {
  * median over the futures of the target bucket's mean, the forecast with the least expected absolute error
  * given everything the simulator knows. Persistence is the mean of the bucket before the issue time. Both
  * are scored on what the city then did. Where the oracle loses to persistence, the live part went against
- * the odds: no forecaster that is right on average could have beaten persistence there.
+ * the odds: the forecast with the least expected error lost there, and only one that expected less change could win.
  */
 export function cityOracle(o: OracleOptions): OracleScore {
   if (!(o.futures >= 1) || o.horizons.length === 0 || !(o.intervalMs > 0)) throw new Error('cityOracle: needs futures ≥ 1, a horizon and a positive interval');
   const city = City.create(o.city);
   const maxH = Math.max(...o.horizons);
-  const bucketOf = (t: number) => Math.floor(t / o.intervalMs) * o.intervalMs;
-  /** Bucket start → per site [sum, count] of what the city did. */
-  const actual = new Map<number, { sum: number; n: number }[]>();
-  const forecasts: { issue: number; values: Map<number, number[]> }[] = [];
-  const record = (into: Map<number, { sum: number; n: number }[]>, bucket: number, values: readonly number[]) => {
-    const row = into.get(bucket) ?? values.map(() => ({ sum: 0, n: 0 }));
-    values.forEach((v, i) => {
-      const cell = row[i];
-      if (cell && Number.isFinite(v)) {
-        cell.sum += v;
-        cell.n++;
-      }
-    });
-    into.set(bucket, row);
+  // The city reads every intervalMs from its start: the bucket holding its first reading in the live part is the first issue time.
+  const firstIssue = alignTime(city.time + Math.ceil((o.from - city.time) / city.intervalMs) * city.intervalMs, o.intervalMs);
+  /** Steps `c` up to `until`, appending each site's reading of the metric to its points. */
+  const readUntil = (c: City, until: number, points: TimedValue[][]) => {
+    while (c.time < until) c.step().forEach((r, i) => (points[i] ??= []).push({ time: r.time, value: r.values[o.metric] ?? NaN }));
   };
-  let lastReading = -Infinity;
-  // The city reads every intervalMs from its start: its first reading in the live part, and the bucket holding it.
-  const cityStart = city.time;
-  const firstIssue = bucketOf(cityStart + Math.ceil((o.from - cityStart) / city.intervalMs) * city.intervalMs);
-  const valuesOf = (c: City) => c.step().map((r) => r.values[o.metric] ?? NaN);
+  // What the city did, from the bucket persistence reads at the first issue time on.
+  const actual: TimedValue[][] = [];
+  readUntil(city, firstIssue - o.intervalMs, []);
+  /** Per issue time: each (horizon, site)'s forecast, the futures' median of the target bucket's mean. */
+  const forecasts: { issue: number; values: Map<number, number[]> }[] = [];
   while (city.time < o.to) {
     const t = city.time;
-    if (t >= firstIssue && t === bucketOf(t)) {
-      // Each future: the bucket means of horizons 1…maxH per site; the forecast is their median per (horizon, site).
-      const byFuture: Map<number, { sum: number; n: number }[]>[] = [];
-      for (let f = 0; f < o.futures; f++) {
-        const future = city.fork(`oracle/${t}/${f}`);
-        const buckets = new Map<number, { sum: number; n: number }[]>();
-        while (future.time < t + maxH * o.intervalMs) record(buckets, bucketOf(future.time), valuesOf(future));
-        byFuture.push(buckets);
-      }
-      const values = new Map<number, number[]>();
-      for (const h of o.horizons) {
-        const bucket = t + (h - 1) * o.intervalMs;
-        const sites = byFuture[0]?.get(bucket)?.length ?? 0;
-        values.set(
-          h,
-          Array.from({ length: sites }, (_, i) => median(byFuture.map((b) => b.get(bucket)?.[i]).flatMap((c) => (c && c.n > 0 ? [c.sum / c.n] : []))) ?? NaN),
-        );
-      }
+    if (t >= firstIssue && t === alignTime(t, o.intervalMs)) {
+      // Each future: per site, the bucket means of horizons 1…maxH.
+      const futures = Array.from({ length: o.futures }, (_, f) => {
+        const points: TimedValue[][] = [];
+        readUntil(city.fork(`oracle/${t}/${f}`), t + maxH * o.intervalMs, points);
+        return points.map((p) => resample(p, t, o.intervalMs, maxH));
+      });
+      const sites = futures[0]?.length ?? 0;
+      const values = new Map(o.horizons.map((h) => [h, Array.from({ length: sites }, (_, i) => median(futures.map((f) => f[i]?.[h - 1] ?? NaN).filter(Number.isFinite)) ?? NaN)]));
       forecasts.push({ issue: t, values });
     }
-    record(actual, bucketOf(t), valuesOf(city));
-    lastReading = t;
+    readUntil(city, t + city.intervalMs, actual);
   }
-  const meanAt = (bucket: number, site: number) => {
-    const c = actual.get(bucket)?.[site];
-    return c && c.n > 0 ? c.sum / c.n : NaN;
-  };
+  // A target counts once a reading at or after its end exists: the last reading is the last step read.
+  const lastReading = city.time - city.intervalMs;
+  const buckets = Math.ceil((o.to - (firstIssue - o.intervalMs)) / o.intervalMs);
+  const means = actual.map((p) => resample(p, firstIssue - o.intervalMs, o.intervalMs, buckets));
+  const meanAt = (bucket: number, site: number) => means[site]?.[(bucket - (firstIssue - o.intervalMs)) / o.intervalMs] ?? NaN;
   let n = 0;
   let oracle = 0;
   let persistence = 0;

@@ -5,7 +5,7 @@ import { cityOracle } from '../src/oracle.js';
 const HOUR = 3_600_000;
 const start = Date.UTC(2026, 2, 2);
 
-describe("bench:demo-live's oracle (the simulator's own forecast)", () => {
+describe("the demo's oracle (the simulator's own forecast)", () => {
   it('scores every (site, issue time, horizon) whose step is over by the last reading, and repeats', () => {
     // The live part from 47:30 to 51:05 h (readings every 5 min, the last at 51:00): issue times 47 (the bucket
     // holding the start) to 51 h; a target counts when a reading at or after its end exists, so steps ending by 51 h.

@@ -186,10 +186,13 @@ function stepSite(site: Site, w: Weather, time: number, hours: number, incidents
   };
 }
 
+/** The city's default sampling interval: 5 min, the traffic task's. */
+const DEFAULT_INTERVAL_MS = 5 * 60_000;
+
 /**
  * The simulated city one step at a time: its present (the weather and every site) and the records of each step.
  * `fork` copies the present onto fresh random streams: another future from the same present, what a forecaster
- * that knew the simulator's hidden state would average over (bench:demo-live's oracle).
+ * that knew the simulator's hidden state would average over (the demo's oracle).
  */
 export class City {
   private constructor(
@@ -203,7 +206,7 @@ export class City {
 
   static create(options: CityOptions): City {
     checkCount('city sites', options.sites, 1);
-    const { start, intervalMs } = checkTiming(options, { intervalMs: 5 * 60_000 });
+    const { start, intervalMs } = checkTiming(options, { intervalMs: DEFAULT_INTERVAL_MS });
     const incidentsPerDay = options.incidentsPerDay ?? 0.5;
     if (!(incidentsPerDay >= 0)) throw new Error(`incidentsPerDay must be ≥ 0, got ${incidentsPerDay}`);
     const seed = normaliseSeed(options.seed);
@@ -238,7 +241,7 @@ export class City {
  * yields one record (sites in order). Deterministic for a seed; infinite unless `until`.
  */
 export function* simulateCity(options: CityOptions): Generator<SimRecord> {
-  const { until } = checkTiming(options, { intervalMs: 5 * 60_000 });
+  const { until } = checkTiming(options, { intervalMs: DEFAULT_INTERVAL_MS });
   const city = City.create(options);
   while (city.time < until) yield* city.step();
 }

@@ -50,7 +50,6 @@ function runOf(seed: number, clock: string, summary: DemoSummary): LiveRun {
       ...(score.oracle ? { oracle: score.oracle } : {}),
       ...(trained ? { served_by: trained.served_by, validation: { served: trained[trained.served_by], persistence: trained.persistence, metric: trained.metric } } : {}),
     };
-
   }
   return { seed, clock, wall_seconds: summary.wall_seconds, version: summary.training.version, backend: summary.training.backend, tasks };
 }

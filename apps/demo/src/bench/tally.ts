@@ -42,7 +42,6 @@ export interface LiveTaskTally {
   oracle?: { runs: number; at_or_below: number; ratio_median: number | null; model_at_or_below: number };
 }
 
-
 export function liveTally(runs: readonly LiveRun[]): Partial<Record<TaskName, LiveTaskTally>> {
   const out: Partial<Record<TaskName, LiveTaskTally>> = {};
   const ratios = new Map<TaskName, number[]>();
