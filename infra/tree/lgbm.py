@@ -53,15 +53,15 @@ def split_by_time(order, keep):
     return idx[~late], idx[late]
 
 
-def fit(params, X, y, order, keep):
+def fit(params, X, y, order, keep, max_rounds=MAX_ROUNDS):
     fit_rows, stop_rows = split_by_time(order, keep)
     train = lgb.Dataset(X[fit_rows], y[fit_rows], free_raw_data=True)
     stop = lgb.Dataset(X[stop_rows], y[stop_rows], reference=train)
-    booster = lgb.train(params, train, MAX_ROUNDS, valid_sets=[stop], callbacks=[lgb.early_stopping(PATIENCE, verbose=False)])
+    booster = lgb.train(params, train, max_rounds, valid_sets=[stop], callbacks=[lgb.early_stopping(PATIENCE, verbose=False)])
     return booster
 
 
-def run(job, root, seed, threads):
+def run(job, root, seed, threads, max_rounds):
     cols = job["columns"]
     X = read(os.path.join(root, job["train"]["x"]), np.float32, (job["train"]["n"], cols))
     order = read(os.path.join(root, job["train"]["order"]), np.float64, (job["train"]["n"],))
@@ -75,7 +75,7 @@ def run(job, root, seed, threads):
         out = np.full((job["validation"]["n"], h), np.nan)
         for k in range(h):
             keep = np.isfinite(Y[:, k])
-            booster = fit({**base, "objective": "l1", "metric": "l1"}, X, Y[:, k], order, keep)
+            booster = fit({**base, "objective": "l1", "metric": "l1"}, X, Y[:, k], order, keep, max_rounds)
             rounds.append(booster.best_iteration)
             gain += booster.feature_importance("gain", iteration=booster.best_iteration)
             out[:, k] = booster.predict(V, num_iteration=booster.best_iteration)
@@ -83,7 +83,7 @@ def run(job, root, seed, threads):
         classes = job["classes"]
         y = read(os.path.join(root, job["train"]["labels"]), np.float64, (job["train"]["n"],))
         keep = y >= 0
-        booster = fit({**base, "objective": "multiclass", "num_class": classes, "metric": "multi_logloss"}, X, y, order, keep)
+        booster = fit({**base, "objective": "multiclass", "num_class": classes, "metric": "multi_logloss"}, X, y, order, keep, max_rounds)
         rounds.append(booster.best_iteration)
         gain += booster.feature_importance("gain", iteration=booster.best_iteration)
         out = booster.predict(V, num_iteration=booster.best_iteration).reshape(job["validation"]["n"], classes)
@@ -101,15 +101,16 @@ def main():
     with open(os.path.join(root, "jobs.json")) as f:
         spec = json.load(f)
     threads = spec.get("threads") or os.cpu_count() or 1
+    max_rounds = spec.get("max_rounds") or MAX_ROUNDS
     report = []
     for job in spec["jobs"]:
         t0 = time.time()
-        rounds, top = run(job, root, spec["seed"], threads)
+        rounds, top = run(job, root, spec["seed"], threads, max_rounds)
         seconds = time.time() - t0
         report.append({"name": job["name"], "rounds": rounds, "seconds": seconds, "top_gain": top})
         print(f"[tree] {job['name']}: rounds {rounds} in {seconds:.1f} s", file=sys.stderr, flush=True)
     with open(os.path.join(root, "report.json"), "w") as f:
-        json.dump({"lightgbm": lgb.__version__, "params": PARAMS, "max_rounds": MAX_ROUNDS, "patience": PATIENCE, "early_stop_share": EARLY_STOP_SHARE, "jobs": report}, f)
+        json.dump({"lightgbm": lgb.__version__, "params": PARAMS, "max_rounds": max_rounds, "patience": PATIENCE, "early_stop_share": EARLY_STOP_SHARE, "jobs": report}, f)
 
 
 if __name__ == "__main__":

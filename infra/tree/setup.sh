@@ -15,7 +15,7 @@ esac
 command -v python3 >/dev/null || { log 'FAILED: python3 is not on PATH'; exit 1; }
 if ! "$VENV/bin/python" -c 'import lightgbm' 2>/dev/null; then
   log "creating $VENV"
-  python3 -m venv "$VENV"
+  python3 -m venv "$VENV" || { log "FAILED: python3 -m venv (on Debian: apt install python3-venv)"; exit 1; }
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$SCRIPT_DIR/requirements.txt" >&2
 fi
 "$VENV/bin/python" -c 'import lightgbm, numpy; print(f"[tree] lightgbm {lightgbm.__version__}, numpy {numpy.__version__}", file=__import__("sys").stderr)'

@@ -10,11 +10,9 @@
  * --datasets-dir DIR, --python PATH (default $HS_TREE_PYTHON, else infra/tree/setup.sh's virtual environment),
  * --keep DIR (write the tables there and keep them), --json.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { headlineMetric, TASK_NAMES, type TaskName } from '@headstream/tasks';
 import { settingsFor } from '@headstream/training';
@@ -23,9 +21,8 @@ import { taskFolds } from '../folds.js';
 import { PROTOCOL_TASKS, TASK_ORDER } from '../protocols.js';
 import { headline, type MetricsJSON } from '../scoring.js';
 import { loadAllFrames, prepareByInput } from '../splits.js';
+import { fitTrees, readOutput, treePython, writeTable, type TreeJob } from '../tree-fit.js';
 import { noChange, scoreTree, treeLabels, treeTable } from '../tree.js';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 export interface TreeRun {
   task: TaskName;
@@ -66,19 +63,6 @@ const ints = (flag: string, text: string | undefined): number[] | undefined => {
   return out;
 };
 
-function pythonOf(flag: string | undefined): string {
-  if (flag) return flag;
-  if (process.env.HS_TREE_PYTHON) return process.env.HS_TREE_PYTHON;
-  const out = execFileSync('bash', [join(REPO, 'infra/tree/setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return out.trim().split('\n').at(-1) ?? fail('infra/tree/setup.sh printed no interpreter');
-}
-
-const write = (path: string, data: Float32Array | Float64Array) => writeFileSync(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-const readF64 = (path: string) => {
-  const b = readFileSync(path);
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
-
 async function main(): Promise<void> {
   let values;
   try {
@@ -102,7 +86,7 @@ async function main(): Promise<void> {
   if (unknown.length) fail(`--tasks: unknown task ${unknown.join(', ')} (known: ${TASK_NAMES.join(', ')})`);
   const seeds = ints('seeds', values.seeds) ?? [1];
   const saved = JSON.parse(readFileSync(resolve(values.results), 'utf8')) as { folds: FoldStudy; meta: { generated?: string; mode?: string } };
-  const python = pythonOf(values.python);
+  const python = treePython(values.python);
   const root = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'hs-tree-'));
   mkdirSync(root, { recursive: true });
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -117,7 +101,7 @@ async function main(): Promise<void> {
     const runs: TreeRun[] = [];
     for (const fold of folds) {
       const splits = prepareByInput(frames, tasks, (t) => plans[t]?.[fold - 1]?.plan ?? fail(`no fold ${fold} of ${t}`), sizes);
-      const jobs: Record<string, unknown>[] = [];
+      const jobs: TreeJob[] = [];
       const tables = new Set<string>();
       for (const t of tasks) {
         const s = splits[t];
@@ -125,17 +109,16 @@ async function main(): Promise<void> {
         const train = treeTable(s.train, s.spec);
         if (!tables.has(prefix)) {
           tables.add(prefix);
-          write(join(root, `${prefix}-train.x`), train.x);
-          write(join(root, `${prefix}-train.order`), s.train.issueTimes);
-          write(join(root, `${prefix}-validation.x`), treeTable(s.validation, s.spec).x);
+          writeTable(root, `${prefix}-train.x`, train.x);
+          writeTable(root, `${prefix}-train.order`, s.train.issueTimes);
+          writeTable(root, `${prefix}-validation.x`, treeTable(s.validation, s.spec).x);
         }
-        write(join(root, `f${fold}-${t}-train.y`), treeLabels(s.train, t));
+        writeTable(root, `f${fold}-${t}-train.y`, treeLabels(s.train, t));
         // Not read by lgbm.py: for studies on the kept tables (--keep).
-        write(join(root, `f${fold}-${t}-validation.y`), treeLabels(s.validation, t));
+        writeTable(root, `f${fold}-${t}-validation.y`, treeLabels(s.validation, t));
         const def = PROTOCOL_TASKS[t];
         jobs.push({
           name: `${t} fold ${fold}`,
-          task: t,
           kind: def.kind,
           ...(def.kind === 'regression' ? { horizons: def.horizons.length } : { classes: def.classes.length }),
           columns: train.columns.length,
@@ -146,13 +129,10 @@ async function main(): Promise<void> {
         });
       }
       for (const seed of seeds) {
-        writeFileSync(join(root, 'jobs.json'), JSON.stringify({ seed, jobs }));
-        const r = spawnSync(python, [join(REPO, 'infra/tree/lgbm.py'), root], { stdio: ['ignore', 'inherit', 'inherit'] });
-        if (r.status !== 0) fail(`infra/tree/lgbm.py exited with ${r.status ?? r.signal} (fold ${fold}, seed ${seed})`);
-        const report = JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')) as { jobs: { name: string; rounds: number[]; seconds: number; top_gain: { column: string; gain: number }[] }[] };
+        const report = fitTrees(python, root, jobs, seed);
         for (const t of tasks) {
           const s = splits[t];
-          const tree = scoreTree(s.validation, s.spec, t, readF64(join(root, `f${fold}-${t}.out`)));
+          const tree = scoreTree(s.validation, s.spec, t, readOutput(root, `f${fold}-${t}.out`));
           const persistence = scoreTree(s.validation, s.spec, t, noChange(s.validation, t));
           const job = report.jobs.find((j) => j.name === `${t} fold ${fold}`);
           runs.push({ task: t, fold, seed, tree, persistence, seconds: job?.seconds ?? NaN, rounds: job?.rounds ?? [], topGain: job?.top_gain ?? [] });
