@@ -7,6 +7,7 @@ import { type ModelRun, type Results, type SweepGroup } from './pipeline.js';
 import { affinityEvery, recipeFor } from '@headstream/training';
 import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import type { MetricsJSON, RegressionJSON } from './scoring.js';
+import { mean, sd } from './stats.js';
 
 /** The registered tasks the run has results of, in head order (a run predates a task added since). */
 const ran = (r: Results): TaskName[] => TASK_ORDER.filter((t) => r.protocol[t] !== undefined);
@@ -148,14 +149,6 @@ function metricCells(m: MetricsJSON | undefined): string[] {
 function bestStrategy(r: Results): string {
   return Object.values(r.runs.shared).reduce<ModelRun | undefined>((b, c) => (!b || c.deltaM < b.deltaM ? c : b), undefined)?.strategy ?? 'equal';
 }
-
-/** The mean of no values is NaN (a cell shows '—'), not 0: an empty set of folds or runs scored nothing. */
-const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-const sd = (xs: readonly number[]) => {
-  if (xs.length === 0) return NaN;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(xs.length - 1, 1));
-};
 
 type FoldModel = 'served' | 'shared' | 'single' | 'linear' | 'persistence' | 'seasonal_naive';
 const FOLD_MODELS: readonly [FoldModel, string][] = [

@@ -22,6 +22,7 @@ import { PROTOCOL_TASKS, TASK_ORDER } from '../protocols.js';
 import { headline, type MetricsJSON } from '../scoring.js';
 import { loadAllFrames, prepareByInput } from '../splits.js';
 import { fitTrees, readOutput, treePython, writeTable, type TreeJob } from '../tree-fit.js';
+import { mean, sd } from '../stats.js';
 import { noChange, scoreTree, treeLabels, treeTable } from '../tree.js';
 
 export interface TreeRun {
@@ -148,13 +149,6 @@ async function main(): Promise<void> {
     if (!values.keep) rmSync(root, { recursive: true, force: true });
   }
 }
-
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const sd = (xs: readonly number[]) => {
-  if (xs.length < 2) return NaN;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-};
 
 export interface TaskSummary {
   task: TaskName;
