@@ -15,6 +15,22 @@ describe('Kafka round trip on the real broker', () => {
     await Promise.all(connections.map((c) => c.close()));
   });
 
+  it('ensureTopics from several clients at once returns when every partition has a leader: a send right after it lands', async (ctx) => {
+    const brokers = kafkaBrokersOrSkip(ctx);
+    const clients = Array.from({ length: 4 }, () => createKafkaConnection({ brokers, clientId: uniqueName('hs-test') }));
+    connections.push(...clients);
+    const topic = kafkaTopic('deadletter', uniqueName('hstest'));
+    // Four services starting together, each making sure of the same new topic (ingest, its dead letters, the predictor).
+    await Promise.all(clients.map((c) => c.ensureTopics([{ name: topic, partitions: 4 }])));
+    const [first] = clients;
+    if (!first) throw new Error('no client');
+    // Every partition answers at once (offsets need its leader), empty; then the first send lands.
+    expect((await first.endOffsets(topic)).map((p) => p.offset)).toEqual(['0', '0', '0', '0']);
+    const producer = await first.producer();
+    await producer.send(topic, Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+    expect((await first.endOffsets(topic)).reduce((a, p) => a + Number(p.offset), 0)).toBe(8);
+  });
+
   it('produces keyed frames, consumes them in a group, commits offsets, and resumes from them', async (ctx) => {
     const brokers = kafkaBrokersOrSkip(ctx);
     const kafka = createKafkaConnection({ brokers, clientId: uniqueName('hs-test') });

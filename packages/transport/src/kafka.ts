@@ -80,6 +80,17 @@ export interface KafkaConnection {
   close(): Promise<void>;
 }
 
+/** Attempts ensureTopics makes while Kafka answers a retriable error about new topics (backoff 100 ms × attempt: about 4.5 s in all). */
+const ENSURE_TOPIC_ATTEMPTS = 10;
+
+/** A KafkaJS error Kafka marks retriable (its own, or every one an aggregate holds). */
+function retriable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { retriable?: unknown; errors?: unknown };
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every((x) => retriable(x));
+  return e.retriable === true;
+}
+
 export function createKafkaConnection(options: KafkaConnectionOptions): KafkaConnection {
   const kafka = new Kafka({
     clientId: options.clientId,
@@ -113,10 +124,24 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
 
     async ensureTopics(topics) {
       const a = await withAdmin();
-      const existing = new Set(await a.listTopics());
-      const missing = topics.filter((t) => !existing.has(t.name));
-      if (missing.length === 0) return;
-      await a.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })) });
+      // A topic just created (here or by another client) can answer metadata with "this server does not host
+      // this topic-partition" for a moment, which kafkajs's waitForLeaders does not retry (it retries "leader
+      // not available" only): retry what Kafka marks retriable, until every partition has a leader.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const existing = new Set(await a.listTopics());
+          const missing = topics.filter((t) => !existing.has(t.name));
+          if (missing.length > 0) await a.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })) });
+          if (topics.length === 0) return;
+          const { topics: meta } = await a.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+          const leaderless = meta.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+          if (leaderless.length === 0) return;
+          if (attempt >= ENSURE_TOPIC_ATTEMPTS) throw new Error(`kafka: no leader for a partition of ${leaderless.join(', ')} after ${attempt} attempts`);
+        } catch (error) {
+          if (attempt >= ENSURE_TOPIC_ATTEMPTS || !retriable(error)) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
     },
 
     async producer() {
