@@ -88,20 +88,25 @@ async function main(): Promise<void> {
   const seeds = ints('seeds', values.seeds) ?? [1];
   const saved = JSON.parse(readFileSync(resolve(values.results), 'utf8')) as { folds: FoldStudy; meta: { generated?: string; mode?: string } };
   const python = treePython(values.python);
-  const root = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'hs-tree-'));
-  mkdirSync(root, { recursive: true });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const t0 = performance.now();
+  // Flags are checked before the folder for the tables exists: fail() exits without the cleanup below.
+  const frames = await loadAllFrames(values['datasets-dir'], tasks);
+  const plans = Object.fromEntries(tasks.map((t) => [t, taskFolds(t, frames[t])]));
+  const k = Math.min(...tasks.map((t) => plans[t]?.length ?? 0));
+  const folds = ints('folds', values.folds) ?? Array.from({ length: k }, (_, i) => i + 1);
+  if (folds.some((f) => f > k)) fail(`--folds: the tasks have ${k} folds`);
+  const root = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'hs-tree-'));
+  mkdirSync(root, { recursive: true });
   try {
-    const frames = await loadAllFrames(values['datasets-dir'], tasks);
-    const plans = Object.fromEntries(tasks.map((t) => [t, taskFolds(t, frames[t])]));
-    const k = Math.min(...tasks.map((t) => plans[t]?.length ?? 0));
-    const folds = ints('folds', values.folds) ?? Array.from({ length: k }, (_, i) => i + 1);
-    if (folds.some((f) => f > k)) fail(`--folds: the tasks have ${k} folds`);
     const sizes = settingsFor('full').sizes;
     const runs: TreeRun[] = [];
     for (const fold of folds) {
-      const splits = prepareByInput(frames, tasks, (t) => plans[t]?.[fold - 1]?.plan ?? fail(`no fold ${fold} of ${t}`), sizes);
+      const splits = prepareByInput(frames, tasks, (t) => {
+        const plan = plans[t]?.[fold - 1]?.plan;
+        if (!plan) throw new Error(`no fold ${fold} of ${t}`);
+        return plan;
+      }, sizes);
       const jobs: TreeJob[] = [];
       const tables = new Set<string>();
       for (const t of tasks) {
