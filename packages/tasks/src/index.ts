@@ -18,4 +18,4 @@ export { checkRegistry, INPUT_NAMES, inputOf, isTaskName, RECIPES, requireTaskNa
 export { headlineMetric, headlineValue, type HeadlineMetric } from './metric.js';
 export { BASELINE_STEPS } from './fault.js';
 export { FAULT_LABEL, inputSpec, protocolDefinition, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, type DefinitionOptions, type InputTask } from './recipes.js';
-export { DAILY_CHANGE_DAYS, TURBINE_INPUT, TURBINE_RECIPE } from './turbine.js';
+export { DAILY_CHANGE_DAYS, TURBINE_HISTORY, TURBINE_INPUT, TURBINE_RECIPE } from './turbine.js';

@@ -1,5 +1,5 @@
 import { defineTask } from './define.js';
-import { TURBINE_INPUT, TURBINE_RECIPE, turbineFolds, turbineSplit } from './turbine.js';
+import { TURBINE_HISTORY, TURBINE_INPUT, TURBINE_RECIPE, turbineFolds, turbineSplit } from './turbine.js';
 
 const HOUR = 3_600_000;
 
@@ -13,7 +13,7 @@ export const throughput = defineTask({
     target: 'throughput',
     unit: 'units/h',
     intervalMs: HOUR,
-    lookback: 24,
+    lookback: TURBINE_HISTORY,
     horizons: [1],
     quantiles: [0.1, 0.5, 0.9],
   },

@@ -17,6 +17,16 @@ const TURBINE_TARGETS = ['throughput', 'nox'] as const;
 /** Days back of the "next change at this hour" channels (the last is a mean over 1…7 days). */
 export const DAILY_CHANGE_DAYS = [1, 2, 7] as const;
 
+/**
+ * The turbine's history (every task reading it: definition.lookback), hours: the present hour alone; the older steps
+ * of the shared lookback are zeroed (FeatureSpec.history). The data set has no timestamps (about 7,400 rows a year of
+ * 8,760 hours, in order), so its "previous hour" is often a jump over a gap; the present hour's changes and the
+ * daily-schedule channels carry what the older steps would. Chosen on the selection folds (2012, 2013; seeds 1–3, a
+ * 2-task turbine model at the full budget): throughput MAE −5.1 % and −3.0 %, emissions −1.2 % and +0.6 % against
+ * 24 hours; 4 and 2 hours fell between. The forward fold (2014): −0.1 % and +0.5 % (BENCHMARKS.md, "The tree on the folds").
+ */
+export const TURBINE_HISTORY = 1;
+
 /** The turbine input's name (the model's stem, the saved spec's `input`). */
 export const TURBINE_INPUT = 'turbine';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRegistry, defineTask, headlineMetric, INPUT_NAMES, inputOf, isTaskName, RECIPES, requireTaskName, TASK_MODULES, TASK_NAMES, TASKS, taskModule, TaskDefinitionError, tasksOfInput, tasksOfKind, TURBINE_INPUT, type TaskModule } from '../src/index.js';
+import { checkRegistry, defineTask, headlineMetric, INPUT_NAMES, inputOf, isTaskName, RECIPES, requireTaskName, TASK_MODULES, TASK_NAMES, TASKS, taskModule, TaskDefinitionError, tasksOfInput, tasksOfKind, TURBINE_HISTORY, TURBINE_INPUT, type TaskModule, inputSpec, recipeFor, taskDefinition, SHARED_LOOKBACK } from '../src/index.js';
 
 describe('task registry', () => {
   it('lists every task once, in head order, with its definition and recipe', () => {
@@ -76,6 +76,11 @@ describe('task registry', () => {
     expect(a?.sources).toBe(b?.sources);
     expect(a?.derived).toBe(b?.derived);
     expect(a?.derived.map((d) => d.name)).toEqual(expect.arrayContaining(['throughput_next_change_1d', 'nox_next_change_1d']));
+    // One history for the input too: the present hour of the shared lookback (the older steps are zeroed).
+    expect([TASKS.throughput.lookback, TASKS.emissions.lookback]).toEqual([TURBINE_HISTORY, TURBINE_HISTORY]);
+    const spec = inputSpec((['throughput', 'emissions'] as const).map((t) => ({ recipe: recipeFor(t), definition: taskDefinition(t) })));
+    expect([spec.input, spec.lookback, spec.history]).toEqual([TURBINE_INPUT, SHARED_LOOKBACK, 1]);
+    expect(spec.targets.map((t) => t.task)).toEqual(['throughput', 'emissions']);
   });
 
   it('refuses tasks that share an input but disagree on it, naming both and every disagreement', () => {
