@@ -5,7 +5,7 @@ import { MIN_RUNS, type Claim } from './claims.js';
 import type { FoldRun } from './fold-study.js';
 import { type ModelRun, type Results, type SweepGroup } from './pipeline.js';
 import { affinityEvery, recipeFor } from '@headstream/training';
-import { PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
+import { PROTOCOL_TASKS, SHARED_LOOKBACK, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import type { MetricsJSON, RegressionJSON } from './scoring.js';
 import { mean, sd } from './stats.js';
 
@@ -365,7 +365,7 @@ export function renderMarkdown(r: Results, command: string): string {
   const s = r.meta.settings;
   L.push('## Setup', '');
   L.push(`- One model = per-task input stems → one shared mixer encoder (d_model 32, 2 layers, patch 8) → per-task heads (packages/model). Each input has its own stem (\`taskInput\` maps a task to the input it reads: its own data set, or one shared with co-located tasks, ${INPUT_NAMES.filter((i) => tasksOfInput(i).length > 1).map((i) => `${i}: ${tasksOfInput(i).join(' + ')}`).join('; ') || 'none here'}); a batch mixes windows of every input and each window carries the labels of the tasks reading it (masked losses).`);
-  L.push(`- Shared lookback: 24 steps at each task's own interval (5 min, 1 h, 1 s, 1 h). Traffic's protocol allows the past hour only: the 12 older steps of every traffic window are zeroed (values, observed-masks and calendar), so the model sees exactly 12 × 5 min.`);
+  L.push(`- ${lookbackLine(ran(r))}`);
   L.push(`- Training: ${s.epochs} epochs, batch ${s.batchSize} windows of each task per step (so the all-task model takes as many steps as one single-task model), Adam lr ${s.learningRate} for a single-task model and ${s.sharedLearningRate ?? s.learningRate} for a model of several tasks, decayed along a half cosine to ${f(s.learningRateFloor * 100, 0)}% of it; at most ${s.sizes.maxTrain} training windows per task an epoch (traffic and fault: an evenly spaced subsample; air quality and throughput keep all of their windows and each epoch draws that many of them afresh), ${Number.isFinite(s.sizes.maxValidation) ? `at most ${s.sizes.maxValidation}` : 'all'} validation windows. The final weights are a moving average over the last ${f(s.weightAverage * 100, 0)} % of the steps. Gradient-conflict telemetry takes per-task gradients on the shared **parameters** (\`gradientsOn: 'parameters'\`) every ${s.telemetryEvery} steps — the tasks read disjoint inputs, so their gradients on the shared *representation* are orthogonal by construction and say nothing about conflict; every other step is one backward pass of the summed loss (the same update).`);
   const tp = recipeFor('throughput').transform;
   const aq = recipeFor('air_quality').transform;
@@ -529,5 +529,20 @@ export async function writeReport(results: Results, out: string, command: string
   await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   await writeFile(out, renderMarkdown(results, command));
   return [out, join(dir, 'results.json'), ...files];
+}
+
+/** A step as the setup names it (5 min, 1 h, 1 s). */
+function stepName(ms: number): string {
+  const units: [number, string][] = [[3_600_000, 'h'], [60_000, 'min'], [1000, 's']];
+  const [size, unit] = units.find(([u]) => ms % u === 0) ?? [1, 'ms'];
+  return `${ms / size} ${unit}`;
+}
+
+/** The setup's lookback line: the shared lookback and, from the task registry, each task's visible history where it is shorter. */
+export function lookbackLine(tasks: readonly TaskName[]): string {
+  const steps = tasks.map((t) => `${t} ${stepName(PROTOCOL_TASKS[t].intervalMs)}`).join(', ');
+  const shorter = tasks.filter((t) => PROTOCOL_TASKS[t].lookback < SHARED_LOOKBACK);
+  const seen = shorter.map((t) => `${t} ${PROTOCOL_TASKS[t].lookback} × ${stepName(PROTOCOL_TASKS[t].intervalMs)}`).join(', ');
+  return `Shared lookback: ${SHARED_LOOKBACK} steps at each task's own interval (${steps}).${shorter.length ? ` A task with a shorter history sees only its last steps: the older steps of its windows are zeroed (values, observed-masks and calendar), so the model sees ${seen} (each is its task module's \`lookback\`, which says why).` : ''}`;
 }
 

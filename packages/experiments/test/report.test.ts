@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/pipeline.js';
-import { renderMarkdown } from '../src/report.js';
+import { lookbackLine, renderMarkdown } from '../src/report.js';
+import { SHARED_LOOKBACK, TASK_ORDER } from '../src/protocols.js';
+import { TASKS } from '@headstream/tasks';
 
 // The committed results of `npm run results` (docs/results/results.json), trimmed below to the empty
 // and one-fold cases: a mean over nothing is not 0, its cell shows '—'.
@@ -45,5 +47,18 @@ describe('renderMarkdown on empty sets', () => {
     const row = lines.slice(header + 2).find((l) => l.startsWith(`| ${strategy} | `)) ?? '';
     expect(header).toBeGreaterThan(0);
     expect(row.split(' | ')[column]).toBe('—');
+  });
+});
+
+describe("RESULTS.md's lookback line, from the task registry", () => {
+  it("names each task's step and every history shorter than the shared lookback", () => {
+    const line = lookbackLine(TASK_ORDER);
+    expect(line).toMatch(new RegExp(`^Shared lookback: ${SHARED_LOOKBACK} steps at each task's own interval \\(traffic 5 min, air_quality 1 h, fault 1 s, throughput 1 h, emissions 1 h\\)\\.`));
+    expect(line).toContain(`traffic ${TASKS.traffic.lookback} × 5 min, throughput ${TASKS.throughput.lookback} × 1 h, emissions ${TASKS.emissions.lookback} × 1 h`);
+    expect(line).not.toMatch(/air_quality \d+ ×|fault \d+ ×/);
+  });
+
+  it('says nothing of shorter histories when every task sees the whole lookback', () => {
+    expect(lookbackLine(['air_quality', 'fault'])).toBe("Shared lookback: 24 steps at each task's own interval (air_quality 1 h, fault 1 s).");
   });
 });

@@ -31,6 +31,7 @@ export const traffic = defineTask({
     target: 'flow',
     unit: 'veh/5min',
     intervalMs: 5 * MINUTE,
+    // The past hour: all the PeMS protocol allows (the shared lookback's older steps are zeroed).
     lookback: 12,
     horizons: [1, 2, 3, 6, 12],
     quantiles: [0.1, 0.5, 0.9],
