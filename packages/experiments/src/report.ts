@@ -366,7 +366,7 @@ export function renderMarkdown(r: Results, command: string): string {
   L.push('## Setup', '');
   L.push(`- One model = per-task input stems → one shared mixer encoder (d_model 32, 2 layers, patch 8) → per-task heads (packages/model). Each input has its own stem (\`taskInput\` maps a task to the input it reads: its own data set, or one shared with co-located tasks, ${INPUT_NAMES.filter((i) => tasksOfInput(i).length > 1).map((i) => `${i}: ${tasksOfInput(i).join(' + ')}`).join('; ') || 'none here'}); a batch mixes windows of every input and each window carries the labels of the tasks reading it (masked losses).`);
   L.push(`- ${lookbackLine(ran(r))}`);
-  L.push(`- Training: ${s.epochs} epochs, batch ${s.batchSize} windows of each task per step (so the all-task model takes as many steps as one single-task model), Adam lr ${s.learningRate} for a single-task model and ${s.sharedLearningRate ?? s.learningRate} for a model of several tasks, decayed along a half cosine to ${f(s.learningRateFloor * 100, 0)}% of it; at most ${s.sizes.maxTrain} training windows per task an epoch (traffic and fault: an evenly spaced subsample; air quality and throughput keep all of their windows and each epoch draws that many of them afresh), ${Number.isFinite(s.sizes.maxValidation) ? `at most ${s.sizes.maxValidation}` : 'all'} validation windows. The final weights are a moving average over the last ${f(s.weightAverage * 100, 0)} % of the steps. Gradient-conflict telemetry takes per-task gradients on the shared **parameters** (\`gradientsOn: 'parameters'\`) every ${s.telemetryEvery} steps — the tasks read disjoint inputs, so their gradients on the shared *representation* are orthogonal by construction and say nothing about conflict; every other step is one backward pass of the summed loss (the same update).`);
+  L.push(`- Training: ${s.epochs} epochs, batch ${s.batchSize} windows of each task per step (so the all-task model takes as many steps as one single-task model), Adam lr ${s.learningRate} for a single-task model and ${s.sharedLearningRate ?? s.learningRate} for a model of several tasks, decayed along a half cosine to ${f(s.learningRateFloor * 100, 0)}% of it; at most ${s.sizes.maxTrain} training windows per task an epoch (${windowsNote(ran(r))}), ${Number.isFinite(s.sizes.maxValidation) ? `at most ${s.sizes.maxValidation}` : 'all'} validation windows. The final weights are a moving average over the last ${f(s.weightAverage * 100, 0)} % of the steps. Gradient-conflict telemetry takes per-task gradients on the shared **parameters** (\`gradientsOn: 'parameters'\`) every ${s.telemetryEvery} steps — the tasks read disjoint inputs, so their gradients on the shared *representation* are orthogonal by construction and say nothing about conflict; every other step is one backward pass of the summed loss (the same update).`);
   const tp = recipeFor('throughput').transform;
   const aq = recipeFor('air_quality').transform;
   const shrink = (t: typeof tp) => (t.kind === 'change' ? t.shrink : 1);
@@ -544,5 +544,15 @@ export function lookbackLine(tasks: readonly TaskName[]): string {
   const shorter = tasks.filter((t) => PROTOCOL_TASKS[t].lookback < SHARED_LOOKBACK);
   const seen = shorter.map((t) => `${t} ${PROTOCOL_TASKS[t].lookback} × ${stepName(PROTOCOL_TASKS[t].intervalMs)}`).join(', ');
   return `Shared lookback: ${SHARED_LOOKBACK} steps at each task's own interval (${steps}).${shorter.length ? ` A task with a shorter history sees only its last steps: the older steps of its windows are zeroed (values, observed-masks and calendar), so the model sees ${seen} (each is its task module's \`lookback\`, which says why).` : ''}`;
+}
+
+/** Which tasks' training windows are thinned and which keep them all (their recipe's `allTrainingWindows`), from the registry. */
+export function windowsNote(tasks: readonly TaskName[]): string {
+  const all = tasks.filter((t) => recipeFor(t).allTrainingWindows);
+  const thinned = tasks.filter((t) => !recipeFor(t).allTrainingWindows);
+  return [
+    ...(thinned.length ? [`${thinned.join(', ')}: an evenly spaced subsample`] : []),
+    ...(all.length ? [`${all.join(', ')} keep all of their windows and each epoch draws that many of them afresh`] : []),
+  ].join('; ');
 }
 

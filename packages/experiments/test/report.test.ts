@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/pipeline.js';
-import { lookbackLine, renderMarkdown } from '../src/report.js';
+import { lookbackLine, renderMarkdown, windowsNote } from '../src/report.js';
 import { SHARED_LOOKBACK, TASK_ORDER } from '../src/protocols.js';
 import { TASKS } from '@headstream/tasks';
 
@@ -60,5 +60,12 @@ describe("RESULTS.md's lookback line, from the task registry", () => {
 
   it('says nothing of shorter histories when every task sees the whole lookback', () => {
     expect(lookbackLine(['air_quality', 'fault'])).toBe("Shared lookback: 24 steps at each task's own interval (air_quality 1 h, fault 1 s).");
+  });
+});
+
+describe("RESULTS.md's note on training windows, from the recipes", () => {
+  it('names the tasks whose windows are thinned and those that keep them all', () => {
+    expect(windowsNote(TASK_ORDER)).toBe('traffic, fault: an evenly spaced subsample; air_quality, throughput, emissions keep all of their windows and each epoch draws that many of them afresh');
+    expect(windowsNote(['traffic'])).toBe('traffic: an evenly spaced subsample');
   });
 });
