@@ -371,7 +371,7 @@ export function renderMarkdown(r: Results, command: string): string {
   const aq = recipeFor('air_quality').transform;
   const shrink = (t: typeof tp) => (t.kind === 'change' ? t.shrink : 1);
   const scale = (t: typeof tp) => (t.kind === 'change' ? t.scale : 1);
-  L.push(`- Air quality, throughput (and not traffic) learn the change from the last observed value; the point forecast is persistence + w_h × predicted change, w_h fitted per horizon on the validation windows (a combination with persistence, cross-fitted where scored; see "Choices"), and the quantile bounds sit at the point + shrink × their predicted distance to it: air quality ×${shrink(aq)}, throughput ×${shrink(tp)} with its change label scaled up ×${scale(tp)} (air quality's shrink chosen on the selection folds, see "Choices"; throughput's on its training years, see the protocol notes, and confirmed on the folds). Gaps are forward-filled for at most 24 steps, causally (never from a later reading). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
+  L.push(`- ${changeNote(ran(r))} Gaps are forward-filled for at most 24 steps, causally (never from a later reading). Fault adds, per sensor, the deviation from the run's own first 60 s (a causal expanding mean).`);
   L.push('- Scalers are fitted on each task\'s training part only (training stations / runs / years).', '');
   L.push('| task | data set (loader) | protocol split | train windows | validation windows | features |', '|---|---|---|---|---|---|');
   for (const t of ran(r)) {
@@ -554,5 +554,17 @@ export function windowsNote(tasks: readonly TaskName[]): string {
     ...(thinned.length ? [`${thinned.join(', ')}: an evenly spaced subsample`] : []),
     ...(all.length ? [`${all.join(', ')} keep all of their windows and each epoch draws that many of them afresh`] : []),
   ].join('; ');
+}
+
+/** The setup's note on the tasks that learn the change from the last observed value (their recipe's transform), from the registry. */
+export function changeNote(tasks: readonly TaskName[]): string {
+  const change = tasks.flatMap((t) => {
+    const x = recipeFor(t).transform;
+    return x.kind === 'change' ? [{ task: t, shrink: x.shrink, scale: x.scale }] : [];
+  });
+  if (!change.length) return 'No task learns the change from the last observed value.';
+  const others = tasks.filter((t) => !change.some((c) => c.task === t) && PROTOCOL_TASKS[t].kind === 'regression');
+  const bounds = change.map((c) => `${c.task} ×${c.shrink}${c.scale !== 1 ? ` with its change label scaled up ×${c.scale}` : ''}`).join(', ');
+  return `${change.map((c) => c.task).join(', ')}${others.length ? ` (and not ${others.join(', ')})` : ''} learn the change from the last observed value; the point forecast is persistence + w_h × predicted change, w_h fitted per horizon on the validation windows (a combination with persistence, cross-fitted where scored; see "Choices"), and the quantile bounds sit at the point + shrink × their predicted distance to it: ${bounds} (each recipe, in its task module, says how its values were chosen; see "Choices").`;
 }
 

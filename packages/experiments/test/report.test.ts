@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/pipeline.js';
-import { lookbackLine, renderMarkdown, windowsNote } from '../src/report.js';
+import { changeNote, lookbackLine, renderMarkdown, windowsNote } from '../src/report.js';
 import { SHARED_LOOKBACK, TASK_ORDER } from '../src/protocols.js';
 import { TASKS } from '@headstream/tasks';
 
@@ -67,5 +67,14 @@ describe("RESULTS.md's note on training windows, from the recipes", () => {
   it('names the tasks whose windows are thinned and those that keep them all', () => {
     expect(windowsNote(TASK_ORDER)).toBe('traffic, fault: an evenly spaced subsample; air_quality, throughput, emissions keep all of their windows and each epoch draws that many of them afresh');
     expect(windowsNote(['traffic'])).toBe('traffic: an evenly spaced subsample');
+  });
+});
+
+describe("RESULTS.md's note on the change targets, from the recipes' transforms", () => {
+  it('names every task that learns the change, the regression tasks that do not, and each one\'s bounds', () => {
+    const note = changeNote(TASK_ORDER);
+    expect(note).toMatch(/^air_quality, throughput, emissions \(and not traffic\) learn the change from the last observed value;/);
+    expect(note).toContain('air_quality ×0.7, throughput ×0.7 with its change label scaled up ×4, emissions ×0.7 (');
+    expect(changeNote(['traffic', 'fault'])).toBe('No task learns the change from the last observed value.');
   });
 });
