@@ -123,6 +123,7 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
     },
 
     async ensureTopics(topics) {
+      if (topics.length === 0) return;
       const a = await withAdmin();
       // A topic just created (here or by another client) can answer metadata with "this server does not host
       // this topic-partition" for a moment, which kafkajs's waitForLeaders does not retry (it retries "leader
@@ -132,7 +133,6 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
           const existing = new Set(await a.listTopics());
           const missing = topics.filter((t) => !existing.has(t.name));
           if (missing.length > 0) await a.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })) });
-          if (topics.length === 0) return;
           const { topics: meta } = await a.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
           const leaderless = meta.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
           if (leaderless.length === 0) return;
