@@ -19,7 +19,12 @@ export type DerivedChannel =
    */
   | { name: string; kind: 'next_change'; of: string; days: number; seasonSteps: number; mean: boolean }
   /** sin or cos of an angle in degrees (wind direction: 359° sits next to 0°). */
-  | { name: string; kind: 'sin_deg' | 'cos_deg'; of: string };
+  | { name: string; kind: 'sin_deg' | 'cos_deg'; of: string }
+  /**
+   * ln(1 + the series' recent spread over its last `steps` values, recentSpread): the unit a change target
+   * with TargetTransform `spread` is measured in, so a head asked for a change in that unit reads the unit.
+   */
+  | { name: string; kind: 'spread'; of: string; steps: number };
 
 /** Buckets before i a derived channel reads (deviation reads the site's history start instead). */
 export function derivedContext(d: DerivedChannel): number {
@@ -28,9 +33,29 @@ export function derivedContext(d: DerivedChannel): number {
       return 1;
     case 'next_change':
       return d.days * d.seasonSteps;
+    case 'spread':
+      return d.steps - 1;
     default:
       return 0;
   }
+}
+
+/**
+ * A series' recent spread at `end`: the mean absolute change between consecutive observed values among its
+ * last `steps` values (end − steps + 1 … end; NaN when no two consecutive ones are observed). One definition for
+ * the change unit of a target (TargetTransform `spread`) and the `spread` channel that carries it to the model.
+ */
+export function recentSpread(at: (j: number) => number, end: number, steps: number): number {
+  let sum = 0;
+  let pairs = 0;
+  for (let j = end; j > end - steps + 1 && j >= 1; j--) {
+    const d = at(j) - at(j - 1);
+    if (Number.isFinite(d)) {
+      sum += Math.abs(d);
+      pairs++;
+    }
+  }
+  return pairs > 0 ? sum / pairs : NaN;
 }
 
 /**
@@ -120,6 +145,11 @@ function compute(frame: SiteFrame, d: DerivedChannel): Float64Array {
       return deviation(frame, d);
     case 'next_change':
       return nextChange(frame, d);
+    case 'spread': {
+      const v = channelOf(frame, d.of);
+      const at = (j: number) => v[j] ?? NaN;
+      return Float64Array.from({ length: frame.length }, (_, i) => Math.log1p(recentSpread(at, i, d.steps)));
+    }
     case 'sin_deg':
     case 'cos_deg': {
       const v = channelOf(frame, d.of);

@@ -1,5 +1,5 @@
 import { calendarFeatures } from './calendar.js';
-import { deriveChannels, type SiteFrame } from './derive.js';
+import { deriveChannels, recentSpread, type SiteFrame } from './derive.js';
 import { coarsen, fillGaps, type SeriesFrame } from './resample.js';
 import { StandardScaler } from './scaler.js';
 import { changeUnit, featureCount, type FeatureScalers, type FeatureSpec, type TargetSpec, type TargetTransform } from './spec.js';
@@ -247,20 +247,8 @@ function prepareTarget(frame: SeriesFrame, t: RegressionTargetSpec): PreparedTar
  */
 function baselinesAt(p: PreparedTarget, t: RegressionTargetSpec, rel: number): { persistence: number; seasonal: number[]; spread: number } {
   const at = (j: number) => (j >= 0 && j < p.values.length ? (p.values[j] ?? NaN) : NaN);
-  let spread = NaN;
   const steps = t.transform.kind === 'change' ? t.transform.spread : undefined;
-  if (steps !== undefined) {
-    let sum = 0;
-    let pairs = 0;
-    for (let j = rel - 1; j > rel - steps && j >= 1; j--) {
-      const d = at(j) - at(j - 1);
-      if (Number.isFinite(d)) {
-        sum += Math.abs(d);
-        pairs++;
-      }
-    }
-    spread = pairs > 0 ? sum / pairs : NaN;
-  }
+  const spread = steps === undefined ? NaN : recentSpread(at, rel - 1, steps);
   let last = NaN;
   for (let j = rel - 1; j >= Math.max(0, rel - t.seasonSteps); j--) {
     if (Number.isFinite(at(j))) {

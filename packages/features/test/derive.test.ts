@@ -160,6 +160,33 @@ describe('a change measured in the series\' recent spread (TargetTransform sprea
     expect(servingWindow(frame, spec, scalers, 34 * HOUR).baselines.x?.spread).toBe(10);
   });
 
+  it('the spread channel carries the unit the change is measured in: ln(1 + the same spread) at the issue time, in training and serving', () => {
+    const withChannel: FeatureSpec = { ...spec, derived: [{ name: 'y_spread', kind: 'spread', of: 'y', steps: 4 }], channels: ['y', 'y_spread'] };
+    const derived = deriveChannels(frame, withChannel.derived);
+    const channel = derived.values[1] ?? new Float64Array();
+    // At step 19 (issued at 20 h: the last value is step 19) the unit is 1; at 33 and at 42 (across the gap at 40) it is 10.
+    expect(channel[19]).toBeCloseTo(Math.log1p(1), 12);
+    expect(channel[33]).toBeCloseTo(Math.log1p(10), 12);
+    expect(channel[42]).toBeCloseTo(Math.log1p(10), 12);
+    // Where no two consecutive values are observed there is no spread: NaN, which the fill and the gap mask handle.
+    const sparse = deriveChannels(frameOf([1, NaN, 3, NaN, 5]), [{ name: 's', kind: 'spread', of: 'a', steps: 3 }]);
+    expect(Array.from(sparse.values[1] ?? [])).toEqual([NaN, NaN, NaN, NaN, NaN]);
+    // The channel is the target's spread of every window, one definition (recentSpread) for both.
+    const s2 = fitScalers(frame, withChannel, 60 * HOUR);
+    const w = buildWindows(frame, withChannel, s2, { from: 20 * HOUR, to: 60 * HOUR });
+    const t = w.targets.x;
+    if (t?.kind !== 'regression') throw new Error('kind');
+    for (let i = 0; i < w.n; i++) {
+      const last = Math.round((w.issueTimes[i] ?? NaN) / HOUR) - 1;
+      if (Number.isFinite(t.spread[i * 2])) expect(channel[last]).toBeCloseTo(Math.log1p(t.spread[i * 2] ?? NaN), 12);
+    }
+    // Serving builds the same window, the channel included.
+    const served = servingWindow(frame, withChannel, s2, 34 * HOUR);
+    const k = Array.from(w.issueTimes).indexOf(34 * HOUR);
+    const per = withChannel.lookback * w.features;
+    expect(Array.from(served.x)).toEqual(Array.from(w.x.subarray(k * per, (k + 1) * per)));
+  });
+
   it('decodes a head output with the window\'s spread: the label round-trips to the target', () => {
     const w = buildWindows(frame, spec, scalers, { from: 20 * HOUR, to: 60 * HOUR });
     const t = w.targets.x;
