@@ -1,7 +1,7 @@
 export { alignTime, coarsen, fillGaps, readingsToFrame, resample, type SeriesFrame, type TimedValue } from './resample.js';
 export { CALENDAR_CHANNELS, calendarFeatures } from './calendar.js';
 export { StandardScaler, type ScalerJSON } from './scaler.js';
-export { deriveChannels, derivedContext, deviationBaseline, recentSpread, type DerivedChannel, type SiteFrame } from './derive.js';
+export { deriveChannels, derivedContext, deviationBaseline, type DerivedChannel, type SiteFrame } from './derive.js';
 export {
   contextSteps,
   featureCount,
