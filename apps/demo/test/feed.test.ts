@@ -68,7 +68,7 @@ describe('the simulator feed', () => {
     expect(machines.filter((r) => r.site === 'line-01-m1').every((r) => typeof r.labels?.fault === 'number')).toBe(true);
     const cities = new Set(history.filter((r) => r.domain === 'city').map((r) => r.site));
     expect([...cities].sort()).toEqual(['city-001', 'city-002', 'city-003', 'city-004', 'city-005', 'city-006']);
-    // Three weeks of history: the training part (all but the latest VALIDATION_FRACTION) spans the days a calendar needs.
+    // Six weeks of history: the training part (all but the latest VALIDATION_FRACTION) spans the days a calendar needs.
     expect((1 - VALIDATION_FRACTION) * (feed.live.from - feed.history.from)).toBeGreaterThanOrEqual(MIN_CALENDAR_DAYS * 86_400_000);
   });
 

@@ -58,7 +58,7 @@ export const airQuality = defineTask({
     // quantile bounds keep.
     // fitted: the point's weight on its predicted change is fitted per horizon on the validation windows (a
     // combination with persistence; features' TargetTransform). Same model, the recipe's 0.7 vs fitted, quick budget:
-    // on the folds (seeds 1–3) within ±0.3 % (selection folds +0.1 %); trained on three weeks (the demo's size) and
+    // on the folds (seeds 1–3) within ±0.3 % (selection folds +0.1 %); trained on three weeks (the demo's size then) and
     // scored on the next two (origins every 4 months, seeds 1–2), MAE −12 % and at or below persistence in 18 of 22 origin × seed runs (0.7: 5) (docs/RESULTS.md, "Choices").
     // spread 24: the change is measured in the last day's mean absolute hourly change (features' TargetTransform),
     // so a calm night asks for small changes and an episode for large ones. Fitted weights both ways, quick budget,

@@ -31,7 +31,7 @@ export const emissions = defineTask({
     // Air quality's change transform (the bounds' shrink 0.7 not tuned).
     // fitted: the point's weight on its predicted change is fitted per horizon on the validation windows (a
     // combination with persistence; features' TargetTransform). Same model, the recipe's 0.7 vs fitted, quick budget:
-    // on the folds (seeds 1–3) within ±0.3 % (selection folds +0.1 %); trained on three weeks (the demo's size) and
+    // on the folds (seeds 1–3) within ±0.3 % (selection folds +0.1 %); trained on three weeks (the demo's size then) and
     // scored on the next two (origins every 4 months, seeds 1–2), MAE −1.8 % and at or below persistence in 14 of 20 runs (0.7: 7) (docs/RESULTS.md, "Choices").
     transform: { kind: 'change', scale: 1, shrink: 0.7, fitted: true },
   },
