@@ -11,8 +11,9 @@ import { afterEach } from 'vitest';
 export const DEMO = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 /**
- * Measured on the shared 2-core machine (load 8–12): a default run 104 s, --replay 82 s (49 s and 30 s in December 2026). A run may take
- * 3–5× that on a busy CI machine.
+ * Measured on the shared 2-core machine, December 2026: a default run 87 s alone with six weeks of simulated
+ * history (74 s with three weeks; 104 s under load 8–12), --replay 30 s (82 s under load). A run may take
+ * 3× that on a busy CI machine.
  */
 export const RUN_LIMIT_MS = 300_000;
 
