@@ -58,6 +58,9 @@ describe('the simulator feed', () => {
       expect(t[0]).toBe(machinesLive - SIM_MACHINE_HOURS * HOUR);
       expect(t.at(-1)).toBe(end - 1000);
       expect(t.every((x, i) => i === 0 || x - (t[i - 1] ?? 0) === 1000)).toBe(true);
+      // Overhauled where the history starts: its first minute (the fault task's deviation baseline) is healthy running.
+      const firstMinute = history.filter((r) => r.site === machine).slice(0, 60);
+      expect(firstMinute.every((r) => r.labels?.fault === 0 && r.labels.health === 1)).toBe(true);
     }
     const line = [...times('line-01', history), ...times('line-01', cityAndLine)];
     expect(line.every((x, i) => i === 0 || x - (line[i - 1] ?? 0) === 60_000)).toBe(true);

@@ -15,6 +15,12 @@ export interface FactoryOptions {
   machinesPerLine?: number;
   /** Mean hours between fault onsets per machine while healthy (default 12). */
   meanHoursBetweenFaults?: number;
+  /**
+   * Virtual time, epoch ms, at which every machine is overhauled: whatever fault it had is repaired and it runs
+   * healthy and warm from the first step at or after it, as a machine does when its monitoring begins (SKAB's
+   * runs start normal; the fault task's deviation channels measure from a machine's first minute).
+   */
+  overhaulAt?: number;
 }
 
 /**
@@ -116,6 +122,17 @@ function newMachine(seed: number, name: string): Machine {
 }
 
 const AMBIENT_C = 25;
+
+/** Repaired, unworn and warm: a new machine's state (newMachine), its make and its random path kept. */
+function overhaul(m: Machine): void {
+  m.state = 'running';
+  m.fault = 0;
+  m.severity = 0;
+  m.rampHours = 0;
+  m.downHoursLeft = 0;
+  m.wear = 1;
+  m.temperature = m.baseTemp + 8;
+}
 
 /**
  * Advances one machine by `hours`: degradation (healthy → degrading with a random fault
@@ -236,6 +253,7 @@ export function* simulateFactory(options: FactoryOptions): Generator<SimRecord> 
   checkCount('machinesPerLine', perLine, 1);
   const mtbf = options.meanHoursBetweenFaults ?? 12;
   if (!(mtbf > 0)) throw new Error(`meanHoursBetweenFaults must be > 0, got ${mtbf}`);
+  if (options.overhaulAt !== undefined && !Number.isFinite(options.overhaulAt)) throw new Error(`overhaulAt must be an epoch ms number, got ${options.overhaulAt}`);
   const classes = faultClasses();
   const seed = normaliseSeed(options.seed);
   const names = factorySites(options.machines, perLine);
@@ -245,7 +263,12 @@ export function* simulateFactory(options: FactoryOptions): Generator<SimRecord> 
   });
   names.machines.forEach((name, j) => lines[Math.floor(j / perLine)]?.machines.push(newMachine(seed, name)));
   const hours = intervalMs / HOUR_MS;
+  let overhaulAt = options.overhaulAt ?? Number.POSITIVE_INFINITY;
   for (let time = start; time < until; time += intervalMs) {
+    if (time >= overhaulAt) {
+      for (const line of lines) line.machines.forEach(overhaul);
+      overhaulAt = Number.POSITIVE_INFINITY;
+    }
     const lineRecords: SimRecord[] = [];
     for (const line of lines) {
       const records = line.machines.map((m) => stepMachine(m, classes, time, hours, 1 / mtbf));

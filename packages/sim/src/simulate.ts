@@ -19,6 +19,8 @@ export interface SimulateOptions {
   incidentsPerDay?: number;
   machinesPerLine?: number;
   meanHoursBetweenFaults?: number;
+  /** The factory's machines are overhauled then (FactoryOptions.overhaulAt). */
+  overhaulAt?: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export function* simulate(options: SimulateOptions): Generator<SimRecord> {
         ...(options.until !== undefined ? { until: options.until } : {}),
         ...(options.machinesPerLine !== undefined ? { machinesPerLine: options.machinesPerLine } : {}),
         ...(options.meanHoursBetweenFaults !== undefined ? { meanHoursBetweenFaults: options.meanHoursBetweenFaults } : {}),
+        ...(options.overhaulAt !== undefined ? { overhaulAt: options.overhaulAt } : {}),
         intervalMs: options.intervalMs ?? options.factoryIntervalMs ?? 10_000,
       })[Symbol.iterator](),
     );

@@ -57,4 +57,23 @@ describe('factory simulator', () => {
     const minHealth = line1.map((l) => minHealthAt.get(l.time) ?? 1);
     expect(correlation(minHealth, line1.map((r) => r.values.throughput ?? 0))).toBeGreaterThan(0.7);
   });
+
+  test('an overhaul repairs every machine at once and leaves the path before it as it was', () => {
+    // The step of the second day after the one with the most machines faulted (a time between steps means the next step).
+    const faultedAt = new Map<number, number>();
+    for (const r of machines) if (r.time >= start + 24 * 3_600_000 && r.time < start + 48 * 3_600_000 && r.labels.fault !== 0) faultedAt.set(r.time, (faultedAt.get(r.time) ?? 0) + 1);
+    const worst = [...faultedAt].reduce((a, b) => (b[1] > a[1] ? b : a));
+    const step = worst[0] + 30_000;
+    const overhauled = [...simulateFactory({ machines: 8, seed: 11, start, intervalMs: 30_000, until: start + 3 * 24 * 3_600_000, meanHoursBetweenFaults: 6, overhaulAt: step - 15_000 })];
+    expect(overhauled.filter((r) => r.time < step)).toEqual(records.filter((r) => r.time < step));
+    const before = machines.filter((r) => r.time === step - 30_000);
+    const after = overhauled.filter((r) => r.time === step && /-m\d+$/.test(r.site));
+    // Some machines were faulted or down just before; at the overhaul all run healthy, as new.
+    expect(before.filter((r) => r.labels.fault !== 0).length).toBeGreaterThan(1);
+    expect(after).toHaveLength(8);
+    expect(after.every((r) => r.labels.fault === 0 && r.labels.anomaly === 0 && r.labels.health === 1 && (r.values.speed ?? 0) > 0)).toBe(true);
+    // It happens once: faults come back afterwards.
+    expect(overhauled.some((r) => r.time > step && (r.labels.fault ?? 0) > 0)).toBe(true);
+    expect(() => [...simulateFactory({ machines: 1, seed: 1, start, until: start + 60_000, overhaulAt: Number.NaN })]).toThrow(/overhaulAt/);
+  });
 });
