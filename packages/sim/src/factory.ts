@@ -100,6 +100,11 @@ interface Line {
   machines: Machine[];
 }
 
+/** A healthy machine's condition, as new: running, unworn and warm (a new machine's, and an overhauled one's). */
+function asNew(baseTemp: number): Pick<Machine, 'state' | 'fault' | 'severity' | 'rampHours' | 'downHoursLeft' | 'wear' | 'temperature'> {
+  return { state: 'running', fault: 0, severity: 0, rampHours: 0, downHoursLeft: 0, wear: 1, temperature: baseTemp + 8 };
+}
+
 function newMachine(seed: number, name: string): Machine {
   const rng = Rng.derive(seed, `factory/${name}`);
   const baseTemp = rng.uniform(38, 48);
@@ -110,28 +115,16 @@ function newMachine(seed: number, name: string): Machine {
     nominalCurrent: rng.uniform(8, 14),
     baseTemp,
     baseVibration: rng.uniform(1.5, 2.5),
-    state: 'running',
-    fault: 0,
-    severity: 0,
-    rampHours: 0,
-    downHoursLeft: 0,
-    wear: 1,
-    temperature: baseTemp + 8,
+    ...asNew(baseTemp),
     loadNoise: 0,
   };
 }
 
 const AMBIENT_C = 25;
 
-/** Repaired, unworn and warm: a new machine's state (newMachine), its make and its random path kept. */
+/** Whatever fault it had repaired, as new (asNew); its make, load and random path kept. */
 function overhaul(m: Machine): void {
-  m.state = 'running';
-  m.fault = 0;
-  m.severity = 0;
-  m.rampHours = 0;
-  m.downHoursLeft = 0;
-  m.wear = 1;
-  m.temperature = m.baseTemp + 8;
+  Object.assign(m, asNew(m.baseTemp));
 }
 
 /**
