@@ -36,12 +36,31 @@ describe('headstream train --from-datasets / evaluate', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { format: string; version: string; shared: string; single: Record<string, string>; linear?: Record<string, string>; tasks: Record<string, { dataset: string; recipe: string }>; served_by: Record<string, string> };
     expect(manifest.format).toBe('headstream-experiment-bundle/3');
     // The bundle is a model version in the registry's file format: its report holds the guard's choice per task.
-    const version = JSON.parse(readFileSync(join(out, 'version.json'), 'utf8')) as { format: string; report: { version: string; tasks: string[]; decision: { serving: Record<string, string> } }; artifacts: { name: string }[] };
+    const version = JSON.parse(readFileSync(join(out, 'version.json'), 'utf8')) as { format: string; report: { version: string; tasks: string[]; decision: { serving: Record<string, string>; reasons: string[] } }; artifacts: { name: string }[] };
     expect(version.format).toBe('headstream-version/1');
     expect(version.report.version).toBe(manifest.version);
     expect(version.report.tasks).toEqual([...TASK_NAMES]);
     expect(version.report.decision.serving).toEqual(manifest.served_by);
     expect(version.artifacts.map((a) => a.name)).toEqual(['shared', ...TASK_NAMES.map((t) => `single-${t}`)]);
+    // The guard chose each task's served model from its selection folds beside this split (--guard folds, the
+    // default): three paired scores a task, and the rule mean + sd of the loss of sharing within the tolerance.
+    const guard = (manifest as unknown as { guard: { rule: string; tolerance: number; tasks: Record<string, { splits: string[]; worse: number[]; mean: number; sd: number; bound: number; served_by: string }> } }).guard;
+    expect(guard.rule).toBe('folds');
+    expect(Object.keys(guard.tasks).sort()).toEqual([...TASK_NAMES].sort());
+    const reasons = version.report.decision.reasons;
+    for (const task of TASK_NAMES) {
+      const g = guard.tasks[task];
+      expect(g?.splits).toHaveLength(3);
+      expect(g?.splits[0]).toMatch(/^fold 1: /);
+      expect(g?.splits[2]).toMatch(/^this split: /);
+      expect(g?.worse).toHaveLength(3);
+      const mean = (g?.worse ?? []).reduce((a, b) => a + b, 0) / 3;
+      expect(g?.mean).toBeCloseTo(mean, 12);
+      expect(g?.bound).toBeCloseTo((g?.mean ?? NaN) + (g?.sd ?? NaN), 12);
+      expect(g?.served_by).toBe((g?.bound ?? Infinity) <= guard.tolerance ? 'shared' : 'single');
+      expect(g?.served_by).toBe(manifest.served_by[task]);
+      expect(reasons.some((r) => r.startsWith(`${task}: over 3 paired scores the shared model's `))).toBe(true);
+    }
     expect(Object.keys(manifest.single).sort()).toEqual([...TASK_NAMES].sort());
     expect(Object.keys(manifest.linear ?? {}).sort()).toEqual([...TASK_NAMES].sort());
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
@@ -112,6 +131,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     [['evaluate', '--task', 'traffic', '--file', GT_2014, '--format', 'pems-detector'], 'headstream: evaluate needs exactly one of --model DIR (a bundle) or --model-version V (a registry version)'],
     [['train', '--out', out], 'headstream: train needs exactly one of --from-datasets (the shared data sets), --from-db (the readings in the database) or --request (ask the trainer service)'],
     [['train', '--from-datasets', '--strategy', 'mgda', '--out', out], 'headstream: unknown strategy "mgda"; valid: equal, uncertainty, dwa, gradnorm, pcgrad, cagrad, famo, si'],
+    [['train', '--from-datasets', '--guard', 'seeds', '--out', out], "error: option '--guard <rule>' argument 'seeds' is invalid. Allowed choices are folds, split."],
   ])('bad usage %j: one line, exit code 2', async (args, line) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);

@@ -4,7 +4,8 @@ import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { affinityEvery, getVersion, weighSharing, type TaskReport, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
@@ -38,7 +39,21 @@ export interface BundleManifest {
   /** Δm% of the shared model vs the single-task models, and the guard's served-by choice per task (the version report's). */
   delta_m: number;
   served_by: Partial<Record<TaskName, 'shared' | 'single'>>;
+  /**
+   * What the guard weighed for each task's served-by choice (absent in bundles trained before it): the rule
+   * (`folds`: the selection folds' pairs and this split's; `split`: this split's alone), and per task the splits
+   * it read, the loss of sharing on each (relative, positive = the shared model is worse), its mean, sd and bound.
+   */
+  guard?: { rule: GuardRule; tolerance: number; tasks: Partial<Record<TaskName, { splits: string[]; worse: number[]; mean: number; sd: number; bound: number; served_by: 'shared' | 'single' }>> };
 }
+
+/**
+ * How `train --from-datasets` chooses each task's served model. folds: from the shared and single-task models'
+ * paired scores on the task's selection folds beside this split's (two more trainings of every model); split:
+ * from this split's one pair, as a retrain from the database must.
+ */
+export const GUARD_RULES = ['folds', 'split'] as const;
+export type GuardRule = (typeof GUARD_RULES)[number];
 
 export interface TrainBundleOptions {
   out: string;
@@ -53,6 +68,8 @@ export interface TrainBundleOptions {
   tasks?: readonly TaskName[];
   /** The version's name (default: v + the UTC time, as train --from-db names them). */
   version?: string;
+  /** What the guard weighs (default folds). */
+  guard?: GuardRule;
   log?: (line: string) => void;
 }
 
@@ -80,6 +97,10 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       ? splitAll(frames, {}, settings.sizes, tasks)
       : prepareByInput(frames, tasks, (t) => timeSplit(frames[t]), settings.sizes);
   const prepared = tasks.map((t) => splits[t]);
+  const rule = options.guard ?? 'folds';
+  if (!GUARD_RULES.includes(rule)) throw new BundleInputError(`unknown guard rule "${String(rule)}"; valid: ${GUARD_RULES.join(', ')}`);
+  // The served-by choice is a bet on data the models have not seen: weigh the task's selection folds too.
+  const evidence = rule === 'folds' ? selectionFoldEvidence(frames, tasks, { settings, seed, strategy, log }) : undefined;
   const telemetry: { model: string; rows: TelemetryRow[] }[] = [];
   const trained = trainVersion(prepared, {
     settings,
@@ -97,7 +118,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   });
   try {
     const meta = { version: options.version ?? versionName(), mode, strategy, regime: 'joint' as const, seed, backend };
-    const report = versionReport(trained, prepared, meta);
+    const report = versionReport(trained, prepared, meta, evidence ? { evidence: evidence.pairs } : {});
     await writeVersionFiles(options.out, { report, artifacts: versionArtifacts(trained, prepared, meta), telemetry });
     const validation = {} as BundleManifest['validation'];
     for (const t of tasks) {
@@ -126,6 +147,19 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       validation,
       delta_m: report.delta_m,
       served_by: report.decision.serving,
+      guard: {
+        rule,
+        tolerance: report.decision.tolerance,
+        tasks: Object.fromEntries(
+          tasks.map((t) => {
+            const r = report.task_reports[t] as TaskReport;
+            const pairs = [...(evidence?.pairs[t] ?? []), { shared: r.shared, single: r.single }];
+            const { worse, mean, sd, bound, servedBy } = weighSharing(t, pairs, report.decision.tolerance);
+            const folds = (evidence?.folds[t] ?? []).map((name, i) => `fold ${i + 1}: ${name}`);
+            return [t, { splits: [...folds, `this split: ${splits[t].describe}`], worse, mean, sd, bound, served_by: servedBy }];
+          }),
+        ),
+      },
     };
     await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;

@@ -193,3 +193,64 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
     grouping: { groups, score: grouping.score },
   };
 }
+
+/** The shared and single-task models' paired scores of each task on its selection folds. */
+export interface SelectionEvidence {
+  /** Per task, the names of the selection folds it was scored on, oldest first. */
+  folds: Partial<Record<TaskName, string[]>>;
+  /** Per task, one pair per selection fold, in the same order. */
+  pairs: Partial<Record<TaskName, PairedScore[]>>;
+  /** Training wall time of every fold, s. */
+  seconds: number;
+}
+
+export interface SelectionEvidenceOptions {
+  settings: Settings;
+  seed: number;
+  strategy: StrategyName;
+  log?: (line: string) => void;
+}
+
+/**
+ * The guard's evidence from the selection folds: every rolling fold of the tasks but the last (the forward check,
+ * which for most tasks is the protocol's own split), each trained and scored by the one train-and-score loop
+ * (trainVersion) with the version's tasks, budget, seed and strategy. `train --from-datasets` weighs these pairs
+ * beside its own split's (weighSharing: mean + sd of the loss of sharing within the tolerance), the rule the fold
+ * study checks forward, instead of the one split a single training has.
+ */
+export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonly TaskName[], options: SelectionEvidenceOptions): SelectionEvidence {
+  const log = options.log ?? (() => undefined);
+  const t0 = performance.now();
+  const plans = Object.fromEntries(
+    tasks.map((t) => {
+      const own = frames[t];
+      if (!own) throw new Error(`no frames of ${t}`);
+      return [t, taskFolds(t, own)];
+    }),
+  ) as Record<TaskName, TaskFold[]>;
+  const k = Math.min(...tasks.map((t) => plans[t].length));
+  const evidence: SelectionEvidence = { folds: {}, pairs: {}, seconds: 0 };
+  for (const t of tasks) {
+    evidence.folds[t] = [];
+    evidence.pairs[t] = [];
+  }
+  for (let fold = 0; fold < k - 1; fold++) {
+    const splits = prepareByInput(frames, tasks, (t) => (plans[t][fold] as TaskFold).plan, options.settings.sizes);
+    const version = trainVersion(
+      tasks.map((t) => splits[t]),
+      { settings: options.settings, seed: options.seed, strategy: options.strategy, regime: 'joint', measureCost: false },
+    );
+    version.shared.dispose();
+    for (const m of Object.values(version.singles)) m?.dispose();
+    for (const t of tasks) {
+      const r = version.reports[t];
+      if (!r) throw new Error(`selection fold ${fold + 1}: no ${t} report`);
+      evidence.folds[t]?.push((plans[t][fold] as TaskFold).name);
+      evidence.pairs[t]?.push({ shared: r.shared, single: r.single });
+    }
+    const h = (t: TaskName, m: MetricsJSON) => headline(t, m).value.toFixed(3);
+    log(`[train] guard evidence, selection fold ${fold + 1} of ${k - 1}: ${tasks.map((t) => `${t} shared ${h(t, (version.reports[t] as { shared: MetricsJSON }).shared)} single ${h(t, (version.reports[t] as { single: MetricsJSON }).single)}`).join(', ')} (${(version.seconds.shared + version.seconds.single + version.seconds.linear).toFixed(0)} s)`);
+  }
+  evidence.seconds = (performance.now() - t0) / 1000;
+  return evidence;
+}

@@ -1,7 +1,7 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, type Regime, type StrategyName } from '@headstream/model';
 import { SHARED_ARTIFACT, singleArtifact, type TaskBindingReport, type TaskReport, type VersionArtifact, type VersionReport } from '@headstream/registry';
-import { decide, DEFAULT_GUARD_TOLERANCE } from './guard.js';
+import { decide, DEFAULT_GUARD_TOLERANCE, type PairedScore } from './guard.js';
 import { withWeights } from './evaluation.js';
 import type { PreparedTask, TrainedVersion, TrainingMode } from './job.js';
 
@@ -22,6 +22,11 @@ export interface VersionReportOptions {
   skipped?: VersionReport['skipped'];
   /** Per task: the series it was trained from (train --from-db). */
   bindings?: ReadonlyMap<TaskName, TaskBindingReport>;
+  /**
+   * Per task: the shared and single-task models' paired scores on other splits of its data (train
+   * --from-datasets: the selection folds), weighed by the guard beside this version's own pair.
+   */
+  evidence?: Partial<Record<TaskName, readonly PairedScore[]>>;
 }
 
 /**
@@ -34,7 +39,12 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
     const r = trained.reports[p.task] as Omit<TaskReport, 'active' | 'served_by'>;
     return { ...r, active: options.active?.scores[p.task] ?? null };
   });
-  const decision = decide(inputs, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: options.active?.version ?? null, activeTasks: options.active?.tasks ?? [] });
+  // The guard weighs this version's own pair, after any earlier evidence of the task.
+  const weighed = inputs.map((r) => {
+    const more = options.evidence?.[r.task] ?? [];
+    return more.length ? { ...r, pairs: [...more, { shared: r.shared, single: r.single }] } : r;
+  });
+  const decision = decide(weighed, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: options.active?.version ?? null, activeTasks: options.active?.tasks ?? [] });
   const measured = trained.sharedRun.affinity;
   const affinity = measured && measured.tasks.length > 1 ? { tasks: measured.tasks as TaskName[], matrix: measured.matrix, steps: measured.steps, ...(bestGrouping(measured.tasks, measured.matrix) as { groups: TaskName[][]; score: number }) } : undefined;
   const taskReports: VersionReport['task_reports'] = {};

@@ -1,5 +1,5 @@
 import { headlineMetric, headlineValue, isTaskName, TASK_NAMES, type TaskName } from '@headstream/tasks';
-import { STRATEGIES, trainBundle, type BundleManifest } from '@headstream/experiments';
+import { GUARD_RULES, STRATEGIES, trainBundle, type BundleManifest, type GuardRule } from '@headstream/experiments';
 import type { Regime, StrategyName } from '@headstream/model';
 import { DEFAULT_EMBEDDED_DATA_DIR, openDatabase, requireCurrentSchema } from '@headstream/store';
 import { hostname } from 'node:os';
@@ -19,6 +19,7 @@ export interface TrainCommandOptions {
   regime?: string;
   tasks?: string;
   split?: string;
+  guard?: string;
   quick?: boolean;
   out?: string;
   seed?: number;
@@ -28,6 +29,13 @@ export interface TrainCommandOptions {
   bindings?: string;
   promote?: boolean;
   json?: boolean;
+}
+
+const signedPct = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(100 * x).toFixed(1)} %`;
+
+function guardRule(text: string): GuardRule {
+  if (!(GUARD_RULES as readonly string[]).includes(text)) throw new UsageError(`unknown --guard "${text}"; valid: ${GUARD_RULES.join(', ')}`);
+  return text as GuardRule;
 }
 
 function strategyOf(options: TrainCommandOptions): StrategyName {
@@ -86,6 +94,7 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
     seed: options.seed ?? 1,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.split ? { split: options.split } : {}),
+    ...(options.guard ? { guard: guardRule(options.guard) } : {}),
     ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
     ...(options.name ? { version: options.name } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
@@ -98,7 +107,9 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
       if (!v) continue;
       const metric = headlineMetric(task);
       const s = (m: object) => `${metric.label} ${headlineValue(task, m).toFixed(3)}`;
-      process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}  served by ${manifest.served_by[task] ?? '?'}\n`);
+      const g = manifest.guard?.tasks[task];
+      const weighed = g && g.worse.length > 1 ? ` (loss of sharing over ${g.worse.length} splits ${signedPct(g.mean)} ± ${(100 * g.sd).toFixed(1)} %)` : '';
+      process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}  served by ${manifest.served_by[task] ?? '?'}${weighed}\n`);
     }
     process.stdout.write(`serve it: headstream models import ${options.out}, then headstream models promote ${manifest.version}\n`);
   }
