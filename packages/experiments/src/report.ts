@@ -245,7 +245,7 @@ function guardSection(r: Results, L: string[]): void {
   if (!g) return;
   const k = Math.max(...r.folds.runs.map((x) => x.fold)) + 1;
   L.push('### The guard across folds: served-by from the evidence, checked forward', '');
-  L.push(`The guard's rule (\`weighSharing\`, packages/training/src/guard.ts) takes k ≥ 1 paired scores of a task's shared and single-task models (folds, seeds) and serves the task by the shared model only when mean + sd of the relative loss of sharing stays within the tolerance (${f(r.folds.tolerance * 100, 0)} %); with one pair (a retrain from the database has one validation split) it is the single-split rule. Loss of sharing = relative headline difference, positive = the shared model is worse.`, '');
+  L.push(`The guard's rule (\`weighSharing\`, packages/training/src/guard.ts) takes k ≥ 1 paired scores of a task's shared and single-task models (folds, seeds) and serves the task by the shared model only when mean + sd of the relative loss of sharing stays within the tolerance (${f(r.folds.tolerance * 100, 0)} %); with one pair (a retrain from the database has one validation split) it is the single-split rule. \`headstream train --from-datasets\` weighs the version's own seed on the two selection folds beside its split (the forward fold's, for every task): that seed's three fold runs here. Loss of sharing = relative headline difference, positive = the shared model is worse.`, '');
   L.push('| task | pairs | loss of sharing: mean ± sd | bound (mean + sd) | served by |', '|---|---|---|---|---|');
   for (const t of ran(r)) {
     const d = g.decision[t];
