@@ -90,17 +90,18 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   // Head order, whatever order they were asked in.
   const tasks = TASK_ORDER.filter((t) => (options.tasks ?? TASK_ORDER).includes(t));
   if (tasks.length === 0) throw new BundleInputError('no task to train');
+  const rule = options.guard ?? 'folds';
+  if (!GUARD_RULES.includes(rule)) throw new BundleInputError(`unknown --guard "${String(rule)}"; valid: ${GUARD_RULES.join(', ')}`);
   const frames = await loadAllFrames(options.datasetsDir, tasks);
+  // The served-by choice is a bet on data the models have not seen: weigh the task's selection folds too (before
+  // this split's windows are built, so one fold's windows are in memory at a time).
+  const evidence = rule === 'folds' ? selectionFoldEvidence(frames, tasks, { settings, seed, strategy, log }) : undefined;
   const split = options.split ?? 'protocol';
   const splits =
     split === 'protocol'
       ? splitAll(frames, {}, settings.sizes, tasks)
       : prepareByInput(frames, tasks, (t) => timeSplit(frames[t]), settings.sizes);
   const prepared = tasks.map((t) => splits[t]);
-  const rule = options.guard ?? 'folds';
-  if (!GUARD_RULES.includes(rule)) throw new BundleInputError(`unknown guard rule "${String(rule)}"; valid: ${GUARD_RULES.join(', ')}`);
-  // The served-by choice is a bet on data the models have not seen: weigh the task's selection folds too.
-  const evidence = rule === 'folds' ? selectionFoldEvidence(frames, tasks, { settings, seed, strategy, log }) : undefined;
   const telemetry: { model: string; rows: TelemetryRow[] }[] = [];
   const trained = trainVersion(prepared, {
     settings,

@@ -1,5 +1,5 @@
 import { headlineMetric, headlineValue, isTaskName, TASK_NAMES, type TaskName } from '@headstream/tasks';
-import { GUARD_RULES, STRATEGIES, trainBundle, type BundleManifest, type GuardRule } from '@headstream/experiments';
+import { STRATEGIES, trainBundle, type BundleManifest, type GuardRule } from '@headstream/experiments';
 import type { Regime, StrategyName } from '@headstream/model';
 import { DEFAULT_EMBEDDED_DATA_DIR, openDatabase, requireCurrentSchema } from '@headstream/store';
 import { hostname } from 'node:os';
@@ -32,11 +32,6 @@ export interface TrainCommandOptions {
 }
 
 const signedPct = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(100 * x).toFixed(1)} %`;
-
-function guardRule(text: string): GuardRule {
-  if (!(GUARD_RULES as readonly string[]).includes(text)) throw new UsageError(`unknown --guard "${text}"; valid: ${GUARD_RULES.join(', ')}`);
-  return text as GuardRule;
-}
 
 function strategyOf(options: TrainCommandOptions): StrategyName {
   const strategy = (options.strategy ?? 'equal') as StrategyName;
@@ -94,7 +89,7 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
     seed: options.seed ?? 1,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.split ? { split: options.split } : {}),
-    ...(options.guard ? { guard: guardRule(options.guard) } : {}),
+    ...(options.guard ? { guard: options.guard as GuardRule } : {}),
     ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
     ...(options.name ? { version: options.name } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
