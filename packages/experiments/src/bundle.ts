@@ -4,7 +4,7 @@ import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, getVersion, weighSharing, type TaskReport, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { affinityEvery, getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
 import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -151,13 +151,13 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       guard: {
         rule,
         tolerance: report.decision.tolerance,
+        // What the guard weighed (the decision's evidence, in the order versionReport passed it: folds, then this split).
         tasks: Object.fromEntries(
           tasks.map((t) => {
-            const r = report.task_reports[t] as TaskReport;
-            const pairs = [...(evidence?.pairs[t] ?? []), { shared: r.shared, single: r.single }];
-            const { worse, mean, sd, bound, servedBy } = weighSharing(t, pairs, report.decision.tolerance);
+            const weighed = report.decision.evidence?.[t];
+            if (!weighed) throw new Error(`the guard's decision has no evidence of ${t}`);
             const folds = (evidence?.folds[t] ?? []).map((name, i) => `fold ${i + 1}: ${name}`);
-            return [t, { splits: [...folds, `this split: ${splits[t].describe}`], worse, mean, sd, bound, served_by: servedBy }];
+            return [t, { splits: [...folds, `this split: ${splits[t].describe}`], ...weighed, served_by: report.decision.serving[t] ?? 'shared' }];
           }),
         ),
       },

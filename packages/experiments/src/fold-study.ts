@@ -200,8 +200,6 @@ export interface SelectionEvidence {
   folds: Partial<Record<TaskName, string[]>>;
   /** Per task, one pair per selection fold, in the same order. */
   pairs: Partial<Record<TaskName, PairedScore[]>>;
-  /** Training wall time of every fold, s. */
-  seconds: number;
 }
 
 export interface SelectionEvidenceOptions {
@@ -220,7 +218,6 @@ export interface SelectionEvidenceOptions {
  */
 export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonly TaskName[], options: SelectionEvidenceOptions): SelectionEvidence {
   const log = options.log ?? (() => undefined);
-  const t0 = performance.now();
   const plans = Object.fromEntries(
     tasks.map((t) => {
       const own = frames[t];
@@ -229,7 +226,7 @@ export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonl
     }),
   ) as Record<TaskName, TaskFold[]>;
   const k = Math.min(...tasks.map((t) => plans[t].length));
-  const evidence: SelectionEvidence = { folds: {}, pairs: {}, seconds: 0 };
+  const evidence: SelectionEvidence = { folds: {}, pairs: {} };
   for (const t of tasks) {
     evidence.folds[t] = [];
     evidence.pairs[t] = [];
@@ -242,15 +239,16 @@ export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonl
     );
     version.shared.dispose();
     for (const m of Object.values(version.singles)) m?.dispose();
+    const h = (t: TaskName, m: MetricsJSON) => headline(t, m).value.toFixed(3);
+    const scored: string[] = [];
     for (const t of tasks) {
       const r = version.reports[t];
       if (!r) throw new Error(`selection fold ${fold + 1}: no ${t} report`);
       evidence.folds[t]?.push((plans[t][fold] as TaskFold).name);
       evidence.pairs[t]?.push({ shared: r.shared, single: r.single });
+      scored.push(`${t} shared ${h(t, r.shared)} single ${h(t, r.single)}`);
     }
-    const h = (t: TaskName, m: MetricsJSON) => headline(t, m).value.toFixed(3);
-    log(`[train] guard evidence, selection fold ${fold + 1} of ${k - 1}: ${tasks.map((t) => `${t} shared ${h(t, (version.reports[t] as { shared: MetricsJSON }).shared)} single ${h(t, (version.reports[t] as { single: MetricsJSON }).single)}`).join(', ')} (${(version.seconds.shared + version.seconds.single + version.seconds.linear).toFixed(0)} s)`);
+    log(`[train] guard evidence, selection fold ${fold + 1} of ${k - 1}: ${scored.join(', ')} (${(version.seconds.shared + version.seconds.single + version.seconds.linear).toFixed(0)} s)`);
   }
-  evidence.seconds = (performance.now() - t0) / 1000;
   return evidence;
 }

@@ -70,6 +70,12 @@ export interface GuardDecision {
   /** The version it was compared with (the active one at the time), or null. */
   compared_with: string | null;
   serving: Partial<Record<TaskName, ServedBy>>;
+  /**
+   * Per task, what the served-by choice weighed (absent in versions decided before it): the relative loss of
+   * sharing on each paired score (positive = the shared model is worse; the version's own validation split last),
+   * their mean, sd and mean + sd, which the choice holds against the tolerance.
+   */
+  evidence?: Partial<Record<TaskName, { worse: number[]; mean: number; sd: number; bound: number }>>;
   /** One line per finding, e.g. "traffic: served MAE 6.91 beats persistence 7.40 by 6.6 %". */
   reasons: string[];
 }

@@ -73,6 +73,7 @@ const by = (task: TaskName, value: MetricsJSON, reference: MetricsJSON) => {
 export function decide(tasks: readonly GuardInput[], options: { tolerance?: number; activeVersion?: string | null; activeTasks?: readonly TaskName[] } = {}): GuardDecision {
   const tolerance = options.tolerance ?? DEFAULT_GUARD_TOLERANCE;
   const serving: Partial<Record<TaskName, ServedBy>> = {};
+  const weighed: NonNullable<GuardDecision['evidence']> = {};
   const reasons: string[] = [];
   let promote = true;
   for (const t of tasks) {
@@ -80,6 +81,7 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
     const evidence = weighSharing(t.task, pairs, tolerance);
     const servedBy = evidence.servedBy;
     serving[t.task] = servedBy;
+    weighed[t.task] = { worse: evidence.worse, mean: evidence.mean, sd: evidence.sd, bound: evidence.bound };
     const served = servedBy === 'shared' ? t.shared : t.single;
     const signed = (x: number) => `${x < 0 ? '−' : '+'}${pct(x)}`;
     if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.task)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): served by its ${servedBy === 'shared' ? 'shared' : 'single-task'} model`);
@@ -109,5 +111,5 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
     promote = false;
     reasons.push('REFUSED: the version serves no task');
   }
-  return { promote, tolerance, compared_with: options.activeVersion ?? null, serving, reasons };
+  return { promote, tolerance, compared_with: options.activeVersion ?? null, serving, evidence: weighed, reasons };
 }
