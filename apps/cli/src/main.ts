@@ -166,6 +166,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--regime <regime>', 'from-db: joint (all tasks at once) or sequential (one after another)').choices(['joint', 'sequential']).default('joint'))
     .addOption(new Option('--split <split>', 'from-datasets: protocol (held-out station, runs, year) or time (the last 20 % of each task validates, as --from-db)').choices(['protocol', 'time']))
     .addOption(new Option('--guard <rule>', "from-datasets: what the guard weighs to choose each task's served model: folds (the task's selection folds beside this split: three trainings instead of one) or split (this split alone, as --from-db)").choices(['folds', 'split']).default('folds'))
+    .option('--no-refit', "from-datasets: save the split's models instead of training the chosen models again on every window (the split's validation part included) once the guard has chosen")
     .option('--quick', 'subsampled data and fewer epochs (a minute or two)')
     .option('--seed <n>', 'seed for weights and batch order', integer(0, 2 ** 31 - 1), 1)
     .option('--epochs <n>', 'epochs of every model instead of the mode\'s', integer(0, 10_000))

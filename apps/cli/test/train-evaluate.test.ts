@@ -23,6 +23,7 @@ const out = mkdtempSync(join(tmpdir(), 'hs-bundle-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('headstream train --from-datasets / evaluate', () => {
+  let trainStdout = '';
   beforeAll(async () => {
     // Three epochs instead of quick's ten: what is checked is the bundle, evaluate and their errors; how well the
     // quick budget learns is `npm run results -- --quick`'s to say.
@@ -30,6 +31,7 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^saved version v\d{8}T\d{6}Z to /);
     expect(run.stdout).toContain(`serve it: headstream models import ${out}`);
+    trainStdout = run.stdout;
   }, TRAIN_MS + 30_000);
 
   it('saves the shared model, one single-task model per registered task and a manifest', () => {
@@ -61,6 +63,22 @@ describe('headstream train --from-datasets / evaluate', () => {
       expect(g?.served_by).toBe(manifest.served_by[task]);
       expect(reasons.some((r) => r.startsWith(`${task}: over 3 paired scores the shared model's `))).toBe(true);
     }
+    // Once the guard had chosen, the saved models were trained again on every window (the default): every site of
+    // each task's data, through the end of the split's validation part; the scores and the choice stay the split's.
+    const refit = (manifest as unknown as { refit: { tasks: Record<string, { windows: number; sites: number; from: string; to: string }> } }).refit;
+    const report = (version.report as unknown as { task_reports: Record<string, { training: { sites: string[]; windows: number; to: string }; validation: { sites: string[] } }> }).task_reports;
+    for (const task of TASK_NAMES) {
+      const r = refit.tasks[task];
+      const split = report[task];
+      expect(r?.sites).toBe(new Set([...(split?.training.sites ?? []), ...(split?.validation.sites ?? [])]).size);
+      expect(r?.windows).toBeGreaterThanOrEqual(split?.training.windows ?? Infinity);
+      // The latest windows, the split's validation part (thinned alike: the last one kept may be a little earlier).
+      if (task !== 'fault') expect(Date.parse(r?.to ?? '')).toBeGreaterThan(Date.parse(split?.training.to ?? ''));
+    }
+    // Sites the split held out (a Beijing station, SKAB runs) train the saved models.
+    expect(refit.tasks.air_quality?.sites).toBe((report.air_quality?.training.sites.length ?? 0) + 1);
+    expect(refit.tasks.fault?.sites).toBeGreaterThan(report.fault?.training.sites.length ?? Infinity);
+    expect(trainStdout).toMatch(/the saved models were then trained again on every window \(traffic \d+, /);
     expect(Object.keys(manifest.single).sort()).toEqual([...TASK_NAMES].sort());
     expect(Object.keys(manifest.linear ?? {}).sort()).toEqual([...TASK_NAMES].sort());
     const shared = JSON.parse(readFileSync(join(out, manifest.shared, 'model.json'), 'utf8')) as { backend: string; config: { tasks: unknown[]; inputs: Record<string, unknown> } };
@@ -97,6 +115,26 @@ describe('headstream train --from-datasets / evaluate', () => {
       await db.dispose();
     }
   }, 3 * EVALUATE_MS + 30_000);
+
+  it.concurrent("--no-refit saves the split's models: their scalers saw the split's training part only, the refit's every reading", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-bundle-split-'));
+    try {
+      const run = await runCli(['train', '--from-datasets', '--quick', '--epochs', '1', '--tasks', 'traffic', '--guard', 'split', '--no-refit', '--out', dir], TRAIN_ENV, TRAIN_MS);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).not.toContain('trained again on every window');
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { refit: unknown; tasks: Record<string, { train: number; validation: number }> };
+      expect(manifest.refit).toBeNull();
+      type Saved = { features: Record<string, { scalers: { channels: Record<string, { count: number }> } }> };
+      const count = (bundle: string, model: string) => (JSON.parse(readFileSync(join(bundle, model, 'model.json'), 'utf8')) as Saved).features.traffic?.scalers.channels.flow?.count ?? NaN;
+      const splitCount = count(dir, 'single-traffic');
+      expect(splitCount).toBe(count(dir, 'shared'));
+      expect(count(out, 'single-traffic')).toBe(count(out, 'shared'));
+      // The refit bundle's traffic models read PeMS's last five days too (288 readings a day).
+      expect(count(out, 'shared')).toBe(splitCount + 5 * 288);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, TRAIN_MS + 30_000);
 
   it.concurrent('evaluate --json prints one object with metrics, baselines, the single-task model and the linear reference', async () => {
     const run = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine', '--json'], {}, EVALUATE_MS);

@@ -1,15 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
-import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName } from '@headstream/model';
+import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type TaskFrames, type TelemetryRow } from '@headstream/training';
+import { affinityEvery, everyWindow, getVersion, issueRange, labelledFor, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type PairedScore, type PreparedTask, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport } from '@headstream/training';
 import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import { scoreTask, type MetricsJSON, type TaskScoreJSON } from './scoring.js';
-import { loadAllFrames, prepareByInput, splitAll } from './splits.js';
+import { loadAllFrames, prepareByInput, splitAll, type AllFrames } from './splits.js';
 
 /**
  * /3: the bundle is the registry's file sink (version.json and the version's artifacts, see @headstream/registry
@@ -45,6 +45,12 @@ export interface BundleManifest {
    * it read, the loss of sharing on each (relative, positive = the shared model is worse), its mean, sd and bound.
    */
   guard?: { rule: GuardRule; tolerance: number; tasks: Partial<Record<TaskName, { splits: string[]; worse: number[]; mean: number; sd: number; bound: number; served_by: 'shared' | 'single' }>> };
+  /**
+   * The saved models' own training when they were refit on every window once the guard had chosen (null: the
+   * split's models are saved; absent in bundles trained before it). `validation`, the guard and version.json's
+   * report stay the split's: they are the estimate of how the refit models do on data neither saw.
+   */
+  refit?: { seconds: number; tasks: Record<TaskName, { windows: number; sites: number; from: string; to: string }> } | null;
 }
 
 /**
@@ -70,6 +76,8 @@ export interface TrainBundleOptions {
   version?: string;
   /** What the guard weighs (default folds). */
   guard?: GuardRule;
+  /** Once the guard has chosen, train the saved models again on every window (default true; false: the split's models are saved). */
+  refit?: boolean;
   log?: (line: string) => void;
 }
 
@@ -92,43 +100,50 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   if (tasks.length === 0) throw new BundleInputError('no task to train');
   const rule = options.guard ?? 'folds';
   if (!GUARD_RULES.includes(rule)) throw new BundleInputError(`unknown --guard "${String(rule)}"; valid: ${GUARD_RULES.join(', ')}`);
+  const refit = options.refit ?? true;
   const frames = await loadAllFrames(options.datasetsDir, tasks);
   // The served-by choice is a bet on data the models have not seen: weigh the task's selection folds too (before
-  // this split's windows are built, so one fold's windows are in memory at a time).
+  // this split's windows are built, so one set of windows is in memory at a time).
   const evidence = rule === 'folds' ? selectionFoldEvidence(frames, tasks, { settings, seed, strategy, log }) : undefined;
   const split = options.split ?? 'protocol';
-  const splits =
-    split === 'protocol'
-      ? splitAll(frames, {}, settings.sizes, tasks)
-      : prepareByInput(frames, tasks, (t) => timeSplit(frames[t]), settings.sizes);
-  const prepared = tasks.map((t) => splits[t]);
+  const meta = { version: options.version ?? versionName(), mode, strategy, regime: 'joint' as const, seed, backend };
   const telemetry: { model: string; rows: TelemetryRow[] }[] = [];
-  const trained = trainVersion(prepared, {
-    settings,
-    seed,
-    strategy,
-    regime: 'joint',
-    keepLinear: true,
-    affinityEvery: affinityEvery(settings),
-    onEvent: (model, event) => {
-      let entry = telemetry.find((t) => t.model === model);
-      if (!entry) telemetry.push((entry = { model, rows: [] }));
-      entry.rows.push(...telemetryRows(event));
-    },
-    onModel: (model, seconds) => log(`[train] ${model}: ${seconds.toFixed(1)} s`),
-  });
+  const onEvent = (model: string, event: TrainingEvent) => {
+    let entry = telemetry.find((t) => t.model === model);
+    if (!entry) telemetry.push((entry = { model, rows: [] }));
+    entry.rows.push(...telemetryRows(event));
+  };
+  const onModel = (model: string, seconds: number) => log(`[train] ${model}: ${seconds.toFixed(1)} s`);
+  const chosen = trainOnSplit(frames, tasks, split, { settings, seed, strategy, onEvent, onModel }, meta, evidence?.pairs);
+  const { report, trained } = chosen;
+  const served: { models: TrainedModels; prepared: readonly ModelFeatures[]; refit?: BundleManifest['refit'] } = { models: trained, prepared: chosen.features };
   try {
-    const meta = { version: options.version ?? versionName(), mode, strategy, regime: 'joint' as const, seed, backend };
-    const report = versionReport(trained, prepared, meta, evidence ? { evidence: evidence.pairs } : {});
-    await writeVersionFiles(options.out, { report, artifacts: versionArtifacts(trained, prepared, meta), telemetry });
+    if (refit) {
+      // The choice and every score are the split's; the models served learn from every window, the split's
+      // validation part (the latest period, the held-out station and runs) included, with the same budget and seed.
+      disposeModels(trained);
+      const again = prepareByInput(frames, tasks, (t) => everyWindow(frames[t]), settings.sizes);
+      const started = Date.now();
+      served.models = trainModels(tasks.map((t) => again[t]), { settings, seed, strategy, regime: 'joint', onModel: (model, seconds) => onModel(`${model} (refit)`, seconds) });
+      served.prepared = tasks.map((t) => ({ task: t, spec: again[t].spec, scalers: again[t].scalers }));
+      served.refit = {
+        seconds: (Date.now() - started) / 1000,
+        tasks: Object.fromEntries(tasks.map((t) => [t, { windows: labelledFor(again[t].train, t), sites: again[t].plan.trainSites.length, ...issueRange(again[t].train.issueTimes) }])) as NonNullable<BundleManifest['refit']>['tasks'],
+      };
+      log(`[train] refit on every window: ${tasks.map((t) => `${t} ${served.refit?.tasks[t]?.windows ?? 0} (split ${report.task_reports[t]?.training.windows ?? 0})`).join(', ')}; ${served.refit.seconds.toFixed(0)} s`);
+    }
+    // The spec saved with each model carries the combination weights the split's scores fitted for it (fitTask).
+    const artifacts = versionArtifacts({ ...served.models, scores: trained.scores }, served.prepared, meta);
+    await writeVersionFiles(options.out, { report, artifacts, telemetry });
     const validation = {} as BundleManifest['validation'];
     for (const t of tasks) {
       const r = report.task_reports[t];
       if (!r) throw new Error(`no report of ${t}`);
       validation[t] = { shared: r.shared, single: r.single, persistence: r.persistence, ...(r.linear ? { linear: r.linear } : {}) };
       // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
-      const linear = trained.linears[t];
-      if (linear) await saveModel(linear, join(options.out, `linear-${t}`), { version: meta.version, features: { [t]: { spec: withWeights(splits[t].spec, { [t]: trained.scores.linear[t]?.weights }), scalers: splits[t].scalers } }, strategy: { name: 'equal' }, regime: 'joint', backend, metrics: { [t]: r.linear } });
+      const linear = served.models.linears[t];
+      const features = served.prepared.find((p) => p.task === t);
+      if (linear && features) await saveModel(linear, join(options.out, `linear-${t}`), { version: meta.version, features: { [t]: { spec: withWeights(features.spec, { [t]: trained.scores.linear[t]?.weights }), scalers: features.scalers } }, strategy: { name: 'equal' }, regime: 'joint', backend, metrics: { [t]: r.linear } });
     }
     log(`[train] guard: ${tasks.map((t) => `${t} served by ${report.decision.serving[t] ?? '?'}`).join(', ')}; Δm ${report.delta_m.toFixed(2)}%`);
     const manifest: BundleManifest = {
@@ -142,9 +157,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       shared: SHARED_ARTIFACT,
       single: Object.fromEntries(tasks.map((t) => [t, singleArtifact(t)])) as Record<TaskName, string>,
       linear: Object.fromEntries(tasks.map((t) => [t, `linear-${t}`])) as Record<TaskName, string>,
-      tasks: Object.fromEntries(
-        tasks.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
-      ) as BundleManifest['tasks'],
+      tasks: chosen.records,
       validation,
       delta_m: report.delta_m,
       served_by: report.decision.serving,
@@ -157,17 +170,55 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
             const weighed = report.decision.evidence?.[t];
             if (!weighed) throw new Error(`the guard's decision has no evidence of ${t}`);
             const folds = (evidence?.folds[t] ?? []).map((name, i) => `fold ${i + 1}: ${name}`);
-            return [t, { splits: [...folds, `this split: ${splits[t].describe}`], ...weighed, served_by: report.decision.serving[t] ?? 'shared' }];
+            return [t, { splits: [...folds, `this split: ${chosen.records[t].describe}`], ...weighed, served_by: report.decision.serving[t] ?? 'shared' }];
           }),
         ),
       },
+      refit: served.refit ?? null,
     };
     await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
-    trained.shared.dispose();
-    for (const m of [...Object.values(trained.singles), ...Object.values(trained.linears)]) m?.dispose();
+    disposeModels(served.models);
   }
+}
+
+/** What a saved model's features are built from: the task's spec and scalers (not its windows). */
+type ModelFeatures = Pick<PreparedTask, 'task' | 'spec' | 'scalers'>;
+
+/**
+ * The bundle's split: its windows prepared, every model trained and scored by the one train-and-score loop,
+ * and the guard's choice (beside the folds' pairs). Returns no windows, so a refit's are the only ones held next.
+ */
+function trainOnSplit(
+  frames: AllFrames,
+  tasks: readonly TaskName[],
+  split: 'protocol' | 'time',
+  options: { settings: Settings; seed: number; strategy: StrategyName; onEvent: (model: string, event: TrainingEvent) => void; onModel: (model: string, seconds: number) => void },
+  meta: VersionMeta,
+  evidence: Partial<Record<TaskName, readonly PairedScore[]>> | undefined,
+): { trained: TrainedVersion; report: VersionReport; features: ModelFeatures[]; records: BundleManifest['tasks'] } {
+  const splits =
+    split === 'protocol'
+      ? splitAll(frames, {}, options.settings.sizes, tasks)
+      : prepareByInput(frames, tasks, (t) => timeSplit(frames[t]), options.settings.sizes);
+  const prepared = tasks.map((t) => splits[t]);
+  const trained = trainVersion(prepared, { ...options, regime: 'joint', keepLinear: true, affinityEvery: affinityEvery(options.settings) });
+  try {
+    const report = versionReport(trained, prepared, meta, evidence ? { evidence } : {});
+    const records = Object.fromEntries(
+      tasks.map((t) => [t, { dataset: TASK_DATASETS[t], recipe: frames[t].recipe.name, train: splits[t].train.n, validation: splits[t].validation.n, describe: splits[t].describe }]),
+    ) as BundleManifest['tasks'];
+    return { trained, report, features: prepared.map((p) => ({ task: p.task, spec: p.spec, scalers: p.scalers })), records };
+  } catch (error) {
+    disposeModels(trained);
+    throw error;
+  }
+}
+
+/** Disposes every model of a version (MultiTaskModel.dispose may be called again: the refit disposes the split's early). */
+function disposeModels(models: TrainedModels): void {
+  for (const m of [models.shared, ...Object.values(models.singles), ...Object.values(models.linears)]) m?.dispose();
 }
 
 /** Raised for a user's mistake (bad task, format or bundle): the CLI prints one line, exit code 2. */

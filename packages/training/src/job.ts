@@ -5,7 +5,7 @@ import { deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, 
 import type { TaskFrames } from './dataset-frames.js';
 import { fitTask, headline, type TaskScore } from './evaluation.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from '@headstream/registry';
-import { thin, windowsFor, type SiteWindows } from './windows.js';
+import { concatSets, thin, windowsFor, type SiteWindows } from './windows.js';
 
 export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
 export type TrainingMode = 'quick' | 'full';
@@ -141,6 +141,16 @@ export function timeSplit(frames: TaskFrames, fraction = 0.2): SplitPlan {
 }
 
 /**
+ * A refit's plan: every labelled window of every site trains and nothing validates. train --from-datasets
+ * trains the served models on it once the guard has chosen from the split (and folds): the choice and the
+ * scores are the split's, the models have also learned from the windows that measured them.
+ */
+export function everyWindow(frames: TaskFrames): SplitPlan {
+  const sites = Object.keys(frames.frames);
+  return { trainSites: sites, validationSites: [], trainEnd: Infinity, describe: `every window of ${sites.length} site(s) trains (refit)` };
+}
+
+/**
  * Days of training history a calendar needs (every weekday seen at least twice). With less, the calendar
  * channels name each training day's hours uniquely and the network learns them as a lookup table of that
  * day's levels instead of reading the recent values: on a day it has not seen (a weekday or weekend day
@@ -219,7 +229,10 @@ export function prepareInput(frames: TaskFrames, definitions: readonly TaskDefin
   const trainStride = stride(plan.trainSites, trainWindows, maxTrain);
   const valStride = stride(plan.validationSites, validationWindows, sizes.maxValidation);
   const trainSet = thin(windowsFor(frames, plan.trainSites, spec, scalers, (s) => ({ ...trainWindows(s), stride: trainStride })), maxTrain);
-  const validation = thin(windowsFor(frames, plan.validationSites, spec, scalers, (s) => ({ ...validationWindows(s), stride: valStride })), sizes.maxValidation);
+  // A refit's plan validates nothing: an empty set of the input's shape.
+  const validation = plan.validationSites.length
+    ? thin(windowsFor(frames, plan.validationSites, spec, scalers, (s) => ({ ...validationWindows(s), stride: valStride })), sizes.maxValidation)
+    : { ...concatSets([trainSet], () => false), sites: [] };
   const train = { ...trainSet, sites: plan.trainSites };
   const validated = { ...validation, sites: plan.validationSites };
   return definitions.map((definition) => ({ task: definition.name as TaskName, frames, definition, spec, scalers, train, validation: validated, plan }));
@@ -289,6 +302,81 @@ export interface TrainedVersion {
  * through it.
  */
 export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersionOptions): TrainedVersion {
+  const models = trainModels(tasks, options);
+  const { shared, singles, linears, sharedRun } = models;
+  try {
+    const scores: TrainedVersion['scores'] = { shared: {}, single: {}, linear: {} };
+    const reports: TrainedVersion['reports'] = {};
+    for (const t of tasks) {
+      const s = fitTask(shared, t.task, t.validation, t.spec, t.scalers);
+      const single = singles[t.task] as MultiTaskModel;
+      const one = fitTask(single, t.task, t.validation, t.spec, t.scalers);
+      // The linear reference: a gap to it is visible on every retrain (seconds per task; not saved or served).
+      const linear = linears[t.task] as MultiTaskModel;
+      const lin = fitTask(linear, t.task, t.validation, t.spec, t.scalers);
+      if (!options.keepLinear) {
+        linear.dispose();
+        delete linears[t.task];
+      }
+      scores.shared[t.task] = s;
+      scores.single[t.task] = one;
+      scores.linear[t.task] = lin;
+      const d = deltaM({ [t.task]: headline(t.task, s.metrics) }, { [t.task]: headline(t.task, one.metrics) });
+      reports[t.task] = {
+        task: t.task,
+        metric: headlineMetric(t.task).key,
+        higherIsBetter: headlineMetric(t.task).higherIsBetter,
+        validation: { ...issueRange(t.validation.issueTimes), windows: labelledFor(t.validation, t.task), sites: t.plan.validationSites },
+        training: { ...issueRange(t.train.issueTimes), windows: labelledFor(t.train, t.task), sites: t.plan.trainSites },
+        shared: s.metrics,
+        single: one.metrics,
+        persistence: s.baselines.persistence,
+        seasonal_naive: s.baselines.seasonal_naive,
+        linear: lin.metrics,
+        delta_pct: d.perTask[t.task] ?? NaN,
+      };
+    }
+    const all = deltaM(Object.fromEntries(tasks.map((t) => [t.task, headline(t.task, (scores.shared[t.task] as TaskScore).metrics)])), Object.fromEntries(tasks.map((t) => [t.task, headline(t.task, (scores.single[t.task] as TaskScore).metrics)])));
+    const singleList = tasks.map((t) => singles[t.task] as MultiTaskModel);
+    const cost = (list: readonly MultiTaskModel[], seconds: number): ModelCost => {
+      let ms = 0;
+      for (const m of list) ms += options.measureCost === false ? NaN : (Object.keys(m.config.inputs).length * 1000) / measureInference(m, 64, { repeats: 3 }).windowsPerSecond;
+      return {
+        parameters: list.reduce((a, m) => a + m.parameterCounts().total, 0),
+        flops_per_window: list.reduce((a, m) => a + m.flopsPerWindow(), 0),
+        inference_ms_per_window: ms,
+        train_seconds: seconds,
+      };
+    };
+    return {
+      shared,
+      singles,
+      linears,
+      sharedRun,
+      scores,
+      reports,
+      deltaM: all.deltaM,
+      compute: { shared: cost([shared], sharedRun.seconds), single: cost(singleList, models.seconds.single) },
+      seconds: models.seconds,
+      steps: models.steps,
+    };
+  } catch (error) {
+    shared.dispose();
+    for (const m of [...Object.values(singles), ...Object.values(linears)]) m?.dispose();
+    throw error;
+  }
+}
+
+/** A version's models as trainModels returns them: trained, not scored. */
+export type TrainedModels = Pick<TrainedVersion, 'shared' | 'singles' | 'linears' | 'sharedRun' | 'seconds' | 'steps'>;
+
+/**
+ * The training half of the one train-and-score loop: the shared model of the prepared tasks, then each task's
+ * single-task model, then each task's linear reference (every one kept; the caller disposes them), with the
+ * same budget and seed. trainVersion scores what it returns; train --from-datasets also calls it alone to refit
+ * the chosen models on every window (everyWindow).
+ */
+export function trainModels(tasks: readonly PreparedTask[], options: TrainVersionOptions): TrainedModels {
   if (tasks.length === 0) throw new Error('no task to train');
   const settings = options.settings ?? settingsFor(options.mode ?? 'full');
   const base = { ...trainOptions(settings, options.seed), ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) };
@@ -320,64 +408,13 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       singleSteps += run.steps;
       options.onModel?.(singleArtifact(t.task), run.seconds);
     }
-    const scores: TrainedVersion['scores'] = { shared: {}, single: {}, linear: {} };
-    const reports: TrainedVersion['reports'] = {};
     for (const t of tasks) {
-      const s = fitTask(shared, t.task, t.validation, t.spec, t.scalers);
-      const single = singles[t.task] as MultiTaskModel;
-      const one = fitTask(single, t.task, t.validation, t.spec, t.scalers);
-      // The linear reference: a gap to it is visible on every retrain (seconds per task; not saved or served).
+      // The linear reference: a gap to it is visible on every retrain (seconds per task; saved with a bundle, not served).
       const linear = MultiTaskModel.create(modelConfig([t.definition], features, options.seed, undefined, 'only'));
-      let lin: TaskScore;
-      try {
-        linearSeconds += train(linear, data([t]), { ...base, strategy: 'equal' }).seconds;
-        lin = fitTask(linear, t.task, t.validation, t.spec, t.scalers);
-        if (options.keepLinear) linears[t.task] = linear;
-      } finally {
-        if (!options.keepLinear) linear.dispose();
-      }
-      scores.shared[t.task] = s;
-      scores.single[t.task] = one;
-      scores.linear[t.task] = lin;
-      const d = deltaM({ [t.task]: headline(t.task, s.metrics) }, { [t.task]: headline(t.task, one.metrics) });
-      reports[t.task] = {
-        task: t.task,
-        metric: headlineMetric(t.task).key,
-        higherIsBetter: headlineMetric(t.task).higherIsBetter,
-        validation: { ...range(t.validation.issueTimes), windows: labelledFor(t.validation, t.task), sites: t.plan.validationSites },
-        training: { ...range(t.train.issueTimes), windows: labelledFor(t.train, t.task), sites: t.plan.trainSites },
-        shared: s.metrics,
-        single: one.metrics,
-        persistence: s.baselines.persistence,
-        seasonal_naive: s.baselines.seasonal_naive,
-        linear: lin.metrics,
-        delta_pct: d.perTask[t.task] ?? NaN,
-      };
+      linears[t.task] = linear;
+      linearSeconds += train(linear, data([t]), { ...base, strategy: 'equal' }).seconds;
     }
-    const all = deltaM(Object.fromEntries(tasks.map((t) => [t.task, headline(t.task, (scores.shared[t.task] as TaskScore).metrics)])), Object.fromEntries(tasks.map((t) => [t.task, headline(t.task, (scores.single[t.task] as TaskScore).metrics)])));
-    const singleList = tasks.map((t) => singles[t.task] as MultiTaskModel);
-    const cost = (models: readonly MultiTaskModel[], seconds: number): ModelCost => {
-      let ms = 0;
-      for (const m of models) ms += options.measureCost === false ? NaN : (Object.keys(m.config.inputs).length * 1000) / measureInference(m, 64, { repeats: 3 }).windowsPerSecond;
-      return {
-        parameters: models.reduce((a, m) => a + m.parameterCounts().total, 0),
-        flops_per_window: models.reduce((a, m) => a + m.flopsPerWindow(), 0),
-        inference_ms_per_window: ms,
-        train_seconds: seconds,
-      };
-    };
-    return {
-      shared,
-      singles,
-      linears,
-      sharedRun,
-      scores,
-      reports,
-      deltaM: all.deltaM,
-      compute: { shared: cost([shared], sharedRun.seconds), single: cost(singleList, singleSeconds) },
-      seconds: { shared: sharedRun.seconds, single: singleSeconds, linear: linearSeconds },
-      steps: { shared: sharedRun.steps, single: singleSteps },
-    };
+    return { shared, singles, linears, sharedRun, seconds: { shared: sharedRun.seconds, single: singleSeconds, linear: linearSeconds }, steps: { shared: sharedRun.steps, single: singleSteps } };
   } catch (error) {
     shared.dispose();
     for (const m of [...Object.values(singles), ...Object.values(linears)]) m?.dispose();
@@ -385,7 +422,8 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
   }
 }
 
-function range(issueTimes: Float64Array): { from: string; to: string } {
+/** The first and last issue time of a window set, ISO ('' when it has none). */
+export function issueRange(issueTimes: Float64Array): { from: string; to: string } {
   let a = Infinity;
   let b = -Infinity;
   for (const t of issueTimes) {

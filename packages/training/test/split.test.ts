@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesFrame } from '@headstream/features';
-import { prepareTask, recipeFor, taskDefinition, timeSplit, trainEndOf, type TaskFrames } from '../src/index.js';
+import { everyWindow, prepareTask, recipeFor, taskDefinition, timeSplit, trainEndOf, type TaskFrames } from '../src/index.js';
 
 const SECOND = 1000;
 
@@ -37,5 +37,22 @@ describe('time split', () => {
     p.train.issueTimes.forEach((t, i) => expect(t).toBeLessThan(trainEndOf(plan, p.train.sites[p.train.site[i] ?? 0] ?? '')));
     p.validation.issueTimes.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(trainEndOf(plan, p.validation.sites[p.validation.site[i] ?? 0] ?? '')));
     expect(p.scalers.channels.current?.count).toBe(2 * 160);
+  });
+
+  it('a refit (everyWindow) trains on every window the split trained and validated on, and validates none', () => {
+    const plan = timeSplit(frames, 0.2);
+    const sizes = { maxTrain: 10_000, maxValidation: 10_000 };
+    const split = prepareTask(frames, taskDefinition('fault'), plan, sizes);
+    const refit = prepareTask(frames, taskDefinition('fault'), everyWindow(frames), sizes);
+    expect(refit.plan.trainSites).toEqual(['run-valve1', 'run-valve2']);
+    expect(refit.validation.n).toBe(0);
+    expect(refit.validation.x).toHaveLength(0);
+    expect(refit.train.features).toBe(split.train.features);
+    // The split's training and validation windows, issued at the same times (the labels near the split are whole now).
+    const times = new Set(refit.train.issueTimes);
+    for (const t of [...split.train.issueTimes, ...split.validation.issueTimes]) expect(times.has(t)).toBe(true);
+    expect(refit.train.n).toBeGreaterThanOrEqual(split.train.n + split.validation.n);
+    // Scalers fitted on every reading, not the training part's.
+    expect(refit.scalers.channels.current?.count).toBe(2 * 200);
   });
 });

@@ -20,6 +20,8 @@ export interface TrainCommandOptions {
   tasks?: string;
   split?: string;
   guard?: string;
+  /** from-datasets: false with --no-refit. */
+  refit?: boolean;
   quick?: boolean;
   out?: string;
   seed?: number;
@@ -90,6 +92,7 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.split ? { split: options.split } : {}),
     ...(options.guard ? { guard: options.guard as GuardRule } : {}),
+    ...(options.refit === false ? { refit: false } : {}),
     ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
     ...(options.name ? { version: options.name } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
@@ -106,6 +109,7 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
       const weighed = g && g.worse.length > 1 ? ` (loss of sharing over ${g.worse.length} splits ${signedPct(g.mean)} ± ${(100 * g.sd).toFixed(1)} %)` : '';
       process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}  served by ${manifest.served_by[task] ?? '?'}${weighed}\n`);
     }
+    if (manifest.refit) process.stdout.write(`the saved models were then trained again on every window (${Object.entries(manifest.refit.tasks).map(([t, r]) => `${t} ${r.windows}`).join(', ')}); the scores above are the split's\n`);
     process.stdout.write(`serve it: headstream models import ${options.out}, then headstream models promote ${manifest.version}\n`);
   }
   return manifest;
