@@ -149,6 +149,12 @@ describe('predictor: live readings → predictions on MQTT (mosquitto_sub) and i
         const out = join(live, `forecasts-${f.task}.jsonl`);
         const run = await runNodeScript(CLI, ['evaluate', '--model-version', 'v-live', '--task', f.task, '--file', file, '--format', f.dataset, '--predictions', out, '--json'], dbEnv, 180_000);
         expect(run.code, run.stderr).toBe(0);
+        // The version trained on the file's history (its time split's training part), not on the live rows: evaluate
+        // says which of the file's windows those were.
+        const seen = (JSON.parse(run.stdout) as { seen?: { windows: number; of: number; trained_on: { part: string } } }).seen;
+        expect(seen?.trained_on.part, f.task).toBe('split');
+        expect(seen?.windows, f.task).toBeGreaterThan(0);
+        expect(seen?.windows, f.task).toBeLessThan(seen?.of ?? 0);
         return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EvaluatedForecast);
       }),
     );

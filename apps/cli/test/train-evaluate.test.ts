@@ -11,6 +11,7 @@ import { runCli } from './run-cli.js';
 // Found the way the CLI finds them (HS_DATASETS_DIR, else shared/datasets beside or above the repo).
 const GT_2014 = join(datasetFolder('gas-turbine-co-nox-tey'), 'gt_2014.csv');
 const SKAB_VALVE1_3 = join(datasetFolder('skab'), 'valve1', '3.csv');
+const PEMS_TRAIN = join(datasetFolder('pems-detector-5min-flow'), 'train.csv');
 /** The whole file took 88 s (wasm, clean-clone CI at load 8 on 2 cores) and 213 s with training forced onto native at load 18: training ≤ 130 s of it, limits ≥ 4×. */
 const TRAIN_MS = 600_000;
 const EVALUATE_MS = 180_000;
@@ -65,19 +66,19 @@ describe('headstream train --from-datasets / evaluate', () => {
     }
     // Once the guard had chosen, the saved models were trained again on every window (the default): every site of
     // each task's data, through the end of the split's validation part; the scores and the choice stay the split's.
-    const refit = (manifest as unknown as { refit: { tasks: Record<string, { windows: number; sites: number; from: string; to: string }> } }).refit;
+    const refit = (manifest as unknown as { refit: { tasks: Record<string, { windows: number; sites: string[]; from: string; to: string }> } }).refit;
     const report = (version.report as unknown as { task_reports: Record<string, { training: { sites: string[]; windows: number; to: string }; validation: { sites: string[] } }> }).task_reports;
     for (const task of TASK_NAMES) {
       const r = refit.tasks[task];
       const split = report[task];
-      expect(r?.sites).toBe(new Set([...(split?.training.sites ?? []), ...(split?.validation.sites ?? [])]).size);
+      expect([...(r?.sites ?? [])].sort()).toEqual([...new Set([...(split?.training.sites ?? []), ...(split?.validation.sites ?? [])])].sort());
       expect(r?.windows).toBeGreaterThanOrEqual(split?.training.windows ?? Infinity);
       // The latest windows, the split's validation part (thinned alike: the last one kept may be a little earlier).
       if (task !== 'fault') expect(Date.parse(r?.to ?? '')).toBeGreaterThan(Date.parse(split?.training.to ?? ''));
     }
     // Sites the split held out (a Beijing station, SKAB runs) train the saved models.
-    expect(refit.tasks.air_quality?.sites).toBe((report.air_quality?.training.sites.length ?? 0) + 1);
-    expect(refit.tasks.fault?.sites).toBeGreaterThan(report.fault?.training.sites.length ?? Infinity);
+    expect(refit.tasks.air_quality?.sites).toHaveLength((report.air_quality?.training.sites.length ?? 0) + 1);
+    expect(refit.tasks.fault?.sites.length).toBeGreaterThan(report.fault?.training.sites.length ?? Infinity);
     expect(trainStdout).toMatch(/the saved models were then trained again on every window \(traffic \d+, /);
     expect(Object.keys(manifest.single).sort()).toEqual([...TASK_NAMES].sort());
     expect(Object.keys(manifest.linear ?? {}).sort()).toEqual([...TASK_NAMES].sort());
@@ -131,10 +132,19 @@ describe('headstream train --from-datasets / evaluate', () => {
       expect(count(out, 'single-traffic')).toBe(count(out, 'shared'));
       // The refit bundle's traffic models read PeMS's last five days too (288 readings a day).
       expect(count(out, 'shared')).toBe(splitCount + 5 * 288);
+      // evaluate on the file the bundle trained from says which windows were in training: the split's models
+      // saw all but the validation days and the windows whose labels reach into them (the refit's: below, 2014).
+      const e = await runCli(['evaluate', '--model', dir, '--task', 'traffic', '--file', PEMS_TRAIN, '--format', 'pems-detector', '--json'], {}, EVALUATE_MS);
+      expect(e.code, e.stderr).toBe(0);
+      const split = (JSON.parse(e.stdout) as { seen: { windows: number; of: number; trained_on: { part: string; sites: string[] } } }).seen;
+      expect(split.trained_on).toMatchObject({ part: 'split', sites: ['pems-detector'] });
+      const unseen = split.of - split.windows;
+      expect(unseen).toBeGreaterThanOrEqual(manifest.tasks.traffic?.validation ?? Infinity);
+      expect(unseen).toBeLessThanOrEqual((manifest.tasks.traffic?.validation ?? 0) + 2 * 12);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, TRAIN_MS + 30_000);
+  }, TRAIN_MS + EVALUATE_MS + 30_000);
 
   it.concurrent('evaluate --json prints one object with metrics, baselines, the single-task model and the linear reference', async () => {
     const run = await runCli(['evaluate', '--model', out, '--task', 'throughput', '--file', GT_2014, '--format', 'gas-turbine', '--json'], {}, EVALUATE_MS);
@@ -147,6 +157,11 @@ describe('headstream train --from-datasets / evaluate', () => {
     }
     expect(Number(r.metrics?.mae)).toBeGreaterThan(0);
     expect(Number(r.baselines?.seasonal_naive?.mae)).toBeGreaterThan(Number(r.metrics?.mae));
+    // 2014 validated the split and then trained the refit: every window is in what the models read.
+    const seen = (r as unknown as { seen: { windows: number; of: number; trained_on: { part: string } } }).seen;
+    expect(seen.trained_on.part).toBe('refit');
+    expect(seen.of).toBeGreaterThanOrEqual(Number(r.n));
+    expect(seen.of - seen.windows).toBeLessThanOrEqual(2);
   }, EVALUATE_MS + 30_000);
 
   it.concurrent('evaluate scores fault on a SKAB run, and prints a table without --json', async () => {
@@ -160,6 +175,8 @@ describe('headstream train --from-datasets / evaluate', () => {
     expect(table.stdout).toMatch(/shared model\s+\d/);
     expect(table.stdout).toContain('persistence');
     expect(table.stdout).toMatch(/linear reference\s+\d/);
+    // 2014 validated the split, then trained the refit: the table says so under the scores.
+    expect(table.stdout).toMatch(/\nnote: (\d+) of \1 windows lie in what the models trained on \(refit on every window of gas-turbine, 2011-01-02…2014-10-2\d\): their scores are not held-out ones\n$/);
   }, 2 * EVALUATE_MS + 30_000);
 
   it.concurrent.each([

@@ -4,7 +4,7 @@ import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, everyWindow, getVersion, issueRange, labelledFor, loadArtifact, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type PairedScore, type PreparedTask, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport } from '@headstream/training';
+import { affinityEvery, everyWindow, getVersion, issueRange, labelledFor, loadArtifact, readVersionReport, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type PairedScore, type PreparedTask, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport } from '@headstream/training';
 import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -50,7 +50,7 @@ export interface BundleManifest {
    * split's models are saved; absent in bundles trained before it). `validation`, the guard and version.json's
    * report stay the split's: they are the estimate of how the refit models do on data neither saw.
    */
-  refit?: { seconds: number; tasks: Record<TaskName, { windows: number; sites: number; from: string; to: string }> } | null;
+  refit?: { seconds: number; tasks: Record<TaskName, { windows: number; sites: string[]; from: string; to: string }> } | null;
 }
 
 /**
@@ -128,7 +128,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       served.prepared = tasks.map((t) => ({ task: t, spec: again[t].spec, scalers: again[t].scalers }));
       served.refit = {
         seconds: (Date.now() - started) / 1000,
-        tasks: Object.fromEntries(tasks.map((t) => [t, { windows: labelledFor(again[t].train, t), sites: again[t].plan.trainSites.length, ...issueRange(again[t].train.issueTimes) }])) as NonNullable<BundleManifest['refit']>['tasks'],
+        tasks: Object.fromEntries(tasks.map((t) => [t, { windows: labelledFor(again[t].train, t), sites: [...again[t].plan.trainSites], ...issueRange(again[t].train.issueTimes) }])) as NonNullable<BundleManifest['refit']>['tasks'],
       };
       log(`[train] refit on every window: ${tasks.map((t) => `${t} ${served.refit?.tasks[t]?.windows ?? 0} (split ${report.task_reports[t]?.training.windows ?? 0})`).join(', ')}; ${served.refit.seconds.toFixed(0)} s`);
     }
@@ -253,6 +253,21 @@ export interface EvaluationJSON {
   served_by: 'shared' | 'single';
   /** Lines written to --predictions. */
   predictions?: number;
+  /**
+   * The file's windows that lie in what the served model trained on: a training site, issued within the span its
+   * training windows were issued in (the bundle's refit, else the version report's training part). Their scores are
+   * not held-out ones. Absent when the source does not say what it trained on (a bundle before version.json).
+   */
+  seen?: { windows: number; of: number; trained_on: TrainedOn };
+}
+
+/** Where a version's served models learned: sites and the span of their training windows' issue times. */
+export interface TrainedOn {
+  sites: string[];
+  from: string;
+  to: string;
+  /** refit: every window of the shared data sets (train --from-datasets); split: the split's training part. */
+  part: 'refit' | 'split';
 }
 
 export async function readManifest(dir: string): Promise<BundleManifest> {
@@ -272,6 +287,13 @@ type Loaded = { model: MultiTaskModel; metadata: ModelMetadata };
 interface ModelSource {
   servedBy: 'shared' | 'single';
   load: (which: 'shared' | 'single' | 'linear') => Promise<Loaded | undefined>;
+  trainedOn?: TrainedOn;
+}
+
+/** A version report's training part of the task, as TrainedOn. */
+function splitTraining(report: VersionReport | null | undefined, task: TaskName): TrainedOn | undefined {
+  const t = report?.task_reports[task]?.training;
+  return t ? { sites: [...t.sites], from: t.from, to: t.to, part: 'split' } : undefined;
 }
 
 async function bundleSource(dir: string, task: TaskName): Promise<ModelSource> {
@@ -279,7 +301,10 @@ async function bundleSource(dir: string, task: TaskName): Promise<ModelSource> {
   const singleDir = manifest.single[task] as string | undefined;
   if (singleDir === undefined) throw new BundleInputError(`${dir} holds no ${task} model (trained: ${Object.keys(manifest.single).join(', ')})`);
   const dirs = { shared: manifest.shared, single: singleDir, linear: manifest.linear?.[task] };
-  return { servedBy: manifest.served_by?.[task] ?? 'shared', load: async (which) => (dirs[which] === undefined ? undefined : loadModel(join(dir, dirs[which]))) };
+  // Refit: every window it read; else the split's training part (version.json's report; a /2 bundle has none).
+  const refit = manifest.refit?.tasks[task];
+  const trainedOn = refit ? { sites: [...refit.sites], from: refit.from, to: refit.to, part: 'refit' as const } : splitTraining(await readVersionReport(dir).then((v) => v.report).catch(() => null), task);
+  return { servedBy: manifest.served_by?.[task] ?? 'shared', load: async (which) => (dirs[which] === undefined ? undefined : loadModel(join(dir, dirs[which]))), ...(trainedOn ? { trainedOn } : {}) };
 }
 
 async function versionSource(db: SqlExecutor, name: string, task: TaskName): Promise<ModelSource> {
@@ -287,7 +312,8 @@ async function versionSource(db: SqlExecutor, name: string, task: TaskName): Pro
   if (!version) throw new BundleInputError(`no model version "${name}" in the registry`);
   if (!version.tasks.includes(task)) throw new BundleInputError(`version ${name} holds no ${task} model (trained: ${version.tasks.join(', ')})`);
   const artifacts = { shared: SHARED_ARTIFACT, single: singleArtifact(task) };
-  return { servedBy: version.serving?.[task] ?? 'shared', load: async (which) => (which === 'linear' ? undefined : loadArtifact(db, name, artifacts[which])) };
+  const trainedOn = splitTraining(version.report, task);
+  return { servedBy: version.serving?.[task] ?? 'shared', load: async (which) => (which === 'linear' ? undefined : loadArtifact(db, name, artifacts[which])), ...(trainedOn ? { trainedOn } : {}) };
 }
 
 /** `headstream evaluate`: scores a bundle's or a registry version's shared and single-task models on a user's file in the task's loader format. */
@@ -326,6 +352,7 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
   const linear = await score('linear');
   const served = source.servedBy === 'single' ? single : shared;
   const lines = options.predictions ? await writePredictions(options.predictions, task, served) : undefined;
+  const seen = source.trainedOn ? { windows: seenWindows(served.set, source.trainedOn), of: served.set.n, trained_on: source.trainedOn } : undefined;
   return {
     task,
     n: shared.score.n,
@@ -335,7 +362,21 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
     ...(linear ? { linear: linear.score.metrics } : {}),
     served_by: source.servedBy,
     ...(lines === undefined ? {} : { predictions: lines }),
+    ...(seen ? { seen } : {}),
   };
+}
+
+/** Windows of `set` at a site the models trained on, issued within the span their training windows were. */
+function seenWindows(set: SiteWindows, trainedOn: TrainedOn): number {
+  const sites = new Set(trainedOn.sites);
+  const from = Date.parse(trainedOn.from);
+  const to = Date.parse(trainedOn.to);
+  let n = 0;
+  for (let i = 0; i < set.n; i++) {
+    const t = set.issueTimes[i] ?? NaN;
+    if (sites.has(set.sites[set.site[i] ?? 0] ?? '') && t >= from && t <= to) n++;
+  }
+  return n;
 }
 
 /** The served model's forecasts of the windows serving would predict from, as JSON lines (see EvaluateFileOptions.predictions). */
@@ -385,5 +426,8 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const unit = definition.kind === 'regression' ? ` [${definition.unit}]` : '';
-  return `${e.task}${unit} on ${file}: ${e.n} windows; served by its ${e.served_by === 'single' ? 'single-task' : 'shared'} model\n${[line(head), ...body.map(line)].join('\n')}\n`;
+  const seen = e.seen && e.seen.windows > 0
+    ? `note: ${e.seen.windows} of ${e.seen.of} windows lie in what the models trained on (${e.seen.trained_on.part === 'refit' ? 'refit on every window of' : 'the training part of'} ${e.seen.trained_on.sites.length === 1 ? e.seen.trained_on.sites[0] : `${e.seen.trained_on.sites.length} sites`}, ${e.seen.trained_on.from.slice(0, 10)}…${e.seen.trained_on.to.slice(0, 10)}): their scores are not held-out ones\n`
+    : '';
+  return `${e.task}${unit} on ${file}: ${e.n} windows; served by its ${e.served_by === 'single' ? 'single-task' : 'shared'} model\n${[line(head), ...body.map(line)].join('\n')}\n${seen}`;
 }
