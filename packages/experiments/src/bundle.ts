@@ -4,7 +4,7 @@ import { isTaskName, type TaskName } from '@headstream/tasks';
 import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, everyWindow, getVersion, issueRange, labelledFor, loadArtifact, readVersionReport, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type PairedScore, type PreparedTask, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport } from '@headstream/training';
+import { affinityEvery, disposeModels, everyWindow, getVersion, loadArtifact, readVersionReport, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, windowsPart, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type ModelFeatures, type PairedScore, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport } from '@headstream/training';
 import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -116,24 +116,10 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   const onModel = (model: string, seconds: number) => log(`[train] ${model}: ${seconds.toFixed(1)} s`);
   const chosen = trainOnSplit(frames, tasks, split, { settings, seed, strategy, onEvent, onModel }, meta, evidence?.pairs);
   const { report, trained } = chosen;
-  const served: { models: TrainedModels; prepared: readonly ModelFeatures[]; refit?: BundleManifest['refit'] } = { models: trained, prepared: chosen.features };
+  const served = refit ? refitOnEveryWindow(frames, tasks, { settings, seed, strategy, onModel }, chosen, log) : { models: trained, features: chosen.features, refit: null };
   try {
-    if (refit) {
-      // The choice and every score are the split's; the models served learn from every window, the split's
-      // validation part (the latest period, the held-out station and runs) included, with the same budget and seed.
-      disposeModels(trained);
-      const again = prepareByInput(frames, tasks, (t) => everyWindow(frames[t]), settings.sizes);
-      const started = Date.now();
-      served.models = trainModels(tasks.map((t) => again[t]), { settings, seed, strategy, regime: 'joint', onModel: (model, seconds) => onModel(`${model} (refit)`, seconds) });
-      served.prepared = tasks.map((t) => ({ task: t, spec: again[t].spec, scalers: again[t].scalers }));
-      served.refit = {
-        seconds: (Date.now() - started) / 1000,
-        tasks: Object.fromEntries(tasks.map((t) => [t, { windows: labelledFor(again[t].train, t), sites: [...again[t].plan.trainSites], ...issueRange(again[t].train.issueTimes) }])) as NonNullable<BundleManifest['refit']>['tasks'],
-      };
-      log(`[train] refit on every window: ${tasks.map((t) => `${t} ${served.refit?.tasks[t]?.windows ?? 0} (split ${report.task_reports[t]?.training.windows ?? 0})`).join(', ')}; ${served.refit.seconds.toFixed(0)} s`);
-    }
     // The spec saved with each model carries the combination weights the split's scores fitted for it (fitTask).
-    const artifacts = versionArtifacts({ ...served.models, scores: trained.scores }, served.prepared, meta);
+    const artifacts = versionArtifacts({ ...served.models, scores: trained.scores }, served.features, meta);
     await writeVersionFiles(options.out, { report, artifacts, telemetry });
     const validation = {} as BundleManifest['validation'];
     for (const t of tasks) {
@@ -142,7 +128,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
       validation[t] = { shared: r.shared, single: r.single, persistence: r.persistence, ...(r.linear ? { linear: r.linear } : {}) };
       // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
       const linear = served.models.linears[t];
-      const features = served.prepared.find((p) => p.task === t);
+      const features = served.features.find((p) => p.task === t);
       if (linear && features) await saveModel(linear, join(options.out, `linear-${t}`), { version: meta.version, features: { [t]: { spec: withWeights(features.spec, { [t]: trained.scores.linear[t]?.weights }), scalers: features.scalers } }, strategy: { name: 'equal' }, regime: 'joint', backend, metrics: { [t]: r.linear } });
     }
     log(`[train] guard: ${tasks.map((t) => `${t} served by ${report.decision.serving[t] ?? '?'}`).join(', ')}; Δm ${report.delta_m.toFixed(2)}%`);
@@ -174,7 +160,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
           }),
         ),
       },
-      refit: served.refit ?? null,
+      refit: served.refit,
     };
     await writeFile(join(options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
@@ -183,8 +169,34 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
   }
 }
 
-/** What a saved model's features are built from: the task's spec and scalers (not its windows). */
-type ModelFeatures = Pick<PreparedTask, 'task' | 'spec' | 'scalers'>;
+/** The models a bundle saves, the features they read, and the refit's record (null: the split's models). */
+interface ServedModels {
+  models: TrainedModels;
+  features: ModelFeatures[];
+  refit: NonNullable<BundleManifest['refit']> | null;
+}
+
+/**
+ * The chosen version trained again on every window (everyWindow: the split's validation part, the latest period,
+ * the held-out station and runs, included) with the same budget and seed; it replaces (disposes) the split's
+ * models. The choice and every score stay the split's.
+ */
+function refitOnEveryWindow(
+  frames: AllFrames,
+  tasks: readonly TaskName[],
+  options: { settings: Settings; seed: number; strategy: StrategyName; onModel: (model: string, seconds: number) => void },
+  chosen: { trained: TrainedModels; report: VersionReport },
+  log: (line: string) => void,
+): ServedModels {
+  disposeModels(chosen.trained);
+  const again = prepareByInput(frames, tasks, (t) => everyWindow(frames[t]), options.settings.sizes);
+  const started = Date.now();
+  const models = trainModels(tasks.map((t) => again[t]), { ...options, regime: 'joint', onModel: (model, seconds) => options.onModel(`${model} (refit)`, seconds) });
+  const record = Object.fromEntries(tasks.map((t) => [t, windowsPart(again[t].train, t, again[t].plan.trainSites)])) as Record<TaskName, ReturnType<typeof windowsPart>>;
+  const seconds = (Date.now() - started) / 1000;
+  log(`[train] refit on every window: ${tasks.map((t) => `${t} ${record[t].windows} (split ${chosen.report.task_reports[t]?.training.windows ?? 0})`).join(', ')}; ${seconds.toFixed(0)} s`);
+  return { models, features: tasks.map((t) => ({ task: t, spec: again[t].spec, scalers: again[t].scalers })), refit: { seconds, tasks: record } };
+}
 
 /**
  * The bundle's split: its windows prepared, every model trained and scored by the one train-and-score loop,
@@ -214,11 +226,6 @@ function trainOnSplit(
     disposeModels(trained);
     throw error;
   }
-}
-
-/** Disposes every model of a version (MultiTaskModel.dispose may be called again: the refit disposes the split's early). */
-function disposeModels(models: TrainedModels): void {
-  for (const m of [models.shared, ...Object.values(models.singles), ...Object.values(models.linears)]) m?.dispose();
 }
 
 /** Raised for a user's mistake (bad task, format or bundle): the CLI prints one line, exit code 2. */

@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
-import { affinityEvery, DEFAULT_GUARD_TOLERANCE, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
+import { affinityEvery, DEFAULT_GUARD_TOLERANCE, disposeModels, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
 import { taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { fitTask, headline, modelConfig, modelData, type MetricsJSON } from './scoring.js';
@@ -139,8 +139,7 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   // The all-task model (equal weights, production's telemetry and the affinity lookahead), every task's
   // single-task network and linear reference: the one train-and-score loop, trainVersion.
   const version = trainVersion(TASK_ORDER.map((t) => splits[t]), { settings, seed, strategy: 'equal', regime: 'joint', affinityEvery: affinityEvery(settings), measureCost: false });
-  version.shared.dispose();
-  for (const m of Object.values(version.singles)) m?.dispose();
+  disposeModels(version);
   seconds.shared = version.seconds.shared;
   seconds.single = version.seconds.single;
   seconds.linear = version.seconds.linear;
@@ -237,8 +236,7 @@ export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonl
       tasks.map((t) => splits[t]),
       { settings: options.settings, seed: options.seed, strategy: options.strategy, regime: 'joint', measureCost: false },
     );
-    version.shared.dispose();
-    for (const m of Object.values(version.singles)) m?.dispose();
+    disposeModels(version);
     const h = (t: TaskName, m: MetricsJSON) => headline(t, m).value.toFixed(3);
     const scored: string[] = [];
     for (const t of tasks) {

@@ -9,7 +9,7 @@ import { chooseBackend } from '@headstream/model';
 import { DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { versionArtifacts, versionReport } from './version.js';
 import { activeVersion, listSeries, loadArtifact, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
-import { affinityEvery, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
+import { affinityEvery, disposeModels, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from '@headstream/tasks';
 import { concatSets, labelled, thin, withChannels } from './windows.js';
 
@@ -191,8 +191,7 @@ export async function trainFromDatabase(options: TrainFromDatabaseOptions): Prom
     }
     return { report, promoted };
   } finally {
-    trained.shared.dispose();
-    for (const m of Object.values(trained.singles)) m?.dispose();
+    disposeModels(trained);
   }
 }
 

@@ -326,8 +326,8 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
         task: t.task,
         metric: headlineMetric(t.task).key,
         higherIsBetter: headlineMetric(t.task).higherIsBetter,
-        validation: { ...issueRange(t.validation.issueTimes), windows: labelledFor(t.validation, t.task), sites: t.plan.validationSites },
-        training: { ...issueRange(t.train.issueTimes), windows: labelledFor(t.train, t.task), sites: t.plan.trainSites },
+        validation: windowsPart(t.validation, t.task, t.plan.validationSites),
+        training: windowsPart(t.train, t.task, t.plan.trainSites),
         shared: s.metrics,
         single: one.metrics,
         persistence: s.baselines.persistence,
@@ -361,8 +361,7 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       steps: models.steps,
     };
   } catch (error) {
-    shared.dispose();
-    for (const m of [...Object.values(singles), ...Object.values(linears)]) m?.dispose();
+    disposeModels({ shared, singles, linears });
     throw error;
   }
 }
@@ -416,14 +415,22 @@ export function trainModels(tasks: readonly PreparedTask[], options: TrainVersio
     }
     return { shared, singles, linears, sharedRun, seconds: { shared: sharedRun.seconds, single: singleSeconds, linear: linearSeconds }, steps: { shared: sharedRun.steps, single: singleSteps } };
   } catch (error) {
-    shared.dispose();
-    for (const m of [...Object.values(singles), ...Object.values(linears)]) m?.dispose();
+    disposeModels({ shared, singles, linears });
     throw error;
   }
 }
 
-/** The first and last issue time of a window set, ISO ('' when it has none). */
-export function issueRange(issueTimes: Float64Array): { from: string; to: string } {
+/** Disposes every model of a version (MultiTaskModel.dispose may be called again). */
+export function disposeModels(models: Pick<TrainedModels, 'shared' | 'singles' | 'linears'>): void {
+  for (const m of [models.shared, ...Object.values(models.singles), ...Object.values(models.linears)]) m?.dispose();
+}
+
+/** A part of a task's windows as a report states it: the span of their issue times, the task's labelled windows, the sites. */
+export function windowsPart(set: SiteWindows, task: TaskName, sites: readonly string[]): { from: string; to: string; windows: number; sites: string[] } {
+  return { ...issueRange(set.issueTimes), windows: labelledFor(set, task), sites: [...sites] };
+}
+
+function issueRange(issueTimes: Float64Array): { from: string; to: string } {
   let a = Infinity;
   let b = -Infinity;
   for (const t of issueTimes) {

@@ -74,13 +74,16 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
   };
 }
 
+/** What a saved model's features are built from: the task's spec and scalers (not its windows). */
+export type ModelFeatures = Pick<PreparedTask, 'task' | 'spec' | 'scalers'>;
+
 /**
  * A trained version's artifacts as the registry stores them: the shared model and each task's single-task model,
  * each with its features (spec with the fitted combination weights of `scores`, scalers) and metrics. A bundle's
  * refit passes the refit models and their spec and scalers with the split's scores.
  */
-export function versionArtifacts(trained: Pick<TrainedVersion, 'shared' | 'singles' | 'scores'>, prepared: readonly Pick<PreparedTask, 'task' | 'spec' | 'scalers'>[], meta: VersionMeta): VersionArtifact[] {
-  const info = (tasks: readonly Pick<PreparedTask, 'task' | 'spec' | 'scalers'>[], name: string, shared: boolean) => {
+export function versionArtifacts(trained: Pick<TrainedVersion, 'shared' | 'singles' | 'scores'>, prepared: readonly ModelFeatures[], meta: VersionMeta): VersionArtifact[] {
+  const info = (tasks: readonly ModelFeatures[], name: string, shared: boolean) => {
     const scores = shared ? trained.scores.shared : trained.scores.single;
     // The spec saved with the model carries the combination weights fitted for it (fitTask).
     const weights = Object.fromEntries(tasks.map((p) => [p.task, scores[p.task]?.weights]));
