@@ -19,6 +19,9 @@ export interface TaskScore {
   weights?: number[];
 }
 
+/** What scoring reads of a model: a task's definition, the input it reads, and batched predictions (a MultiTaskModel, or several averaged). */
+export type TaskPredictor = Pick<MultiTaskModel, 'task' | 'inputOf' | 'predict'>;
+
 /** The mean of no values is undefined: NaN, never 0 (which would read as a perfect score). */
 const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
 
@@ -47,7 +50,7 @@ export function headline(task: TaskName, m: MetricsJSON): { value: number; highe
  * no-change forecast of the machine state — normal (labels are not inputs, so the last label is not
  * observable); seasonal naive equals it.
  */
-export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
+export function scoreTask(model: TaskPredictor, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
   return score(model, task, set, spec, scalers, false);
 }
 
@@ -59,7 +62,7 @@ export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet,
  * each block is decoded with the weights fitted on the others. The weights saved with the model
  * (`TaskScore.weights`, withWeights) are fitted on all of them. Any other task: scoreTask.
  */
-export function fitTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
+export function fitTask(model: TaskPredictor, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScore {
   return score(model, task, set, spec, scalers, true);
 }
 
@@ -102,7 +105,7 @@ export function withWeights(spec: FeatureSpec, weights: Readonly<Record<string, 
   };
 }
 
-function score(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers, fit: boolean): TaskScore {
+function score(model: TaskPredictor, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers, fit: boolean): TaskScore {
   const def: TaskDefinition = model.task(task);
   const target = set.targets[task];
   if (!target) throw new Error(`windows carry no ${task} labels`);

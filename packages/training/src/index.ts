@@ -4,7 +4,7 @@ export * from '@headstream/registry';
 export { inputSpec, protocolDefinition, RECIPES, recipeFor, recipeSpec, taskDefinition, TASK_ORDER, SHARED_LOOKBACK, FAULT_LABEL, BASELINE_STEPS, DAILY_CHANGE_DAYS, type DefinitionOptions, type InputTask, type TaskRecipe } from '@headstream/tasks';
 export { framesFromRecords, loadTaskFrames, taskRecords, toFrame, TASK_DATASETS, type TaskFrames, type TaskRecord } from './dataset-frames.js';
 export { concatSets, labelled, thin, windowsFor, withChannels, type SiteWindows } from './windows.js';
-export { combinationWeight, COMBINATION_BLOCKS, faultJSON, fitTask, headline, regressionJSON, scoreTask, unservableRows, withWeights, type TaskScore } from './evaluation.js';
+export { combinationWeight, COMBINATION_BLOCKS, faultJSON, fitTask, headline, regressionJSON, scoreTask, unservableRows, withWeights, type TaskPredictor, type TaskScore } from './evaluation.js';
 export { chooseBackend, modelConfig, taskInputOf } from '@headstream/model';
 export { affinityEvery, disposeModels, everyWindow, labelledFor, MIN_CALENDAR_DAYS, prepareInput, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainingSpan, trainModels, trainOptions, trainVersion, windowsPart, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedModels, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
 export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
