@@ -7,3 +7,4 @@ export * from './bundle.js';
 export * from './folds.js';
 export * from './fold-study.js';
 export * from './claims.js';
+export * from './ensemble.js';
