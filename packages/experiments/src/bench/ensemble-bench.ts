@@ -18,18 +18,9 @@ import { taskFolds } from '../folds.js';
 import { chooseBackend } from '../pipeline.js';
 import { TASK_ORDER } from '../protocols.js';
 import { loadAllFrames } from '../splits.js';
+import { benchFlags } from './flags.js';
 
-const fail = (message: string): never => {
-  process.stderr.write(`bench:ensemble: ${message}\n`);
-  process.exit(2);
-};
-
-const ints = (flag: string, text: string | undefined): number[] | undefined => {
-  if (text === undefined) return undefined;
-  const out = text.split(',').map((s) => Number(s.trim()));
-  if (!out.length || !out.every((v) => Number.isInteger(v) && v > 0)) fail(`--${flag} expects positive integers, e.g. 1,2,3 (got ${JSON.stringify(text)})`);
-  return out;
-};
+const { fail, ints } = benchFlags('bench:ensemble');
 
 async function main(): Promise<void> {
   let values;

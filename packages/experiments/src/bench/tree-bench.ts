@@ -24,6 +24,7 @@ import { loadAllFrames, prepareByInput } from '../splits.js';
 import { fitTrees, readOutput, treePython, writeTable, type TreeJob } from '../tree-fit.js';
 import { mean, sd } from '../stats.js';
 import { noChange, scoreTree, treeLabels, treeTable } from '../tree.js';
+import { benchFlags } from './flags.js';
 
 export interface TreeRun {
   task: TaskName;
@@ -52,17 +53,7 @@ export interface Row {
   sameWindows: boolean;
 }
 
-const fail = (message: string): never => {
-  process.stderr.write(`bench:tree: ${message}\n`);
-  process.exit(2);
-};
-
-const ints = (flag: string, text: string | undefined): number[] | undefined => {
-  if (text === undefined) return undefined;
-  const out = text.split(',').map((s) => Number(s.trim()));
-  if (!out.length || !out.every((v) => Number.isInteger(v) && v > 0)) fail(`--${flag} expects positive integers, e.g. 1,2,3 (got ${JSON.stringify(text)})`);
-  return out;
-};
+const { fail, ints } = benchFlags('bench:tree');
 
 async function main(): Promise<void> {
   let values;
