@@ -65,11 +65,15 @@ export function fitScalers(frames: SiteFrame | readonly SiteFrame[], spec: Featu
   // One split time for all frames, or one per frame (each site's own time split).
   const endOf = (k: number) => (typeof trainEnd === 'number' ? trainEnd : (trainEnd[k] ?? -Infinity));
   const collect = (series: readonly { start: number; intervalMs: number; values: Float64Array }[]) => {
-    const out: number[] = [];
-    for (const [k, x] of series.entries()) {
-      const end = bucketsBefore(x, x.values.length, endOf(k));
-      for (let i = 0; i < end; i++) out.push(x.values[i] ?? NaN);
-    }
+    // Every series' training buckets in order, one copy each (the scaler reads them once).
+    const ends = series.map((x, k) => bucketsBefore(x, x.values.length, endOf(k)));
+    const out = new Float64Array(ends.reduce((a, e) => a + e, 0));
+    let o = 0;
+    series.forEach((x, k) => {
+      const end = ends[k] ?? 0;
+      out.set(x.values.subarray(0, end), o);
+      o += end;
+    });
     return out;
   };
   const channels: FeatureScalers['channels'] = {};

@@ -5,64 +5,84 @@ import type { TaskFrames } from './dataset-frames.js';
 /** Windows of several sites of one input, with the site index of each row. */
 export type SiteWindows = WindowSet & { site: Int32Array; sites: string[] };
 
-/** Concatenates window sets of one input (e.g. several stations), keeping only rows `keep(set, i)`. */
+/** The maximal runs of consecutive indices in `rows` (ascending): [first, end) of each, and where it starts among the kept rows. */
+function forRuns(rows: Int32Array, each: (first: number, end: number, at: number) => void): void {
+  let i = 0;
+  while (i < rows.length) {
+    let j = i + 1;
+    while (j < rows.length && rows[j] === (rows[j - 1] ?? 0) + 1) j++;
+    each(rows[i] ?? 0, (rows[j - 1] ?? 0) + 1, i);
+    i = j;
+  }
+}
+
+/**
+ * Concatenates window sets of one input (e.g. several stations), keeping only rows `keep(set, i)`. Kept rows
+ * are copied a run of consecutive rows at a time (most sets keep nearly all of theirs): one copy of a station's
+ * year of windows, not one per window.
+ */
 export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i: number) => boolean = () => true): WindowSet & { site: Int32Array } {
   const first = sets[0];
   if (!first) throw new Error('no window sets to join');
-  const rows = sets.map((s) => Array.from({ length: s.n }, (_, i) => i).filter((i) => keep(s, i)));
+  const rows = sets.map((s) => {
+    const kept = new Int32Array(s.n);
+    let m = 0;
+    for (let i = 0; i < s.n; i++) if (keep(s, i)) kept[m++] = i;
+    return kept.subarray(0, m);
+  });
   const n = rows.reduce((a, r) => a + r.length, 0);
   // One set kept whole (a single site, windows built labelled only): its arrays as they are, not a copy of
   // tens of MB (all of a year's windows of the gas turbine).
   if (sets.length === 1 && n === first.n) return { ...first, site: new Int32Array(n) };
+  const offsets = rows.map((_, k) => rows.slice(0, k).reduce((a, r) => a + r.length, 0));
+  /** Copies the kept rows of every set, `width` values a row, from `from(set)` into a new array made by `make`. */
+  const gather = <A extends Float32Array | Float64Array | Int32Array>(make: (len: number) => A, width: number, from: (s: WindowSet, k: number) => A | undefined): A => {
+    const out = make(n * width);
+    sets.forEach((s, k) => {
+      const src = from(s, k);
+      if (!src) return;
+      const base = offsets[k] ?? 0;
+      forRuns(rows[k] ?? new Int32Array(0), (lo, hi, at) => {
+        const [from, to, o] = [lo * width, hi * width, (base + at) * width];
+        // A short run (a thinned set keeps one row in several): element by element, no view to allocate.
+        if (to - from > 64) out.set(src.subarray(from, to), o);
+        else for (let i = from; i < to; i++) out[o + i - from] = src[i] ?? 0;
+      });
+    });
+    return out;
+  };
   const per = first.lookback * first.features;
-  const x = new Float32Array(n * per);
-  const issueTimes = new Float64Array(n);
+  const x = gather((l) => new Float32Array(l), per, (s) => s.x);
+  const issueTimes = gather((l) => new Float64Array(l), 1, (s) => s.issueTimes);
   const site = new Int32Array(n);
+  sets.forEach((_, k) => site.fill(k, offsets[k] ?? 0, (offsets[k] ?? 0) + (rows[k]?.length ?? 0)));
   const targets: Record<string, TaskTargets> = {};
-  let o = 0;
-  sets.forEach((s, k) => {
-    for (const i of rows[k] ?? []) {
-      x.set(s.x.subarray(i * per, (i + 1) * per), o * per);
-      issueTimes[o] = s.issueTimes[i] ?? NaN;
-      site[o] = k;
-      o++;
-    }
-  });
   for (const [task, t0] of Object.entries(first.targets)) {
     if (t0.kind === 'regression') {
       const h = t0.horizons;
-      const pick = <A extends Float32Array | Float64Array>(make: (len: number) => A, get: (t: RegressionTargets) => A) => {
-        const out = make(n * h);
-        let r = 0;
-        sets.forEach((s, k) => {
-          const t = s.targets[task] as RegressionTargets;
-          for (const i of rows[k] ?? []) out.set(get(t).subarray(i * h, (i + 1) * h), (r++) * h);
+      const of = <A extends Float32Array | Float64Array>(make: (len: number) => A, get: (t: RegressionTargets) => A) =>
+        gather(make, h, (s, k) => {
+          const t = s.targets[task];
+          if (t?.kind !== 'regression') throw new Error(`window set ${k} lacks ${task}'s regression targets`);
+          return get(t);
         });
-        return out;
-      };
       targets[task] = {
         kind: 'regression',
         horizons: h,
-        y: pick((l) => new Float32Array(l), (t) => t.y),
-        mask: pick((l) => new Float32Array(l), (t) => t.mask),
-        raw: pick((l) => new Float64Array(l), (t) => t.raw),
-        persistence: pick((l) => new Float64Array(l), (t) => t.persistence),
-        seasonal: pick((l) => new Float64Array(l), (t) => t.seasonal),
-        spread: pick((l) => new Float64Array(l), (t) => t.spread),
+        y: of((l) => new Float32Array(l), (t) => t.y),
+        mask: of((l) => new Float32Array(l), (t) => t.mask),
+        raw: of((l) => new Float64Array(l), (t) => t.raw),
+        persistence: of((l) => new Float64Array(l), (t) => t.persistence),
+        seasonal: of((l) => new Float64Array(l), (t) => t.seasonal),
+        spread: of((l) => new Float64Array(l), (t) => t.spread),
       };
     } else {
-      const y = new Int32Array(n);
-      const mask = new Float32Array(n);
-      let r = 0;
-      sets.forEach((s, k) => {
+      const classification = (s: WindowSet) => {
         const t = s.targets[task];
-        if (t?.kind !== 'classification') return;
-        for (const i of rows[k] ?? []) {
-          y[r] = t.y[i] ?? -1;
-          mask[r] = t.mask[i] ?? 0;
-          r++;
-        }
-      });
+        return t?.kind === 'classification' ? t : undefined;
+      };
+      const y = gather((l) => new Int32Array(l).fill(-1), 1, (s) => classification(s)?.y);
+      const mask = gather((l) => new Float32Array(l), 1, (s) => classification(s)?.mask);
       targets[task] = { kind: 'classification', classes: t0.classes, y, mask };
     }
   }
