@@ -17,6 +17,6 @@ export { temporalConfig, temporalData, TEMPORAL_FEATURES, TEMPORAL_LOOKBACK, typ
 export { latentConfig, latentData, latentTask, LATENT_LOOKBACK, LATENT_TASKS } from './training/latent.js';
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
 export { saveModel, loadModel, serializeModel, deserializeModel, readMetadata, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
-export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
+export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, WARM_UP_BOUND, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
 export { Rng } from './rng.js';
 export { chooseBackend, modelConfig, taskInputOf } from './task-config.js';

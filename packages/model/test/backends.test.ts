@@ -19,6 +19,7 @@ import {
   readWeights,
   saveModel,
   selectBackend,
+  WARM_UP_BOUND,
   syntheticData,
   tf,
   toBatch,
@@ -182,5 +183,35 @@ describe('backends', () => {
     const forced = await selectBackend(trainingProbe(config), { env: 'wasm', timedStep, log: () => undefined });
     expect(forced.candidate).toBe('wasm');
     expect(forced.attempts[0]?.stepMs).toBeUndefined();
+  }, 60_000);
+
+  it('a candidate whose warm-up step is over WARM_UP_BOUND times the fastest step is not timed further', async () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const calls: Record<string, number> = {};
+    // wasm first and fast (4 ms); cpu's steps take 100 ms, 25× that: its warm-up stands for its step.
+    const timedStep = Object.assign(() => {
+      const backend = tf.getBackend();
+      calls[backend] = (calls[backend] ?? 0) + 1;
+      busy(backend === 'wasm' ? 4 : 100);
+    }, { release: () => undefined });
+    const lines: string[] = [];
+    const choice = await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep, log: (l) => lines.push(l) });
+    expect(choice.candidate).toBe('wasm');
+    expect(calls).toEqual({ wasm: 4, cpu: 1 });
+    expect(choice.attempts.find((a) => a.candidate === 'cpu')?.stepMs).toBeGreaterThanOrEqual(100);
+    expect(lines).toContainEqual(expect.stringMatching(/^\[model\] backend cpu: ok \(probe step \d+ ms, warm-up step \d+\.\d ms\)$/));
+    // Within the bound (cpu 2× wasm) it is timed like the others.
+    const within = Object.assign(() => {
+      const backend = tf.getBackend();
+      calls[backend] = (calls[backend] ?? 0) + 1;
+      busy(backend === 'wasm' ? 30 : 60);
+    }, { release: () => undefined });
+    for (const k of Object.keys(calls)) delete calls[k];
+    await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep: within, log: () => undefined });
+    expect(calls).toEqual({ wasm: 4, cpu: 4 });
+    expect(WARM_UP_BOUND).toBe(5);
   }, 60_000);
 });
