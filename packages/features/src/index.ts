@@ -18,6 +18,7 @@ export {
 } from './spec.js';
 export {
   buildWindows,
+  planWindows,
   decodeForecast,
   windowEnds,
   fitScalers,
@@ -26,6 +27,7 @@ export {
   type ClassificationTargets,
   type RegressionTargets,
   type ForecastBaseline,
+  type PlannedWindows,
   type ScaledForecast,
   type ServingWindow,
   type TaskTargets,

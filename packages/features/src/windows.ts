@@ -177,24 +177,39 @@ interface PreparedTarget {
   values: Float64Array;
 }
 
-/** Builds windows and labels for training or evaluation. Serving uses servingWindow (same writer). */
-export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): WindowSet {
+/**
+ * Windows of one frame planned but not yet written: their count, issue times and labels, and `write`, which copies
+ * their inputs into rows [row, row + n) of an x of the same shape. Several sites' windows can be written into one
+ * array this way (training's windowsFor), each once, instead of each into its own and then all again into one.
+ */
+export type PlannedWindows = Omit<WindowSet, 'x'> & { write: (x: Float32Array, row: number) => void };
+
+/** What buildWindows builds, planned: everything but the window inputs, which `write` puts where the caller says. */
+export function planWindows(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): PlannedWindows {
   const full = deriveChannels(frame, spec.derived);
   const ends = windowEnds(full, spec, options);
   const n = ends.length;
   const f = featureCount(spec);
-  const x = new Float32Array(n * spec.lookback * f);
   const issueTimes = new Float64Array(n);
   const prepared = prepareRows(full, spec, scalers, ends);
-  ends.forEach((e, w) => {
-    writeWindow(spec, prepared, e, x, w * spec.lookback * f);
-    issueTimes[w] = full.start + (e + 1) * full.intervalMs;
-  });
+  ends.forEach((e, w) => (issueTimes[w] = full.start + (e + 1) * full.intervalMs));
   const targets: Record<string, TaskTargets> = {};
   for (const t of spec.targets) {
     targets[t.task] = t.kind === 'regression' ? regressionTargets(prepareTarget(full, t), t, scalers, issueTimes, options.labelsBefore) : classificationTargets(full, t, ends);
   }
-  return { input: spec.input, n, lookback: spec.lookback, features: f, x, issueTimes, targets };
+  const write = (x: Float32Array, row: number) => {
+    if (x.length < (row + n) * spec.lookback * f) throw new Error(`windows of ${n} rows do not fit at row ${row} of ${x.length / (spec.lookback * f)}`);
+    ends.forEach((e, w) => writeWindow(spec, prepared, e, x, (row + w) * spec.lookback * f));
+  };
+  return { input: spec.input, n, lookback: spec.lookback, features: f, issueTimes, targets, write };
+}
+
+/** Builds windows and labels for training or evaluation. Serving uses servingWindow (same writer). */
+export function buildWindows(frame: SiteFrame, spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions = {}): WindowSet {
+  const { write, ...planned } = planWindows(frame, spec, scalers, options);
+  const x = new Float32Array(planned.n * planned.lookback * planned.features);
+  write(x, 0);
+  return { ...planned, x };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FeatureScalers, FeatureSpec, RegressionTargets, SeriesFrame, TaskTargets, WindowSet, WindowOptions } from '@headstream/features';
-import { buildWindows } from '@headstream/features';
+import { planWindows } from '@headstream/features';
 import type { TaskFrames } from './dataset-frames.js';
 
 /** Windows of several sites of one input, with the site index of each row. */
@@ -16,52 +16,54 @@ function forRuns(rows: Int32Array, each: (first: number, end: number, at: number
   }
 }
 
-/**
- * Concatenates window sets of one input (e.g. several stations), keeping only rows `keep(set, i)`. Kept rows
- * are copied a run of consecutive rows at a time (most sets keep nearly all of theirs): one copy of a station's
- * year of windows, not one per window.
- */
-export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i: number) => boolean = () => true): WindowSet & { site: Int32Array } {
-  const first = sets[0];
-  if (!first) throw new Error('no window sets to join');
-  const rows = sets.map((s) => {
+/** The rows of each set that `keep` keeps, ascending. */
+function keptRows(sets: readonly WindowSet[], keep: (set: WindowSet, i: number) => boolean): Int32Array[] {
+  return sets.map((s) => {
     const kept = new Int32Array(s.n);
     let m = 0;
     for (let i = 0; i < s.n; i++) if (keep(s, i)) kept[m++] = i;
     return kept.subarray(0, m);
   });
-  const n = rows.reduce((a, r) => a + r.length, 0);
-  // One set kept whole (a single site, windows built labelled only): its arrays as they are, not a copy of
-  // tens of MB (all of a year's windows of the gas turbine).
-  if (sets.length === 1 && n === first.n) return { ...first, site: new Int32Array(n) };
-  const offsets = rows.map((_, k) => rows.slice(0, k).reduce((a, r) => a + r.length, 0));
-  /** Copies the kept rows of every set, `width` values a row, from `from(set)` into a new array made by `make`. */
-  const gather = <A extends Float32Array | Float64Array | Int32Array>(make: (len: number) => A, width: number, from: (s: WindowSet, k: number) => A | undefined): A => {
-    const out = make(n * width);
-    sets.forEach((s, k) => {
-      const src = from(s, k);
-      if (!src) return;
-      const base = offsets[k] ?? 0;
-      forRuns(rows[k] ?? new Int32Array(0), (lo, hi, at) => {
-        const [from, to, o] = [lo * width, hi * width, (base + at) * width];
-        // A short run (a thinned set keeps one row in several): element by element, no view to allocate.
-        if (to - from > 64) out.set(src.subarray(from, to), o);
-        else for (let i = from; i < to; i++) out[o + i - from] = src[i] ?? 0;
-      });
+}
+
+/** Where each set's kept rows start among all kept rows. */
+const startsOf = (rows: readonly Int32Array[]) => rows.map((_, k) => rows.slice(0, k).reduce((a, r) => a + r.length, 0));
+
+/**
+ * Copies the kept rows of every set, `width` values a row, from `from(set)` into a new array made by `make`: a run
+ * of consecutive kept rows at a time (most sets keep nearly all of theirs), not one copy per row.
+ */
+function gather<A extends Float32Array | Float64Array | Int32Array>(sets: readonly WindowSet[], rows: readonly Int32Array[], make: (len: number) => A, width: number, from: (s: WindowSet, k: number) => A): A {
+  const starts = startsOf(rows);
+  const out = make(rows.reduce((a, r) => a + r.length, 0) * width);
+  sets.forEach((s, k) => {
+    const src = from(s, k);
+    const base = starts[k] ?? 0;
+    forRuns(rows[k] ?? new Int32Array(0), (lo, hi, at) => {
+      const [begin, end, o] = [lo * width, hi * width, (base + at) * width];
+      // A short run (a thinned set keeps one row in several): element by element, no view to allocate.
+      if (end - begin > 64) out.set(src.subarray(begin, end), o);
+      else for (let i = begin; i < end; i++) out[o + i - begin] = src[i] ?? 0;
     });
-    return out;
-  };
-  const per = first.lookback * first.features;
-  const x = gather((l) => new Float32Array(l), per, (s) => s.x);
-  const issueTimes = gather((l) => new Float64Array(l), 1, (s) => s.issueTimes);
+  });
+  return out;
+}
+
+/** The kept rows' issue times, labels and site index (everything of the joined set but its inputs). */
+function joinLabels(sets: readonly WindowSet[], rows: readonly Int32Array[]): Pick<WindowSet, 'issueTimes' | 'targets'> & { site: Int32Array } {
+  const first = sets[0];
+  if (!first) throw new Error('no window sets to join');
+  const starts = startsOf(rows);
+  const n = rows.reduce((a, r) => a + r.length, 0);
+  const issueTimes = gather(sets, rows, (l) => new Float64Array(l), 1, (s) => s.issueTimes);
   const site = new Int32Array(n);
-  sets.forEach((_, k) => site.fill(k, offsets[k] ?? 0, (offsets[k] ?? 0) + (rows[k]?.length ?? 0)));
+  sets.forEach((_, k) => site.fill(k, starts[k] ?? 0, (starts[k] ?? 0) + (rows[k]?.length ?? 0)));
   const targets: Record<string, TaskTargets> = {};
   for (const [task, t0] of Object.entries(first.targets)) {
     if (t0.kind === 'regression') {
       const h = t0.horizons;
       const of = <A extends Float32Array | Float64Array>(make: (len: number) => A, get: (t: RegressionTargets) => A) =>
-        gather(make, h, (s, k) => {
+        gather(sets, rows, make, h, (s, k) => {
           const t = s.targets[task];
           if (t?.kind !== 'regression') throw new Error(`window set ${k} lacks ${task}'s regression targets`);
           return get(t);
@@ -77,16 +79,30 @@ export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i:
         spread: of((l) => new Float64Array(l), (t) => t.spread),
       };
     } else {
-      const classification = (s: WindowSet) => {
+      const classification = (s: WindowSet, k: number) => {
         const t = s.targets[task];
-        return t?.kind === 'classification' ? t : undefined;
+        if (t?.kind !== 'classification') throw new Error(`window set ${k} lacks ${task}'s class labels`);
+        return t;
       };
-      const y = gather((l) => new Int32Array(l).fill(-1), 1, (s) => classification(s)?.y);
-      const mask = gather((l) => new Float32Array(l), 1, (s) => classification(s)?.mask);
+      const y = gather(sets, rows, (l) => new Int32Array(l), 1, (s, k) => classification(s, k).y);
+      const mask = gather(sets, rows, (l) => new Float32Array(l), 1, (s, k) => classification(s, k).mask);
       targets[task] = { kind: 'classification', classes: t0.classes, y, mask };
     }
   }
-  return { input: first.input, n, lookback: first.lookback, features: first.features, x, issueTimes, targets, site };
+  return { issueTimes, targets, site };
+}
+
+/** Concatenates window sets of one input (e.g. several stations), keeping only rows `keep(set, i)`. */
+export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i: number) => boolean = () => true): WindowSet & { site: Int32Array } {
+  const first = sets[0];
+  if (!first) throw new Error('no window sets to join');
+  const rows = keptRows(sets, keep);
+  const n = rows.reduce((a, r) => a + r.length, 0);
+  // One set kept whole (a single site, windows built labelled only): its arrays as they are, not a copy of
+  // tens of MB (all of a year's windows of the gas turbine).
+  if (sets.length === 1 && n === first.n) return { ...first, site: new Int32Array(n) };
+  const x = gather(sets, rows, (l) => new Float32Array(l), first.lookback * first.features, (s) => s.x);
+  return { input: first.input, n, lookback: first.lookback, features: first.features, x, ...joinLabels(sets, rows) };
 }
 
 /** True when window i of `set` carries at least one label of its task. */
@@ -98,15 +114,38 @@ export function labelled(set: WindowSet, i: number): boolean {
   return false;
 }
 
-/** Windows of some sites of a task built with a saved spec and scalers (options per site, or one for all), labelled only. */
+/**
+ * Windows of some sites of a task built with a saved spec and scalers (options per site, or one for all), labelled
+ * only. Every site's windows are written once, into one array (planWindows), and the unlabelled ones closed up in
+ * place: air quality's eleven stations are 1.2 GB of windows in the full budget's refit, held once, not twice.
+ */
 export function windowsFor(frames: TaskFrames, sites: readonly string[], spec: FeatureSpec, scalers: FeatureScalers, options: WindowOptions | ((site: string) => WindowOptions) = {}): SiteWindows {
-  const sets = sites.map((s) => {
+  const plans = sites.map((s) => {
     const frame = frames.frames[s];
     if (!frame) throw new Error(`no site ${s} in ${frames.task}`);
-    return buildWindows(frame, spec, scalers, typeof options === 'function' ? options(s) : options);
+    return planWindows(frame, spec, scalers, typeof options === 'function' ? options(s) : options);
   });
-  if (sets.length === 0) throw new Error(`${frames.task}: no sites to build windows from`);
-  return { ...concatSets(sets, labelled), sites: [...sites] };
+  const first = plans[0];
+  if (!first) throw new Error(`${frames.task}: no sites to build windows from`);
+  const per = first.lookback * first.features;
+  const starts = plans.map((_, k) => plans.slice(0, k).reduce((a, p) => a + p.n, 0));
+  const all = new Float32Array(plans.reduce((a, p) => a + p.n, 0) * per);
+  const sets: WindowSet[] = plans.map(({ write, ...planned }, k) => {
+    const start = starts[k] ?? 0;
+    write(all, start);
+    return { ...planned, x: all.subarray(start * per, (start + planned.n) * per) };
+  });
+  const rows = keptRows(sets, labelled);
+  const kept = startsOf(rows);
+  // Kept rows move down to their place among the kept ones, a run at a time: never onto rows still to move.
+  sets.forEach((_, k) =>
+    forRuns(rows[k] ?? new Int32Array(0), (lo, hi, at) => {
+      const [from, to] = [(starts[k] ?? 0) + lo, (kept[k] ?? 0) + at];
+      if (from !== to) all.copyWithin(to * per, from * per, (from + hi - lo) * per);
+    }),
+  );
+  const n = rows.reduce((a, r) => a + r.length, 0);
+  return { input: first.input, n, lookback: first.lookback, features: first.features, x: all.subarray(0, n * per), ...joinLabels(sets, rows), sites: [...sites] };
 }
 
 /** Keeps about `max` evenly spaced rows of a window set (deterministic subsample). */

@@ -1,6 +1,9 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { WindowSet } from '@headstream/features';
-import { concatSets, thin } from '../src/windows.js';
+import { datasetFolder } from '@headstream/datasets';
+import { buildWindows, type WindowSet } from '@headstream/features';
+import { framesFromRecords, prepareTask, taskDefinition, taskRecords, timeSplit, type TaskRecord } from '../src/index.js';
+import { concatSets, labelled, thin, windowsFor } from '../src/windows.js';
 
 /** A set of n windows (lookback 3, 2 features) whose every value names its set, row and position, with a forecast and a class label. */
 function set(tag: number, n: number): WindowSet {
@@ -70,5 +73,43 @@ describe('concatSets', () => {
   it('refuses sets that lack a task the first one has', () => {
     const bare = { ...set(7, 2), targets: {} };
     expect(() => concatSets([set(8, 2), bare])).toThrow(/window set 1 lacks output's regression targets/);
+  });
+});
+
+describe('windowsFor', () => {
+  it('equals every site built alone and joined, labelled only: the unlabelled rows closed up in one array', async () => {
+    // Two Beijing stations' first 1,500 hours; labels end at different hours at each, so rows of the first site
+    // are dropped and the second's must move down past them.
+    const records = new Map<string, TaskRecord[]>();
+    for (const file of ['PRSA_Data_Aotizhongxin_20130301-20170228.csv', 'PRSA_Data_Changping_20130301-20170228.csv']) {
+      const out: TaskRecord[] = [];
+      for await (const r of taskRecords('air_quality', { path: join(datasetFolder('beijing-multisite-air-quality'), file) })) {
+        out.push(r);
+        if (out.length >= 1500) break;
+      }
+      records.set(out[0]?.site ?? file, out);
+    }
+    const frames = framesFromRecords('air_quality', records);
+    const { spec, scalers } = prepareTask(frames, taskDefinition('air_quality'), timeSplit(frames), { maxTrain: 100_000, maxValidation: 100_000 });
+    const sites = Object.keys(frames.frames);
+    expect(sites).toHaveLength(2);
+    const hour = 3_600_000;
+    const start = Math.min(...sites.map((s) => frames.frames[s]?.start ?? NaN));
+    const options = (s: string) => ({ labelsBefore: start + (s === sites[0] ? 900 : 1200) * hour });
+    const joined = windowsFor(frames, sites, spec, scalers, options);
+    const built = sites.map((s) => {
+      const frame = frames.frames[s];
+      if (!frame) throw new Error(`no ${s}`);
+      return buildWindows(frame, spec, scalers, options(s));
+    });
+    const expected = concatSets(built, labelled);
+    expect(joined.n).toBe(expected.n);
+    expect(joined.n).toBeLessThan((built[0]?.n ?? 0) + (built[1]?.n ?? 0));
+    expect(joined.n).toBeGreaterThan(1500);
+    expect(joined.x).toEqual(expected.x);
+    expect(joined.issueTimes).toEqual(expected.issueTimes);
+    expect(joined.site).toEqual(expected.site);
+    expect(joined.targets).toEqual(expected.targets);
+    expect(joined.sites).toEqual(sites);
   });
 });
