@@ -171,13 +171,12 @@ export async function selectBackend(probe: () => void, options: SelectOptions = 
       if (timed) {
         const w0 = performance.now();
         timed();
-        const warmUp = performance.now() - w0;
-        const best = Math.min(...working.map((w) => w.stepMs));
-        stepMs = warmUp;
+        stepMs = performance.now() - w0;
         // A candidate whose warm-up step is already many times the fastest timed step is not timed further: it
-        // cannot win (see WARM_UP_BOUND); tfjs's pure-JavaScript CPU backend would otherwise spend seconds here.
-        if (warmUp > WARM_UP_BOUND * best) cutShort = true;
-        else {
+        // cannot win (see WARM_UP_BOUND), and its warm-up stands for its step; tfjs's pure-JavaScript CPU backend
+        // would otherwise spend seconds here.
+        cutShort = stepMs > WARM_UP_BOUND * Math.min(...working.map((w) => w.stepMs));
+        if (!cutShort) {
           stepMs = Infinity;
           for (let i = 0; i < (options.timedRuns ?? 3); i++) {
             const s0 = performance.now();

@@ -26,16 +26,23 @@ function keptRows(sets: readonly WindowSet[], keep: (set: WindowSet, i: number) 
   });
 }
 
-/** Where each set's kept rows start among all kept rows. */
-const startsOf = (rows: readonly Int32Array[]) => rows.map((_, k) => rows.slice(0, k).reduce((a, r) => a + r.length, 0));
+/** Blocks of these sizes laid end to end: where each starts, and how many rows they make in all. */
+function layout(sizes: readonly number[]): { starts: number[]; total: number } {
+  let total = 0;
+  const starts = sizes.map((size) => (total += size) - size);
+  return { starts, total };
+}
+
+/** Where each set's kept rows start among all kept rows, and how many are kept. */
+const keptLayout = (rows: readonly Int32Array[]) => layout(rows.map((r) => r.length));
 
 /**
  * Copies the kept rows of every set, `width` values a row, from `from(set)` into a new array made by `make`: a run
  * of consecutive kept rows at a time (most sets keep nearly all of theirs), not one copy per row.
  */
 function gather<A extends Float32Array | Float64Array | Int32Array>(sets: readonly WindowSet[], rows: readonly Int32Array[], make: (len: number) => A, width: number, from: (s: WindowSet, k: number) => A): A {
-  const starts = startsOf(rows);
-  const out = make(rows.reduce((a, r) => a + r.length, 0) * width);
+  const { starts, total } = keptLayout(rows);
+  const out = make(total * width);
   sets.forEach((s, k) => {
     const src = from(s, k);
     const base = starts[k] ?? 0;
@@ -53,8 +60,7 @@ function gather<A extends Float32Array | Float64Array | Int32Array>(sets: readon
 function joinLabels(sets: readonly WindowSet[], rows: readonly Int32Array[]): Pick<WindowSet, 'issueTimes' | 'targets'> & { site: Int32Array } {
   const first = sets[0];
   if (!first) throw new Error('no window sets to join');
-  const starts = startsOf(rows);
-  const n = rows.reduce((a, r) => a + r.length, 0);
+  const { starts, total: n } = keptLayout(rows);
   const issueTimes = gather(sets, rows, (l) => new Float64Array(l), 1, (s) => s.issueTimes);
   const site = new Int32Array(n);
   sets.forEach((_, k) => site.fill(k, starts[k] ?? 0, (starts[k] ?? 0) + (rows[k]?.length ?? 0)));
@@ -97,7 +103,7 @@ export function concatSets(sets: readonly WindowSet[], keep: (set: WindowSet, i:
   const first = sets[0];
   if (!first) throw new Error('no window sets to join');
   const rows = keptRows(sets, keep);
-  const n = rows.reduce((a, r) => a + r.length, 0);
+  const n = keptLayout(rows).total;
   // One set kept whole (a single site, windows built labelled only): its arrays as they are, not a copy of
   // tens of MB (all of a year's windows of the gas turbine).
   if (sets.length === 1 && n === first.n) return { ...first, site: new Int32Array(n) };
@@ -128,15 +134,15 @@ export function windowsFor(frames: TaskFrames, sites: readonly string[], spec: F
   const first = plans[0];
   if (!first) throw new Error(`${frames.task}: no sites to build windows from`);
   const per = first.lookback * first.features;
-  const starts = plans.map((_, k) => plans.slice(0, k).reduce((a, p) => a + p.n, 0));
-  const all = new Float32Array(plans.reduce((a, p) => a + p.n, 0) * per);
+  const { starts, total } = layout(plans.map((p) => p.n));
+  const all = new Float32Array(total * per);
   const sets: WindowSet[] = plans.map(({ write, ...planned }, k) => {
     const start = starts[k] ?? 0;
     write(all, start);
     return { ...planned, x: all.subarray(start * per, (start + planned.n) * per) };
   });
   const rows = keptRows(sets, labelled);
-  const kept = startsOf(rows);
+  const { starts: kept, total: n } = keptLayout(rows);
   // Kept rows move down to their place among the kept ones, a run at a time: never onto rows still to move.
   sets.forEach((_, k) =>
     forRuns(rows[k] ?? new Int32Array(0), (lo, hi, at) => {
@@ -144,7 +150,6 @@ export function windowsFor(frames: TaskFrames, sites: readonly string[], spec: F
       if (from !== to) all.copyWithin(to * per, from * per, (from + hi - lo) * per);
     }),
   );
-  const n = rows.reduce((a, r) => a + r.length, 0);
   return { input: first.input, n, lookback: first.lookback, features: first.features, x: all.subarray(0, n * per), ...joinLabels(sets, rows), sites: [...sites] };
 }
 
