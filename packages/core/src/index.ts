@@ -14,3 +14,4 @@ export * from './clock.js';
 export * from './secrets.js';
 export { exitOnSignals } from './shutdown.js';
 export * from './zones.js';
+export { headstreamCacheDir } from './cache-dir.js';

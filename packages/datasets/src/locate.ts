@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { headstreamCacheDir } from '@headstream/core';
 
 export const DATASETS_DIR_ENV = 'HS_DATASETS_DIR';
 
@@ -16,14 +16,9 @@ function isDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
-/**
- * Where `headstream datasets fetch` puts data sets by default: $XDG_CACHE_HOME/headstream/datasets,
- * else ~/.cache/headstream/datasets (XDG ignores a relative XDG_CACHE_HOME, and so do we).
- */
+/** Where `headstream datasets fetch` puts data sets by default: the `datasets` folder of Headstream's cache. */
 export function defaultDatasetsCacheDir(env: Record<string, string | undefined> = process.env): string {
-  const xdg = env.XDG_CACHE_HOME;
-  const cacheHome = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.cache');
-  return join(cacheHome, 'headstream', 'datasets');
+  return join(headstreamCacheDir(env), 'datasets');
 }
 
 /** The directory the user named (explicit option, else HS_DATASETS_DIR), or undefined; it may not exist yet. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { recalled, remember, type BackendMemo } from './backend-memo.js';
 import { tf } from './tf.js';
 
 export type BackendCandidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -28,6 +29,8 @@ export interface BackendChoice {
   backend: string;
   candidate: BackendCandidate;
   attempts: BackendAttempt[];
+  /** When the choice was measured, where it is a standing measurement (SelectOptions.memo) rather than this call's. */
+  measuredAt?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -131,6 +134,11 @@ export interface SelectOptions {
   timedStep?: (() => void) & { release?: () => void };
   /** Timed runs per candidate after one warm-up (default 3); the fastest run counts. */
   timedRuns?: number;
+  /**
+   * With a timed step: a standing measurement of this job here is reused (its candidate loaded and probed
+   * only; one that fails is measured again with the rest), and a new one is kept (backend-memo.ts).
+   */
+  memo?: BackendMemo;
 }
 
 /**
@@ -155,6 +163,24 @@ export async function selectBackend(probe: () => void, options: SelectOptions = 
   const forced = options.env ?? process.env.HS_TF_BACKEND;
   const order: readonly BackendCandidate[] = forced ? [CANDIDATE_ALIASES[forced] ?? (forced as BackendCandidate)] : (options.order ?? BACKEND_ORDER);
   const timed = forced ? undefined : options.timedStep;
+  // A measurement stands for the candidates it was among, too.
+  const memo = timed && options.memo ? { ...options.memo, job: `${options.memo.job}; among ${order.join(', ')}` } : undefined;
+  const standing = memo && recalled(memo);
+  if (standing && order.includes(standing.candidate)) {
+    const t0 = performance.now();
+    try {
+      const name = await load(standing.candidate);
+      await use(name);
+      probe();
+      const ms = performance.now() - t0;
+      timed?.release?.();
+      const steps = Object.entries(standing.step_ms).map(([c, step]) => `${c} ${step.toFixed(1)} ms`).join(', ');
+      log(`[model] backend ${standing.candidate} chosen: fastest training step when measured here at ${standing.measured_at} (${steps}; ${memo.file}); probe step ${ms.toFixed(0)} ms`);
+      return { backend: name, candidate: standing.candidate, attempts: [{ candidate: standing.candidate, ok: true, reason: `training step succeeded on ${name}`, ms }], measuredAt: standing.measured_at };
+    } catch (error) {
+      log(`[model] backend ${standing.candidate} (measured fastest at ${standing.measured_at}): rejected — ${error instanceof Error ? error.message : String(error)}; measuring every backend again`);
+    }
+  }
   const attempts: BackendAttempt[] = [];
   const working: { candidate: BackendCandidate; name: string; stepMs: number }[] = [];
   for (const candidate of order) {
@@ -200,5 +226,12 @@ export async function selectBackend(probe: () => void, options: SelectOptions = 
   if (!fastest) throw new Error(`no usable TensorFlow.js backend: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
   await use(fastest.name);
   log(`[model] backend ${fastest.candidate} chosen: fastest training step (${working.map((w) => `${w.candidate} ${w.stepMs.toFixed(1)} ms`).join(', ')})`);
+  if (memo) {
+    try {
+      remember(memo, fastest.candidate, Object.fromEntries(working.map((w) => [w.candidate, Math.round(w.stepMs * 10) / 10])));
+    } catch (error) {
+      log(`[model] the choice is not kept for the next process: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   return { backend: fastest.name, candidate: fastest.candidate, attempts };
 }

@@ -1,7 +1,8 @@
 import type { TaskDefinition } from '@headstream/core';
 import { featureCount } from '@headstream/features';
 import { inputOf, isTaskName, recipeFor, recipeSpec, SHARED_LOOKBACK, taskDefinition, TASK_ORDER } from '@headstream/tasks';
-import { DEFAULT_ENCODER, type EncoderConfig, type LinearPath, type ModelConfig } from './architecture/config.js';
+import { DEFAULT_ENCODER, outputSize, type EncoderConfig, type LinearPath, type ModelConfig } from './architecture/config.js';
+import { memoFile } from './backend-memo.js';
 import { selectBackend } from './backend.js';
 import { timedTrainingStep, trainingProbe } from './training/probe.js';
 
@@ -38,11 +39,15 @@ export function modelConfig(definitions: readonly TaskDefinition[], features: Re
 
 /**
  * The backend that trains the registry's all-task model fastest at this batch size, among those that work here
- * (the trainer's choice; the predictor probes with the same model at its serving batch).
+ * (the trainer's choice; the predictor probes with the same model at its serving batch). A measurement of the
+ * same job on this machine within a day is reused (HS_TF_BACKEND_MEMO names its file, or `off`; backend-memo.ts).
  */
-export async function chooseBackend(log: (line: string) => void, batchSize = 128): Promise<string> {
+export async function chooseBackend(log: (line: string) => void, batchSize = 128, env: Record<string, string | undefined> = process.env): Promise<string> {
   const definitions = TASK_ORDER.map((t) => taskDefinition(t));
   const features = Object.fromEntries(TASK_ORDER.map((t, i) => [t, featureCount(recipeSpec(recipeFor(t), definitions[i] as TaskDefinition))]));
   const config = modelConfig(definitions, features, 1);
-  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }) })).backend;
+  const file = memoFile(env);
+  // What the timing depends on besides the machine: the model's shape (its inputs, heads and encoder) and the batch.
+  const job = `the all-task model (inputs ${JSON.stringify(config.inputs)}, tasks ${config.tasks.map((t) => `${t.name}:${outputSize(t)}`).join(' ')}, lookback ${config.lookback}, encoder ${JSON.stringify(config.encoder)}, heads ${config.headHidden}), a training step at batch ${batchSize}`;
+  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }), ...(file ? { memo: { file, job } } : {}) })).backend;
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,9 @@ import {
   createStrategy,
   disposeBatch,
   loadModel,
+  memoFile,
+  MEMO_MAX_AGE_MS,
+  type MeasuredChoice,
   MultiTaskModel,
   paramLayout,
   probeBackends,
@@ -78,6 +81,21 @@ function flat(p: Record<string, TaskPrediction>): number[] {
       const r = p[t];
       return r?.kind === 'regression' ? [...r.values] : r?.kind === 'classification' ? [...r.probabilities] : [];
     });
+}
+
+/** Spins for `ms` (a training step's time, without training). */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/** A timed step that takes `msOn(backend)` and counts its calls per backend in `calls`. */
+function countedStep(calls: Record<string, number>, msOn: (backend: string) => number): (() => void) & { release: () => void } {
+  return Object.assign(() => {
+    const backend = tf.getBackend();
+    calls[backend] = (calls[backend] ?? 0) + 1;
+    busy(msOn(backend));
+  }, { release: () => undefined });
 }
 
 describe('backends', () => {
@@ -165,10 +183,6 @@ describe('backends', () => {
   }, 60_000);
 
   it('with a timed step, every working candidate is timed and the fastest is chosen, not the first', async () => {
-    const busy = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end);
-    };
     // A step that is slow on wasm and fast on cpu: cpu must win although wasm comes first in the order.
     const timedStep = Object.assign(() => busy(tf.getBackend() === 'wasm' ? 40 : 2), { release: () => undefined });
     const lines: string[] = [];
@@ -186,17 +200,9 @@ describe('backends', () => {
   }, 60_000);
 
   it('a candidate whose warm-up step is over WARM_UP_BOUND times the fastest step is not timed further', async () => {
-    const busy = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end);
-    };
     const calls: Record<string, number> = {};
     // wasm first and fast (4 ms); cpu's steps take 100 ms, 25× that: its warm-up stands for its step.
-    const timedStep = Object.assign(() => {
-      const backend = tf.getBackend();
-      calls[backend] = (calls[backend] ?? 0) + 1;
-      busy(backend === 'wasm' ? 4 : 100);
-    }, { release: () => undefined });
+    const timedStep = countedStep(calls, (backend) => (backend === 'wasm' ? 4 : 100));
     const lines: string[] = [];
     const choice = await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep, log: (l) => lines.push(l) });
     expect(choice.candidate).toBe('wasm');
@@ -204,14 +210,92 @@ describe('backends', () => {
     expect(choice.attempts.find((a) => a.candidate === 'cpu')?.stepMs).toBeGreaterThanOrEqual(100);
     expect(lines).toContainEqual(expect.stringMatching(/^\[model\] backend cpu: ok \(probe step \d+ ms, warm-up step \d+\.\d ms\)$/));
     // Within the bound (cpu 2× wasm) it is timed like the others.
-    const within = Object.assign(() => {
-      const backend = tf.getBackend();
-      calls[backend] = (calls[backend] ?? 0) + 1;
-      busy(backend === 'wasm' ? 30 : 60);
-    }, { release: () => undefined });
+    const within = countedStep(calls, (backend) => (backend === 'wasm' ? 30 : 60));
     for (const k of Object.keys(calls)) delete calls[k];
     await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep: within, log: () => undefined });
     expect(calls).toEqual({ wasm: 4, cpu: 4 });
     expect(WARM_UP_BOUND).toBe(5);
   }, 60_000);
+
+  it('a measured choice is kept for the next process: reused for the same job here within a day, measured again otherwise', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hs-memo-'));
+    try {
+      const calls: Record<string, number> = {};
+      // cpu fast, wasm slow: the measured choice is cpu, although wasm comes first.
+      const timedStep = countedStep(calls, (backend) => (backend === 'wasm' ? 30 : 2));
+      let clock = Date.parse('2026-12-07T12:00:00Z');
+      const memo = { file: join(dir, 'sub', 'tf-backend.json'), job: 'model A at batch 128', now: () => clock };
+      const select = (job = memo.job, order: BackendCandidate[] = ['wasm', 'cpu']) => {
+        const lines: string[] = [];
+        for (const k of Object.keys(calls)) delete calls[k];
+        return selectBackend(trainingProbe(config), { env: '', order, timedStep, log: (l) => lines.push(l), memo: { ...memo, job } }).then((choice) => ({ choice, lines }));
+      };
+      // No measurement yet: every candidate is timed, and the choice is written (its folder created).
+      const first = await select();
+      expect(first.choice).toMatchObject({ candidate: 'cpu' });
+      expect(first.choice.measuredAt).toBeUndefined();
+      expect(calls).toEqual({ wasm: 4, cpu: 4 });
+      const kept = JSON.parse(await readFile(memo.file, 'utf8')) as { format: string; choices: Record<string, MeasuredChoice> };
+      expect(kept.format).toBe('headstream-backend-choices/1');
+      const entries = Object.values(kept.choices);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ candidate: 'cpu', measured_at: '2026-12-07T12:00:00.000Z', job: 'model A at batch 128; among wasm, cpu' });
+      expect(entries[0]?.step_ms.wasm).toBeGreaterThanOrEqual(30);
+      expect(entries[0]?.machine).toContain(`node ${process.version}`);
+      // The same job an hour later: the kept choice is loaded and probed, nothing is timed.
+      clock += 3_600_000;
+      await tf.setBackend('wasm');
+      const again = await select();
+      expect(again.choice).toMatchObject({ candidate: 'cpu', measuredAt: '2026-12-07T12:00:00.000Z' });
+      expect(again.choice.attempts).toHaveLength(1);
+      expect(calls).toEqual({});
+      expect(tf.getBackend()).toBe('cpu');
+      expect(again.lines).toEqual([expect.stringMatching(/^\[model\] backend cpu chosen: fastest training step when measured here at 2026-12-07T12:00:00.000Z \(wasm \d+\.\d ms, cpu \d+\.\d ms; .*tf-backend\.json\); probe step \d+ ms$/)]);
+      // Another job (another model or batch) is measured, and kept beside the first.
+      await select('model B at batch 64');
+      expect(calls).toEqual({ wasm: 4, cpu: 4 });
+      expect(Object.keys((JSON.parse(await readFile(memo.file, 'utf8')) as { choices: object }).choices)).toHaveLength(2);
+      // Among other candidates it is another measurement: a candidate the caller does not offer is not taken.
+      const wasmOnly = await select(memo.job, ['wasm']);
+      expect(wasmOnly.choice).toMatchObject({ candidate: 'wasm' });
+      expect(calls).toEqual({ wasm: 4 });
+      expect(Object.keys((JSON.parse(await readFile(memo.file, 'utf8')) as { choices: object }).choices)).toHaveLength(3);
+      // A day after the measurement it no longer stands.
+      clock = Date.parse('2026-12-08T12:00:00Z') + 1;
+      await select();
+      expect(calls).toEqual({ wasm: 4, cpu: 4 });
+      // A file that is not ours (or broken) is measured over and rewritten; so is a kept candidate that fails now.
+      await writeFile(memo.file, '{"choices": 1');
+      await select();
+      expect(calls).toEqual({ wasm: 4, cpu: 4 });
+      const all: BackendCandidate[] = ['tensorflow-gpu', 'wasm', 'cpu'];
+      await select(memo.job, all);
+      const file = JSON.parse(await readFile(memo.file, 'utf8')) as { format: string; choices: Record<string, MeasuredChoice> };
+      for (const entry of Object.values(file.choices)) if (entry.job.endsWith('among tensorflow-gpu, wasm, cpu')) entry.candidate = 'tensorflow-gpu';
+      await writeFile(memo.file, JSON.stringify(file));
+      const failed = await select(memo.job, all);
+      expect(failed.choice).toMatchObject({ candidate: 'cpu' });
+      expect(failed.lines[0]).toMatch(/^\[model\] backend tensorflow-gpu \(measured fastest at .*\): rejected — @tensorflow\/tfjs-node-gpu is not installed; measuring every backend again$/);
+      expect(calls).toEqual({ wasm: 4, cpu: 4 });
+      // HS_TF_BACKEND wins over a kept choice.
+      const forced = await selectBackend(trainingProbe(config), { env: 'wasm', timedStep, log: () => undefined, memo });
+      expect(forced.candidate).toBe('wasm');
+      // A file that cannot be written costs the choice nothing: it is made, and the log says it is not kept.
+      await writeFile(join(dir, 'plain-file'), '');
+      const lines: string[] = [];
+      const unkept = await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep, log: (l) => lines.push(l), memo: { ...memo, file: join(dir, 'plain-file', 'tf-backend.json') } });
+      expect(unkept.candidate).toBe('cpu');
+      expect(lines.at(-1)).toMatch(/^\[model\] the choice is not kept for the next process: .*plain-file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('HS_TF_BACKEND_MEMO names the file, `off` keeps none; by default it is in Headstream\'s cache', () => {
+    expect(memoFile({ HOME: '/home/u' })).toBe('/home/u/.cache/headstream/tf-backend.json');
+    expect(memoFile({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/headstream/tf-backend.json');
+    expect(memoFile({ HOME: '/home/u', HS_TF_BACKEND_MEMO: '/srv/hs/backend.json' })).toBe('/srv/hs/backend.json');
+    expect(memoFile({ HOME: '/home/u', HS_TF_BACKEND_MEMO: 'off' })).toBeUndefined();
+    expect(MEMO_MAX_AGE_MS).toBe(24 * 3_600_000);
+  });
 });
