@@ -25,6 +25,12 @@ export interface BackendMemo {
 
 /** A measurement stands a day: long enough for a day's restarts and test runs, short enough to follow a changed machine. */
 export const MEMO_MAX_AGE_MS = 24 * 3_600_000;
+/**
+ * A measurement is kept only when its fastest step beats every other by this factor. On a busy machine two
+ * backends can time alike (tensorflow 118.2 ms, wasm 120.1 ms at batch 128, measured beside a test run, where
+ * quiet they time 91.9 and 47.3): kept, such a coin toss chose the backend of every process for the day.
+ */
+export const MEMO_MARGIN = 1.25;
 /** The most measurements a file keeps (the newest). */
 const MEMO_ENTRIES = 32;
 const FORMAT = 'headstream-backend-choices/1';
@@ -79,6 +85,12 @@ export function recalled(memo: BackendMemo): MeasuredChoice | undefined {
   if (!found) return undefined;
   const age = (memo.now ?? Date.now)() - Date.parse(found.measured_at);
   return age >= 0 && age < (memo.maxAgeMs ?? MEMO_MAX_AGE_MS) ? found : undefined;
+}
+
+/** Whether a measurement is decisive enough to keep: its fastest step beats every other by MEMO_MARGIN. */
+export function decisive(stepMs: Partial<Record<BackendCandidate, number>>): boolean {
+  const steps = Object.values(stepMs).sort((a, b) => a - b);
+  return steps.length < 2 || (steps[1] as number) >= MEMO_MARGIN * (steps[0] as number);
 }
 
 /** Keeps a measurement (the file's other jobs stay, up to MEMO_ENTRIES, newest first); throws when it cannot write. */

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { recalled, remember, type BackendMemo } from './backend-memo.js';
+import { decisive, MEMO_MARGIN, recalled, remember, type BackendMemo } from './backend-memo.js';
 import { tf } from './tf.js';
 
 export type BackendCandidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -226,9 +226,11 @@ export async function selectBackend(probe: () => void, options: SelectOptions = 
   if (!fastest) throw new Error(`no usable TensorFlow.js backend: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
   await use(fastest.name);
   log(`[model] backend ${fastest.candidate} chosen: fastest training step (${working.map((w) => `${w.candidate} ${w.stepMs.toFixed(1)} ms`).join(', ')})`);
-  if (memo) {
+  const stepMs = Object.fromEntries(working.map((w) => [w.candidate, Math.round(w.stepMs * 10) / 10]));
+  if (memo && !decisive(stepMs)) log(`[model] the choice is not kept for the next process: no backend was ${MEMO_MARGIN}× faster than the others`);
+  else if (memo) {
     try {
-      remember(memo, fastest.candidate, Object.fromEntries(working.map((w) => [w.candidate, Math.round(w.stepMs * 10) / 10])));
+      remember(memo, fastest.candidate, stepMs);
     } catch (error) {
       log(`[model] the choice is not kept for the next process: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
   disposeBatch,
   loadModel,
   memoFile,
+  MEMO_MARGIN,
   MEMO_MAX_AGE_MS,
   type MeasuredChoice,
   MultiTaskModel,
@@ -280,6 +282,12 @@ describe('backends', () => {
       // HS_TF_BACKEND wins over a kept choice.
       const forced = await selectBackend(trainingProbe(config), { env: 'wasm', timedStep, log: () => undefined, memo });
       expect(forced.candidate).toBe('wasm');
+      // A close call is not kept (a busy machine times two backends alike): the next process measures again.
+      const closeFile = join(dir, 'close.json');
+      const closeLines: string[] = [];
+      await selectBackend(trainingProbe(config), { env: '', order: ['wasm', 'cpu'], timedStep: countedStep(calls, () => 10), log: (l) => closeLines.push(l), memo: { ...memo, file: closeFile } });
+      expect(closeLines.at(-1)).toBe(`[model] the choice is not kept for the next process: no backend was ${MEMO_MARGIN}× faster than the others`);
+      expect(existsSync(closeFile)).toBe(false);
       // A file that cannot be written costs the choice nothing: it is made, and the log says it is not kept.
       await writeFile(join(dir, 'plain-file'), '');
       const lines: string[] = [];
@@ -297,5 +305,6 @@ describe('backends', () => {
     expect(memoFile({ HOME: '/home/u', HS_TF_BACKEND_MEMO: '/srv/hs/backend.json' })).toBe('/srv/hs/backend.json');
     expect(memoFile({ HOME: '/home/u', HS_TF_BACKEND_MEMO: 'off' })).toBeUndefined();
     expect(MEMO_MAX_AGE_MS).toBe(24 * 3_600_000);
+    expect(MEMO_MARGIN).toBe(1.25);
   });
 });
