@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { remember } from '@headstream/model';
 import { runCli } from './run-cli.js';
 
 const ci = /^(1|true|yes)$/i.test(process.env.CI ?? '');
@@ -7,6 +11,7 @@ interface Report {
   ok: boolean;
   selected?: { candidate: string; why: string };
   backends: { candidate: string; ok: boolean; detail: string; device?: string; libtensorflow?: string; step_ms?: number; remedy?: string }[];
+  kept: { file: string | null; choices: { candidate: string; measured_at: string; job: string }[] };
 }
 
 describe('headstream doctor', () => {
@@ -42,5 +47,28 @@ describe('headstream doctor', () => {
     const bad = await runCli(['doctor'], { HS_TF_BACKEND: 'webgpu' }, 90_000);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('headstream: HS_TF_BACKEND: unknown backend "webgpu"; valid: tensorflow-gpu, node-gpu, tensorflow, node, wasm, cpu\n');
+  }, 200_000);
+
+  it('lists the choices training jobs keep for their next process, and says when none are kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-doctor-memo-'));
+    try {
+      const file = join(dir, 'tf-backend.json');
+      const none = JSON.parse((await runCli(['doctor', '--json'], { HS_TF_BACKEND_MEMO: file }, 90_000)).stdout) as Report;
+      expect(none.kept).toEqual({ file, choices: [] });
+      // What a trainer keeps (this machine, now); one measured two days ago no longer stands.
+      remember({ file, job: 'a training step at batch 128' }, 'wasm', { tensorflow: 91.9, wasm: 47.3 });
+      const old = Date.now() - 2 * 24 * 3_600_000;
+      remember({ file, job: 'a training step at batch 64', now: () => old }, 'tensorflow', { tensorflow: 20, wasm: 40 });
+      const report = JSON.parse((await runCli(['doctor', '--json'], { HS_TF_BACKEND_MEMO: file }, 90_000)).stdout) as Report;
+      expect(report.kept.file).toBe(file);
+      expect(report.kept.choices.map((c) => [c.candidate, c.job])).toEqual([['wasm', 'a training step at batch 128']]);
+      expect(Date.now() - Date.parse(report.kept.choices[0]?.measured_at ?? '')).toBeLessThan(10 * 60_000);
+      const table = (await runCli(['doctor'], { HS_TF_BACKEND_MEMO: file }, 90_000)).stdout;
+      expect(table).toContain(`kept for the next process of the same job, a day each (HS_TF_BACKEND_MEMO=off measures every time): ${file}\n  wasm           measured `);
+      const off = await runCli(['doctor'], { HS_TF_BACKEND_MEMO: 'off' }, 90_000);
+      expect(off.stdout).toContain('kept for the next process: none (HS_TF_BACKEND_MEMO=off: every job measures)\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 200_000);
 });

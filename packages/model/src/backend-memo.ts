@@ -15,8 +15,10 @@ import type { BackendCandidate } from './backend.js';
 export interface BackendMemo {
   /** The JSON file of measured choices, one per key (its folder is created; written whole, then renamed). */
   file: string;
-  /** What else the timing depends on: the job's model and batch size, as any string that changes with them. */
+  /** The job, for a reader of the file (`headstream doctor` lists it): what is timed, at which batch size. */
   job: string;
+  /** What else the timing depends on and `job` does not say (the model's shape): part of the key only. */
+  signature?: string;
   /** How long a measurement stands (default MEMO_MAX_AGE_MS). */
   maxAgeMs?: number;
   /** The clock (tests). */
@@ -68,7 +70,7 @@ function machine(): string {
   return [`node ${process.version}`, `${process.platform}-${process.arch}`, `${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown CPU'}`, ...packages].join(', ');
 }
 
-const keyOf = (job: string, where: string) => createHash('sha256').update(`${job}\n${where}`).digest('hex').slice(0, 32);
+const keyOf = (memo: BackendMemo, where: string) => createHash('sha256').update(`${memo.job}\n${memo.signature ?? ''}\n${where}`).digest('hex').slice(0, 32);
 
 function readMemo(file: string): MemoFile | undefined {
   try {
@@ -81,10 +83,22 @@ function readMemo(file: string): MemoFile | undefined {
 
 /** The standing measurement for this job here, if any. */
 export function recalled(memo: BackendMemo): MeasuredChoice | undefined {
-  const found = readMemo(memo.file)?.choices[keyOf(memo.job, machine())];
+  const found = readMemo(memo.file)?.choices[keyOf(memo, machine())];
   if (!found) return undefined;
-  const age = (memo.now ?? Date.now)() - Date.parse(found.measured_at);
-  return age >= 0 && age < (memo.maxAgeMs ?? MEMO_MAX_AGE_MS) ? found : undefined;
+  return stands(found, (memo.now ?? Date.now)(), memo.maxAgeMs) ? found : undefined;
+}
+
+const stands = (choice: MeasuredChoice, now: number, maxAgeMs = MEMO_MAX_AGE_MS) => {
+  const age = now - Date.parse(choice.measured_at);
+  return age >= 0 && age < maxAgeMs;
+};
+
+/** The measurements in `file` that stand here now (this machine and packages, within a day), newest first. */
+export function standingChoices(file: string, now = Date.now()): MeasuredChoice[] {
+  const where = machine();
+  return Object.values(readMemo(file)?.choices ?? {})
+    .filter((c) => c.machine === where && stands(c, now))
+    .sort((a, b) => b.measured_at.localeCompare(a.measured_at));
 }
 
 /** Whether a measurement is decisive enough to keep: its fastest step beats every other by MEMO_MARGIN. */
@@ -97,8 +111,8 @@ export function decisive(stepMs: Partial<Record<BackendCandidate, number>>): boo
 export function remember(memo: BackendMemo, candidate: BackendCandidate, stepMs: Partial<Record<BackendCandidate, number>>): void {
   const where = machine();
   const entry: MeasuredChoice = { candidate, measured_at: new Date((memo.now ?? Date.now)()).toISOString(), step_ms: stepMs, job: memo.job, machine: where };
-  const others = Object.entries(readMemo(memo.file)?.choices ?? {}).filter(([key]) => key !== keyOf(memo.job, where));
-  const kept = [[keyOf(memo.job, where), entry] as const, ...others.sort((a, b) => b[1].measured_at.localeCompare(a[1].measured_at))].slice(0, MEMO_ENTRIES);
+  const others = Object.entries(readMemo(memo.file)?.choices ?? {}).filter(([key]) => key !== keyOf(memo, where));
+  const kept = [[keyOf(memo, where), entry] as const, ...others.sort((a, b) => b[1].measured_at.localeCompare(a[1].measured_at))].slice(0, MEMO_ENTRIES);
   const content: MemoFile = { format: FORMAT, choices: Object.fromEntries(kept) };
   mkdirSync(dirname(memo.file), { recursive: true });
   // Whole or not at all: processes starting together each write their own file and rename it over.

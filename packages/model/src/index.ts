@@ -18,6 +18,6 @@ export { latentConfig, latentData, latentTask, LATENT_LOOKBACK, LATENT_TASKS } f
 export { compareInferenceCost, measureInference, type InferenceCost } from './evaluation/cost.js';
 export { saveModel, loadModel, serializeModel, deserializeModel, readMetadata, FORMAT, type ModelMetadata, type SaveInfo } from './io.js';
 export { activeDevice, BACKEND_ORDER, CANDIDATE_ALIASES, BACKEND_REMEDY, probeBackends, selectBackend, WARM_UP_BOUND, type SelectOptions, type BackendAttempt, type BackendCandidate, type BackendChoice, type BackendDevice } from './backend.js';
-export { BACKEND_MEMO_ENV, MEMO_MARGIN, MEMO_MAX_AGE_MS, memoFile, type BackendMemo, type MeasuredChoice } from './backend-memo.js';
+export { BACKEND_MEMO_ENV, MEMO_MARGIN, MEMO_MAX_AGE_MS, memoFile, remember, standingChoices, type BackendMemo, type MeasuredChoice } from './backend-memo.js';
 export { Rng } from './rng.js';
 export { chooseBackend, modelConfig, taskInputOf } from './task-config.js';

@@ -47,7 +47,8 @@ export async function chooseBackend(log: (line: string) => void, batchSize = 128
   const features = Object.fromEntries(TASK_ORDER.map((t, i) => [t, featureCount(recipeSpec(recipeFor(t), definitions[i] as TaskDefinition))]));
   const config = modelConfig(definitions, features, 1);
   const file = memoFile(env);
-  // What the timing depends on besides the machine: the model's shape (its inputs, heads and encoder) and the batch.
-  const job = `the all-task model (inputs ${JSON.stringify(config.inputs)}, tasks ${config.tasks.map((t) => `${t.name}:${outputSize(t)}`).join(' ')}, lookback ${config.lookback}, encoder ${JSON.stringify(config.encoder)}, heads ${config.headHidden}), a training step at batch ${batchSize}`;
-  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }), ...(file ? { memo: { file, job } } : {}) })).backend;
+  const job = `a training step of the registry's all-task model at batch ${batchSize}`;
+  // What the timing also depends on: the model's shape (its inputs, heads and encoder).
+  const signature = JSON.stringify({ inputs: config.inputs, outputs: config.tasks.map((t) => [t.name, outputSize(t)]), lookback: config.lookback, encoder: config.encoder, headHidden: config.headHidden });
+  return (await selectBackend(trainingProbe(config), { log, timedStep: timedTrainingStep(config, batchSize, { gradientsOn: 'parameters' }), ...(file ? { memo: { file, job, signature } } : {}) })).backend;
 }

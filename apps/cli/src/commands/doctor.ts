@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { TASK_NAMES, TASKS } from '@headstream/tasks';
-import { BACKEND_ORDER, BACKEND_REMEDY, CANDIDATE_ALIASES, DEFAULT_ENCODER, probeBackends, selectBackend, timedTrainingStep, trainingProbe, type BackendCandidate, type ModelConfig } from '@headstream/model';
+import { BACKEND_MEMO_ENV, BACKEND_ORDER, BACKEND_REMEDY, CANDIDATE_ALIASES, DEFAULT_ENCODER, memoFile, probeBackends, selectBackend, standingChoices, timedTrainingStep, trainingProbe, type BackendCandidate, type ModelConfig } from '@headstream/model';
 import { UsageError } from '../usage-error.js';
 
 export interface DoctorReport {
@@ -11,6 +11,11 @@ export interface DoctorReport {
   /** The backend training would use now, and why. */
   selected?: { candidate: BackendCandidate; why: string };
   backends: { candidate: BackendCandidate; ok: boolean; detail: string; device?: string; libtensorflow?: string; probe_ms?: number; step_ms?: number; remedy?: string }[];
+  /**
+   * The choices training jobs measured here and keep for their next process (a day each): the file (null when
+   * HS_TF_BACKEND_MEMO=off) and what stands now, newest first. Doctor itself measures every time.
+   */
+  kept: { file: string | null; choices: { candidate: BackendCandidate; measured_at: string; job: string }[] };
 }
 
 const tasks = TASK_NAMES.map((t) => TASKS[t]);
@@ -45,6 +50,8 @@ export async function doctor(env: Record<string, string | undefined> = process.e
     candidate: choice.candidate,
     why: forced ? `forced by HS_TF_BACKEND=${forcedName}` : `fastest training step at batch ${TIMING_BATCH} among the working backends`,
   };
+  const file = memoFile(env);
+  const kept = { file: file ?? null, choices: file ? standingChoices(file).map((c) => ({ candidate: c.candidate, measured_at: c.measured_at, job: c.job })) : [] };
   return {
     ok: selected !== undefined,
     node: process.version,
@@ -52,6 +59,7 @@ export async function doctor(env: Record<string, string | undefined> = process.e
     cpus: availableParallelism(),
     ...(selected ? { selected } : {}),
     backends,
+    kept,
   };
 }
 
@@ -62,5 +70,11 @@ export function printDoctor(report: DoctorReport): string {
     lines.push(`  ${b.candidate.padEnd(15)}${what}`);
   }
   lines.push(report.selected ? `selected: ${report.selected.candidate} (${report.selected.why})` : 'selected: NONE — no backend can train here');
+  const { file, choices } = report.kept;
+  if (file === null) lines.push(`kept for the next process: none (${BACKEND_MEMO_ENV}=off: every job measures)`);
+  else {
+    lines.push(`kept for the next process of the same job, a day each (${BACKEND_MEMO_ENV}=off measures every time): ${choices.length === 0 ? 'none yet in ' : ''}${file}`);
+    for (const c of choices) lines.push(`  ${c.candidate.padEnd(15)}measured ${c.measured_at}: ${c.job}`);
+  }
   return `${lines.join('\n')}\n`;
 }
