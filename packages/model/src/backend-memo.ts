@@ -7,7 +7,7 @@ import { headstreamCacheDir } from '@headstream/core';
 import type { BackendCandidate } from './backend.js';
 
 /**
- * The backend measured fastest here, kept for the next process (`SelectOptions.remember`): every trainer,
+ * The backend measured fastest here, kept for the next process (`SelectOptions.memo`): every trainer,
  * predictor, `train` and `evaluate` otherwise loads and times every backend at its start (2–4 CPU-s on a
  * 2-core machine; BENCHMARKS.md). A measurement stands for one job (its model and batch size) on one machine
  * with one set of TensorFlow.js packages, for `maxAgeMs`; anything else measures again.
