@@ -42,11 +42,11 @@ export function modelConfig(definitions: readonly TaskDefinition[], features: Re
  * (the trainer's choice; the predictor probes with the same model at its serving batch). A measurement of the
  * same job on this machine within a day is reused (HS_TF_BACKEND_MEMO names its file, or `off`; backend-memo.ts).
  */
-export async function chooseBackend(log: (line: string) => void, batchSize = 128, env: Record<string, string | undefined> = process.env): Promise<string> {
+export async function chooseBackend(log: (line: string) => void, batchSize = 128): Promise<string> {
   const definitions = TASK_ORDER.map((t) => taskDefinition(t));
   const features = Object.fromEntries(TASK_ORDER.map((t, i) => [t, featureCount(recipeSpec(recipeFor(t), definitions[i] as TaskDefinition))]));
   const config = modelConfig(definitions, features, 1);
-  const file = memoFile(env);
+  const file = memoFile();
   const job = `a training step of the registry's all-task model at batch ${batchSize}`;
   // What the timing also depends on: the model's shape (its inputs, heads and encoder).
   const signature = JSON.stringify({ inputs: config.inputs, outputs: config.tasks.map((t) => [t.name, outputSize(t)]), lookback: config.lookback, encoder: config.encoder, headHidden: config.headHidden });

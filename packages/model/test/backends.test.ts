@@ -300,10 +300,13 @@ describe('backends', () => {
   }, 60_000);
 
   it('HS_TF_BACKEND_MEMO names the file, `off` keeps none; by default it is in Headstream\'s cache', () => {
-    expect(memoFile({ HOME: '/home/u' })).toBe('/home/u/.cache/headstream/tf-backend.json');
-    expect(memoFile({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/headstream/tf-backend.json');
-    expect(memoFile({ HOME: '/home/u', HS_TF_BACKEND_MEMO: '/srv/hs/backend.json' })).toBe('/srv/hs/backend.json');
-    expect(memoFile({ HOME: '/home/u', HS_TF_BACKEND_MEMO: 'off' })).toBeUndefined();
+    const home = join(tmpdir(), 'hs-home');
+    const xdg = join(tmpdir(), 'hs-xdg-cache');
+    const named = join(tmpdir(), 'hs-memo', 'backend.json');
+    expect(memoFile({ HOME: home })).toBe(join(home, '.cache', 'headstream', 'tf-backend.json'));
+    expect(memoFile({ HOME: home, XDG_CACHE_HOME: xdg })).toBe(join(xdg, 'headstream', 'tf-backend.json'));
+    expect(memoFile({ HOME: home, HS_TF_BACKEND_MEMO: named })).toBe(named);
+    expect(memoFile({ HOME: home, HS_TF_BACKEND_MEMO: 'off' })).toBeUndefined();
     expect(MEMO_MAX_AGE_MS).toBe(24 * 3_600_000);
     expect(MEMO_MARGIN).toBe(1.25);
   });
