@@ -29,6 +29,11 @@ export const regressionTaskSchema = z.strictObject({
     .refine((h) => h.every((v, i) => i === 0 || v > (h[i - 1] ?? 0)), 'horizons must be strictly increasing'),
   /** Quantiles predicted for intervals (the median is the point forecast). */
   quantiles: z.array(z.number().gt(0).lt(1)).min(1),
+  /**
+   * How training's loss weighs the horizons (model's horizonLossWeights): `equal` (the default), or `inverse`:
+   * horizon h by 1/h, scaled to a mean of 1, so the larger errors of the late horizons do not drown the first ones.
+   */
+  horizonLoss: z.enum(['equal', 'inverse']).optional(),
 });
 
 export const classificationTaskSchema = z.strictObject({

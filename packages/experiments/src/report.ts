@@ -566,6 +566,15 @@ export function changeNote(tasks: readonly TaskName[]): string {
   if (!change.length) return 'No task learns the change from the last observed value.';
   const others = tasks.filter((t) => !change.some((c) => c.task === t) && PROTOCOL_TASKS[t].kind === 'regression');
   const bounds = change.map((c) => `${c.task} ×${c.shrink}${c.scale !== 1 ? ` with its change label scaled up ×${c.scale}` : ''}`).join(', ');
-  return `${change.map((c) => c.task).join(', ')}${others.length ? ` (and not ${others.join(', ')})` : ''} learn the change from the last observed value; the point forecast is persistence + w_h × predicted change, w_h fitted per horizon on the validation windows (a combination with persistence, cross-fitted where scored; see "Choices"), and the quantile bounds sit at the point + shrink × their predicted distance to it: ${bounds} (each recipe, in its task module, says how its values were chosen; see "Choices").`;
+  return `${change.map((c) => c.task).join(', ')}${others.length ? ` (and not ${others.join(', ')})` : ''} learn the change from the last observed value; the point forecast is persistence + w_h × predicted change, w_h fitted per horizon on the validation windows (a combination with persistence, cross-fitted where scored; see "Choices"), and the quantile bounds sit at the point + shrink × their predicted distance to it: ${bounds} (each recipe, in its task module, says how its values were chosen; see "Choices").${horizonLossNote(tasks)}`;
+}
+
+/** The tasks whose definition weighs its horizons' losses (`horizonLoss`), from the registry. */
+function horizonLossNote(tasks: readonly TaskName[]): string {
+  const inverse = tasks.filter((t) => {
+    const d = PROTOCOL_TASKS[t];
+    return d.kind === 'regression' && d.horizonLoss === 'inverse' && d.horizons.length > 1;
+  });
+  return inverse.length ? ` ${inverse.join(', ')}'s loss weighs horizon h by 1/h (mean 1 over its horizons; the later horizons' larger changes would otherwise set what the head learns); every other horizon weighs 1.` : '';
 }
 

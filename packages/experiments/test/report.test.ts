@@ -77,4 +77,9 @@ describe("RESULTS.md's note on the change targets, from the recipes' transforms"
     expect(note).toContain('air_quality ×0.7, throughput ×0.7 with its change label scaled up ×4, emissions ×0.7 (');
     expect(changeNote(['traffic', 'fault'])).toBe('No task learns the change from the last observed value.');
   });
+
+  it('names the tasks whose definition weighs their horizons, and only those with several', () => {
+    expect(changeNote(TASK_ORDER)).toMatch(/ air_quality's loss weighs horizon h by 1\/h \(mean 1 over its horizons;/);
+    expect(changeNote(['throughput', 'emissions'])).not.toContain('weighs horizon');
+  });
 });

@@ -3,7 +3,7 @@ export { DEFAULT_ENCODER, linearPathOf, outputSize, type EncoderConfig, type Enc
 export { MultiTaskModel, decode, type TaskPrediction } from './architecture/model.js';
 export * from './weighting/index.js';
 export { fromWindowSets, selectRows, batches, batchRows, stepsPerEpoch, labelCounts, splitRows, shareData, toBatch, disposeBatch, type Batch, type BatchPer, type BatchRows, type InputData, type LabelData, type MultiTaskData, type WindowsPerEpoch } from './training/data.js';
-export { taskLoss, type BatchLabels } from './training/losses.js';
+export { horizonLossWeights, taskLoss, type BatchLabels } from './training/losses.js';
 export { combinePerTask, computeGradients, layoutOf, trainStep, type GradientRequest, type LocalGradients, type StepOptions, type StepResult } from './training/step.js';
 export { Adam, paramLayout, readWeights, writeWeights, type AdamOptions, type ParamLayout } from './training/optimizer.js';
 export { DataParallel, defaultWorkerUrl, type DataParallelOptions } from './training/parallel.js';

@@ -23,7 +23,9 @@ export function taskLoss(task: TaskDefinition, out: Tensor, labels: BatchLabels,
     const qs = tf.tensor1d(task.quantiles);
     // Pinball loss: its minimiser is the q-quantile, which gives the prediction intervals.
     const pinball = tf.mean(tf.maximum(tf.mul(qs, err), tf.mul(tf.sub(qs, 1), err)), 2);
-    return tf.div(tf.sum(tf.mul(pinball, labels.mask)), count(labels, denominator));
+    const weights = horizonLossWeights(task);
+    const weighted = weights ? tf.mul(pinball, tf.tensor1d(weights)) : pinball;
+    return tf.div(tf.sum(tf.mul(weighted, labels.mask)), count(labels, denominator));
   }
   const k = task.classes.length;
   const logits = tf.slice(out, [0, 0], [b, k]);
@@ -40,6 +42,21 @@ export function taskLoss(task: TaskDefinition, out: Tensor, labels: BatchLabels,
     loss = tf.add(loss, tf.div(tf.sum(tf.mul(bce, labels.mask)), n));
   }
   return loss;
+}
+
+/**
+ * The loss weight of each horizon of a regression task (its definition's `horizonLoss`), or undefined when every
+ * horizon weighs 1. `inverse`: horizon h (in steps) by 1/h, scaled to a mean of 1 over the horizons, so the task's
+ * loss keeps its size beside the others'. A target learned as the change from the last value has errors that grow
+ * with the horizon (air quality's labels: a mean 1.1 of its spread's units at +1 h, 3.5 at +6 h); with equal
+ * weights the late horizons' loss drowns the first ones'. Chosen on the selection folds for air quality
+ * (tasks' air-quality.ts says by how much).
+ */
+export function horizonLossWeights(task: TaskDefinition): number[] | undefined {
+  if (task.kind !== 'regression' || task.horizonLoss !== 'inverse') return undefined;
+  const inverse = task.horizons.map((h) => 1 / h);
+  const mean = inverse.reduce((a, v) => a + v, 0) / inverse.length;
+  return inverse.map((v) => v / mean);
 }
 
 function count(labels: BatchLabels, denominator: number | undefined): Tensor {
