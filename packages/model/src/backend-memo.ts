@@ -111,8 +111,9 @@ export function decisive(stepMs: Partial<Record<BackendCandidate, number>>): boo
 export function remember(memo: BackendMemo, candidate: BackendCandidate, stepMs: Partial<Record<BackendCandidate, number>>): void {
   const where = machine();
   const entry: MeasuredChoice = { candidate, measured_at: new Date((memo.now ?? Date.now)()).toISOString(), step_ms: stepMs, job: memo.job, machine: where };
-  const others = Object.entries(readMemo(memo.file)?.choices ?? {}).filter(([key]) => key !== keyOf(memo, where));
-  const kept = [[keyOf(memo, where), entry] as const, ...others.sort((a, b) => b[1].measured_at.localeCompare(a[1].measured_at))].slice(0, MEMO_ENTRIES);
+  const key = keyOf(memo, where);
+  const others = Object.entries(readMemo(memo.file)?.choices ?? {}).filter(([k]) => k !== key);
+  const kept = [[key, entry] as const, ...others.sort((a, b) => b[1].measured_at.localeCompare(a[1].measured_at))].slice(0, MEMO_ENTRIES);
   const content: MemoFile = { format: FORMAT, choices: Object.fromEntries(kept) };
   mkdirSync(dirname(memo.file), { recursive: true });
   // Whole or not at all: processes starting together each write their own file and rename it over.
