@@ -96,7 +96,7 @@ describe('headstream models on the real PostgreSQL', () => {
     expect(show.stderr).toBe('');
     expect(show.code).toBe(0);
     expect(show.stdout).toContain('version   v1\n');
-    expect(show.stdout).toMatch(/^traffic +mae +5\.000 +5\.500 +- +6\.000 +7\.000 +- +shared +-9\.1$/m);
+    expect(show.stdout).toMatch(/^traffic +mae +5\.000 +5\.500 +- +- +6\.000 +7\.000 +- +shared +-9\.1$/m);
     expect(show.stdout).toContain('guard decision: promote yes\n');
     expect(show.stdout).toContain('    traffic: shared MAE 5.000 beats persistence 6.000\n');
     const json = JSON.parse((await cli('show', 'v1', '--json')).stdout) as { report: VersionReport; artifacts: { name: string }[] };

@@ -60,7 +60,11 @@ describe('headstream train --from-datasets / evaluate', () => {
       const mean = (g?.worse ?? []).reduce((a, b) => a + b, 0) / 3;
       expect(g?.mean).toBeCloseTo(mean, 12);
       expect(g?.bound).toBeCloseTo((g?.mean ?? NaN) + (g?.sd ?? NaN), 12);
-      expect(g?.served_by).toBe((g?.bound ?? Infinity) <= guard.tolerance ? 'shared' : 'single');
+      // Sharing's rule, then the blend's: it serves only when its gain over that choice exceeds its spread on all three.
+      const sharing = (g?.bound ?? Infinity) <= guard.tolerance ? 'shared' : 'single';
+      const blend = (g as unknown as { blend?: { worse: number[]; bound: number } }).blend;
+      expect(blend?.worse).toHaveLength(3);
+      expect(g?.served_by).toBe((blend?.bound ?? Infinity) < 0 ? 'blend' : sharing);
       expect(g?.served_by).toBe(manifest.served_by[task]);
       expect(reasons.some((r) => r.startsWith(`${task}: over 3 paired scores the shared model's `))).toBe(true);
     }
@@ -152,9 +156,13 @@ describe('headstream train --from-datasets / evaluate', () => {
     const r = JSON.parse(run.stdout) as Record<string, Record<string, Record<string, unknown>> & { task: string; n: number }>;
     expect(r.task).toBe('throughput');
     expect(r.n).toBeGreaterThan(7000);
-    for (const m of [r.metrics, r.baselines?.persistence, r.baselines?.seasonal_naive, r.single_task, r.linear]) {
+    for (const m of [r.metrics, r.baselines?.persistence, r.baselines?.seasonal_naive, r.single_task, r.linear, r.blend]) {
       expect(Object.keys(m ?? {}).sort()).toEqual(['by_horizon', 'mae', 'mape', 'rmse']);
     }
+    // The served model's metrics are those of the model the guard chose (the blend of the two among them).
+    const servedBy = r.served_by as unknown as string;
+    expect(r.served).toEqual(servedBy === 'shared' ? r.metrics : servedBy === 'single' ? r.single_task : r.blend);
+    expect(Number(r.blend?.mae)).not.toBe(Number(r.metrics?.mae));
     expect(Number(r.metrics?.mae)).toBeGreaterThan(0);
     expect(Number(r.baselines?.seasonal_naive?.mae)).toBeGreaterThan(Number(r.metrics?.mae));
     // 2014 validated the split and then trained the refit: every window is in what the models read.

@@ -1,5 +1,5 @@
 import { TASK_NAMES, TASKS, type TaskName } from '@headstream/tasks';
-import { headline, type MetricsJSON, type VersionReport } from '@headstream/training';
+import { headline, type MetricsJSON, type ServedBy, type VersionReport } from '@headstream/training';
 import type { MaeDifference, MaeVerdict } from '@headstream/live-view';
 import type { StorageInfo } from '@headstream/store';
 import type { Promotion } from './training.js';
@@ -11,10 +11,12 @@ export interface TaskSummary {
   higher_is_better: boolean;
   shared: number;
   single: number;
+  /** The blend of the two (absent when the version's report does not score it). */
+  blend?: number;
   persistence: number;
   /** Shared vs single-task model, % (negative = the shared model is better). */
   delta_pct: number;
-  served_by: 'shared' | 'single';
+  served_by: ServedBy;
   validation_windows: number;
 }
 
@@ -142,6 +144,7 @@ export function taskSummaries(report: VersionReport): Partial<Record<TaskName, T
       higher_is_better: r.higherIsBetter,
       shared: value(r.shared),
       single: value(r.single),
+      ...(r.blend ? { blend: value(r.blend) } : {}),
       persistence: value(r.persistence),
       delta_pct: r.delta_pct,
       served_by: r.served_by,
@@ -177,12 +180,12 @@ export function formatSummary(s: DemoSummary): string {
   more(`history ${s.readings.history.from} … ${s.readings.history.to}, live ${s.readings.live.from} … ${s.readings.live.to}`);
   if (s.readings.opcua_values !== undefined) more(`the factory's live part came over OPC UA (${n(s.readings.opcua_values)} values from the simulator's node-opcua server, server timestamps as reading times); its history and the city as frames`);
   label('Training', `version ${s.training.version}: ${s.training.mode}, ${s.training.strategy} weights, ${s.training.backend} backend, ${s.training.seconds.toFixed(0)} s`);
-  const header = `${pad('task', 12)}${pad('metric', 10)}${pad('shared', 10)}${pad('single', 10)}${pad('persistence', 13)}${pad('Δ vs single', 13)}served by`;
+  const header = `${pad('task', 12)}${pad('metric', 10)}${pad('shared', 10)}${pad('single', 10)}${pad('blend', 10)}${pad('persistence', 13)}${pad('Δ vs single', 13)}served by`;
   more(header);
   for (const task of TASK_NAMES) {
     const t = s.training.per_task[task];
     if (!t) continue;
-    more(`${pad(task, 12)}${pad(t.metric, 10)}${pad(num(t.shared), 10)}${pad(num(t.single), 10)}${pad(num(t.persistence), 13)}${pad(pct(t.delta_pct), 13)}${t.served_by}`);
+    more(`${pad(task, 12)}${pad(t.metric, 10)}${pad(num(t.shared), 10)}${pad(num(t.single), 10)}${pad(t.blend === undefined ? '–' : num(t.blend), 10)}${pad(num(t.persistence), 13)}${pad(pct(t.delta_pct), 13)}${t.served_by}`);
   }
   for (const skipped of s.training.skipped) more(`skipped ${skipped.reason}`);
   more(`Δm% ${pct(s.training.delta_m_pct)} (shared vs single-task models, mean over tasks; negative = sharing helped; lower MAE and higher macro-F1 are better)`);

@@ -40,7 +40,7 @@ describe('npm run demo (the built headstream-demo binary)', () => {
         // What the demo's own subscriber received is what the predictor stored.
         expect(Number(counts?.[2]?.replaceAll(',', '') ?? 0), task).toBe(published);
         // Its metrics row: shared, single-task and persistence.
-        expect(text).toMatch(new RegExp(`^\\s+${task}\\s+(MAE|macro-F1)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+[+−]?[\\d.]+ %`, 'm'));
+        expect(text).toMatch(new RegExp(`^\\s+${task}\\s+(MAE|macro-F1)\\s+[\\d.]+\\s+[\\d.]+\\s+([\\d.]+|–)\\s+[\\d.]+\\s+[+−]?[\\d.]+ %\\s+(shared|single|blend)$`, 'm'));
       }
       expect(text).toMatch(/Δm% [+−]?\d+\.\d %/);
       // The live view's scores of the live part: the served model next to persistence on targets it did not train on.

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
-import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
+import { averageModels, loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, disposeModels, everyWindow, getVersion, loadArtifact, readVersionReport, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, windowsPart, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type ModelFeatures, type PairedScore, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport } from '@headstream/training';
+import { affinityEvery, disposeModels, everyWindow, getVersion, loadArtifact, readVersionReport, servedByLabel, servedSpec, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, windowsPart, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type ModelFeatures, type PairedScore, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport, type BlendEvidence, type ServedBy, type TaskReport } from '@headstream/training';
 import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -35,16 +35,16 @@ export interface BundleManifest {
   /** protocol: the published protocols' splits (held-out station, runs, year); time: the last 20 % of each task's span validates. */
   split: 'protocol' | 'time';
   tasks: Record<TaskName, { dataset: string; recipe: string; train: number; validation: number; describe: string }>;
-  validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; persistence: MetricsJSON; linear?: MetricsJSON }>;
+  validation: Record<TaskName, { shared: MetricsJSON; single: MetricsJSON; blend?: MetricsJSON; persistence: MetricsJSON; linear?: MetricsJSON }>;
   /** Δm% of the shared model vs the single-task models, and the guard's served-by choice per task (the version report's). */
   delta_m: number;
-  served_by: Partial<Record<TaskName, 'shared' | 'single'>>;
+  served_by: Partial<Record<TaskName, ServedBy>>;
   /**
    * What the guard weighed for each task's served-by choice (absent in bundles trained before it): the rule
    * (`folds`: the selection folds' pairs and this split's; `split`: this split's alone), and per task the splits
    * it read, the loss of sharing on each (relative, positive = the shared model is worse), its mean, sd and bound.
    */
-  guard?: { rule: GuardRule; tolerance: number; tasks: Partial<Record<TaskName, { splits: string[]; worse: number[]; mean: number; sd: number; bound: number; served_by: 'shared' | 'single' }>> };
+  guard?: { rule: GuardRule; tolerance: number; tasks: Partial<Record<TaskName, { splits: string[]; worse: number[]; mean: number; sd: number; bound: number; blend?: BlendEvidence; served_by: ServedBy }>> };
   /**
    * The saved models' own training when they were refit on every window once the guard had chosen (null: the
    * split's models are saved; absent in bundles trained before it). `validation`, the guard and version.json's
@@ -125,7 +125,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<BundleMa
     for (const t of tasks) {
       const r = report.task_reports[t];
       if (!r) throw new Error(`no report of ${t}`);
-      validation[t] = { shared: r.shared, single: r.single, persistence: r.persistence, ...(r.linear ? { linear: r.linear } : {}) };
+      validation[t] = { shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}), persistence: r.persistence, ...(r.linear ? { linear: r.linear } : {}) };
       // The linear reference on the same inputs: `headstream evaluate` scores it next to the networks.
       const linear = served.models.linears[t];
       const features = served.features.find((p) => p.task === t);
@@ -256,8 +256,11 @@ export interface EvaluationJSON {
   single_task: MetricsJSON;
   /** The bundle's linear autoregressive reference (absent when the bundle predates it, and for a registry version). */
   linear?: MetricsJSON;
-  /** The model the version serves the task with (the guard's choice), and its metrics (= metrics or single_task). */
-  served_by: 'shared' | 'single';
+  /** The blend of the shared and single-task models on the file (absent when the version's report does not score it). */
+  blend?: MetricsJSON;
+  /** The model the version serves the task with (the guard's choice), and its metrics (= metrics, single_task or blend). */
+  served_by: ServedBy;
+  served: MetricsJSON;
   /** Lines written to --predictions. */
   predictions?: number;
   /**
@@ -292,9 +295,11 @@ export async function readManifest(dir: string): Promise<BundleManifest> {
 type Loaded = { model: MultiTaskModel; metadata: ModelMetadata };
 /** Where evaluate's models come from: a bundle's directories or a registry version's artifacts. */
 interface ModelSource {
-  servedBy: 'shared' | 'single';
+  servedBy: ServedBy;
   load: (which: 'shared' | 'single' | 'linear') => Promise<Loaded | undefined>;
   trainedOn?: TrainedOn;
+  /** The version report's record of the task (a blend's weights; absent in a /2 bundle). */
+  report?: TaskReport;
 }
 
 /** A version report's training part of the task, as TrainedOn. */
@@ -310,8 +315,10 @@ async function bundleSource(dir: string, task: TaskName): Promise<ModelSource> {
   const dirs = { shared: manifest.shared, single: singleDir, linear: manifest.linear?.[task] };
   // Refit: every window it read; else the split's training part (version.json's report; a /2 bundle has none).
   const refit = manifest.refit?.tasks[task];
-  const trainedOn = refit ? { sites: [...refit.sites], from: refit.from, to: refit.to, part: 'refit' as const } : splitTraining(await readVersionReport(dir).then((v) => v.report).catch(() => null), task);
-  return { servedBy: manifest.served_by?.[task] ?? 'shared', load: async (which) => (dirs[which] === undefined ? undefined : loadModel(join(dir, dirs[which]))), ...(trainedOn ? { trainedOn } : {}) };
+  const report = await readVersionReport(dir).then((v) => v.report).catch(() => null);
+  const trainedOn = refit ? { sites: [...refit.sites], from: refit.from, to: refit.to, part: 'refit' as const } : splitTraining(report, task);
+  const record = report?.task_reports[task];
+  return { servedBy: manifest.served_by?.[task] ?? 'shared', load: async (which) => (dirs[which] === undefined ? undefined : loadModel(join(dir, dirs[which]))), ...(trainedOn ? { trainedOn } : {}), ...(record ? { report: record } : {}) };
 }
 
 async function versionSource(db: SqlExecutor, name: string, task: TaskName): Promise<ModelSource> {
@@ -320,7 +327,8 @@ async function versionSource(db: SqlExecutor, name: string, task: TaskName): Pro
   if (!version.tasks.includes(task)) throw new BundleInputError(`version ${name} holds no ${task} model (trained: ${version.tasks.join(', ')})`);
   const artifacts = { shared: SHARED_ARTIFACT, single: singleArtifact(task) };
   const trainedOn = splitTraining(version.report, task);
-  return { servedBy: version.serving?.[task] ?? 'shared', load: async (which) => (which === 'linear' ? undefined : loadArtifact(db, name, artifacts[which])), ...(trainedOn ? { trainedOn } : {}) };
+  const record = version.report?.task_reports[task];
+  return { servedBy: version.serving?.[task] ?? 'shared', load: async (which) => (which === 'linear' ? undefined : loadArtifact(db, name, artifacts[which])), ...(trainedOn ? { trainedOn } : {}), ...(record ? { report: record } : {}) };
 }
 
 /** `headstream evaluate`: scores a bundle's or a registry version's shared and single-task models on a user's file in the task's loader format. */
@@ -338,26 +346,44 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
   } catch (error) {
     throw new BundleInputError(`cannot read ${options.file} as ${expected}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const score = async (which: 'shared' | 'single' | 'linear'): Promise<{ score: TaskScoreJSON; set: SiteWindows; spec: FeatureSpec } | undefined> => {
+  type Scored = { score: TaskScoreJSON; set: SiteWindows; spec: FeatureSpec };
+  /** A model's saved spec says how to build its input: a source the file lacks is a gap throughout. */
+  const windowsOf = (which: string, metadata: ModelMetadata) => {
+    const saved = metadata.features[task];
+    if (!saved) throw new BundleInputError(`the ${which} model has no ${task} input`);
+    const withSources = { ...frames, frames: Object.fromEntries(Object.entries(frames.frames).map(([site, f]) => [site, withChannels(f, saved.spec.sources)])) };
+    const set = windowsFor(withSources, Object.keys(frames.frames), saved.spec, saved.scalers);
+    if (set.n === 0) throw new BundleInputError(`${options.file} yields no labelled ${task} window (needs more than ${saved.spec.lookback} steps)`);
+    return { set, saved };
+  };
+  const held: Loaded[] = [];
+  const scoreOf = async (which: 'shared' | 'single' | 'linear'): Promise<Scored | undefined> => {
     const loaded = await source.load(which);
     if (!loaded) return undefined;
-    const { model, metadata } = loaded;
-    try {
-      const saved = metadata.features[task];
-      if (!saved) throw new BundleInputError(`the ${which} model has no ${task} input`);
-      // The saved spec says how to build the model's input: a source the file lacks is a gap throughout.
-      const withSources = { ...frames, frames: Object.fromEntries(Object.entries(frames.frames).map(([site, f]) => [site, withChannels(f, saved.spec.sources)])) };
-      const set = windowsFor(withSources, Object.keys(frames.frames), saved.spec, saved.scalers);
-      if (set.n === 0) throw new BundleInputError(`${options.file} yields no labelled ${task} window (needs more than ${saved.spec.lookback} steps)`);
-      return { score: scoreTask(model, task, set, saved.spec, saved.scalers), set, spec: saved.spec };
-    } finally {
-      model.dispose();
-    }
+    held.push(loaded);
+    const { set, saved } = windowsOf(which, loaded.metadata);
+    return { score: scoreTask(loaded.model, task, set, saved.spec, saved.scalers), set, spec: saved.spec };
   };
-  const shared = (await score('shared')) as NonNullable<Awaited<ReturnType<typeof score>>>;
-  const single = (await score('single')) as NonNullable<Awaited<ReturnType<typeof score>>>;
-  const linear = await score('linear');
-  const served = source.servedBy === 'single' ? single : shared;
+  let shared: Scored;
+  let single: Scored;
+  let linear: Scored | undefined;
+  let blend: Scored | undefined;
+  try {
+    shared = (await scoreOf('shared')) as Scored;
+    single = (await scoreOf('single')) as Scored;
+    linear = await scoreOf('linear');
+    // The blend: both networks' outputs averaged (the predictor's averageModels), decoded with the blend's own weights.
+    const [a, b] = held;
+    if (source.report?.blend && a && b) {
+      const { set, saved } = windowsOf('shared', a.metadata);
+      const spec = servedSpec('blend', task, saved.spec, source.report);
+      blend = { score: scoreTask(averageModels([a.model, b.model]), task, set, spec, saved.scalers), set, spec };
+    }
+  } finally {
+    for (const m of held) m.model.dispose();
+  }
+  if (source.servedBy === 'blend' && !blend) throw new BundleInputError(`${task} is served by the blend of its models, which the version's report does not score`);
+  const served = source.servedBy === 'single' ? single : source.servedBy === 'blend' ? (blend as Scored) : shared;
   const lines = options.predictions ? await writePredictions(options.predictions, task, served) : undefined;
   const seen = source.trainedOn ? { windows: seenWindows(served.set, source.trainedOn), of: served.set.n, trained_on: source.trainedOn } : undefined;
   return {
@@ -367,7 +393,9 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
     baselines: shared.score.baselines,
     single_task: single.score.metrics,
     ...(linear ? { linear: linear.score.metrics } : {}),
+    ...(blend ? { blend: blend.score.metrics } : {}),
     served_by: source.servedBy,
+    served: served.score.metrics,
     ...(lines === undefined ? {} : { predictions: lines }),
     ...(seen ? { seen } : {}),
   };
@@ -424,6 +452,7 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const rows: [string, MetricsJSON][] = [
     ['shared model', e.metrics],
     ['single-task model', e.single_task],
+    ...(e.blend ? ([['blend of the two', e.blend]] as [string, MetricsJSON][]) : []),
     ...(e.linear ? ([['linear reference', e.linear]] as [string, MetricsJSON][]) : []),
     [classification ? 'persistence (normal)' : 'persistence', e.baselines.persistence],
     ['seasonal naive', e.baselines.seasonal_naive],
@@ -436,5 +465,5 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const seen = e.seen && e.seen.windows > 0
     ? `note: ${e.seen.windows} of ${e.seen.of} windows lie in what the models trained on (${e.seen.trained_on.part === 'refit' ? 'refit on every window of' : 'the training part of'} ${e.seen.trained_on.sites.length === 1 ? e.seen.trained_on.sites[0] : `${e.seen.trained_on.sites.length} sites`}, ${e.seen.trained_on.from.slice(0, 10)}…${e.seen.trained_on.to.slice(0, 10)}): their scores are not held-out ones\n`
     : '';
-  return `${e.task}${unit} on ${file}: ${e.n} windows; served by its ${e.served_by === 'single' ? 'single-task' : 'shared'} model\n${[line(head), ...body.map(line)].join('\n')}\n${seen}`;
+  return `${e.task}${unit} on ${file}: ${e.n} windows; served by its ${servedByLabel(e.served_by)} model${e.served_by === 'blend' ? 's' : ''}\n${[line(head), ...body.map(line)].join('\n')}\n${seen}`;
 }

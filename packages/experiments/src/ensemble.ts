@@ -1,71 +1,14 @@
 import { headlineMetric, type TaskName } from '@headstream/tasks';
-import type { MultiTaskModel, TaskPrediction } from '@headstream/model';
+import { averageModels, type MultiTaskModel } from '@headstream/model';
 import { disposeModels, fitTask, settingsFor, trainModels, type Settings, type TaskPredictor, type TrainedModels } from '@headstream/training';
+
+export { averageModels, averagePredictions } from '@headstream/model';
 import type { FoldStudy } from './fold-study.js';
 import { taskFolds } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { headline } from './scoring.js';
 import { prepareByInput, type AllFrames } from './splits.js';
 import { mean } from './stats.js';
-
-/**
- * The mean of several predictions of one task for the same windows: regression quantiles and points averaged in
- * the model's output space (averaged sorted quantiles stay sorted), classification probabilities and anomaly
- * scores averaged and the label re-taken as the most probable class.
- */
-export function averagePredictions(preds: readonly TaskPrediction[]): TaskPrediction {
-  const first = preds[0];
-  if (!first) throw new Error('no prediction to average');
-  const w = 1 / preds.length;
-  const sum = (get: (p: TaskPrediction) => Float32Array): Float32Array => {
-    const out = new Float32Array(get(first).length);
-    for (const p of preds) {
-      const v = get(p);
-      if (v.length !== out.length) throw new Error('predictions of different shapes cannot be averaged');
-      for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) + w * (v[i] ?? 0);
-    }
-    return out;
-  };
-  if (first.kind === 'regression') {
-    const of = (p: TaskPrediction) => {
-      if (p.kind !== 'regression' || p.horizons !== first.horizons || p.quantiles.join() !== first.quantiles.join()) throw new Error('cannot average a regression forecast with another kind or shape');
-      return p;
-    };
-    return { ...first, values: sum((p) => of(p).values), point: sum((p) => of(p).point) };
-  }
-  const of = (p: TaskPrediction) => {
-    if (p.kind !== 'classification' || p.classes !== first.classes) throw new Error('cannot average class probabilities with another kind or shape');
-    return p;
-  };
-  const probabilities = sum((p) => of(p).probabilities);
-  const anomaly = sum((p) => of(p).anomaly);
-  const k = first.classes;
-  const label = new Int32Array(first.n);
-  for (let i = 0; i < first.n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if ((probabilities[i * k + c] ?? 0) > (probabilities[i * k + best] ?? 0)) best = c;
-    label[i] = best;
-  }
-  return { ...first, probabilities, anomaly, label };
-}
-
-/**
- * Several models read as one (a TaskPredictor): every member predicts the same windows and their outputs are
- * averaged (averagePredictions), so the ensemble is decoded and scored like a single model (fitTask fits its
- * combination weights on the average). Members must share the tasks asked of them; each reads its own input.
- */
-export function averageModels(models: readonly MultiTaskModel[]): TaskPredictor {
-  const first = models[0];
-  if (!first) throw new Error('an ensemble needs at least one model');
-  return {
-    task: (name) => first.task(name),
-    inputOf: (definition) => first.inputOf(definition),
-    predict(inputs, options) {
-      const all = models.map((m) => m.predict(inputs, options));
-      return Object.fromEntries(Object.keys(all[0] ?? {}).map((t) => [t, averagePredictions(all.map((p) => p[t] as TaskPrediction))]));
-    },
-  };
-}
 
 /** One fold's headline scores (MAE; fault macro-F1) per task: each seed's all-task and single-task models, and their averages. */
 export interface EnsembleFold {

@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
-import { affinityEvery, DEFAULT_GUARD_TOLERANCE, disposeModels, trainOptions, trainVersion, weighSharing, type PairedScore, type Settings, type SharingEvidence } from '@headstream/training';
+import { affinityEvery, DEFAULT_GUARD_TOLERANCE, disposeModels, trainOptions, trainVersion, weighServing, weighSharing, type PairedScore, type ServedBy, type Settings, type SharingEvidence } from '@headstream/training';
 import { taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { fitTask, headline, modelConfig, modelData, type MetricsJSON } from './scoring.js';
@@ -14,8 +14,13 @@ export interface FoldTaskScores {
   linear: MetricsJSON;
   persistence: MetricsJSON;
   seasonal_naive: MetricsJSON;
-  /** The guard's per-task choice from this fold alone (weighSharing on one pair: shared unless worse than single-task by more than the tolerance). */
-  served_by: 'shared' | 'single';
+  /** The blend of the two (their outputs averaged, its own combination weights); absent in runs saved before it. */
+  blend?: MetricsJSON;
+  /**
+   * The guard's per-task choice from this fold alone (weighServing on one pair: shared unless worse than
+   * single-task by more than the tolerance; the blend of the two when it beats that choice).
+   */
+  served_by: ServedBy;
   served: MetricsJSON;
   /** The task's model in the grouped configuration: its group's model, or its single-task model when alone. */
   grouped: MetricsJSON;
@@ -165,8 +170,9 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   for (const t of TASK_ORDER) {
     const r = version.reports[t];
     if (!r?.linear) throw new Error(`fold ${fold + 1}: no ${t} report`);
-    const servedBy = weighSharing(t, [{ shared: r.shared, single: r.single }], DEFAULT_GUARD_TOLERANCE).servedBy;
-    tasks[t] = { shared: r.shared, single: r.single, linear: r.linear, persistence: r.persistence, seasonal_naive: r.seasonal_naive, served_by: servedBy, served: servedBy === 'shared' ? r.shared : r.single, grouped: groupedScores[t] ?? r.single };
+    const servedBy = weighServing(t, [{ shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) }], DEFAULT_GUARD_TOLERANCE).servedBy;
+    const served = servedBy === 'blend' && r.blend ? r.blend : servedBy === 'single' ? r.single : r.shared;
+    tasks[t] = { shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}), linear: r.linear, persistence: r.persistence, seasonal_naive: r.seasonal_naive, served_by: servedBy, served, grouped: groupedScores[t] ?? r.single };
   }
   const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].single)]));
   const dShared = deltaM(Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].shared)])), stl);
@@ -243,8 +249,8 @@ export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonl
       const r = version.reports[t];
       if (!r) throw new Error(`selection fold ${fold + 1}: no ${t} report`);
       evidence.folds[t]?.push((plans[t][fold] as TaskFold).name);
-      evidence.pairs[t]?.push({ shared: r.shared, single: r.single });
-      scored.push(`${t} shared ${h(t, r.shared)} single ${h(t, r.single)}`);
+      evidence.pairs[t]?.push({ shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) });
+      scored.push(`${t} shared ${h(t, r.shared)} single ${h(t, r.single)}${r.blend ? ` blend ${h(t, r.blend)}` : ''}`);
     }
     log(`[train] guard evidence, selection fold ${fold + 1} of ${k - 1}: ${scored.join(', ')} (${(version.seconds.shared + version.seconds.single + version.seconds.linear).toFixed(0)} s)`);
   }

@@ -211,7 +211,7 @@ function foldSections(r: Results, L: string[]): void {
     const hib = classifies(t);
     const rel = (a: number, b: number) => (Math.abs(b) < 1e-12 ? '—' : `${sgn(((hib ? b - a : a - b) / Math.abs(b)) * 100, 1)} %`);
     const by = study.runs.map((x) => x.tasks[t].served_by);
-    L.push(`| ${t} | ${f(served, hib ? 3 : 2)} | ${f(lin, hib ? 3 : 2)} | ${f(pers, hib ? 3 : 2)} | ${rel(served, lin)} | ${hib ? '—' : rel(served, pers)} | shared ${by.filter((b) => b === 'shared').length}, single-task ${by.filter((b) => b === 'single').length} |`);
+    L.push(`| ${t} | ${f(served, hib ? 3 : 2)} | ${f(lin, hib ? 3 : 2)} | ${f(pers, hib ? 3 : 2)} | ${rel(served, lin)} | ${hib ? '—' : rel(served, pers)} | shared ${by.filter((b) => b === 'shared').length}, single-task ${by.filter((b) => b === 'single').length}${by.some((b) => b === 'blend') ? `, blend ${by.filter((b) => b === 'blend').length}` : ''} |`);
   }
   L.push('', '"vs" columns: relative change of the headline metric, negative = the served model is better.', '');
 

@@ -1,7 +1,7 @@
 import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec, WindowSet } from '@headstream/features';
-import { DEFAULT_ENCODER, fromWindowSets, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskData, type MultiTaskModel } from '@headstream/model';
-import { modelConfig as trainingModelConfig, scoreTask as trainingScoreTask, type FaultMetricsJSON, type MetricsJSON, type RegressionMetricsJSON, type TaskScore } from '@headstream/training';
+import { DEFAULT_ENCODER, fromWindowSets, type EncoderConfig, type LinearPath, type ModelConfig, type MultiTaskData } from '@headstream/model';
+import { modelConfig as trainingModelConfig, scoreTask as trainingScoreTask, type FaultMetricsJSON, type MetricsJSON, type RegressionMetricsJSON, type TaskPredictor, type TaskScore } from '@headstream/training';
 import { PROTOCOL_TASKS } from './protocols.js';
 
 export { faultJSON, fitTask, headline, regressionJSON } from '@headstream/training';
@@ -23,7 +23,7 @@ export function modelData(sets: readonly WindowSet[]): MultiTaskData {
 }
 
 /** Scores a model's task on windows built with `spec` and `scalers` (decoded with the spec's target transform). */
-export function scoreTask(model: MultiTaskModel, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScoreJSON {
+export function scoreTask(model: TaskPredictor, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers): TaskScoreJSON {
   return trainingScoreTask(model, task, set, spec, scalers);
 }
 

@@ -10,6 +10,7 @@ export {
   frameChannels,
   readFeatureSpec,
   SPREAD_FLOOR,
+  withWeights,
   type FeatureScalers,
   type FeatureSpec,
   type FeatureSpecOptions,

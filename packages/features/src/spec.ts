@@ -192,3 +192,14 @@ export function readFeatureSpec(saved: FeatureSpec | (Omit<FeatureSpec, 'input'>
   if (typeof domain !== 'string') throw new Error('feature spec names no input (neither input nor domain)');
   return { ...rest, input: domain };
 }
+
+/** A spec whose tasks' change transforms carry these fitted weights (the spec a trained model is saved with). */
+export function withWeights(spec: FeatureSpec, weights: Readonly<Record<string, readonly number[] | undefined>>): FeatureSpec {
+  return {
+    ...spec,
+    targets: spec.targets.map((t) => {
+      const w = weights[t.task];
+      return t.kind === 'regression' && t.transform.kind === 'change' && w ? { ...t, transform: { ...t.transform, weights: [...w] } } : t;
+    }),
+  };
+}

@@ -1,6 +1,7 @@
 export { tf } from './tf.js';
 export { DEFAULT_ENCODER, linearPathOf, outputSize, type EncoderConfig, type EncoderKind, type LinearPath, type ModelConfig } from './architecture/config.js';
 export { MultiTaskModel, decode, type TaskPrediction } from './architecture/model.js';
+export { averageModels, averagePredictions, predictionRow } from './ensemble.js';
 export * from './weighting/index.js';
 export { fromWindowSets, selectRows, batches, batchRows, stepsPerEpoch, labelCounts, splitRows, shareData, toBatch, disposeBatch, type Batch, type BatchPer, type BatchRows, type InputData, type LabelData, type MultiTaskData, type WindowsPerEpoch } from './training/data.js';
 export { horizonLossWeights, taskLoss, type BatchLabels } from './training/losses.js';

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { TASK_NAMES, type TaskName } from '@headstream/tasks';
-import { deserializeModel, readMetadata, serializeModel, type ModelMetadata, type MultiTaskModel, type SaveInfo, type TrainingEvent } from '@headstream/model';
+import { averageModels, deserializeModel, readMetadata, serializeModel, type ModelMetadata, type MultiTaskModel, type SaveInfo, type TrainingEvent } from '@headstream/model';
 import type { SqlClient, SqlExecutor } from '@headstream/store';
 import { z } from 'zod';
-import type { GuardDecision, MetricsJSON, ServedBy, TaskReport, VersionReport, VersionStatus, VersionSummary } from './report.js';
+import type { FeatureScalers, FeatureSpec } from '@headstream/features';
+import { servedArtifacts, servedSpec, type GuardDecision, type MetricsJSON, type ServedBy, type TaskReport, type VersionReport, type VersionStatus, type VersionSummary } from './report.js';
 
 /**
  * The model registry in the database (migration 6): versions with their report and the guard's
@@ -60,6 +61,8 @@ export interface HeadlineMetrics {
   seasonal_naive: number | null;
   /** The linear autoregressive reference (null in versions trained before it). */
   linear: number | null;
+  /** The blend of the shared and single-task models (null in versions trained before it). */
+  blend: number | null;
   served_by: ServedBy;
   delta_pct: number;
 }
@@ -79,6 +82,7 @@ function headlineMetrics(report: VersionReport): Partial<Record<TaskName, Headli
       persistence: headline(r.persistence, r.metric),
       seasonal_naive: headline(r.seasonal_naive, r.metric),
       linear: r.linear ? headline(r.linear, r.metric) : null,
+      blend: r.blend ? headline(r.blend, r.metric) : null,
       served_by: r.served_by,
       delta_pct: r.delta_pct,
     };
@@ -176,6 +180,43 @@ export async function loadArtifact(db: SqlExecutor, version: string, name: strin
   }
 }
 
+
+/** A task's served model as scoring reads it: its predictor (a blend's members averaged), the spec it decodes with, the scalers. */
+export interface ServedModel {
+  servedBy: ServedBy;
+  predictor: Pick<MultiTaskModel, 'task' | 'inputOf' | 'predict'>;
+  spec: FeatureSpec;
+  scalers: FeatureScalers;
+  dispose(): void;
+}
+
+/**
+ * Loads the model that serves `task` in a version (servedArtifacts: one artifact, or a blend's two averaged) with
+ * the spec it decodes with (servedSpec: a blend's own weights from the version's report). Undefined when the
+ * artifact has no input of the task.
+ */
+export async function loadServed(db: SqlExecutor, version: string, task: TaskName, servedBy: ServedBy): Promise<ServedModel | undefined> {
+  const report = servedBy === 'blend' ? (await getVersion(db, version))?.report?.task_reports[task] : undefined;
+  if (servedBy === 'blend' && !report?.blend) throw new Error(`model version ${JSON.stringify(version)}: ${task} is served by the blend, which its report does not score`);
+  const members: { model: MultiTaskModel; metadata: ModelMetadata }[] = [];
+  const dispose = () => {
+    for (const m of members) m.model.dispose();
+  };
+  try {
+    for (const name of servedArtifacts(servedBy, task)) members.push(await loadArtifact(db, version, name));
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  const first = members[0] as (typeof members)[number];
+  const saved = first.metadata.features[task];
+  if (!saved || members.some((m) => !m.metadata.features[task])) {
+    dispose();
+    return undefined;
+  }
+  const models = members.map((m) => m.model);
+  return { servedBy, predictor: models.length === 1 ? first.model : averageModels(models), spec: servedSpec(servedBy, task, saved.spec, report), scalers: saved.scalers, dispose };
+}
 
 /** Everything stored about a version but its weights. */
 export interface VersionDetails extends VersionSummary {

@@ -1,4 +1,5 @@
 import type { TaskName } from '@headstream/tasks';
+import { withWeights, type FeatureSpec } from '@headstream/features';
 
 /** One task's headline metrics, as evaluation reports them (regression: mean over horizons). */
 export interface RegressionMetricsJSON {
@@ -17,8 +18,12 @@ export interface FaultMetricsJSON {
 
 export type MetricsJSON = RegressionMetricsJSON | FaultMetricsJSON;
 
-/** Which model of a version predicts a task. */
-export type ServedBy = 'shared' | 'single';
+/**
+ * Which model of a version predicts a task: its shared model, its single-task model, or the blend of the two
+ * (their outputs averaged, decoded with combination weights fitted on the average: servedArtifacts).
+ */
+export type ServedBy = 'shared' | 'single' | 'blend';
+export const SERVED_BY: readonly ServedBy[] = ['shared', 'single', 'blend'];
 
 /** A task of a version: its validation window and the models scored on it. */
 export interface TaskReport {
@@ -35,6 +40,13 @@ export interface TaskReport {
   seasonal_naive: MetricsJSON;
   /** The linear autoregressive reference on the same windows (same inputs, loss and decoding); absent in versions trained before it. */
   linear?: MetricsJSON;
+  /**
+   * The blend: the shared and the single-task model's outputs averaged per window, decoded with combination
+   * weights fitted on the average (`blend_weights`); absent in versions trained before it.
+   */
+  blend?: MetricsJSON;
+  /** A fitted change target's weights of the blend's predicted change per horizon (features' TargetTransform.weights). */
+  blend_weights?: number[];
   /** The active version's served model for this task, rescored on the same validation windows (null: none active). */
   active: { version: string; served_by: ServedBy; metrics: MetricsJSON } | null;
   /** Shared vs single-task model on the headline metric, % (negative = the shared model is better). */
@@ -75,9 +87,20 @@ export interface GuardDecision {
    * sharing on each paired score (positive = the shared model is worse; the version's own validation split last),
    * their mean, sd and mean + sd, which the choice holds against the tolerance.
    */
-  evidence?: Partial<Record<TaskName, { worse: number[]; mean: number; sd: number; bound: number }>>;
+  evidence?: Partial<Record<TaskName, { worse: number[]; mean: number; sd: number; bound: number; blend?: BlendEvidence }>>;
   /** One line per finding, e.g. "traffic: served MAE 6.91 beats persistence 7.40 by 6.6 %". */
   reasons: string[];
+}
+
+/**
+ * What the blend's choice weighed: per paired score, how much worse the blend is than the model the sharing
+ * rule chose (relative, positive = the blend is worse), the mean, sd and mean + sd, which must stay below 0.
+ */
+export interface BlendEvidence {
+  worse: number[];
+  mean: number;
+  sd: number;
+  bound: number;
 }
 
 /** Everything a version says about itself; stored as JSON in model_versions.report. */
@@ -112,6 +135,16 @@ export interface VersionReport {
 export const SHARED_ARTIFACT = 'shared';
 export const singleArtifact = (task: TaskName): string => `single-${task}`;
 
+/** The artifacts whose outputs answer a task served by `servedBy` (a blend's: both, averaged). */
+export function servedArtifacts(servedBy: ServedBy, task: TaskName): string[] {
+  if (servedBy === 'shared') return [SHARED_ARTIFACT];
+  if (servedBy === 'single') return [singleArtifact(task)];
+  return [SHARED_ARTIFACT, singleArtifact(task)];
+}
+
+/** How a report names a served-by choice to a reader. */
+export const servedByLabel = (servedBy: ServedBy): string => (servedBy === 'shared' ? 'shared' : servedBy === 'single' ? 'single-task' : 'blend of shared and single-task');
+
 /** A version's place in the registry (model_versions.status). */
 export type VersionStatus = 'candidate' | 'active' | 'retired' | 'rejected';
 
@@ -128,4 +161,12 @@ export interface VersionSummary {
   promoted_at: string | null;
   /** Which model serves each task (the guard's decision.serving), null without a decision. */
   serving: GuardDecision['serving'] | null;
+}
+
+/**
+ * The spec a task served by `servedBy` decodes with: its artifact's saved spec, or for a blend the shared model's
+ * saved spec with the blend's own combination weights (the report's `blend_weights`; features' withWeights).
+ */
+export function servedSpec(servedBy: ServedBy, task: TaskName, saved: FeatureSpec, report: Pick<TaskReport, 'blend_weights'> | undefined): FeatureSpec {
+  return servedBy === 'blend' ? withWeights(saved, { [task]: report?.blend_weights }) : saved;
 }

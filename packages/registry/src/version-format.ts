@@ -47,13 +47,13 @@ function headline(metrics: MetricsJSON | undefined, metric: TaskReport['metric']
 }
 
 function taskRows(report: VersionReport): string[][] {
-  const rows = [['task', 'metric', 'shared', 'single-task', 'linear', 'persistence', 'seasonal naive', 'active version', 'served by', 'Δ%']];
+  const rows = [['task', 'metric', 'shared', 'single-task', 'blend', 'linear', 'persistence', 'seasonal naive', 'active version', 'served by', 'Δ%']];
   for (const task of TASK_NAMES) {
     const r = report.task_reports[task];
     if (!r) continue;
     const value = (m: MetricsJSON | undefined) => fixed(headline(m, r.metric), 3);
     const active = r.active === null ? DASH : `${value(r.active.metrics)} (${r.active.version}, ${r.active.served_by})`;
-    rows.push([task, r.metric, value(r.shared), value(r.single), r.linear ? value(r.linear) : DASH, value(r.persistence), value(r.seasonal_naive), active, r.served_by, signed(r.delta_pct, 1)]);
+    rows.push([task, r.metric, value(r.shared), value(r.single), r.blend ? value(r.blend) : DASH, r.linear ? value(r.linear) : DASH, value(r.persistence), value(r.seasonal_naive), active, r.served_by, signed(r.delta_pct, 1)]);
   }
   return rows;
 }
@@ -78,7 +78,7 @@ function computeRows(compute: VersionReport['compute']): string[][] {
 
 /**
  * One version: header (version, created, status, strategy, regime, backend, mode, seed), the per-task
- * table (shared, single-task, naive baselines, the active version's served model, which model serves,
+ * table (shared, single-task, their blend, naive baselines, the active version's served model, which model serves,
  * Δ%), Δm% of the shared and the served models, compute, skipped tasks and the guard's decision.
  */
 export function formatVersion(report: VersionReport, state: VersionState): string {
@@ -100,7 +100,7 @@ export function formatVersion(report: VersionReport, state: VersionState): strin
     ],
     new Set([0, 1]),
   );
-  out.push('', ...table(taskRows(report), new Set([0, 1, 7, 8])));
+  out.push('', ...table(taskRows(report), new Set([0, 1, 8, 9])));
   out.push(
     '',
     ...table([

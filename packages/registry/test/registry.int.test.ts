@@ -169,7 +169,7 @@ describeEachTarget(databaseTargets(), 'model registry on $name', ({ name, open }
     expect(v1?.report).toEqual(report('v1', '2024-03-08T01:00:00.000Z'));
     expect(v1?.decision?.promote).toBe(true);
     expect(v1?.serving).toEqual({ traffic: 'shared', fault: 'shared' });
-    expect(v1?.metrics.traffic).toEqual({ metric: 'mae', shared: 6.5, single: 7, persistence: 9, seasonal_naive: 8, linear: null, served_by: 'shared', delta_pct: expect.closeTo(-7.142857, 5) as number });
+    expect(v1?.metrics.traffic).toEqual({ metric: 'mae', shared: 6.5, single: 7, persistence: 9, seasonal_naive: 8, linear: null, blend: null, served_by: 'shared', delta_pct: expect.closeTo(-7.142857, 5) as number });
     expect(v1?.metrics.fault?.shared).toBe(0.8);
     expect(v1?.artifacts.map((a) => a.name)).toEqual(['shared', 'single-traffic']);
     expect(await getVersion(db, 'nope')).toBeUndefined();

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputOf, TURBINE_INPUT, type TaskName } from '@headstream/tasks';
 import { datasetFolder } from '@headstream/datasets';
-import { fromWindowSets, MultiTaskModel, train } from '@headstream/model';
-import { framesFromRecords, modelConfig, prepareInput, scoreTask, settingsFor, taskDefinition, taskRecords, timeSplit, trainOptions, type TaskRecord } from '@headstream/training';
+import { averageModels, fromWindowSets, MultiTaskModel, train } from '@headstream/model';
+import { fitTask, framesFromRecords, modelConfig, prepareInput, scoreTask, servedSpec, settingsFor, taskDefinition, taskRecords, timeSplit, trainOptions, type TaskRecord } from '@headstream/training';
 import { PredictionEngine, type ServedTask, type ServingVersion } from '../src/index.js';
 
 const SITE_RECORDS = 400;
@@ -54,7 +54,8 @@ describe('co-located tasks: throughput and emissions on one input', () => {
         definition: model.task(task),
         spec: throughput.spec,
         scalers: throughput.scalers,
-        artifact: 'shared',
+        artifacts: ['shared'],
+        members: [model],
         servedBy: 'shared',
         model,
         input: inputOf(task),
@@ -100,6 +101,80 @@ describe('co-located tasks: throughput and emissions on one input', () => {
       expect(compared).toBeGreaterThan(SITE_RECORDS / 10);
     } finally {
       model.dispose();
+    }
+  });
+
+  it('a blended task: the shared pass still serves both heads, the single-task model adds one pass, and the averaged forecast equals evaluation\'s', async () => {
+    const records = await turbineRecords();
+    const site = records[0]?.site ?? '';
+    const frames = framesFromRecords('throughput', new Map([[site, records]]));
+    const tasks: TaskName[] = ['throughput', 'emissions'];
+    const definitions = tasks.map((t) => taskDefinition(t));
+    const [throughput] = prepareInput(frames, definitions, timeSplit(frames), { maxTrain: 10_000, maxValidation: 10_000 });
+    if (!throughput) throw new Error('nothing prepared');
+    const features = { throughput: throughput.train.features, emissions: throughput.train.features };
+    const shared = MultiTaskModel.create(modelConfig(definitions, features, 1));
+    const single = MultiTaskModel.create(modelConfig([taskDefinition('throughput')], features, 2));
+    try {
+      const options = { ...trainOptions(settingsFor('quick'), 1), epochs: 1, strategy: 'equal' as const };
+      train(shared, fromWindowSets([throughput.train]), options);
+      train(single, fromWindowSets([throughput.train]), options);
+      // The blend's own combination weights, fitted on its averaged outputs, as trainVersion fits them.
+      const fitted = fitTask(averageModels([shared, single]), 'throughput', throughput.validation, throughput.spec, throughput.scalers);
+      expect(fitted.weights?.length).toBe(taskDefinition('throughput').kind === 'regression' ? (taskDefinition('throughput') as { horizons: number[] }).horizons.length : 0);
+      const blendSpec = servedSpec('blend', 'throughput', throughput.spec, { blend_weights: fitted.weights ?? [] });
+      const metrics = Object.fromEntries(throughput.spec.sources.map((s) => [s, s]));
+      const binding = { recipe: 'turbine', domain: 'factory', sites: [site], metrics };
+      const blended: ServedTask = { task: 'throughput', definition: shared.task('throughput'), spec: blendSpec, scalers: throughput.scalers, artifacts: ['shared', 'single-throughput'], members: [shared, single], servedBy: 'blend', model: averageModels([shared, single]), input: inputOf('throughput'), binding };
+      const sharedOnly: ServedTask = { task: 'emissions', definition: shared.task('emissions'), spec: throughput.spec, scalers: throughput.scalers, artifacts: ['shared'], members: [shared], servedBy: 'shared', model: shared, input: inputOf('emissions'), binding };
+      const engine = new PredictionEngine({ version: 'blend', tasks: new Map([['throughput', blended], ['emissions', sharedOnly]]), dispose: () => {} });
+      const calls: string[] = [];
+      const spy = (m: MultiTaskModel, name: string) => {
+        const predict = m.predict.bind(m);
+        m.predict = (inputs, o) => {
+          calls.push(`${name}:${(o?.tasks ?? []).join('+')}`);
+          return predict(inputs, o);
+        };
+        return () => (m.predict = predict);
+      };
+      const restore = [spy(shared, 'shared'), spy(single, 'single')];
+      const forecasts = new Map<string, number[]>();
+      let steps = 0;
+      for (const r of records) {
+        const due = engine.add({ domain: 'factory', site, time: r.time, values: r.values });
+        if (due.length === 0) continue;
+        calls.length = 0;
+        const out = engine.predict(due).predictions;
+        if (out.length === 0) continue;
+        steps++;
+        // One window (the blend's weights decode, they do not build), one pass of each model: the shared one for both heads.
+        expect(calls).toEqual(['shared:throughput+emissions', 'single:throughput']);
+        expect(out.map((p) => p.task).sort()).toEqual(['emissions', 'throughput']);
+        for (const p of out) if (p.kind === 'regression' && p.task === 'throughput') forecasts.set(p.issued_at, p.horizons.map((h) => h.value));
+      }
+      for (const undo of restore) undo();
+      expect(steps).toBeGreaterThan(SITE_RECORDS / 2);
+      expect(engine.size).toBe(1);
+
+      // Evaluation of the blend (averageModels, the blend's spec) on the validation windows: the same numbers.
+      const score = scoreTask(averageModels([shared, single]), 'throughput', throughput.validation, blendSpec, throughput.scalers);
+      const alone = scoreTask(shared, 'throughput', throughput.validation, throughput.spec, throughput.scalers);
+      const h = taskDefinition('throughput').kind === 'regression' ? (taskDefinition('throughput') as { horizons: number[] }).horizons.length : 1;
+      let compared = 0;
+      let differs = 0;
+      throughput.validation.issueTimes.forEach((issue, i) => {
+        const served = forecasts.get(new Date(issue).toISOString());
+        if (!served || !Number.isFinite(score.predictions[i * h] ?? NaN)) return;
+        served.forEach((v, k) => expect(v).toBeCloseTo(score.predictions[i * h + k] ?? NaN, 9));
+        if (Math.abs((served[0] ?? 0) - (alone.predictions[i * h] ?? 0)) > 1e-6) differs++;
+        compared++;
+      });
+      expect(compared).toBeGreaterThan(SITE_RECORDS / 10);
+      // …and not the shared model's alone: the single-task model's output is in them.
+      expect(differs).toBeGreaterThan(compared / 2);
+    } finally {
+      shared.dispose();
+      single.dispose();
     }
   });
 });

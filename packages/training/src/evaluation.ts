@@ -94,17 +94,6 @@ export function combinationWeight(r: ArrayLike<number>, c: ArrayLike<number>, fa
   return Math.min(1, Math.max(0, pairs[pairs.length - 1]?.[0] ?? fallback));
 }
 
-/** A spec whose tasks' change transforms carry these fitted weights (the spec a trained model is saved with). */
-export function withWeights(spec: FeatureSpec, weights: Readonly<Record<string, readonly number[] | undefined>>): FeatureSpec {
-  return {
-    ...spec,
-    targets: spec.targets.map((t) => {
-      const w = weights[t.task];
-      return t.kind === 'regression' && t.transform.kind === 'change' && w ? { ...t, transform: { ...t.transform, weights: [...w] } } : t;
-    }),
-  };
-}
-
 function score(model: TaskPredictor, task: TaskName, set: WindowSet, spec: FeatureSpec, scalers: FeatureScalers, fit: boolean): TaskScore {
   const def: TaskDefinition = model.task(task);
   const target = set.targets[task];

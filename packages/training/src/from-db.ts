@@ -8,7 +8,7 @@ import { scoreTask } from './evaluation.js';
 import { chooseBackend } from '@headstream/model';
 import { DEFAULT_GUARD_TOLERANCE } from './guard.js';
 import { versionArtifacts, versionReport } from './version.js';
-import { activeVersion, listSeries, loadArtifact, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
+import { activeVersion, listSeries, loadServed, promote, readSiteFrames, rejectVersion, saveVersion, SHARED_ARTIFACT, singleArtifact, telemetryRows, type MetricsJSON, type ServedBy, type TaskBindingReport, type TaskReport, type TelemetryRow, type VersionReport } from '@headstream/registry';
 import { affinityEvery, disposeModels, labelledFor, MIN_CALENDAR_DAYS, prepareInput, settingsFor, timeSplit, trainEndOf, trainVersion, type PreparedTask, type TrainingMode } from './job.js';
 import { RECIPES, taskDefinition, TASK_ORDER } from '@headstream/tasks';
 import { concatSets, labelled, thin, withChannels } from './windows.js';
@@ -210,14 +210,13 @@ async function scoreActive(db: SqlClient, version: string, serving: Partial<Reco
   for (const p of tasks) {
     const servedBy = serving[p.task];
     if (!servedBy) continue;
-    const { model, metadata } = await loadArtifact(db, version, servedBy === 'shared' ? SHARED_ARTIFACT : singleArtifact(p.task));
+    const served = await loadServed(db, version, p.task, servedBy);
+    if (!served) continue;
     try {
-      const saved = metadata.features[p.task];
-      if (!saved) continue;
       const issue = new Set(p.validation.issueTimes);
       const sets = p.plan.validationSites.map((site) => {
-        const full = withChannels(p.frames.frames[site] as SeriesFrame, saved.spec.sources);
-        return buildWindows(full, saved.spec, saved.scalers, { from: trainEndOf(p.plan, site) });
+        const full = withChannels(p.frames.frames[site] as SeriesFrame, served.spec.sources);
+        return buildWindows(full, served.spec, served.scalers, { from: trainEndOf(p.plan, site) });
       });
       // The candidate's windows (same sites, same issue times; a window is one site's at one time).
       const sitesOf = p.validation.site;
@@ -225,10 +224,10 @@ async function scoreActive(db: SqlClient, version: string, serving: Partial<Reco
       p.validation.issueTimes.forEach((t, i) => keepRows.add(`${sitesOf[i] ?? 0}@${t}`));
       const joined = concatSets(sets, (set, i) => labelled(set, i) && issue.has(set.issueTimes[i] ?? NaN) && keepRows.has(`${sets.indexOf(set)}@${set.issueTimes[i]}`));
       const set = thin(joined, maxValidation);
-      const metrics: MetricsJSON = scoreTask(model, p.task, set, saved.spec, saved.scalers).metrics;
+      const metrics: MetricsJSON = scoreTask(served.predictor, p.task, set, served.spec, served.scalers).metrics;
       out[p.task] = { version, served_by: servedBy, metrics };
     } finally {
-      model.dispose();
+      served.dispose();
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import { sharingHolds } from '@headstream/model';
 import { headlineMetric, type TaskName } from '@headstream/tasks';
 import { headline } from './evaluation.js';
-import type { GuardDecision, MetricsJSON, ServedBy, TaskReport } from '@headstream/registry';
+import { servedByLabel, type BlendEvidence, type GuardDecision, type MetricsJSON, type ServedBy, type TaskReport } from '@headstream/registry';
 
 /** Default relative tolerance of the guard (HS_GUARD_TOLERANCE): 2 %. */
 export const DEFAULT_GUARD_TOLERANCE = 0.02;
@@ -12,12 +12,13 @@ export const DEFAULT_GUARD_TOLERANCE = 0.02;
  * folds (or seeds) — all the evidence the served-by choice weighs. Without them the choice weighs the one pair
  * it has (`shared` vs `single` on the validation windows).
  */
-export type GuardInput = Pick<TaskReport, 'task' | 'shared' | 'single' | 'persistence' | 'active'> & { pairs?: readonly PairedScore[] };
+export type GuardInput = Pick<TaskReport, 'task' | 'shared' | 'single' | 'persistence' | 'active' | 'blend'> & { pairs?: readonly PairedScore[] };
 
-/** The shared and the single-task model of a task scored on the same windows (one fold, one seed). */
+/** The shared and the single-task model of a task scored on the same windows (one fold, one seed), and their blend where it was scored. */
 export interface PairedScore {
   shared: MetricsJSON;
   single: MetricsJSON;
+  blend?: MetricsJSON;
 }
 
 /** What k ≥ 1 paired scores say about sharing a task's encoder, and the served-by choice they make. */
@@ -46,6 +47,20 @@ export function weighSharing(task: TaskName, pairs: readonly PairedScore[], tole
   return { worse, mean, sd, bound, servedBy: share ? 'shared' : 'single' };
 }
 
+/**
+ * The blend's rule, after the sharing rule has chosen `chosen` (shared or single): over the pairs that scored the
+ * blend, how much worse it is than the chosen model (relative, positive = worse). The task is served by the blend
+ * only when mean + sd < 0: its gain exceeds its spread (the quality claims' rule), for it costs a second model's
+ * pass at serving. With one pair: when the blend is better at all. Undefined when no pair scored it.
+ */
+export function weighBlend(task: TaskName, pairs: readonly PairedScore[], chosen: 'shared' | 'single'): (BlendEvidence & { serve: boolean }) | undefined {
+  const scored = pairs.filter((p): p is PairedScore & { blend: MetricsJSON } => p.blend !== undefined);
+  if (scored.length === 0) return undefined;
+  const worse = scored.map((p) => relativeWorse(task, p.blend, p[chosen]));
+  const { mean, sd, bound } = sharingHolds(worse, 0);
+  return { worse, mean, sd, bound, serve: bound < 0 };
+}
+
 /** How much worse `value` is than `reference`, relative (positive = worse), on the task's headline metric and its direction. */
 export function relativeWorse(task: TaskName, value: MetricsJSON, reference: MetricsJSON): number {
   const v = headline(task, value);
@@ -63,9 +78,17 @@ const by = (task: TaskName, value: MetricsJSON, reference: MetricsJSON) => {
   return Math.abs(r) < 1e-9 ? Math.abs(headline(task, value).value - r).toFixed(3) : pct(relativeWorse(task, value, reference));
 };
 
+/** Every served-by choice the pairs make: sharing's (weighSharing), then the blend's against it (weighBlend). */
+export function weighServing(task: TaskName, pairs: readonly PairedScore[], tolerance = DEFAULT_GUARD_TOLERANCE): { sharing: SharingEvidence; blend: ReturnType<typeof weighBlend>; servedBy: ServedBy } {
+  const sharing = weighSharing(task, pairs, tolerance);
+  const blend = weighBlend(task, pairs, sharing.servedBy === 'shared' ? 'shared' : 'single');
+  return { sharing, blend, servedBy: blend?.serve ? 'blend' : sharing.servedBy };
+}
+
 /**
  * The negative-transfer guard. Per task: served by the shared model unless the paired scores say sharing
- * may hurt by more than the tolerance (weighSharing; then the single-task model serves it). The version
+ * may hurt by more than the tolerance (weighSharing; then the single-task model serves it), and by the blend of
+ * the two instead when the pairs that scored it say it beats that choice beyond its spread (weighBlend). The version
  * becomes active on its own only if every task's served model beats persistence on the validation
  * window and is not worse than the active version's served model on the same window by more than
  * the tolerance, and it serves every task the active version serves. Every finding is a reason.
@@ -77,16 +100,20 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
   const reasons: string[] = [];
   let promote = true;
   for (const t of tasks) {
-    const pairs = t.pairs ?? [{ shared: t.shared, single: t.single }];
-    const evidence = weighSharing(t.task, pairs, tolerance);
-    const servedBy = evidence.servedBy;
+    const pairs = t.pairs ?? [{ shared: t.shared, single: t.single, ...(t.blend ? { blend: t.blend } : {}) }];
+    const { sharing: evidence, blend, servedBy } = weighServing(t.task, t.blend ? pairs : pairs.map(({ shared, single }) => ({ shared, single })), tolerance);
     serving[t.task] = servedBy;
-    weighed[t.task] = { worse: evidence.worse, mean: evidence.mean, sd: evidence.sd, bound: evidence.bound };
-    const served = servedBy === 'shared' ? t.shared : t.single;
+    weighed[t.task] = { worse: evidence.worse, mean: evidence.mean, sd: evidence.sd, bound: evidence.bound, ...(blend ? { blend: { worse: blend.worse, mean: blend.mean, sd: blend.sd, bound: blend.bound } } : {}) };
+    const served = servedBy === 'blend' && t.blend ? t.blend : servedBy === 'shared' ? t.shared : t.single;
     const signed = (x: number) => `${x < 0 ? '−' : '+'}${pct(x)}`;
-    if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.task)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): served by its ${servedBy === 'shared' ? 'shared' : 'single-task'} model`);
-    else if (servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.task)} ${fmt(t.task, t.shared)} is ${pct(evidence.mean)} worse than the single-task model's ${fmt(t.task, t.single)} (tolerance ${pct(tolerance)}): served by its single-task model`);
-    else reasons.push(`${t.task}: served by the shared model (${name(t.task)} ${fmt(t.task, t.shared)}, single-task ${fmt(t.task, t.single)})`);
+    if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.task)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): sharing ${evidence.servedBy === 'shared' ? 'holds' : 'hurts'}`);
+    else if (evidence.servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.task)} ${fmt(t.task, t.shared)} is ${pct(evidence.mean)} worse than the single-task model's ${fmt(t.task, t.single)} (tolerance ${pct(tolerance)}): sharing hurts`);
+    else reasons.push(`${t.task}: the shared model's ${name(t.task)} ${fmt(t.task, t.shared)} is within the tolerance of the single-task model's ${fmt(t.task, t.single)}: sharing holds`);
+    if (blend) {
+      const against = evidence.servedBy === 'shared' ? 'shared' : 'single-task';
+      const over = blend.worse.length > 1 ? `over ${blend.worse.length} scores the blend is ${signed(blend.mean)} ± ${pct(blend.sd)} vs the ${against} model (bound ${signed(blend.bound)})` : `the blend's ${name(t.task)} ${fmt(t.task, t.blend as MetricsJSON)} is ${signed(blend.mean)} vs the ${against} model's`;
+      reasons.push(`${t.task}: ${over}: served by its ${servedByLabel(servedBy)} model${servedBy === 'blend' ? 's' : ''}`);
+    } else reasons.push(`${t.task}: served by its ${servedByLabel(servedBy)} model`);
     const vsPersistence = relativeWorse(t.task, served, t.persistence);
     if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(t.task)} ${fmt(t.task, served)} beats persistence ${fmt(t.task, t.persistence)} by ${by(t.task, served, t.persistence)}`);
     else {

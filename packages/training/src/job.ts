@@ -1,7 +1,7 @@
 import type { TaskDefinition } from '@headstream/core';
 import { headlineMetric, INPUT_NAMES, inputSpec, recipeFor, type SplitPlan, type TaskName } from '@headstream/tasks';
 import { deriveChannels, fitScalers, windowEnds, type FeatureScalers, type FeatureSpec, type WindowOptions } from '@headstream/features';
-import { deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, STRATEGY_NAMES, train, type Regime, type StrategyName, type TrainingEvent, type TrainOptions, type TrainResult } from '@headstream/model';
+import { averageModels, deltaM, fromWindowSets, measureInference, modelConfig, MultiTaskModel, STRATEGY_NAMES, train, type Regime, type StrategyName, type TrainingEvent, type TrainOptions, type TrainResult } from '@headstream/model';
 import type { TaskFrames } from './dataset-frames.js';
 import { fitTask, headline, type TaskScore } from './evaluation.js';
 import { SHARED_ARTIFACT, singleArtifact, type ModelCost, type TaskReport } from '@headstream/registry';
@@ -285,7 +285,7 @@ export interface TrainedVersion {
   /** The shared model's training run (steps, history, the affinity summary when measured). */
   sharedRun: TrainResult;
   /** Validation scores (fitTask: cross-fitted where the transform fits combination weights, which each score carries). */
-  scores: { shared: Partial<Record<TaskName, TaskScore>>; single: Partial<Record<TaskName, TaskScore>>; linear: Partial<Record<TaskName, TaskScore>> };
+  scores: { shared: Partial<Record<TaskName, TaskScore>>; single: Partial<Record<TaskName, TaskScore>>; blend: Partial<Record<TaskName, TaskScore>>; linear: Partial<Record<TaskName, TaskScore>> };
   /** Per task, without the guard's choice and the active version (filled by the caller). */
   reports: Partial<Record<TaskName, Omit<TaskReport, 'active' | 'served_by'>>>;
   deltaM: number;
@@ -305,12 +305,14 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
   const models = trainModels(tasks, options);
   const { shared, singles, linears, sharedRun } = models;
   try {
-    const scores: TrainedVersion['scores'] = { shared: {}, single: {}, linear: {} };
+    const scores: TrainedVersion['scores'] = { shared: {}, single: {}, blend: {}, linear: {} };
     const reports: TrainedVersion['reports'] = {};
     for (const t of tasks) {
       const s = fitTask(shared, t.task, t.validation, t.spec, t.scalers);
       const single = singles[t.task] as MultiTaskModel;
       const one = fitTask(single, t.task, t.validation, t.spec, t.scalers);
+      // The blend of the two (their outputs averaged), with its own combination weights: the guard's third choice.
+      const blend = fitTask(averageModels([shared, single]), t.task, t.validation, t.spec, t.scalers);
       // The linear reference: a gap to it is visible on every retrain (seconds per task; not saved or served).
       const linear = linears[t.task] as MultiTaskModel;
       const lin = fitTask(linear, t.task, t.validation, t.spec, t.scalers);
@@ -320,6 +322,7 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
       }
       scores.shared[t.task] = s;
       scores.single[t.task] = one;
+      scores.blend[t.task] = blend;
       scores.linear[t.task] = lin;
       const d = deltaM({ [t.task]: headline(t.task, s.metrics) }, { [t.task]: headline(t.task, one.metrics) });
       reports[t.task] = {
@@ -333,6 +336,8 @@ export function trainVersion(tasks: readonly PreparedTask[], options: TrainVersi
         persistence: s.baselines.persistence,
         seasonal_naive: s.baselines.seasonal_naive,
         linear: lin.metrics,
+        blend: blend.metrics,
+        ...(blend.weights ? { blend_weights: blend.weights } : {}),
         delta_pct: d.perTask[t.task] ?? NaN,
       };
     }

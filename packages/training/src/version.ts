@@ -1,8 +1,9 @@
 import type { TaskName } from '@headstream/tasks';
-import { bestGrouping, type Regime, type StrategyName } from '@headstream/model';
+import { bestGrouping, deltaM, type Regime, type StrategyName } from '@headstream/model';
 import { SHARED_ARTIFACT, singleArtifact, type TaskBindingReport, type TaskReport, type VersionArtifact, type VersionReport } from '@headstream/registry';
 import { decide, DEFAULT_GUARD_TOLERANCE, type PairedScore } from './guard.js';
-import { withWeights } from './evaluation.js';
+import { withWeights } from '@headstream/features';
+import { headline } from './evaluation.js';
 import type { PreparedTask, TrainedVersion, TrainingMode } from './job.js';
 
 /** What a version is, besides what it learned. */
@@ -42,7 +43,7 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
   // The guard weighs this version's own pair, after any earlier evidence of the task.
   const weighed = inputs.map((r) => {
     const more = options.evidence?.[r.task] ?? [];
-    return more.length ? { ...r, pairs: [...more, { shared: r.shared, single: r.single }] } : r;
+    return more.length ? { ...r, pairs: [...more, { shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) }] } : r;
   });
   const decision = decide(weighed, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: options.active?.version ?? null, activeTasks: options.active?.tasks ?? [] });
   const measured = trained.sharedRun.affinity;
@@ -53,7 +54,7 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
     const servedBy = decision.serving[r.task] ?? 'shared';
     const binding = options.bindings?.get(r.task);
     taskReports[r.task] = { ...r, served_by: servedBy, ...(binding ? { binding } : {}) };
-    servedDelta += servedBy === 'shared' ? r.delta_pct : 0;
+    servedDelta += servedBy === 'shared' ? r.delta_pct : servedBy === 'blend' && r.blend ? blendDelta(r) : 0;
   }
   return {
     version: meta.version,
@@ -72,6 +73,12 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
     decision,
     ...(affinity ? { affinity } : {}),
   };
+}
+
+/** The blend's change vs the single-task model on the headline metric, % (negative = the blend is better), as delta_pct is the shared model's. */
+function blendDelta(r: Pick<TaskReport, 'task' | 'single' | 'blend'>): number {
+  const d = deltaM({ [r.task]: headline(r.task, r.blend as NonNullable<TaskReport['blend']>) }, { [r.task]: headline(r.task, r.single) });
+  return d.perTask[r.task] ?? NaN;
 }
 
 /** What a saved model's features are built from: the task's spec and scalers (not its windows). */

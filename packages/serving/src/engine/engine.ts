@@ -1,7 +1,16 @@
 import type { Prediction } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
-import { alignTime, decodeForecast, SiteWindowBuffer, unservable, type ServingWindow } from '@headstream/features';
+import { alignTime, decodeForecast, SiteWindowBuffer, unservable, withWeights, type ServingWindow } from '@headstream/features';
+import { averagePredictions, predictionRow, type MultiTaskModel, type TaskPrediction } from '@headstream/model';
 import type { ServedTask, ServingVersion } from './version.js';
+
+/** A due window's answer: the outputs of its task's members for it, published once every member has given one. */
+interface Answer {
+  task: ServedTask;
+  window: DueWindow;
+  served: ServingWindow;
+  parts: TaskPrediction[];
+}
 
 /** A reading as the predictor receives it (one site, one time, several metrics). */
 export interface EngineReading {
@@ -69,7 +78,8 @@ interface WindowState {
 /** Routing of a domain's metric to the streams (and their source names) that read it. */
 type Routes = Map<string, Map<string, { stream: Stream; source: string }[]>>;
 
-const windowOf = (task: ServedTask) => JSON.stringify([task.spec, task.scalers, task.binding.domain, task.binding.metrics]);
+/** What a task's window is built from: its spec but the decoding (a blend's own combination weights decode, they do not build). */
+const windowOf = (task: ServedTask) => JSON.stringify([withWeights(task.spec, Object.fromEntries(task.spec.targets.map((t) => [t.task, []]))), task.scalers, task.binding.domain, task.binding.metrics]);
 
 /** Each served task's stream: tasks of one input share one when their windows are the same. */
 function streamsOf(version: ServingVersion): Map<TaskName, Stream> {
@@ -244,7 +254,8 @@ export class PredictionEngine {
 
   /**
    * Predicts due windows in micro-batches: each (input, site, issue time) window is built once, and each model
-   * runs once per input over its windows, decoding every due head that reads it.
+   * runs once per input over its windows, decoding every due head that reads it (a blended task's from the
+   * average of its two models' outputs).
    */
   predict(due: readonly DueWindow[]): { predictions: Prediction[]; skipped: { window: DueWindow; reason: SkipReason }[] } {
     const skipped: { window: DueWindow; reason: SkipReason }[] = [];
@@ -254,7 +265,7 @@ export class PredictionEngine {
     };
     const built = new Map<string, ServingWindow | undefined>();
     /** Per model and input: its windows (rows) and the due tasks of each. */
-    const groups = new Map<string, { model: ServedTask['model']; input: string; rows: Map<string, { served: ServingWindow; due: { task: ServedTask; window: DueWindow }[] }> }>();
+    const groups = new Map<string, { model: MultiTaskModel; input: string; rows: Map<string, { served: ServingWindow; due: Answer[] }> }>();
     for (const d of due) {
       const task = this.current.tasks.get(d.task);
       const stream = this.streams.get(d.task);
@@ -275,12 +286,16 @@ export class PredictionEngine {
         skip(d, reason ?? 'sparse');
         continue;
       }
-      const groupKey = `${task.artifact}\u0000${task.input}`;
-      let group = groups.get(groupKey);
-      if (!group) groups.set(groupKey, (group = { model: task.model, input: task.input, rows: new Map() }));
-      let row = group.rows.get(windowKey);
-      if (!row) group.rows.set(windowKey, (row = { served, due: [] }));
-      row.due.push({ task, window: d });
+      // A blend's members each add the window to their model's pass; its answer waits for every member's output.
+      const answer: Answer = { task, window: d, served, parts: [] };
+      task.artifacts.forEach((artifact, m) => {
+        const groupKey = `${artifact}\u0000${task.input}`;
+        let group = groups.get(groupKey);
+        if (!group) groups.set(groupKey, (group = { model: task.members[m] as MultiTaskModel, input: task.input, rows: new Map() }));
+        let row = group.rows.get(windowKey);
+        if (!row) group.rows.set(windowKey, (row = { served, due: [] }));
+        row.due.push(answer);
+      });
     }
     const predictions: Prediction[] = [];
     for (const { model, input, rows } of groups.values()) {
@@ -292,9 +307,14 @@ export class PredictionEngine {
       // One encoder pass over the input's windows; every due head that reads it decodes from it.
       const out = model.predict({ [input]: x }, { tasks });
       list.forEach((r, i) => {
-        for (const { task, window } of r.due) {
-          const o = out[task.task];
-          if (o) predictions.push(payload(task, this.current.version, window, r.served, o, i));
+        for (const answer of r.due) {
+          const o = out[answer.task.task];
+          if (!o) continue;
+          answer.parts.push(predictionRow(o, i));
+          if (answer.parts.length === answer.task.members.length) {
+            const one = answer.parts.length === 1 ? (answer.parts[0] as TaskPrediction) : averagePredictions(answer.parts);
+            predictions.push(payload(answer.task, this.current.version, answer.window, answer.served, one, 0));
+          }
         }
       });
     }
@@ -333,7 +353,7 @@ function sparse(served: ServingWindow, task: ServedTask): SkipReason | undefined
 const iso = (t: number) => new Date(t).toISOString();
 
 /** The published prediction of row `i` of a model output (core's predictionSchema). */
-function payload(task: ServedTask, version: string, window: DueWindow, served: ServingWindow, out: NonNullable<ReturnType<ServedTask['model']['predict']>[string]>, i: number): Prediction {
+function payload(task: ServedTask, version: string, window: DueWindow, served: ServingWindow, out: TaskPrediction, i: number): Prediction {
   const def = task.definition;
   const base = { task: task.task, site: window.site, issued_at: iso(window.issueTime), model_version: version };
   if (def.kind === 'regression' && out.kind === 'regression') {

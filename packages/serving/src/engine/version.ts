@@ -1,9 +1,9 @@
 import type { TaskDefinition } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec } from '@headstream/features';
-import type { MultiTaskModel } from '@headstream/model';
+import { averageModels, type MultiTaskModel } from '@headstream/model';
 import type { SqlExecutor } from '@headstream/store';
-import { getVersion, loadArtifact, SHARED_ARTIFACT, singleArtifact, type ServedBy, type TaskBindingReport } from '@headstream/registry';
+import { getVersion, loadArtifact, servedArtifacts, servedSpec, type ServedBy, type TaskBindingReport } from '@headstream/registry';
 
 /** One task as a version serves it: the model that answers it, with the spec and scalers saved inside it. */
 export interface ServedTask {
@@ -11,10 +11,13 @@ export interface ServedTask {
   definition: TaskDefinition;
   spec: FeatureSpec;
   scalers: FeatureScalers;
-  /** Artifact name of the model that serves the task (shared or single-<task>). */
-  artifact: string;
+  /** Artifact names of the models that answer the task (shared or single-<task>; a blend's both, averaged). */
+  artifacts: string[];
+  /** The models of `artifacts`, in its order. */
+  members: MultiTaskModel[];
   servedBy: ServedBy;
-  model: MultiTaskModel;
+  /** What the task's forecast is: its one model, or its members' outputs averaged (averageModels). */
+  model: Pick<MultiTaskModel, 'task' | 'inputOf' | 'predict'>;
   /** The model input the task reads. */
   input: string;
   binding: TaskBindingReport;
@@ -48,16 +51,25 @@ export async function loadServingVersion(db: SqlExecutor, version: string): Prom
       const report = details.report.task_reports[task];
       if (!report?.binding) throw new VersionLoadError(`model version "${version}": task ${task} has no binding (trained before bindings were stored: retrain it)`);
       const servedBy: ServedBy = details.report.decision.serving[task] ?? report.served_by;
-      const artifact = servedBy === 'shared' ? SHARED_ARTIFACT : singleArtifact(task);
-      let a = loaded.get(artifact);
-      if (!a) {
-        a = await loadArtifact(db, version, artifact);
-        loaded.set(artifact, a);
+      const artifacts = servedArtifacts(servedBy, task);
+      const members: Awaited<ReturnType<typeof loadArtifact>>[] = [];
+      for (const artifact of artifacts) {
+        let a = loaded.get(artifact);
+        if (!a) {
+          a = await loadArtifact(db, version, artifact);
+          loaded.set(artifact, a);
+        }
+        if (!a.metadata.features[task]) throw new VersionLoadError(`model version "${version}": artifact ${artifact} has no ${task} input`);
+        members.push(a);
       }
-      const saved = a.metadata.features[task];
-      if (!saved) throw new VersionLoadError(`model version "${version}": artifact ${artifact} has no ${task} input`);
-      const definition = a.model.task(task);
-      tasks.set(task, { task, definition, spec: saved.spec, scalers: saved.scalers, artifact, servedBy, model: a.model, input: a.model.inputOf(definition), binding: report.binding });
+      // Every member reads the same window (one prepared spec and scalers); the first's spec decodes, with a blend's own weights.
+      const first = members[0] as (typeof members)[number];
+      const saved = first.metadata.features[task] as NonNullable<(typeof first.metadata.features)[string]>;
+      if (servedBy === 'blend' && !report.blend) throw new VersionLoadError(`model version "${version}": task ${task} is served by the blend, which its report does not score`);
+      const definition = first.model.task(task);
+      const models = members.map((m) => m.model);
+      const model = models.length === 1 ? first.model : averageModels(models);
+      tasks.set(task, { task, definition, spec: servedSpec(servedBy, task, saved.spec, report), scalers: saved.scalers, artifacts, members: models, servedBy, model, input: first.model.inputOf(definition), binding: report.binding });
     }
   } catch (error) {
     dispose();
