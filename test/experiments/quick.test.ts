@@ -84,9 +84,10 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
 
   it('states each quality claim with its margin per run; a claim from one seed shows nothing', () => {
     const claims = results.claims ?? [];
-    // Per task: served vs persistence and shared vs single-task over the fold runs; grouped vs shared and vs
-    // single-task over the fold runs; the two synthetic PCGrad claims per seed.
-    expect(claims).toHaveLength(2 * TASK_ORDER.length + 2 + 2);
+    // Per task: served vs persistence, shared vs single-task, and the blend vs each, over the fold runs; grouped
+    // vs shared and vs single-task over the fold runs; the two synthetic PCGrad claims per seed.
+    expect(claims).toHaveLength(4 * TASK_ORDER.length + 2 + 2);
+    expect(claims.filter((c) => c.claim.endsWith(': the blend beats the shared model')).map((c) => c.claim.split(':')[0])).toEqual([...TASK_ORDER]);
     for (const c of claims.slice(0, -2)) expect(c.margins).toHaveLength(results.folds.runs.length);
     for (const c of claims.slice(-2)) expect(c.margins).toHaveLength(1);
     for (const c of claims.slice(-2)) expect(c.holds, `${c.claim}: one run is no evidence`).toBe(false);

@@ -39,7 +39,7 @@ function better(task: TaskName, a: MetricsJSON, b: MetricsJSON): number {
 
 const unit = (task: TaskName) => (headlineMetric(task).higherIsBetter ? `${headlineMetric(task).label} difference` : `relative ${headlineMetric(task).label} difference`);
 
-/** The fold study's claims: per task, the served model beats persistence, and the shared model is no worse than the single-task one. */
+/** The fold study's claims: per task, the served model beats persistence, the shared model is no worse than the single-task one, and the blend beats each. */
 export function foldClaims(study: FoldStudy): Claim[] {
   const claims: Claim[] = [];
   for (const t of TASK_ORDER) {
@@ -48,6 +48,11 @@ export function foldClaims(study: FoldStudy): Claim[] {
     if (!first) continue;
     claims.push(claimOf(`${t}: the served model beats persistence`, `${unit(t)}, folds × seeds`, runs.map((s) => better(t, s.served, s.persistence))));
     claims.push(claimOf(`${t}: the shared model beats its single-task model`, `${unit(t)}, folds × seeds`, runs.map((s) => better(t, s.shared, s.single))));
+    // The blend of the two (the guard's third choice), against each of them: runs saved before it have none.
+    if (runs.every((s) => s.blend)) {
+      claims.push(claimOf(`${t}: the blend beats the shared model`, `${unit(t)}, folds × seeds`, runs.map((s) => better(t, s.blend as MetricsJSON, s.shared))));
+      claims.push(claimOf(`${t}: the blend beats the single-task model`, `${unit(t)}, folds × seeds`, runs.map((s) => better(t, s.blend as MetricsJSON, s.single))));
+    }
   }
   // The strategy sweep: a weighting method helps only when its Δm% margin over equal weights exceeds the spread.
   for (const s of study.strategies ?? []) {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPipeline, STRATEGIES, type Results } from './pipeline.js';
 import { writeReport } from './report.js';
+import { foldClaims } from './claims.js';
 import type { StrategyName } from '@headstream/model';
 
 async function main(): Promise<void> {
@@ -27,6 +28,9 @@ async function main(): Promise<void> {
   if (values.render) {
     // Re-renders RESULTS.md and the plots from a saved run (results.json): no training, same numbers.
     const saved = JSON.parse(await readFile(values.render, 'utf8')) as Results;
+    // The fold study's claims are a function of its saved scores: derived again, so a claim added since reads them too.
+    const fold = foldClaims(saved.folds);
+    saved.claims = [...fold, ...(saved.claims ?? []).filter((c) => !fold.some((f) => f.claim === c.claim))];
     const files = await writeReport(saved, resolve(values.out), `npm run results${saved.meta.mode === 'quick' ? ' -- --quick' : ''}`);
     process.stderr.write(`[results] re-rendered ${files.join(', ')} from ${values.render}\n`);
     return;
