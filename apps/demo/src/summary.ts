@@ -195,7 +195,8 @@ export function formatSummary(s: DemoSummary): string {
       ? `REFUSED ${s.training.version}; no version was active, so the demo promoted it to show the loop`
       : `REFUSED ${s.training.version}; ${s.guard.serving ?? 'no version'} keeps serving`;
   label('Guard', guard);
-  for (const reason of s.guard.reasons.filter((r) => r.includes('REFUSED') || r.includes('single-task model'))) more(reason);
+  // What differs from the default (every task served by the shared model): refusals, sharing that hurts, another served model.
+  for (const reason of s.guard.reasons.filter((r) => r.includes('REFUSED') || r.endsWith(': sharing hurts') || /served by its (single-task|blend)/.test(r))) more(reason);
   label('Predictions', `${n(s.predictions.total)} published by ${s.guard.serving ?? '(none)'}:`);
   for (const task of TASK_NAMES) {
     const p = s.predictions.per_task[task];

@@ -13,6 +13,28 @@ import { factoryDescription, formatSummary, type DemoSummary } from '../src/summ
  * the real opcua source (node-opcua client) as ingest and the predictor read it, and the reading
  * publisher sending the factory's history as frames and its live part as OPC UA values.
  */
+/** A finished demo's summary with no predictions or scores: what a formatting test varies. */
+function summaryOf(): DemoSummary {
+  const perTask = { mqtt: 0, sites: [], table: 0 };
+return {
+    ok: true,
+    mode: 'embedded',
+    source: 'simulator',
+    description: 'd',
+    wall_seconds: 1,
+    readings: { published: 712_848, ingested: 712_848, duplicates: 0, dead_letters: 0, records: 1, messages: 224, opcua_values: 50_580, history: { from: 'a', to: 'b' }, live: { from: 'b', to: 'c' } },
+    training: { version: 'v1', seconds: 1, mode: 'quick', backend: 'wasm', strategy: 'equal', tasks: [], skipped: [], per_task: {}, delta_m_pct: 0, delta_m_served_pct: 0 },
+    guard: { promote: true, promoted_by: 'guard', serving: 'v1', reasons: [] },
+    predictions: { total: 0, per_task: { traffic: perTask, air_quality: perTask, fault: perTask, throughput: perTask, emissions: perTask }, outputs: [] },
+    live_scores: {},
+    storage: { engine: 'pglite', timescaledb: null, hypertables: 0, continuous_aggregates: 0, compression: null },
+    where: { database: 'db', mqtt: 'mqtt://x', topics: 't', inspect: 'i' },
+    subscribe: 's',
+    problems: [],
+    notes: [],
+  };
+}
+
 describe('--factory opcua', () => {
   let broker: EmbeddedMqttBroker;
   let opcua: DemoOpcua;
@@ -91,28 +113,26 @@ describe('--factory opcua', () => {
   });
 
   it('the summary for people counts the OPC UA values beside the MQTT messages, and only with --factory opcua', () => {
-    const perTask = { mqtt: 0, sites: [], table: 0 };
-    const summary: DemoSummary = {
-      ok: true,
-      mode: 'embedded',
-      source: 'simulator',
-      description: 'd',
-      wall_seconds: 1,
-      readings: { published: 712_848, ingested: 712_848, duplicates: 0, dead_letters: 0, records: 1, messages: 224, opcua_values: 50_580, history: { from: 'a', to: 'b' }, live: { from: 'b', to: 'c' } },
-      training: { version: 'v1', seconds: 1, mode: 'quick', backend: 'wasm', strategy: 'equal', tasks: [], skipped: [], per_task: {}, delta_m_pct: 0, delta_m_served_pct: 0 },
-      guard: { promote: true, promoted_by: 'guard', serving: 'v1', reasons: [] },
-      predictions: { total: 0, per_task: { traffic: perTask, air_quality: perTask, fault: perTask, throughput: perTask, emissions: perTask }, outputs: [] },
-      live_scores: {},
-      storage: { engine: 'pglite', timescaledb: null, hypertables: 0, continuous_aggregates: 0, compression: null },
-      where: { database: 'db', mqtt: 'mqtt://x', topics: 't', inspect: 'i' },
-      subscribe: 's',
-      problems: [],
-      notes: [],
-    };
+    const summary = summaryOf();
     const text = formatSummary(summary);
     expect(text).toMatch(/712,848 ingested \(712,848 published in 224 MQTT messages and 50,580 OPC UA values;/);
     expect(text).toMatch(/the factory's live part came over OPC UA \(50,580 values .*server timestamps as reading times\)/);
     const { opcua_values: _omitted, ...frames } = summary.readings;
     expect(formatSummary({ ...summary, readings: frames })).not.toMatch(/OPC UA/);
+  });
+
+  it('the summary for people lists the guard\'s findings that differ from serving every task by its shared model', () => {
+    const reasons = [
+      "traffic: the shared model's MAE 6.180 is within the tolerance of the single-task model's 6.081: sharing holds",
+      "traffic: the blend's MAE 6.050 is −2.1 % vs the shared model's: served by its blend of shared and single-task models",
+      "fault: the shared model's macro-F1 0.680 is 24.8 % worse than the single-task model's 0.905 (tolerance 2.0 %): sharing hurts",
+      'fault: served by its single-task model',
+      'emissions: served by its shared model',
+      'emissions: served MAE 6.353 beats persistence 10.250 by 38.0 %',
+      'air_quality: REFUSED: served MAE 4.100 does not beat persistence 4.060',
+    ];
+    const text = formatSummary({ ...summaryOf(), guard: { promote: false, promoted_by: 'guard', serving: 'v1', reasons } });
+    for (const shown of [1, 2, 3, 6]) expect(text).toContain(reasons[shown]);
+    for (const hidden of [0, 4, 5]) expect(text).not.toContain(reasons[hidden]);
   });
 });
