@@ -106,8 +106,9 @@ async function trainFromDatasets(options: TrainCommandOptions): Promise<BundleMa
       const metric = headlineMetric(task);
       const s = (m: object) => `${metric.label} ${headlineValue(task, m).toFixed(3)}`;
       const g = manifest.guard?.tasks[task];
-      const weighed = g && g.worse.length > 1 ? ` (loss of sharing over ${g.worse.length} splits ${signedPct(g.mean)} ± ${(100 * g.sd).toFixed(1)} %)` : '';
-      process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}  persistence ${s(v.persistence)}  served by ${manifest.served_by[task] ?? '?'}${weighed}\n`);
+      const blend = g?.blend && g.blend.worse.length > 1 ? `; the blend vs that choice ${signedPct(g.blend.mean)} ± ${(100 * g.blend.sd).toFixed(1)} %` : '';
+      const weighed = g && g.worse.length > 1 ? ` (loss of sharing over ${g.worse.length} splits ${signedPct(g.mean)} ± ${(100 * g.sd).toFixed(1)} %${blend})` : '';
+      process.stdout.write(`  ${task.padEnd(12)} shared ${s(v.shared)}  single ${s(v.single)}${v.blend ? `  blend ${s(v.blend)}` : ''}  persistence ${s(v.persistence)}  served by ${manifest.served_by[task] ?? '?'}${weighed}\n`);
     }
     if (manifest.refit) process.stdout.write(`the saved models were then trained again on every window (${Object.entries(manifest.refit.tasks).map(([t, r]) => `${t} ${r.windows}`).join(', ')}); the scores above are the split's\n`);
     process.stdout.write(`serve it: headstream models import ${options.out}, then headstream models promote ${manifest.version}\n`);
