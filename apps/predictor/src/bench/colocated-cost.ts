@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { featureCount, fitScalers, type SeriesFrame } from '@headstream/features';
-import { MultiTaskModel } from '@headstream/model';
+import { averageModels, MultiTaskModel } from '@headstream/model';
 import { PredictionEngine, type ServedTask, type ServingVersion } from '@headstream/serving';
 import { inputOf, tasksOfInput, TURBINE_INPUT, type TaskName } from '@headstream/tasks';
 import { inputSpec, modelConfig, recipeFor, recipeSpec, taskDefinition } from '@headstream/training';
 
-/** bench:predict's co-located serving cost (colocated_cost_ratio). */
+/** bench:predict's co-located serving cost (colocated_cost_ratio), and a blended task's (blend_cost_ratio). */
 
 const DAY = 86_400_000;
 const siteName = (i: number) => `turbine-${String(i).padStart(5, '0')}`;
@@ -36,7 +36,7 @@ function turbineValue(site: number, sensor: number, time: number): number {
  * window and a pass each, as when each task read its own input). The same engine code, readings and history;
  * µs per site-step, the fastest of `passes` steps each.
  */
-export function colocatedCost(sites: number, passes = 5): { colocated_cost_ratio: number; colocated_us_per_site_step: number; two_single_us_per_site_step: number; colocated_sites: number; colocated_predictions_per_step: number } {
+export function colocatedCost(sites: number, passes = 5): { colocated_cost_ratio: number; colocated_us_per_site_step: number; two_single_us_per_site_step: number; blend_cost_ratio: number; blend_us_per_site_step: number; colocated_sites: number; colocated_predictions_per_step: number } {
   const tasks = tasksOfInput(TURBINE_INPUT);
   const definitions = tasks.map((t) => taskDefinition(t));
   const recipes = tasks.map((t) => recipeFor(t));
@@ -67,6 +67,11 @@ export function colocatedCost(sites: number, passes = 5): { colocated_cost_ratio
   const version = (name: string, list: ServedTask[]): ServingVersion => ({ version: name, tasks: new Map(list.map((t) => [t.task, t])), dispose: () => {} });
   const colocated = version('colocated', tasks.map((t) => served(t, shared, 'shared', sharedSpec)));
   const separate = version('separate', tasks.map((t, i) => served(t, singles[i] as MultiTaskModel, `single-${t}`, singleSpecs[i] as ServedTask['spec'])));
+  // The first task served by the blend: its single-task model reads the shared input's window too (a version
+  // trains both on one prepared spec), so the step is one window, the shared pass and one more pass.
+  const [blendTask] = tasks as [TaskName, ...TaskName[]];
+  const partner = MultiTaskModel.create(modelConfig([definitions[0] as (typeof definitions)[number]], { [blendTask]: featureCount(sharedSpec) }, 2));
+  const blended = version('blended', tasks.map((t) => (t === blendTask ? { ...served(t, shared, 'shared', sharedSpec), artifacts: ['shared', `single-${t}`], members: [shared, partner], servedBy: 'blend' as const, model: averageModels([shared, partner]) } : served(t, shared, 'shared', sharedSpec))));
   try {
     const measure = (v: ServingVersion) => {
       const engine = new PredictionEngine(v);
@@ -83,10 +88,10 @@ export function colocatedCost(sites: number, passes = 5): { colocated_cost_ratio
         return { ms: performance.now() - t0, predictions };
       };
     };
-    const steps = [measure(colocated), measure(separate)];
-    // The two take turns, step after step (the first step warms up): a machine busy for a while slows both alike.
-    const best = [Infinity, Infinity];
-    const predictions = [0, 0];
+    const steps = [measure(colocated), measure(separate), measure(blended)];
+    // They take turns, step after step (the first step warms up): a machine busy for a while slows each alike.
+    const best = [Infinity, Infinity, Infinity];
+    const predictions = [0, 0, 0];
     for (let p = 0; p <= passes; p++) {
       steps.forEach((step, j) => {
         const r = step(history + p);
@@ -94,11 +99,20 @@ export function colocatedCost(sites: number, passes = 5): { colocated_cost_ratio
         if (p > 0) best[j] = Math.min(best[j] ?? Infinity, r.ms);
       });
     }
-    const [one, two] = best.map((ms, j) => ({ us: ((ms ?? NaN) * 1000) / sites, predictions: predictions[j] ?? 0 })) as [{ us: number; predictions: number }, { us: number; predictions: number }];
-    if (one.predictions !== two.predictions || one.predictions !== sites * tasks.length) throw new Error(`colocated cost: ${one.predictions} and ${two.predictions} predictions per step, expected ${sites * tasks.length}`);
-    return { colocated_cost_ratio: Number((one.us / two.us).toFixed(3)), colocated_us_per_site_step: round(one.us) ?? NaN, two_single_us_per_site_step: round(two.us) ?? NaN, colocated_sites: sites, colocated_predictions_per_step: one.predictions };
+    const [one, two, mixed] = best.map((ms, j) => ({ us: ((ms ?? NaN) * 1000) / sites, predictions: predictions[j] ?? 0 })) as [{ us: number; predictions: number }, { us: number; predictions: number }, { us: number; predictions: number }];
+    if ([two, mixed].some((x) => x.predictions !== one.predictions) || one.predictions !== sites * tasks.length) throw new Error(`colocated cost: ${one.predictions}, ${two.predictions} and ${mixed.predictions} predictions per step, expected ${sites * tasks.length}`);
+    return {
+      colocated_cost_ratio: Number((one.us / two.us).toFixed(3)),
+      colocated_us_per_site_step: round(one.us) ?? NaN,
+      two_single_us_per_site_step: round(two.us) ?? NaN,
+      blend_cost_ratio: Number((mixed.us / one.us).toFixed(3)),
+      blend_us_per_site_step: round(mixed.us) ?? NaN,
+      colocated_sites: sites,
+      colocated_predictions_per_step: one.predictions,
+    };
   } finally {
     shared.dispose();
+    partner.dispose();
     for (const m of singles) m.dispose();
   }
 }

@@ -34,6 +34,8 @@
  * per site-step of throughput and emissions from one model reading their shared input (one window, one
  * encoder pass) ÷ the same from two single-task models (two windows, two passes), on the same synthetic
  * turbine readings of --colocated-sites sites, in this run; untrained weights (the cost does not depend on them).
+ * blend_cost_ratio: the same step with the first of the two tasks served by the blend (the shared pass for both
+ * heads and its single-task model's pass over the same window, averaged) ÷ both from the shared model alone.
  *
  * Database: HS_PG_URL (a scratch schema, dropped at the end) or embedded PGlite in memory. Broker:
  * HS_MQTT_URL (MQTT 5, e.g. Mosquitto) or the embedded aedes broker (MQTT 3.1.1) in the load process.
@@ -680,7 +682,7 @@ async function main(): Promise<void> {
     const stages = await stageCosts(db, liveStart);
     say(`stage costs alone (µs per window): ${JSON.stringify(stages)}`);
     const colocated = colocatedCost(opts.colocatedSites);
-    say(`co-located: throughput and emissions from one input ${colocated.colocated_us_per_site_step} µs per site-step, from two single-task models ${colocated.two_single_us_per_site_step} µs: ratio ${colocated.colocated_cost_ratio}`);
+    say(`co-located: throughput and emissions from one input ${colocated.colocated_us_per_site_step} µs per site-step, from two single-task models ${colocated.two_single_us_per_site_step} µs: ratio ${colocated.colocated_cost_ratio}; with one of them served by the blend ${colocated.blend_us_per_site_step} µs (${colocated.blend_cost_ratio}× the shared model alone)`);
     await load.call({ op: 'cleanup' });
 
     const result = {
