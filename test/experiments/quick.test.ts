@@ -109,6 +109,9 @@ describe('results pipeline, one-epoch smoke run on the shared data sets', () => 
     expect(md).toContain('### air_quality: MAE per horizon');
     expect(md).toContain('## Claims checked over runs');
     expect(md).toContain('### The guard across folds');
+    // The blend's choice on the selection folds (one seed here: the single-split rule), checked on the forward fold.
+    expect(md).toMatch(/\*\*Then the blend\*\* \(`weighBlend`\): .* Chosen on the 2 selection folds in \d+ of 5 task × seed cases/);
+    expect(md).toMatch(/\| air_quality: the blend beats the shared model \| .* \| 3 \| /);
     expect(md).toContain('### Task affinity and the grouped configuration');
     expect(md).toMatch(/\| traffic: the served model beats persistence \| .* \| 3 \| .* \| (\*\*holds\*\*|not shown) \|/);
     expect(md).toMatch(/\| PCGrad lowers the joint training loss .* \| 1 \| .* \| not shown \|/);

@@ -4,7 +4,7 @@ import { headlineValue, INPUT_NAMES, tasksOfInput, type TaskName } from '@headst
 import { MIN_RUNS, type Claim } from './claims.js';
 import type { FoldRun } from './fold-study.js';
 import { type ModelRun, type Results, type SweepGroup } from './pipeline.js';
-import { affinityEvery, recipeFor } from '@headstream/training';
+import { affinityEvery, recipeFor, relativeWorse, weighServing } from '@headstream/training';
 import { PROTOCOL_TASKS, SHARED_LOOKBACK, TASK_DATASETS, TASK_ORDER } from './protocols.js';
 import type { MetricsJSON, RegressionJSON } from './scoring.js';
 import { mean, sd } from './stats.js';
@@ -258,6 +258,38 @@ function guardSection(r: Results, L: string[]): void {
   const by = (e: { servedBy: string }) => (e.servedBy === 'shared' ? 'shared' : 'single');
   for (const c of g.forward) L.push(`| ${c.task} | ${c.seed} | ${pct(c.folds.mean)} ± ${pct(c.folds.sd).replace('+', '')} → ${by(c.folds)}${c.folds.servedBy === c.verdict.servedBy ? '' : ' ✗'} | ${pct(c.oneSplit.mean)} → ${by(c.oneSplit)}${c.oneSplit.servedBy === c.verdict.servedBy ? '' : ' ✗'} | ${pct(c.verdict.mean)} → ${by(c.verdict)} |`);
   L.push('');
+  blendCheck(r, k, L);
+}
+
+/**
+ * The blend's choice (weighBlend, after sharing's) made on each seed's selection folds, and what it did on the
+ * forward fold: the served model's score with the choice against without it (sharing's choice alone).
+ */
+function blendCheck(r: Results, k: number, L: string[]): void {
+  const runs = r.folds.runs;
+  if (!runs.every((x) => ran(r).every((t) => x.tasks[t].blend))) return;
+  const rows: string[] = [];
+  let chosen = 0;
+  let helped = 0;
+  const changes: number[] = [];
+  for (const t of ran(r)) {
+    for (const seed of r.folds.seeds) {
+      const mine = runs.filter((x) => x.seed === seed).sort((a, b) => a.fold - b.fold);
+      const ahead = mine.find((x) => x.fold === k - 1)?.tasks[t];
+      const selection = mine.filter((x) => x.fold < k - 1).map((x) => ({ shared: x.tasks[t].shared, single: x.tasks[t].single, blend: x.tasks[t].blend as MetricsJSON }));
+      if (!ahead?.blend || selection.length === 0) continue;
+      const choice = weighServing(t, selection, r.folds.tolerance);
+      if (choice.servedBy !== 'blend') continue;
+      chosen++;
+      const without = choice.sharing.servedBy === 'shared' ? ahead.shared : ahead.single;
+      const change = relativeWorse(t, ahead.blend, without);
+      changes.push(change);
+      if (change < 0) helped++;
+      rows.push(`| ${t} | ${seed} | ${pct(choice.blend?.mean)} ± ${pct(choice.blend?.sd).replace('+', '')} vs ${choice.sharing.servedBy === 'shared' ? 'shared' : 'single-task'} | ${f(headlineValue(t, without), 3)} → ${f(headlineValue(t, ahead.blend), 3)} (${pct(change)})${change < 0 ? '' : ' ✗'} |`);
+    }
+  }
+  L.push(`**Then the blend** (\`weighBlend\`): the two models' outputs averaged, decoded with weights fitted on the average, serve a task when on the pairs it beats the model sharing's rule chose by more than its spread (mean + sd < 0). Chosen on the ${k - 1} selection folds in ${chosen} of ${ran(r).length * r.folds.seeds.length} task × seed cases; on the forward fold it was better than that choice in ${helped} of ${chosen}${changes.length ? ` (mean ${pct(mean(changes), 2)})` : ''}. Relative headline difference, negative = the blend is better.`, '');
+  if (rows.length) L.push('| task | seed | selection folds: blend vs the sharing rule\'s choice | forward fold: that choice → the blend |', '|---|---|---|---|', ...rows, '');
 }
 
 /** Task affinities of the joint runs (TAG lookahead) and the groupings they chose. */
