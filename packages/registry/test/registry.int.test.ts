@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taskDefinitionSchema } from '@headstream/core';
 import { TASKS, type TaskName } from '@headstream/tasks';
+import { featureSpecFor, type FeatureSpec } from '@headstream/features';
 import { MultiTaskModel, singleTaskConfig, syntheticData, tf, train, type ModelConfig, type SaveInfo, type TrainingEvent } from '@headstream/model';
 import { connectPostgres, migrate, openPglite, predictorRoleFor, quoteIdent, requireCurrentSchema, trainerRoleFor, type SqlClient } from '@headstream/store';
 import { databaseTargets, describeEachTarget, testServices, waitUntil, type TestDatabase } from '@headstream/testkit';
@@ -17,6 +18,7 @@ import {
   listPromotions,
   listVersions,
   loadArtifact,
+  loadServed,
   MODEL_PROMOTED_CHANNEL,
   promote,
   rejectVersion,
@@ -237,6 +239,40 @@ describeEachTarget(databaseTargets(), 'model registry on $name', ({ name, open }
     await expect(loadArtifact(db, 'v2', 'shared')).rejects.toThrow(/^artifact "shared" of model version "v2" is corrupt: \d+ bytes with SHA-256 [0-9a-f]{64}, stored as/);
     await db.query("UPDATE model_artifacts SET weights = substring(weights from 1 for 40), sha256 = encode(sha256(substring(weights from 1 for 40)), 'hex'), bytes = 40 WHERE version = 'v2' AND name = 'single-traffic'");
     await expect(loadArtifact(db, 'v2', 'single-traffic')).rejects.toThrow(/^artifact "single-traffic" of model version "v2" cannot be loaded: the weights are truncated at /);
+  });
+
+  it('loads the model that serves a task: its one artifact, or the blend of both, averaged and decoded with its own weights', async () => {
+    const definition = taskDefinitionSchema.parse({ ...TASKS.traffic, horizons: [1, 2], quantiles: [0.5], lookback: L });
+    const base = featureSpecFor('city', [definition], { channels: ['flow'] });
+    // A fitted change target: each saved model carries its own combination weights, the blend its report's.
+    const spec: FeatureSpec = { ...base, targets: base.targets.map((t) => (t.kind === 'regression' ? { ...t, transform: { kind: 'change' as const, scale: 1, shrink: 0.7, fitted: true, weights: [0.5, 0.6] } } : t)) };
+    const withFeatures = (a: VersionArtifact): VersionArtifact => ({ ...a, info: { ...a.info, features: { traffic: { spec, scalers: { channels: {}, targets: {} } } } } });
+    const blended = report('vb', '2024-03-10T01:00:00.000Z');
+    blended.task_reports.traffic = { ...(blended.task_reports.traffic as TaskReport), blend: regression(6.4), blend_weights: [0.9, 1], served_by: 'blend' };
+    blended.decision.serving = { traffic: 'blend', fault: 'shared' };
+    await saveVersion(db, { report: blended, artifacts: artifacts('vb').map(withFeatures) });
+    const weightsOf = (s: FeatureSpec) => s.targets.map((t) => (t.kind === 'regression' && t.transform.kind === 'change' ? t.transform.weights : undefined));
+    const outputs = (m: Pick<MultiTaskModel, 'predict'>) => {
+      const p = m.predict(inputs, { tasks: ['traffic'] }).traffic;
+      return p?.kind === 'regression' ? [...p.values] : [];
+    };
+    const blend = await loadServed(db, 'vb', 'traffic', 'blend');
+    const one = await loadServed(db, 'vb', 'traffic', 'shared');
+    const own = await loadServed(db, 'vb', 'traffic', 'single');
+    try {
+      expect(weightsOf(blend?.spec as FeatureSpec)).toEqual([[0.9, 1]]);
+      expect(weightsOf(one?.spec as FeatureSpec)).toEqual([[0.5, 0.6]]);
+      const [a, b, mixed] = [outputs(shared), outputs(single), outputs(blend?.predictor as MultiTaskModel)];
+      expect(a.length).toBeGreaterThan(0);
+      expect(mixed).toHaveLength(a.length);
+      mixed.forEach((v, i) => expect(v).toBeCloseTo(0.5 * (a[i] ?? NaN) + 0.5 * (b[i] ?? NaN), 5));
+      expect(outputs(one?.predictor as MultiTaskModel)).toEqual(a.map((v) => expect.closeTo(v, 6) as number));
+      expect(outputs(own?.predictor as MultiTaskModel)).toEqual(b.map((v) => expect.closeTo(v, 6) as number));
+    } finally {
+      for (const m of [blend, one, own]) m?.dispose();
+    }
+    // A version whose report does not score the blend cannot be served by it.
+    await expect(loadServed(db, 'v1', 'traffic', 'blend')).rejects.toThrow(/served by the blend, which its report does not score/);
   });
 
   it('writes training telemetry rows of real trainer events and reads them back', async () => {
