@@ -18,14 +18,20 @@ async function turbineRecords(): Promise<TaskRecord[]> {
   return out;
 }
 
+/** The turbine's two tasks prepared on their one input, from one site's first records. */
+async function turbineInput() {
+  const records = await turbineRecords();
+  const site = records[0]?.site ?? '';
+  const frames = framesFromRecords('throughput', new Map([[site, records]]));
+  const tasks: TaskName[] = ['throughput', 'emissions'];
+  const definitions = tasks.map((t) => taskDefinition(t));
+  return { records, site, tasks, definitions, prepared: prepareInput(frames, definitions, timeSplit(frames), { maxTrain: 10_000, maxValidation: 10_000 }) };
+}
+
 describe('co-located tasks: throughput and emissions on one input', () => {
   it('train from one window set through one stem, and serving decodes both heads from one encoder pass, equal to evaluation', async () => {
-    const records = await turbineRecords();
-    const site = records[0]?.site ?? '';
-    const frames = framesFromRecords('throughput', new Map([[site, records]]));
-    const tasks: TaskName[] = ['throughput', 'emissions'];
-    const definitions = tasks.map((t) => taskDefinition(t));
-    const [throughput, emissions] = prepareInput(frames, definitions, timeSplit(frames), { maxTrain: 10_000, maxValidation: 10_000 });
+    const { records, site, tasks, definitions, prepared } = await turbineInput();
+    const [throughput, emissions] = prepared;
     if (!throughput || !emissions) throw new Error('nothing prepared');
 
     // One window set for the input, each window with both tasks' labels; one spec naming the input, a target per task.
@@ -105,12 +111,8 @@ describe('co-located tasks: throughput and emissions on one input', () => {
   });
 
   it('a blended task: the shared pass still serves both heads, the single-task model adds one pass, and the averaged forecast equals evaluation\'s', async () => {
-    const records = await turbineRecords();
-    const site = records[0]?.site ?? '';
-    const frames = framesFromRecords('throughput', new Map([[site, records]]));
-    const tasks: TaskName[] = ['throughput', 'emissions'];
-    const definitions = tasks.map((t) => taskDefinition(t));
-    const [throughput] = prepareInput(frames, definitions, timeSplit(frames), { maxTrain: 10_000, maxValidation: 10_000 });
+    const { records, site, definitions, prepared } = await turbineInput();
+    const [throughput] = prepared;
     if (!throughput) throw new Error('nothing prepared');
     const features = { throughput: throughput.train.features, emissions: throughput.train.features };
     const shared = MultiTaskModel.create(modelConfig(definitions, features, 1));
@@ -121,7 +123,10 @@ describe('co-located tasks: throughput and emissions on one input', () => {
       train(single, fromWindowSets([throughput.train]), options);
       // The blend's own combination weights, fitted on its averaged outputs, as trainVersion fits them.
       const fitted = fitTask(averageModels([shared, single]), 'throughput', throughput.validation, throughput.spec, throughput.scalers);
-      expect(fitted.weights?.length).toBe(taskDefinition('throughput').kind === 'regression' ? (taskDefinition('throughput') as { horizons: number[] }).horizons.length : 0);
+      // One weight per horizon of the throughput head (a fitted change target).
+      const target = throughput.spec.targets.find((t) => t.task === 'throughput');
+      const h = target?.kind === 'regression' ? target.horizons.length : NaN;
+      expect(fitted.weights?.length).toBe(h);
       const blendSpec = servedSpec('blend', 'throughput', throughput.spec, { blend_weights: fitted.weights ?? [] });
       const metrics = Object.fromEntries(throughput.spec.sources.map((s) => [s, s]));
       const binding = { recipe: 'turbine', domain: 'factory', sites: [site], metrics };
@@ -159,7 +164,6 @@ describe('co-located tasks: throughput and emissions on one input', () => {
       // Evaluation of the blend (averageModels, the blend's spec) on the validation windows: the same numbers.
       const score = scoreTask(averageModels([shared, single]), 'throughput', throughput.validation, blendSpec, throughput.scalers);
       const alone = scoreTask(shared, 'throughput', throughput.validation, throughput.spec, throughput.scalers);
-      const h = taskDefinition('throughput').kind === 'regression' ? (taskDefinition('throughput') as { horizons: number[] }).horizons.length : 1;
       let compared = 0;
       let differs = 0;
       throughput.validation.issueTimes.forEach((issue, i) => {
