@@ -374,10 +374,11 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
     linear = await scoreOf('linear');
     // The blend: both networks' outputs averaged (the predictor's averageModels), decoded with the blend's own weights.
     const [a, b] = held;
-    if (source.report?.blend && a && b) {
-      const { set, saved } = windowsOf('shared', a.metadata);
+    const saved = a?.metadata.features[task];
+    if (source.report?.blend && a && b && saved) {
+      // The shared model's windows: both models read the one prepared spec.
       const spec = servedSpec('blend', task, saved.spec, source.report);
-      blend = { score: scoreTask(averageModels([a.model, b.model]), task, set, spec, saved.scalers), set, spec };
+      blend = { score: scoreTask(averageModels([a.model, b.model]), task, shared.set, spec, saved.scalers), set: shared.set, spec };
     }
   } finally {
     for (const m of held) m.model.dispose();
