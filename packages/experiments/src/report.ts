@@ -186,7 +186,7 @@ function foldSections(r: Results, L: string[]): void {
   for (const t of ran(r)) study.folds[t].forEach((f, i) => L.push(`| ${t} | ${i + 1}${i === k - 1 ? ' (forward check)' : ''}: ${f.name} | ${f.describe} | ${f.train} | ${f.validation} |`));
   L.push('');
   L.push('### Per task across the folds', '');
-  L.push('Regression: MAE (mean over horizons; traffic veh/5 min, air quality µg/m³, throughput MWh/h), lower is better. Fault: macro-F1 over the 4 classes per point (its headline metric, higher is better), and anomaly-F1 per point. Served = what the negative-transfer guard serves for the task on that fold: the shared model, unless it is worse than the single-task model by more than ' + f(study.tolerance * 100, 0) + ' %.', '');
+  L.push('Regression: MAE (mean over horizons; traffic veh/5 min, air quality µg/m³, throughput MWh/h), lower is better. Fault: macro-F1 over the 4 classes per point (its headline metric, higher is better), and anomaly-F1 per point. Served = what the negative-transfer guard serves for the task on that fold (its one pair): the shared model, unless it is worse than the single-task model by more than ' + f(study.tolerance * 100, 0) + ' %; then the blend of the two (their outputs averaged) instead, where the fold scored it and it is the better of it and that choice.', '');
   L.push(`| task | model | ${Array.from({ length: k }, (_, i) => `fold ${i + 1}`).join(' | ')} | mean ± sd | forward-check gap |`, `|---|---|${Array.from({ length: k }, () => '---').join('|')}|---|---|`);
   for (const t of ran(r)) {
     const metrics: [boolean, string][] = classifies(t) ? [[false, ' (macro-F1)'], [true, ' (anomaly-F1)']] : [[false, '']];
