@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTaskName, type TaskName } from '@headstream/tasks';
-import { averageModels, loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
+import { loadModel, saveModel, type ModelMetadata, type MultiTaskModel, type StrategyName, type TrainingEvent } from '@headstream/model';
 import type { FeatureSpec } from '@headstream/features';
 import type { SqlExecutor } from '@headstream/store';
-import { affinityEvery, disposeModels, everyWindow, getVersion, loadArtifact, readVersionReport, servedByLabel, servedSpec, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, windowsPart, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type ModelFeatures, type PairedScore, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport, type BlendEvidence, type ServedBy, type TaskReport } from '@headstream/training';
+import { affinityEvery, disposeModels, everyWindow, getVersion, loadArtifact, readVersionReport, servedByPhrase, servedPredictor, servedScore, SHARED_ARTIFACT, singleArtifact, unservableRows, type SiteWindows, telemetryRows, timeSplit, trainModels, trainVersion, versionArtifacts, windowsPart, versionName, versionReport, windowsFor, withChannels, withWeights, writeVersionFiles, type ModelFeatures, type PairedScore, type Settings, type TaskFrames, type TelemetryRow, type TrainedModels, type TrainedVersion, type VersionMeta, type VersionReport, type BlendEvidence, type ServedBy, type TaskReport } from '@headstream/training';
 import { selectionFoldEvidence } from './fold-study.js';
 import { chooseBackend, settingsFor, STRATEGIES } from './pipeline.js';
 import { loadTaskFrames, PROTOCOL_TASKS, TASK_DATASETS, TASK_ORDER } from './protocols.js';
@@ -373,18 +373,14 @@ export async function evaluateFile(options: EvaluateFileOptions): Promise<Evalua
     single = (await scoreOf('single')) as Scored;
     linear = await scoreOf('linear');
     // The blend: both networks' outputs averaged (the predictor's averageModels), decoded with the blend's own weights.
-    const [a, b] = held;
-    const saved = a?.metadata.features[task];
-    if (source.report?.blend && a && b && saved) {
-      // The shared model's windows: both models read the one prepared spec.
-      const spec = servedSpec('blend', task, saved.spec, source.report);
-      blend = { score: scoreTask(averageModels([a.model, b.model]), task, shared.set, spec, saved.scalers), set: shared.set, spec };
-    }
+    // The shared model's windows: both models read the one prepared spec.
+    const mixed = source.report?.blend ? servedPredictor(task, 'blend', held.slice(0, 2), source.report) : undefined;
+    if (mixed) blend = { score: scoreTask(mixed.predictor, task, shared.set, mixed.spec, mixed.scalers), set: shared.set, spec: mixed.spec };
   } finally {
     for (const m of held) m.model.dispose();
   }
   if (source.servedBy === 'blend' && !blend) throw new BundleInputError(`${task} is served by the blend of its models, which the version's report does not score`);
-  const served = source.servedBy === 'single' ? single : source.servedBy === 'blend' ? (blend as Scored) : shared;
+  const served = servedScore({ shared, single, blend }, source.servedBy);
   const lines = options.predictions ? await writePredictions(options.predictions, task, served) : undefined;
   const seen = source.trainedOn ? { windows: seenWindows(served.set, source.trainedOn), of: served.set.n, trained_on: source.trainedOn } : undefined;
   return {
@@ -466,5 +462,5 @@ export function formatEvaluation(e: EvaluationJSON, file: string): string {
   const seen = e.seen && e.seen.windows > 0
     ? `note: ${e.seen.windows} of ${e.seen.of} windows lie in what the models trained on (${e.seen.trained_on.part === 'refit' ? 'refit on every window of' : 'the training part of'} ${e.seen.trained_on.sites.length === 1 ? e.seen.trained_on.sites[0] : `${e.seen.trained_on.sites.length} sites`}, ${e.seen.trained_on.from.slice(0, 10)}…${e.seen.trained_on.to.slice(0, 10)}): their scores are not held-out ones\n`
     : '';
-  return `${e.task}${unit} on ${file}: ${e.n} windows; served by its ${servedByLabel(e.served_by)} model${e.served_by === 'blend' ? 's' : ''}\n${[line(head), ...body.map(line)].join('\n')}\n${seen}`;
+  return `${e.task}${unit} on ${file}: ${e.n} windows; served by ${servedByPhrase(e.served_by)}\n${[line(head), ...body.map(line)].join('\n')}\n${seen}`;
 }

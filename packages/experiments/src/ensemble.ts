@@ -1,8 +1,6 @@
 import { headlineMetric, type TaskName } from '@headstream/tasks';
 import { averageModels, type MultiTaskModel } from '@headstream/model';
 import { disposeModels, fitTask, settingsFor, trainModels, type Settings, type TaskPredictor, type TrainedModels } from '@headstream/training';
-
-export { averageModels, averagePredictions } from '@headstream/model';
 import type { FoldStudy } from './fold-study.js';
 import { taskFolds } from './folds.js';
 import { TASK_ORDER } from './protocols.js';

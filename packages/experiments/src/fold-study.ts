@@ -1,6 +1,6 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, MultiTaskModel, train, type AffinitySummary, type StrategyName } from '@headstream/model';
-import { affinityEvery, DEFAULT_GUARD_TOLERANCE, disposeModels, trainOptions, trainVersion, weighServing, weighSharing, type PairedScore, type ServedBy, type Settings, type SharingEvidence } from '@headstream/training';
+import { affinityEvery, DEFAULT_GUARD_TOLERANCE, disposeModels, pairOf, servedScore, trainOptions, trainVersion, weighServing, weighSharing, type PairedScore, type ServedBy, type Settings, type SharingEvidence } from '@headstream/training';
 import { taskFolds, type TaskFold } from './folds.js';
 import { TASK_ORDER } from './protocols.js';
 import { fitTask, headline, modelConfig, modelData, type MetricsJSON } from './scoring.js';
@@ -170,8 +170,8 @@ function runFold(splits: Record<TaskName, TaskSplit>, fold: number, seed: number
   for (const t of TASK_ORDER) {
     const r = version.reports[t];
     if (!r?.linear) throw new Error(`fold ${fold + 1}: no ${t} report`);
-    const servedBy = weighServing(t, [{ shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) }], DEFAULT_GUARD_TOLERANCE).servedBy;
-    const served = servedBy === 'blend' && r.blend ? r.blend : servedBy === 'single' ? r.single : r.shared;
+    const servedBy = weighServing(t, [pairOf(r)], DEFAULT_GUARD_TOLERANCE).servedBy;
+    const served = servedScore(r, servedBy);
     tasks[t] = { shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}), linear: r.linear, persistence: r.persistence, seasonal_naive: r.seasonal_naive, served_by: servedBy, served, grouped: groupedScores[t] ?? r.single };
   }
   const stl = Object.fromEntries(TASK_ORDER.map((t) => [t, headline(t, tasks[t].single)]));
@@ -249,7 +249,7 @@ export function selectionFoldEvidence(frames: Partial<AllFrames>, tasks: readonl
       const r = version.reports[t];
       if (!r) throw new Error(`selection fold ${fold + 1}: no ${t} report`);
       evidence.folds[t]?.push((plans[t][fold] as TaskFold).name);
-      evidence.pairs[t]?.push({ shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) });
+      evidence.pairs[t]?.push(pairOf(r));
       scored.push(`${t} shared ${h(t, r.shared)} single ${h(t, r.single)}${r.blend ? ` blend ${h(t, r.blend)}` : ''}`);
     }
     log(`[train] guard evidence, selection fold ${fold + 1} of ${k - 1}: ${scored.join(', ')} (${(version.seconds.shared + version.seconds.single + version.seconds.linear).toFixed(0)} s)`);

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datasetFolder } from '@headstream/datasets';
-import { MultiTaskModel, type TaskPrediction } from '@headstream/model';
+import { averageModels, averagePredictions, MultiTaskModel, type TaskPrediction } from '@headstream/model';
 import { fitTask, framesFromRecords, modelConfig, prepareTask, taskDefinition, taskRecords, timeSplit, type TaskRecord } from '@headstream/training';
-import { averageModels, averagePredictions, ensembleRows, type EnsembleFold } from '../src/ensemble.js';
+import { ensembleRows, type EnsembleFold } from '../src/ensemble.js';
 import type { FoldStudy } from '../src/fold-study.js';
 import { TASK_ORDER } from '../src/protocols.js';
 

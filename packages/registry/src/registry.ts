@@ -181,12 +181,29 @@ export async function loadArtifact(db: SqlExecutor, version: string, name: strin
 }
 
 
-/** A task's served model as scoring reads it: its predictor (a blend's members averaged), the spec it decodes with, the scalers. */
-export interface ServedModel {
-  servedBy: ServedBy;
+/** A task's served model as scoring and serving read it: its predictor (a blend's members averaged), the spec it decodes with, the scalers. */
+export interface ServedPredictor {
   predictor: Pick<MultiTaskModel, 'task' | 'inputOf' | 'predict'>;
   spec: FeatureSpec;
   scalers: FeatureScalers;
+}
+
+/**
+ * The served model of `task` from its loaded artifacts (servedArtifacts' order): one model, or a blend's two with
+ * their outputs averaged (averageModels), and the spec it decodes with (servedSpec: a blend's own weights from the
+ * task's report). Every member reads the first's window (a version prepares one spec and scalers for both).
+ * Undefined when an artifact has no input of the task.
+ */
+export function servedPredictor(task: TaskName, servedBy: ServedBy, members: readonly { model: MultiTaskModel; metadata: ModelMetadata }[], report: Pick<TaskReport, 'blend' | 'blend_weights'> | undefined): ServedPredictor | undefined {
+  if (servedBy === 'blend' && !report?.blend) throw new Error(`${task} is served by the blend, which its report does not score`);
+  const saved = members[0]?.metadata.features[task];
+  if (!saved || members.some((m) => !m.metadata.features[task])) return undefined;
+  const models = members.map((m) => m.model);
+  return { predictor: models.length === 1 ? (models[0] as MultiTaskModel) : averageModels(models), spec: servedSpec(servedBy, task, saved.spec, report), scalers: saved.scalers };
+}
+
+/** A served model loaded for scoring, with its artifacts to dispose. */
+export interface ServedModel extends ServedPredictor {
   dispose(): void;
 }
 
@@ -197,25 +214,20 @@ export interface ServedModel {
  */
 export async function loadServed(db: SqlExecutor, version: string, task: TaskName, servedBy: ServedBy): Promise<ServedModel | undefined> {
   const report = servedBy === 'blend' ? (await getVersion(db, version))?.report?.task_reports[task] : undefined;
-  if (servedBy === 'blend' && !report?.blend) throw new Error(`model version ${JSON.stringify(version)}: ${task} is served by the blend, which its report does not score`);
   const members: { model: MultiTaskModel; metadata: ModelMetadata }[] = [];
   const dispose = () => {
     for (const m of members) m.model.dispose();
   };
   try {
     for (const name of servedArtifacts(servedBy, task)) members.push(await loadArtifact(db, version, name));
+    const served = servedPredictor(task, servedBy, members, report);
+    if (served) return { ...served, dispose };
   } catch (error) {
     dispose();
     throw error;
   }
-  const first = members[0] as (typeof members)[number];
-  const saved = first.metadata.features[task];
-  if (!saved || members.some((m) => !m.metadata.features[task])) {
-    dispose();
-    return undefined;
-  }
-  const models = members.map((m) => m.model);
-  return { servedBy, predictor: models.length === 1 ? first.model : averageModels(models), spec: servedSpec(servedBy, task, saved.spec, report), scalers: saved.scalers, dispose };
+  dispose();
+  return undefined;
 }
 
 /** Everything stored about a version but its weights. */

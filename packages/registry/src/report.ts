@@ -23,7 +23,6 @@ export type MetricsJSON = RegressionMetricsJSON | FaultMetricsJSON;
  * (their outputs averaged, decoded with combination weights fitted on the average: servedArtifacts).
  */
 export type ServedBy = 'shared' | 'single' | 'blend';
-export const SERVED_BY: readonly ServedBy[] = ['shared', 'single', 'blend'];
 
 /** A task of a version: its validation window and the models scored on it. */
 export interface TaskReport {
@@ -142,8 +141,15 @@ export function servedArtifacts(servedBy: ServedBy, task: TaskName): string[] {
   return [SHARED_ARTIFACT, singleArtifact(task)];
 }
 
-/** How a report names a served-by choice to a reader. */
-export const servedByLabel = (servedBy: ServedBy): string => (servedBy === 'shared' ? 'shared' : servedBy === 'single' ? 'single-task' : 'blend of shared and single-task');
+/** How a report names the model a served-by choice serves with ("served by …"). */
+export const servedByPhrase = (servedBy: ServedBy): string => (servedBy === 'shared' ? 'its shared model' : servedBy === 'single' ? 'its single-task model' : 'its blend of shared and single-task models');
+
+/** The score (metrics, or any value kept per model) of the model `servedBy` names; a blend must have been scored. */
+export function servedScore<T>(scores: { shared: T; single: T; blend?: T | undefined }, servedBy: ServedBy): T {
+  if (servedBy !== 'blend') return scores[servedBy];
+  if (scores.blend === undefined) throw new Error('served by the blend, which was not scored');
+  return scores.blend;
+}
 
 /** A version's place in the registry (model_versions.status). */
 export type VersionStatus = 'candidate' | 'active' | 'retired' | 'rejected';

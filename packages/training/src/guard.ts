@@ -1,7 +1,7 @@
 import { sharingHolds } from '@headstream/model';
 import { headlineMetric, type TaskName } from '@headstream/tasks';
 import { headline } from './evaluation.js';
-import { servedByLabel, type BlendEvidence, type GuardDecision, type MetricsJSON, type ServedBy, type TaskReport } from '@headstream/registry';
+import { servedByPhrase, servedScore, type BlendEvidence, type GuardDecision, type MetricsJSON, type ServedBy, type TaskReport } from '@headstream/registry';
 
 /** Default relative tolerance of the guard (HS_GUARD_TOLERANCE): 2 %. */
 export const DEFAULT_GUARD_TOLERANCE = 0.02;
@@ -20,6 +20,9 @@ export interface PairedScore {
   single: MetricsJSON;
   blend?: MetricsJSON;
 }
+
+/** A report's (or a fold's) models as one paired score: its shared and single-task model, and its blend where scored. */
+export const pairOf = (r: Pick<TaskReport, 'shared' | 'single' | 'blend'>): PairedScore => ({ shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) });
 
 /** What k ≥ 1 paired scores say about sharing a task's encoder, and the served-by choice they make. */
 export interface SharingEvidence {
@@ -100,11 +103,11 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
   const reasons: string[] = [];
   let promote = true;
   for (const t of tasks) {
-    const pairs = t.pairs ?? [{ shared: t.shared, single: t.single, ...(t.blend ? { blend: t.blend } : {}) }];
+    const pairs = t.pairs ?? [pairOf(t)];
     const { sharing: evidence, blend, servedBy } = weighServing(t.task, t.blend ? pairs : pairs.map(({ shared, single }) => ({ shared, single })), tolerance);
     serving[t.task] = servedBy;
     weighed[t.task] = { worse: evidence.worse, mean: evidence.mean, sd: evidence.sd, bound: evidence.bound, ...(blend ? { blend: { worse: blend.worse, mean: blend.mean, sd: blend.sd, bound: blend.bound } } : {}) };
-    const served = servedBy === 'blend' && t.blend ? t.blend : servedBy === 'shared' ? t.shared : t.single;
+    const served = servedScore(t, servedBy);
     const signed = (x: number) => `${x < 0 ? '−' : '+'}${pct(x)}`;
     if (pairs.length > 1) reasons.push(`${t.task}: over ${pairs.length} paired scores the shared model's ${name(t.task)} is ${signed(evidence.mean)} ± ${pct(evidence.sd)} vs the single-task model's (bound ${signed(evidence.bound)}, tolerance ${pct(tolerance)}): sharing ${evidence.servedBy === 'shared' ? 'holds' : 'hurts'}`);
     else if (evidence.servedBy === 'single') reasons.push(`${t.task}: the shared model's ${name(t.task)} ${fmt(t.task, t.shared)} is ${pct(evidence.mean)} worse than the single-task model's ${fmt(t.task, t.single)} (tolerance ${pct(tolerance)}): sharing hurts`);
@@ -112,8 +115,8 @@ export function decide(tasks: readonly GuardInput[], options: { tolerance?: numb
     if (blend) {
       const against = evidence.servedBy === 'shared' ? 'shared' : 'single-task';
       const over = blend.worse.length > 1 ? `over ${blend.worse.length} scores the blend is ${signed(blend.mean)} ± ${pct(blend.sd)} vs the ${against} model (bound ${signed(blend.bound)})` : `the blend's ${name(t.task)} ${fmt(t.task, t.blend as MetricsJSON)} is ${signed(blend.mean)} vs the ${against} model's`;
-      reasons.push(`${t.task}: ${over}: served by its ${servedByLabel(servedBy)} model${servedBy === 'blend' ? 's' : ''}`);
-    } else reasons.push(`${t.task}: served by its ${servedByLabel(servedBy)} model`);
+      reasons.push(`${t.task}: ${over}: served by ${servedByPhrase(servedBy)}`);
+    } else reasons.push(`${t.task}: served by ${servedByPhrase(servedBy)}`);
     const vsPersistence = relativeWorse(t.task, served, t.persistence);
     if (vsPersistence < 0) reasons.push(`${t.task}: served ${name(t.task)} ${fmt(t.task, served)} beats persistence ${fmt(t.task, t.persistence)} by ${by(t.task, served, t.persistence)}`);
     else {

@@ -8,7 +8,7 @@ export { combinationWeight, COMBINATION_BLOCKS, faultJSON, fitTask, headline, re
 export { chooseBackend, modelConfig, taskInputOf } from '@headstream/model';
 export { affinityEvery, disposeModels, everyWindow, labelledFor, MIN_CALENDAR_DAYS, prepareInput, prepareTask, settingsFor, STRATEGIES, timeSplit, trainEndOf, trainingSpan, trainModels, trainOptions, trainVersion, windowsPart, type PreparedTask, type Settings, type SplitPlan, type SplitSizes, type TrainedModels, type TrainedVersion, type TrainingMode, type TrainVersionOptions } from './job.js';
 export { bindingsSchema, BindingsError, loadBindings, parseBindings, resolveBindings, type Bindings, type RecipeInfo, type ResolvedBinding, type TaskBinding } from './bindings.js';
-export { decide, DEFAULT_GUARD_TOLERANCE, relativeWorse, weighBlend, weighServing, weighSharing, type GuardInput, type PairedScore, type SharingEvidence } from './guard.js';
+export { decide, DEFAULT_GUARD_TOLERANCE, pairOf, relativeWorse, weighBlend, weighServing, weighSharing, type GuardInput, type PairedScore, type SharingEvidence } from './guard.js';
 export { MIN_WINDOWS, recipeInfos, trainFromDatabase, TrainingInputError, VALIDATION_FRACTION, versionName, type TrainFromDatabaseOptions, type TrainFromDatabaseResult } from './from-db.js';
 export { parseDuration, trainingConfigSpec, type TrainingConfig } from './config.js';
 export { startTrainerService, type TrainerLog, type TrainerRun, type TrainerService, type TrainerServiceOptions } from './trainer-service.js';

@@ -1,7 +1,7 @@
 import type { TaskName } from '@headstream/tasks';
 import { bestGrouping, deltaM, type Regime, type StrategyName } from '@headstream/model';
 import { SHARED_ARTIFACT, singleArtifact, type TaskBindingReport, type TaskReport, type VersionArtifact, type VersionReport } from '@headstream/registry';
-import { decide, DEFAULT_GUARD_TOLERANCE, type PairedScore } from './guard.js';
+import { decide, DEFAULT_GUARD_TOLERANCE, pairOf, type PairedScore } from './guard.js';
 import { withWeights } from '@headstream/features';
 import { headline } from './evaluation.js';
 import type { PreparedTask, TrainedVersion, TrainingMode } from './job.js';
@@ -43,7 +43,7 @@ export function versionReport(trained: TrainedVersion, prepared: readonly Prepar
   // The guard weighs this version's own pair, after any earlier evidence of the task.
   const weighed = inputs.map((r) => {
     const more = options.evidence?.[r.task] ?? [];
-    return more.length ? { ...r, pairs: [...more, { shared: r.shared, single: r.single, ...(r.blend ? { blend: r.blend } : {}) }] } : r;
+    return more.length ? { ...r, pairs: [...more, pairOf(r)] } : r;
   });
   const decision = decide(weighed, { tolerance: options.tolerance ?? DEFAULT_GUARD_TOLERANCE, activeVersion: options.active?.version ?? null, activeTasks: options.active?.tasks ?? [] });
   const measured = trained.sharedRun.affinity;

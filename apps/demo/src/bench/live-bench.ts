@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { consoleToStderr, createLogger } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
+import { servedScore } from '@headstream/training';
 import { loadDemoConfig } from '../config.js';
 import { seedArgument } from '../options.js';
 import type { Progress } from '../progress.js';
@@ -48,7 +49,7 @@ function runOf(seed: number, clock: string, summary: DemoSummary): LiveRun {
       persistence: score.persistence,
       ...(score.verdict ? { verdict: score.verdict } : {}),
       ...(score.oracle ? { oracle: score.oracle } : {}),
-      ...(trained ? { served_by: trained.served_by, validation: { served: (trained.served_by === 'blend' ? trained.blend : trained[trained.served_by]) ?? NaN, persistence: trained.persistence, metric: trained.metric } } : {}),
+      ...(trained ? { served_by: trained.served_by, validation: { served: servedScore(trained, trained.served_by), persistence: trained.persistence, metric: trained.metric } } : {}),
     };
   }
   return { seed, clock, wall_seconds: summary.wall_seconds, version: summary.training.version, backend: summary.training.backend, tasks };

@@ -310,11 +310,12 @@ export class PredictionEngine {
         for (const answer of r.due) {
           const o = out[answer.task.task];
           if (!o) continue;
-          answer.parts.push(predictionRow(o, i));
-          if (answer.parts.length === answer.task.members.length) {
-            const one = answer.parts.length === 1 ? (answer.parts[0] as TaskPrediction) : averagePredictions(answer.parts);
-            predictions.push(payload(answer.task, this.current.version, answer.window, answer.served, one, 0));
+          if (answer.task.members.length === 1) {
+            predictions.push(payload(answer.task, this.current.version, answer.window, answer.served, o, i));
+            continue;
           }
+          answer.parts.push(predictionRow(o, i));
+          if (answer.parts.length === answer.task.members.length) predictions.push(payload(answer.task, this.current.version, answer.window, answer.served, averagePredictions(answer.parts), 0));
         }
       });
     }

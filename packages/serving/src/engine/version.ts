@@ -1,9 +1,9 @@
 import type { TaskDefinition } from '@headstream/core';
 import type { TaskName } from '@headstream/tasks';
 import type { FeatureScalers, FeatureSpec } from '@headstream/features';
-import { averageModels, type MultiTaskModel } from '@headstream/model';
+import type { MultiTaskModel } from '@headstream/model';
 import type { SqlExecutor } from '@headstream/store';
-import { getVersion, loadArtifact, servedArtifacts, servedSpec, type ServedBy, type TaskBindingReport } from '@headstream/registry';
+import { getVersion, loadArtifact, servedArtifacts, servedPredictor, type ServedBy, type ServedPredictor, type TaskBindingReport } from '@headstream/registry';
 
 /** One task as a version serves it: the model that answers it, with the spec and scalers saved inside it. */
 export interface ServedTask {
@@ -62,14 +62,9 @@ export async function loadServingVersion(db: SqlExecutor, version: string): Prom
         if (!a.metadata.features[task]) throw new VersionLoadError(`model version "${version}": artifact ${artifact} has no ${task} input`);
         members.push(a);
       }
-      // Every member reads the same window (one prepared spec and scalers); the first's spec decodes, with a blend's own weights.
-      const first = members[0] as (typeof members)[number];
-      const saved = first.metadata.features[task] as NonNullable<(typeof first.metadata.features)[string]>;
-      if (servedBy === 'blend' && !report.blend) throw new VersionLoadError(`model version "${version}": task ${task} is served by the blend, which its report does not score`);
-      const definition = first.model.task(task);
-      const models = members.map((m) => m.model);
-      const model = models.length === 1 ? first.model : averageModels(models);
-      tasks.set(task, { task, definition, spec: servedSpec(servedBy, task, saved.spec, report), scalers: saved.scalers, artifacts, members: models, servedBy, model, input: first.model.inputOf(definition), binding: report.binding });
+      const served = servedPredictor(task, servedBy, members, report) as ServedPredictor;
+      const definition = served.predictor.task(task);
+      tasks.set(task, { task, definition, spec: served.spec, scalers: served.scalers, artifacts, members: members.map((m) => m.model), servedBy, model: served.predictor, input: served.predictor.inputOf(definition), binding: report.binding });
     }
   } catch (error) {
     dispose();
